@@ -1,0 +1,794 @@
+/**
+ * Holds the GitHub emulator to the real service: the real Octokit drives it, every write is a
+ * real libsodium sealed box, and every rejection GitHub makes is checked here.
+ */
+import { getOctokit } from '@actions/github'
+import { retry } from '@octokit/plugin-retry'
+import { throttling } from '@octokit/plugin-throttling'
+import sodium from 'libsodium-wrappers'
+import { startGitHubEmulator } from './emulators/github.js'
+import type { GitHubEmulator, InterceptedCall } from './emulators/github.js'
+
+const REPO = 'octo-org/deploy'
+const OTHER = 'octo-org/other'
+const WRITER = 'ghp_writer'
+const PUT_ROUTE = 'PUT /repos/{owner}/{repo}/actions/secrets/{secret_name}'
+const BASE64_RULE =
+  '/^(?:[A-Za-z0-9+\\/]{4})*(?:[A-Za-z0-9+\\/]{2}==|[A-Za-z0-9+\\/]{3}=|[A-Za-z0-9+\\/]{4})$/'
+
+type Octokit = ReturnType<typeof getOctokit>
+
+let emulator: GitHubEmulator
+
+beforeAll(async () => {
+  await sodium.ready
+})
+
+beforeEach(async () => {
+  emulator = await startGitHubEmulator()
+  emulator.addRepo(REPO)
+  emulator.addRepo(OTHER)
+  emulator.addToken(WRITER, { repos: [REPO, OTHER], secrets: 'write' })
+})
+
+afterEach(async () => {
+  await emulator.close()
+})
+
+function client(token = WRITER): Octokit {
+  return getOctokit(token, { baseUrl: emulator.url })
+}
+
+function parts(fullName: string): { owner: string; repo: string } {
+  const [owner = '', repo = ''] = fullName.split('/')
+  return { owner, repo }
+}
+
+function seal(value: string, keyBase64: string, variant = sodium.base64_variants.ORIGINAL): string {
+  const key = sodium.from_base64(keyBase64, sodium.base64_variants.ORIGINAL)
+  return sodium.to_base64(sodium.crypto_box_seal(value, key), variant)
+}
+
+async function publicKey(
+  octokit: Octokit,
+  fullName = REPO
+): Promise<{ key_id: string; key: string }> {
+  const { data } = await octokit.rest.actions.getRepoPublicKey(parts(fullName))
+  return data
+}
+
+/** Seals `value` for the repository and writes it, as the action does. */
+async function writeSecret(octokit: Octokit, name: string, value: string, fullName = REPO) {
+  const key = await publicKey(octokit, fullName)
+  return octokit.rest.actions.createOrUpdateRepoSecret({
+    ...parts(fullName),
+    secret_name: name,
+    key_id: key.key_id,
+    encrypted_value: seal(value, key.key)
+  })
+}
+
+/** Octokit's request without its parameter types, to send bodies GitHub would reject. */
+function untypedPut(octokit: Octokit, params: Record<string, unknown>) {
+  const request = octokit.request as unknown as (
+    route: string,
+    params: Record<string, unknown>
+  ) => Promise<{ status: number }>
+  return request(PUT_ROUTE, { ...parts(REPO), secret_name: 'DEPLOY_KEY', ...params })
+}
+
+function rejection(status: number, message: string) {
+  return {
+    status,
+    response: {
+      data: {
+        message,
+        status: String(status),
+        documentation_url: expect.stringContaining('https://docs.github.com/')
+      }
+    }
+  }
+}
+
+async function raw(
+  method: string,
+  path: string,
+  init: { token?: string; authorization?: string; body?: string } = {}
+): Promise<{ status: number; headers: Headers; body: unknown }> {
+  const headers: Record<string, string> = { 'content-type': 'application/json' }
+  if (init.authorization !== undefined) headers.authorization = init.authorization
+  else if (init.token !== undefined) headers.authorization = `token ${init.token}`
+  const requestInit: RequestInit = { method, headers }
+  if (init.body !== undefined) requestInit.body = init.body
+  const response = await fetch(`${emulator.url}${path}`, requestInit)
+  const text = await response.text()
+  return {
+    status: response.status,
+    headers: response.headers,
+    body: text ? JSON.parse(text) : undefined
+  }
+}
+
+describe('repository and public key', () => {
+  test('GET repo returns GitHub-shaped JSON, matching owner and name case-insensitively', async () => {
+    emulator.addRepo('Octo-Org/Mixed-Case')
+    emulator.addToken('ghp_mixed', { repos: ['octo-org/mixed-case'], secrets: 'read' })
+    const { data, status } = await client('ghp_mixed').rest.repos.get({
+      owner: 'OCTO-ORG',
+      repo: 'mixed-CASE'
+    })
+    expect(status).toBe(200)
+    expect(data).toMatchObject({
+      name: 'Mixed-Case',
+      full_name: 'Octo-Org/Mixed-Case',
+      owner: { login: 'Octo-Org' },
+      private: true,
+      default_branch: 'main'
+    })
+    expect(typeof data.id).toBe('number')
+  })
+
+  test('public key is a real 32-byte key in standard base64, stable per repo, distinct across repos', async () => {
+    const octokit = client()
+    const first = await publicKey(octokit)
+    const again = await publicKey(octokit)
+    const other = await publicKey(octokit, OTHER)
+    expect(first).toEqual(again)
+    expect(first.key).toMatch(/^[A-Za-z0-9+/]{43}=$/)
+    expect(sodium.from_base64(first.key, sodium.base64_variants.ORIGINAL)).toHaveLength(32)
+    expect(first.key_id).toMatch(/^\d+$/)
+    expect(other.key).not.toBe(first.key)
+    expect(other.key_id).not.toBe(first.key_id)
+  })
+})
+
+describe('writing secrets', () => {
+  test('a sealed box round trip: 201 on create, 204 on update, plaintext and history recorded', async () => {
+    const octokit = client()
+    const created = await writeSecret(octokit, 'aws_secret_access_key', 'first-value')
+    expect(created.status).toBe(201)
+    expect(created.data).toEqual({})
+    const updated = await writeSecret(octokit, 'AWS_SECRET_ACCESS_KEY', 'second-value')
+    expect(updated.status).toBe(204)
+
+    const stored = emulator.secret(REPO, 'AWS_SECRET_ACCESS_KEY')
+    expect(stored?.value).toBe('second-value')
+    expect(stored?.updatedAt.getTime()).toBeGreaterThanOrEqual(
+      stored?.createdAt.getTime() ?? Infinity
+    )
+    expect(emulator.history(REPO, 'aws_secret_access_key').map(entry => entry.value)).toEqual([
+      'first-value',
+      'second-value'
+    ])
+    expect(emulator.secret(OTHER, 'AWS_SECRET_ACCESS_KEY')).toBeUndefined()
+  })
+
+  test('non-ASCII values and exactly 48 KB survive; one byte more is rejected', async () => {
+    const octokit = client()
+    await writeSecret(octokit, 'UNICODE', 'päss 🔑 ключ')
+    expect(emulator.secret(REPO, 'UNICODE')?.value).toBe('päss 🔑 ключ')
+
+    const max = 'a'.repeat(48 * 1024)
+    expect((await writeSecret(octokit, 'BIG', max)).status).toBe(201)
+    await expect(writeSecret(octokit, 'BIG', `${max}b`)).rejects.toMatchObject(
+      rejection(422, 'Failed to add secret. Value is too large.')
+    )
+    // Counted in bytes: 24,577 two-byte characters are over the limit too.
+    await expect(writeSecret(octokit, 'BIG', 'é'.repeat(24 * 1024 + 1))).rejects.toMatchObject({
+      status: 422
+    })
+    expect(emulator.secret(REPO, 'BIG')?.value).toBe(max)
+  })
+
+  test('a key_id from before a key rotation is rejected; the new key works', async () => {
+    const octokit = client()
+    const old = await publicKey(octokit)
+    emulator.rotatePublicKey(REPO)
+    const fresh = await publicKey(octokit)
+    expect(fresh.key_id).not.toBe(old.key_id)
+    expect(fresh.key).not.toBe(old.key)
+
+    const stale = {
+      ...parts(REPO),
+      secret_name: 'DEPLOY_KEY',
+      key_id: old.key_id,
+      encrypted_value: seal('v', old.key)
+    }
+    await expect(octokit.rest.actions.createOrUpdateRepoSecret(stale)).rejects.toMatchObject(
+      rejection(422, 'Bad request - validation failed due to an improperly encrypted secret')
+    )
+    // The current key_id with a box sealed for the old key fails too.
+    await expect(
+      octokit.rest.actions.createOrUpdateRepoSecret({ ...stale, key_id: fresh.key_id })
+    ).rejects.toMatchObject({ status: 422 })
+    expect(emulator.secret(REPO, 'DEPLOY_KEY')).toBeUndefined()
+    expect((await writeSecret(octokit, 'DEPLOY_KEY', 'v')).status).toBe(201)
+  })
+
+  test('boxes that do not open against the repository key pair are rejected', async () => {
+    const octokit = client()
+    const mine = await publicKey(octokit)
+    const theirs = await publicKey(octokit, OTHER)
+    const bad = 'Bad request - validation failed due to an improperly encrypted secret'
+    const put = (encrypted_value: string) =>
+      octokit.rest.actions.createOrUpdateRepoSecret({
+        ...parts(REPO),
+        secret_name: 'DEPLOY_KEY',
+        key_id: mine.key_id,
+        encrypted_value
+      })
+
+    await expect(put(seal('v', theirs.key))).rejects.toMatchObject(rejection(422, bad))
+    await expect(
+      put(Buffer.from('plaintext, not sealed').toString('base64'))
+    ).rejects.toMatchObject(rejection(422, bad))
+    // A valid box with one byte flipped fails authentication.
+    const box = Buffer.from(seal('v', mine.key), 'base64')
+    box[box.length - 1] = (box[box.length - 1] ?? 0) ^ 1
+    await expect(put(box.toString('base64'))).rejects.toMatchObject(rejection(422, bad))
+    expect(emulator.secret(REPO, 'DEPLOY_KEY')).toBeUndefined()
+  })
+
+  test("libsodium's default URL-safe base64 is rejected with GitHub's pattern message", async () => {
+    const octokit = client()
+    const key = await publicKey(octokit)
+    // Seal until the URL-safe text differs from standard base64 (it contains - or _).
+    let urlSafe = ''
+    while (!/[-_]/.test(urlSafe)) urlSafe = seal('v', key.key, sodium.base64_variants.URLSAFE)
+    await expect(
+      octokit.rest.actions.createOrUpdateRepoSecret({
+        ...parts(REPO),
+        secret_name: 'DEPLOY_KEY',
+        key_id: key.key_id,
+        encrypted_value: urlSafe
+      })
+    ).rejects.toMatchObject(
+      rejection(422, `Invalid request.\n\n${urlSafe} does not match ${BASE64_RULE}.`)
+    )
+    await expect(
+      untypedPut(octokit, { key_id: key.key_id, encrypted_value: '' })
+    ).rejects.toMatchObject({
+      status: 422
+    })
+    await expect(
+      untypedPut(octokit, {
+        key_id: key.key_id,
+        encrypted_value: seal('v', key.key).replace(/=+$/, '')
+      })
+    ).rejects.toMatchObject({ status: 422 })
+  })
+
+  test('missing and mistyped fields are rejected as GitHub words it', async () => {
+    const octokit = client()
+    const key = await publicKey(octokit)
+    const sealed = seal('v', key.key)
+    await expect(untypedPut(octokit, { encrypted_value: sealed })).rejects.toMatchObject(
+      rejection(422, 'Invalid request.\n\n"key_id" wasn\'t supplied.')
+    )
+    await expect(untypedPut(octokit, { key_id: key.key_id })).rejects.toMatchObject(
+      rejection(422, 'Invalid request.\n\n"encrypted_value" wasn\'t supplied.')
+    )
+    await expect(untypedPut(octokit, {})).rejects.toMatchObject(
+      rejection(422, 'Invalid request.\n\n"encrypted_value", "key_id" weren\'t supplied.')
+    )
+    await expect(
+      untypedPut(octokit, { encrypted_value: sealed, key_id: Number(key.key_id) })
+    ).rejects.toMatchObject(
+      rejection(
+        422,
+        `Invalid request.\n\nFor 'properties/key_id', ${Number(key.key_id)} is not a string.`
+      )
+    )
+    expect(emulator.secret(REPO, 'DEPLOY_KEY')).toBeUndefined()
+  })
+
+  test.each([
+    ['1STARTS_WITH_DIGIT', 'chars'],
+    ['HAS-DASH', 'chars'],
+    ['HAS SPACE', 'chars'],
+    ['ÜMLAUT', 'chars'],
+    ['GITHUB_TOKEN', 'prefix'],
+    ['github_lower', 'prefix']
+  ])('secret name %s is rejected', async (name, kind) => {
+    const message =
+      kind === 'prefix'
+        ? 'Secret names must not start with GITHUB_.'
+        : 'Secret names can only contain alphanumeric characters ([a-z], [A-Z], [0-9]) or underscores (_). Spaces are not allowed. Must start with a letter ([a-z], [A-Z]) or underscores (_).'
+    await expect(writeSecret(client(), name, 'v')).rejects.toMatchObject(rejection(422, message))
+    expect(emulator.requests.at(-1)).toMatchObject({ route: 'put-secret', status: 422 })
+  })
+
+  test('names are stored upper-cased and may start with an underscore', async () => {
+    const octokit = client()
+    await writeSecret(octokit, '_lower_case_1', 'v')
+    const { data } = await octokit.rest.actions.getRepoSecret({
+      ...parts(REPO),
+      secret_name: '_LOWER_case_1'
+    })
+    expect(data.name).toBe('_LOWER_CASE_1')
+  })
+
+  test('malformed JSON gets 400 and the server keeps serving', async () => {
+    const path = `/repos/${REPO}/actions/secrets/DEPLOY_KEY`
+    const broken = await raw('PUT', path, { token: WRITER, body: '{"encrypted_value": ' })
+    expect(broken.status).toBe(400)
+    expect(broken.body).toMatchObject({ message: 'Problems parsing JSON', status: '400' })
+    expect((await raw('PUT', path, { token: WRITER, body: '[]' })).status).toBe(400)
+    expect((await raw('PUT', path, { token: WRITER, body: '\u0000\u00ff' })).status).toBe(400)
+    expect(
+      (await raw('GET', `/repos/${REPO}/actions/secrets/%E0%A4%A`, { token: WRITER })).status
+    ).toBe(404)
+    expect((await writeSecret(client(), 'DEPLOY_KEY', 'still alive')).status).toBe(201)
+  })
+})
+
+describe('reading secrets', () => {
+  test('GET a secret returns name and GitHub timestamps; absent is 404', async () => {
+    emulator.setSecret(REPO, 'seeded', 'v')
+    const octokit = client()
+    const { data } = await octokit.rest.actions.getRepoSecret({
+      ...parts(REPO),
+      secret_name: 'SEEDED'
+    })
+    expect(Object.keys(data).sort()).toEqual(['created_at', 'name', 'updated_at'])
+    expect(data.name).toBe('SEEDED')
+    expect(data.created_at).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/)
+    await expect(
+      octokit.rest.actions.getRepoSecret({ ...parts(REPO), secret_name: 'ABSENT' })
+    ).rejects.toMatchObject(rejection(404, 'Not Found'))
+  })
+
+  test('list is sorted and paginated with link headers that Octokit follows', async () => {
+    for (const name of ['E', 'C', 'A', 'D', 'B']) emulator.setSecret(REPO, name, name)
+    const octokit = client()
+    const page = await octokit.rest.actions.listRepoSecrets({
+      ...parts(REPO),
+      per_page: 2,
+      page: 2
+    })
+    expect(page.data.total_count).toBe(5)
+    expect(page.data.secrets.map(secret => secret.name)).toEqual(['C', 'D'])
+    expect(page.headers.link).toContain('rel="next"')
+    expect(page.headers.link).toContain('rel="prev"')
+
+    const all = await octokit.paginate(octokit.rest.actions.listRepoSecrets, {
+      ...parts(REPO),
+      per_page: 2
+    })
+    expect(all.map(secret => secret.name)).toEqual(['A', 'B', 'C', 'D', 'E'])
+    expect(emulator.requests.filter(request => request.route === 'list-secrets')).toHaveLength(4)
+
+    const capped = await octokit.rest.actions.listRepoSecrets({ ...parts(REPO), per_page: 1000 })
+    expect(capped.data.secrets).toHaveLength(5)
+    expect(capped.headers.link).toBeUndefined()
+  })
+})
+
+describe('authentication and permissions', () => {
+  test('a missing or unknown token gets 401 Bad credentials', async () => {
+    const expected = {
+      message: 'Bad credentials',
+      documentation_url: 'https://docs.github.com/rest',
+      status: '401'
+    }
+    const none = await raw('GET', `/repos/${REPO}/actions/secrets/public-key`)
+    expect(none.status).toBe(401)
+    expect(none.body).toEqual(expected)
+    await expect(publicKey(client('ghp_unknown'))).rejects.toMatchObject({
+      status: 401,
+      response: { data: expected }
+    })
+    expect((await raw('GET', `/repos/${REPO}`, { authorization: `Basic ${WRITER}` })).status).toBe(
+      401
+    )
+  })
+
+  test('both token and Bearer schemes are accepted', async () => {
+    expect((await raw('GET', `/repos/${REPO}`, { authorization: `token ${WRITER}` })).status).toBe(
+      200
+    )
+    expect((await raw('GET', `/repos/${REPO}`, { authorization: `Bearer ${WRITER}` })).status).toBe(
+      200
+    )
+  })
+
+  test('a repository the token cannot see, or that does not exist, is 404 on every route', async () => {
+    emulator.addRepo('octo-org/hidden')
+    const octokit = client()
+    const hidden = parts('octo-org/hidden')
+    const notFound = rejection(404, 'Not Found')
+    await expect(octokit.rest.repos.get(hidden)).rejects.toMatchObject(notFound)
+    await expect(octokit.rest.actions.getRepoPublicKey(hidden)).rejects.toMatchObject(notFound)
+    await expect(writeSecret(octokit, 'X', 'v', 'octo-org/hidden')).rejects.toMatchObject(notFound)
+    await expect(octokit.rest.actions.listRepoSecrets(hidden)).rejects.toMatchObject(notFound)
+    await expect(octokit.rest.repos.get(parts('octo-org/absent'))).rejects.toMatchObject(notFound)
+
+    emulator.addToken('ghp_all', { repos: '*', secrets: 'read' })
+    expect((await client('ghp_all').rest.repos.get(hidden)).status).toBe(200)
+  })
+
+  test('read-only and no-secrets PATs get 403 with the permission GitHub names', async () => {
+    emulator.addToken('ghp_read', { repos: [REPO], secrets: 'read' })
+    emulator.addToken('ghp_none', { repos: [REPO], secrets: 'none' })
+    const message = 'Resource not accessible by personal access token'
+
+    const reader = client('ghp_read')
+    const key = await publicKey(reader)
+    await expect(
+      reader.rest.actions.createOrUpdateRepoSecret({
+        ...parts(REPO),
+        secret_name: 'X',
+        key_id: key.key_id,
+        encrypted_value: seal('v', key.key)
+      })
+    ).rejects.toMatchObject({
+      ...rejection(403, message),
+      response: { headers: { 'x-accepted-github-permissions': 'secrets=write' } }
+    })
+    expect((await reader.rest.actions.listRepoSecrets(parts(REPO))).status).toBe(200)
+
+    const none = client('ghp_none')
+    expect((await none.rest.repos.get(parts(REPO))).status).toBe(200)
+    await expect(publicKey(none)).rejects.toMatchObject(rejection(403, message))
+    await expect(none.rest.actions.listRepoSecrets(parts(REPO))).rejects.toMatchObject(
+      rejection(403, message)
+    )
+    await expect(
+      none.rest.actions.getRepoSecret({ ...parts(REPO), secret_name: 'X' })
+    ).rejects.toMatchObject(rejection(403, message))
+    expect(emulator.secret(REPO, 'X')).toBeUndefined()
+  })
+
+  test('app tokens without write get "Resource not accessible by integration"', async () => {
+    emulator.addToken('ghs_app', { repos: [REPO], secrets: 'read', kind: 'app' })
+    const app = client('ghs_app')
+    const key = await publicKey(app)
+    await expect(
+      app.rest.actions.createOrUpdateRepoSecret({
+        ...parts(REPO),
+        secret_name: 'X',
+        key_id: key.key_id,
+        encrypted_value: seal('v', key.key)
+      })
+    ).rejects.toMatchObject(rejection(403, 'Resource not accessible by integration'))
+  })
+
+  test('the workflow GITHUB_TOKEN can never read the public key or write, whatever its grant', async () => {
+    emulator.addToken('ghs_workflow', { repos: [REPO], secrets: 'write', kind: 'github-token' })
+    const workflow = client('ghs_workflow')
+    const message = 'Resource not accessible by integration'
+    expect((await workflow.rest.repos.get(parts(REPO))).status).toBe(200)
+    await expect(publicKey(workflow)).rejects.toMatchObject(rejection(403, message))
+    await expect(workflow.rest.actions.listRepoSecrets(parts(REPO))).rejects.toMatchObject(
+      rejection(403, message)
+    )
+    const key = await publicKey(client())
+    await expect(
+      workflow.rest.actions.createOrUpdateRepoSecret({
+        ...parts(REPO),
+        secret_name: 'X',
+        key_id: key.key_id,
+        encrypted_value: seal('v', key.key)
+      })
+    ).rejects.toMatchObject(rejection(403, message))
+    expect(emulator.requests.at(-1)).toMatchObject({ route: 'put-secret', status: 403 })
+  })
+})
+
+describe('routes and headers', () => {
+  test('unknown routes and wrong methods on known paths are 404', async () => {
+    const expected = {
+      message: 'Not Found',
+      documentation_url: 'https://docs.github.com/rest',
+      status: '404'
+    }
+    const unknown = await raw('GET', '/nope', { token: WRITER })
+    expect(unknown.status).toBe(404)
+    expect(unknown.body).toEqual(expected)
+    expect(
+      (await raw('PATCH', `/repos/${REPO}/actions/secrets/X`, { token: WRITER })).body
+    ).toEqual(expected)
+    expect(
+      (await raw('POST', `/repos/${REPO}/actions/secrets/public-key`, { token: WRITER })).status
+    ).toBe(404)
+    expect((await raw('GET', `/repos/${REPO}/actions/variables`, { token: WRITER })).status).toBe(
+      404
+    )
+    expect(emulator.requests.map(request => request.route)).toEqual([
+      'unknown',
+      'unknown',
+      'unknown',
+      'unknown'
+    ])
+  })
+
+  test('every answer carries rate-limit headers and a request id; bodies are JSON', async () => {
+    const octokit = client()
+    const answers = [
+      await raw('GET', `/repos/${REPO}`, { token: WRITER }),
+      await raw('GET', `/repos/${REPO}`),
+      await raw('GET', '/nope', { token: WRITER }),
+      await raw('PUT', `/repos/${REPO}/actions/secrets/X`, { token: WRITER, body: '{}' })
+    ]
+    for (const answer of answers) {
+      for (const header of [
+        'x-ratelimit-limit',
+        'x-ratelimit-remaining',
+        'x-ratelimit-reset',
+        'x-ratelimit-used'
+      ]) {
+        expect(answer.headers.get(header)).toMatch(/^\d+$/)
+      }
+      expect(answer.headers.get('x-ratelimit-resource')).toBe('core')
+      expect(answer.headers.get('x-github-request-id')).toMatch(/^[0-9A-F:]+$/)
+      expect(answer.headers.get('content-type')).toBe('application/json; charset=utf-8')
+    }
+    expect(answers[0]?.headers.get('x-ratelimit-limit')).toBe('5000')
+    expect(answers[1]?.headers.get('x-ratelimit-limit')).toBe('60')
+
+    await writeSecret(octokit, 'X', 'one')
+    const updated = await writeSecret(octokit, 'X', 'two')
+    expect(updated.status).toBe(204)
+    expect(updated.headers['content-type']).toBeUndefined()
+    expect(updated.headers['x-ratelimit-resource']).toBe('core')
+    const used = Number(updated.headers['x-ratelimit-used'])
+    expect(Number(updated.headers['x-ratelimit-remaining'])).toBe(5000 - used)
+    expect(used).toBe(7) // 3 raw calls with the token, then 2 x (public key + PUT)
+  })
+
+  test('a base path serves the API under it, as GitHub Enterprise Server does', async () => {
+    const enterprise = await startGitHubEmulator({ basePath: '/api/v3' })
+    try {
+      enterprise.addRepo(REPO)
+      enterprise.addToken(WRITER, { repos: '*', secrets: 'write' })
+      expect(enterprise.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/api\/v3$/)
+      const octokit = getOctokit(WRITER, { baseUrl: enterprise.url })
+      const key = await publicKey(octokit)
+      await octokit.rest.actions.createOrUpdateRepoSecret({
+        ...parts(REPO),
+        secret_name: 'GHES',
+        key_id: key.key_id,
+        encrypted_value: seal('on-prem', key.key)
+      })
+      expect(enterprise.secret(REPO, 'GHES')?.value).toBe('on-prem')
+      expect(enterprise.requests.map(request => request.path)).toEqual([
+        `/api/v3/repos/${REPO}/actions/secrets/public-key`,
+        `/api/v3/repos/${REPO}/actions/secrets/GHES`
+      ])
+      const root = new URL(enterprise.url).origin
+      const outside = await fetch(`${root}/repos/${REPO}`, {
+        headers: { authorization: `token ${WRITER}` }
+      })
+      expect(outside.status).toBe(404)
+    } finally {
+      await enterprise.close()
+    }
+  })
+})
+
+describe('faults', () => {
+  test('an injected 500 reaches Octokit; plugin-retry retries it to success', async () => {
+    let failures = 1
+    emulator.intercept(call =>
+      call.route === 'put-secret' && failures-- > 0 ? { status: 500 } : undefined
+    )
+    await expect(writeSecret(client(), 'X', 'v')).rejects.toMatchObject(
+      rejection(500, 'Internal Server Error')
+    )
+    expect(emulator.secret(REPO, 'X')).toBeUndefined()
+
+    failures = 2
+    const withRetry = getOctokit(
+      WRITER,
+      { baseUrl: emulator.url, retry: { retryAfterBaseValue: 1 } },
+      retry
+    )
+    expect((await writeSecret(withRetry, 'X', 'v')).status).toBe(201)
+    const puts = emulator.requests.filter(request => request.route === 'put-secret')
+    expect(puts.map(request => request.status)).toEqual([500, 500, 500, 201])
+  })
+
+  test('a 502 with a custom message and headers is answered as given', async () => {
+    emulator.intercept(() => ({
+      status: 502,
+      message: 'Server Error',
+      headers: { 'x-custom': 'yes' }
+    }))
+    await expect(publicKey(client())).rejects.toMatchObject({
+      ...rejection(502, 'Server Error'),
+      response: { headers: { 'x-custom': 'yes', 'x-ratelimit-resource': 'core' } }
+    })
+  })
+
+  test.each([403, 429])(
+    'a secondary rate limit (%i with retry-after) is recognised by plugin-throttling',
+    async status => {
+      let remaining = 1
+      emulator.intercept(call =>
+        call.route === 'get-public-key' && remaining-- > 0
+          ? { status, retryAfterSeconds: 3 }
+          : undefined
+      )
+      const waits: number[] = []
+      const octokit = getOctokit(
+        WRITER,
+        {
+          baseUrl: emulator.url,
+          throttle: {
+            retryAfterBaseValue: 1,
+            onSecondaryRateLimit: (retryAfter: number) => {
+              waits.push(retryAfter)
+              return true
+            },
+            onRateLimit: () => false
+          }
+        },
+        throttling
+      )
+      expect((await publicKey(octokit)).key_id).toMatch(/^\d+$/)
+      expect(waits).toEqual([3])
+      const [limited] = emulator.requests
+      expect(limited).toMatchObject({ route: 'get-public-key', status })
+    }
+  )
+
+  test('a secondary rate limit answer has the retry-after header and GitHub message', async () => {
+    emulator.intercept(() => ({ status: 403, retryAfterSeconds: 60 }))
+    await expect(publicKey(client())).rejects.toMatchObject({
+      status: 403,
+      message: expect.stringMatching(/You have exceeded a secondary rate limit/),
+      response: { headers: { 'retry-after': '60' }, data: { status: '403' } }
+    })
+  })
+
+  test('a primary rate limit can be modelled with headers, and plugin-throttling sees it', async () => {
+    const reset = String(Math.floor(Date.now() / 1000))
+    let remaining = 1
+    emulator.intercept(() =>
+      remaining-- > 0
+        ? {
+            status: 403,
+            message: 'API rate limit exceeded for user ID 1.',
+            headers: { 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': reset }
+          }
+        : undefined
+    )
+    const seen: number[] = []
+    const octokit = getOctokit(
+      WRITER,
+      {
+        baseUrl: emulator.url,
+        throttle: {
+          retryAfterBaseValue: 1,
+          onSecondaryRateLimit: () => false,
+          onRateLimit: (retryAfter: number) => {
+            seen.push(retryAfter)
+            return true
+          }
+        }
+      },
+      throttling
+    )
+    await publicKey(octokit)
+    expect(seen).toHaveLength(1)
+  })
+
+  test('a reset destroys the connection: Octokit fails and nothing is written', async () => {
+    emulator.intercept(call => (call.route === 'put-secret' ? { reset: true } : undefined))
+    await expect(writeSecret(client(), 'X', 'v')).rejects.toThrow()
+    expect(emulator.secret(REPO, 'X')).toBeUndefined()
+    // Not retried behind Octokit's back: one PUT arrived, and it got no answer.
+    const puts = emulator.requests.filter(request => request.route === 'put-secret')
+    expect(puts).toEqual([expect.objectContaining({ status: 0 })])
+  })
+
+  test('a delay slows the answer, then handles it normally', async () => {
+    const remove = emulator.intercept(call =>
+      call.route === 'put-secret' ? { delayMs: 300 } : undefined
+    )
+    const started = Date.now()
+    await writeSecret(client(), 'X', 'slow')
+    expect(Date.now() - started).toBeGreaterThanOrEqual(290)
+    expect(emulator.secret(REPO, 'X')?.value).toBe('slow')
+
+    remove()
+    const again = Date.now()
+    await writeSecret(client(), 'X', 'fast')
+    expect(Date.now() - again).toBeLessThan(250)
+  })
+
+  test('interceptors see the call after auth, can await (kill points), and can be removed', async () => {
+    const calls: InterceptedCall[] = []
+    let hookRan = false
+    const remove = emulator.intercept(async call => {
+      calls.push(call)
+      if (call.route === 'put-secret') {
+        await new Promise(resolve => setTimeout(resolve, 20))
+        hookRan = true
+      }
+      return undefined
+    })
+    await writeSecret(client(), 'deploy_key', 'v')
+    expect(hookRan).toBe(true)
+    expect(calls).toEqual([
+      {
+        route: 'get-public-key',
+        method: 'GET',
+        path: `/repos/${REPO}/actions/secrets/public-key`,
+        repo: REPO,
+        token: WRITER
+      },
+      {
+        route: 'put-secret',
+        method: 'PUT',
+        path: `/repos/${REPO}/actions/secrets/deploy_key`,
+        repo: REPO,
+        secretName: 'deploy_key',
+        token: WRITER
+      }
+    ])
+
+    // Requests refused by auth never reach an interceptor.
+    emulator.addToken('ghp_none', { repos: [REPO], secrets: 'none' })
+    await expect(publicKey(client('ghp_unknown'))).rejects.toMatchObject({ status: 401 })
+    await expect(publicKey(client('ghp_none'))).rejects.toMatchObject({ status: 403 })
+    await expect(client().rest.repos.get(parts('octo-org/absent'))).rejects.toMatchObject({
+      status: 404
+    })
+    expect(calls).toHaveLength(2)
+
+    remove()
+    await publicKey(client())
+    expect(calls).toHaveLength(2)
+  })
+})
+
+describe('history and the request log', () => {
+  test('history lists every value a secret held, seeds included, in order', async () => {
+    emulator.setSecret(REPO, 'AWS_ACCESS_KEY_ID', 'AKIA_OLD')
+    const octokit = client()
+    await writeSecret(octokit, 'AWS_ACCESS_KEY_ID', 'AKIA_NEW')
+    await expect(writeSecret(octokit, 'GITHUB_NOPE', 'x')).rejects.toMatchObject({ status: 422 })
+    await writeSecret(octokit, 'aws_access_key_id', 'AKIA_OLD')
+
+    const history = emulator.history(REPO, 'AWS_ACCESS_KEY_ID')
+    expect(history.map(entry => entry.value)).toEqual(['AKIA_OLD', 'AKIA_NEW', 'AKIA_OLD'])
+    const times = history.map(entry => entry.at)
+    expect([...times].sort((a, b) => a - b)).toEqual(times)
+    expect(emulator.history(REPO, 'NEVER_SET')).toEqual([])
+
+    // A returned history is a copy.
+    history.length = 0
+    expect(emulator.history(REPO, 'AWS_ACCESS_KEY_ID')).toHaveLength(3)
+
+    const stored = emulator.secret(REPO, 'AWS_ACCESS_KEY_ID')
+    expect(stored?.createdAt.getTime()).toBe(times[0])
+    expect(stored?.updatedAt.getTime()).toBe(times[2])
+  })
+
+  test('the request log records route, repo, name and status, never a value or a token', async () => {
+    await writeSecret(client(), 'DEPLOY_KEY', 'super-secret-plaintext')
+    await expect(publicKey(client('ghp_unknown'))).rejects.toMatchObject({ status: 401 })
+    expect(emulator.requests).toEqual([
+      expect.objectContaining({ method: 'GET', route: 'get-public-key', status: 200, repo: REPO }),
+      expect.objectContaining({
+        method: 'PUT',
+        route: 'put-secret',
+        status: 201,
+        repo: REPO,
+        secretName: 'DEPLOY_KEY'
+      }),
+      expect.objectContaining({ method: 'GET', route: 'get-public-key', status: 401 })
+    ])
+    const log = JSON.stringify(emulator.requests)
+    expect(log).not.toContain('super-secret-plaintext')
+    expect(log).not.toContain(WRITER)
+    expect(log).not.toContain('ghp_unknown')
+  })
+
+  test('seeding validates names and repositories', () => {
+    expect(() => emulator.setSecret(REPO, 'GITHUB_X', 'v')).toThrow(/GITHUB_/)
+    expect(() => emulator.setSecret('octo-org/absent', 'X', 'v')).toThrow(/no repository/)
+    expect(() => emulator.addRepo('not-a-full-name')).toThrow(/owner\/name/)
+  })
+})

@@ -1,0 +1,756 @@
+/**
+ * Wire-level emulator of GitHub's REST API for repository Actions secrets.
+ *
+ * It holds real libsodium key pairs and opens every sealed box it receives, so a client that
+ * encrypts wrongly fails here as it would on GitHub. Status codes, bodies and messages follow
+ * GitHub's (see the messages below); anything GitHub rejects is rejected.
+ */
+import { createServer, STATUS_CODES } from 'node:http'
+import type { IncomingMessage, ServerResponse } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { randomBytes, randomInt } from 'node:crypto'
+import sodium from 'libsodium-wrappers'
+
+export type SecretsAccess = 'write' | 'read' | 'none'
+export type TokenKind = 'pat' | 'app' | 'github-token'
+
+export interface TokenGrant {
+  repos: string[] | '*'
+  secrets: SecretsAccess
+  /** 'github-token' is the workflow's GITHUB_TOKEN: it never has a secrets permission. */
+  kind?: TokenKind
+}
+
+export type RouteName = 'get-repo' | 'get-public-key' | 'put-secret' | 'get-secret' | 'list-secrets'
+
+export interface InterceptedCall {
+  route: RouteName
+  method: string
+  path: string
+  repo: string
+  secretName?: string
+  token?: string
+}
+
+/** An error answer in GitHub's shape, a destroyed socket, or a delay before normal handling. */
+export type Interception =
+  | {
+      status: number
+      message?: string
+      retryAfterSeconds?: number
+      headers?: Record<string, string>
+    }
+  | { reset: true }
+  | { delayMs: number }
+
+export type Interceptor = (
+  call: InterceptedCall
+) => Interception | undefined | Promise<Interception | undefined>
+
+/** One handled request. Never holds a secret value or a token. */
+export interface RequestRecord {
+  at: number
+  method: string
+  path: string
+  route: RouteName | 'unknown'
+  /** 0 when the socket was reset on purpose. */
+  status: number
+  repo?: string
+  secretName?: string
+}
+
+export interface SecretState {
+  value: string
+  createdAt: Date
+  updatedAt: Date
+}
+
+export interface GitHubEmulator {
+  /** http://127.0.0.1:PORT + basePath: use as GITHUB_API_URL. */
+  url: string
+  close(): Promise<void>
+  addRepo(fullName: string): void
+  addToken(token: string, grant: TokenGrant): void
+  /** Decrypted plaintext of the last accepted write. */
+  secret(repo: string, name: string): SecretState | undefined
+  setSecret(repo: string, name: string, value: string): void
+  /** Every value the secret held, in order. */
+  history(repo: string, name: string): Array<{ at: number; value: string }>
+  /** New key pair and key_id; writes sealed for the old key are then rejected. */
+  rotatePublicKey(repo: string): void
+  /** Returns a function that removes the interceptor. */
+  intercept(fn: Interceptor): () => void
+  requests: RequestRecord[]
+}
+
+// GitHub's limits and messages.
+const MAX_SECRET_BYTES = 48 * 1024
+const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=|[A-Za-z0-9+/]{4})$/
+const NAME_CHARS = /^[A-Za-z_][A-Za-z0-9_]*$/
+const MSG_NAME_CHARS =
+  'Secret names can only contain alphanumeric characters ([a-z], [A-Z], [0-9]) or underscores (_). Spaces are not allowed. Must start with a letter ([a-z], [A-Z]) or underscores (_).'
+const MSG_NAME_PREFIX = 'Secret names must not start with GITHUB_.'
+const MSG_BAD_SEAL = 'Bad request - validation failed due to an improperly encrypted secret'
+const MSG_TOO_LARGE = 'Failed to add secret. Value is too large.'
+const DOCS = 'https://docs.github.com/rest'
+const DOCS_SECRETS = 'https://docs.github.com/rest/actions/secrets'
+const DOCS_RATE =
+  'https://docs.github.com/rest/using-the-rest-api/rate-limits-for-the-rest-api#about-secondary-rate-limits'
+// Far above any real PUT (48 KB sealed and base64-encoded is about 65 KB).
+const MAX_BODY_BYTES = 5 * 1024 * 1024
+const RATE_LIMITS: Record<TokenKind | 'anonymous', number> = {
+  pat: 5000,
+  app: 5000,
+  'github-token': 1000,
+  anonymous: 60
+}
+
+interface StoredSecret {
+  name: string
+  value: string
+  createdAt: Date
+  updatedAt: Date
+}
+
+let keyCounter = 0
+
+/**
+ * A holder of secrets under one key pair. Repository Actions secrets are one scope; environment,
+ * organization and Dependabot secrets are further scopes of the same shape.
+ */
+class SecretScope {
+  private keyId = ''
+  private publicKey: Uint8Array = new Uint8Array()
+  private privateKey: Uint8Array = new Uint8Array()
+  private readonly secrets = new Map<string, StoredSecret>()
+  private readonly histories = new Map<string, Array<{ at: number; value: string }>>()
+
+  constructor() {
+    this.rotateKey()
+  }
+
+  rotateKey(): void {
+    const pair = sodium.crypto_box_keypair()
+    this.publicKey = pair.publicKey
+    this.privateKey = pair.privateKey
+    // GitHub's key ids are long decimal strings; the counter keeps them unique.
+    keyCounter += 1
+    this.keyId = `${randomInt(100_000_000, 999_999_999)}${String(keyCounter).padStart(9, '0')}`
+  }
+
+  publicKeyJson(): { key_id: string; key: string } {
+    return {
+      key_id: this.keyId,
+      key: sodium.to_base64(this.publicKey, sodium.base64_variants.ORIGINAL)
+    }
+  }
+
+  /** Opens a sealed box sent with `keyId`; undefined when GitHub would call it improperly encrypted. */
+  open(keyId: string, encryptedBase64: string): Uint8Array | undefined {
+    if (keyId !== this.keyId) return undefined
+    try {
+      const sealed = new Uint8Array(Buffer.from(encryptedBase64, 'base64'))
+      return sodium.crypto_box_seal_open(sealed, this.publicKey, this.privateKey)
+    } catch {
+      return undefined
+    }
+  }
+
+  write(name: string, value: string, now: Date): 'created' | 'updated' {
+    const existing = this.secrets.get(name)
+    if (existing) {
+      existing.value = value
+      existing.updatedAt = now
+    } else {
+      this.secrets.set(name, { name, value, createdAt: now, updatedAt: now })
+    }
+    const history = this.histories.get(name) ?? []
+    history.push({ at: now.getTime(), value })
+    this.histories.set(name, history)
+    return existing ? 'updated' : 'created'
+  }
+
+  read(name: string): StoredSecret | undefined {
+    return this.secrets.get(name)
+  }
+
+  list(): StoredSecret[] {
+    return [...this.secrets.values()].sort((a, b) => (a.name < b.name ? -1 : 1))
+  }
+
+  history(name: string): Array<{ at: number; value: string }> {
+    return (this.histories.get(name) ?? []).map(entry => ({ ...entry }))
+  }
+}
+
+interface Repo {
+  id: number
+  owner: string
+  name: string
+  fullName: string
+  actions: SecretScope
+}
+
+interface Token {
+  grant: TokenGrant
+  kind: TokenKind
+  used: number
+  resetAt: number
+}
+
+/** What GitHub requires of the token on a route, beyond seeing the repository. */
+type Need = 'repo' | 'secrets-read' | 'secrets-write'
+
+interface Route {
+  name: RouteName
+  method: string
+  pattern: RegExp
+  need: Need
+  docs: string
+  /** The scope a secrets route acts on; environment, org and Dependabot routes add their own. */
+  scope?: (repo: Repo) => SecretScope
+}
+
+const ROUTES: Route[] = [
+  {
+    name: 'get-repo',
+    method: 'GET',
+    pattern: /^\/repos\/([^/]+)\/([^/]+)$/,
+    need: 'repo',
+    docs: 'https://docs.github.com/rest/repos/repos#get-a-repository'
+  },
+  {
+    name: 'get-public-key',
+    method: 'GET',
+    pattern: /^\/repos\/([^/]+)\/([^/]+)\/actions\/secrets\/public-key$/,
+    need: 'secrets-read',
+    docs: `${DOCS_SECRETS}#get-a-repository-public-key`,
+    scope: repo => repo.actions
+  },
+  {
+    name: 'list-secrets',
+    method: 'GET',
+    pattern: /^\/repos\/([^/]+)\/([^/]+)\/actions\/secrets$/,
+    need: 'secrets-read',
+    docs: `${DOCS_SECRETS}#list-repository-secrets`,
+    scope: repo => repo.actions
+  },
+  {
+    name: 'get-secret',
+    method: 'GET',
+    pattern: /^\/repos\/([^/]+)\/([^/]+)\/actions\/secrets\/([^/]+)$/,
+    need: 'secrets-read',
+    docs: `${DOCS_SECRETS}#get-a-repository-secret`,
+    scope: repo => repo.actions
+  },
+  {
+    name: 'put-secret',
+    method: 'PUT',
+    pattern: /^\/repos\/([^/]+)\/([^/]+)\/actions\/secrets\/([^/]+)$/,
+    need: 'secrets-write',
+    docs: `${DOCS_SECRETS}#create-or-update-a-repository-secret`,
+    scope: repo => repo.actions
+  }
+]
+
+interface Reply {
+  status: number
+  body?: unknown
+  headers?: Record<string, string>
+}
+
+class ReplyError extends Error {
+  constructor(readonly reply: Reply) {
+    super(`GitHub emulator reply ${reply.status}`)
+  }
+}
+
+function errorReply(
+  status: number,
+  message: string,
+  docs: string,
+  headers?: Record<string, string>
+): Reply {
+  const reply: Reply = {
+    status,
+    body: { message, documentation_url: docs, status: String(status) }
+  }
+  if (headers) reply.headers = headers
+  return reply
+}
+
+function repoReply(repo: Repo): Reply {
+  return {
+    status: 200,
+    body: {
+      id: repo.id,
+      node_id: Buffer.from(`010:Repository${repo.id}`).toString('base64'),
+      name: repo.name,
+      full_name: repo.fullName,
+      owner: { login: repo.owner },
+      private: true,
+      default_branch: 'main'
+    }
+  }
+}
+
+/** GitHub's time format: ISO 8601 without milliseconds. */
+function isoSeconds(date: Date): string {
+  return date.toISOString().replace(/\.\d{3}Z$/, 'Z')
+}
+
+function requestId(): string {
+  const hex = (bytes: number) => randomBytes(bytes).toString('hex').toUpperCase()
+  return `${hex(2)}:${hex(2)}:${hex(3)}:${hex(3)}:${hex(4)}`
+}
+
+/** Why a secret name is invalid, in GitHub's words, or undefined when it is valid. */
+function nameProblem(name: string): string | undefined {
+  if (!NAME_CHARS.test(name)) return MSG_NAME_CHARS
+  if (/^GITHUB_/i.test(name)) return MSG_NAME_PREFIX
+  return undefined
+}
+
+function splitFullName(fullName: string): [string, string] {
+  const match = /^([A-Za-z0-9-]+)\/([A-Za-z0-9._-]+)$/.exec(fullName)
+  if (!match?.[1] || !match[2]) throw new Error(`GitHub emulator: "${fullName}" is not owner/name`)
+  return [match[1], match[2]]
+}
+
+function readBody(req: IncomingMessage): Promise<Buffer | undefined> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = []
+    let size = 0
+    let tooLarge = false
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length
+      if (size > MAX_BODY_BYTES) tooLarge = true
+      else chunks.push(chunk)
+    })
+    req.on('end', () => resolve(tooLarge ? undefined : Buffer.concat(chunks)))
+    // A client that hangs up mid-body gets no answer; settle so the handler ends.
+    req.on('close', () => resolve(undefined))
+    req.on('error', reject)
+  })
+}
+
+/** Validates a PUT body as GitHub does; returns the fields or throws the 422/400 GitHub sends. */
+function parsePutBody(raw: Buffer, docs: string): { encrypted: string; keyId: string } {
+  let body: unknown
+  const text = raw.toString('utf8')
+  try {
+    // GitHub reads an empty body as no parameters.
+    body = text.trim() === '' ? {} : JSON.parse(text)
+  } catch {
+    throw new ReplyError(errorReply(400, 'Problems parsing JSON', docs))
+  }
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+    throw new ReplyError(errorReply(400, 'Problems parsing JSON', docs))
+  }
+  const fields = body as Record<string, unknown>
+  const missing = ['encrypted_value', 'key_id'].filter(field => fields[field] === undefined)
+  if (missing.length > 0) {
+    const list = missing.map(field => `"${field}"`).join(', ')
+    const verb = missing.length === 1 ? "wasn't" : "weren't"
+    throw new ReplyError(errorReply(422, `Invalid request.\n\n${list} ${verb} supplied.`, docs))
+  }
+  for (const field of ['encrypted_value', 'key_id']) {
+    if (typeof fields[field] !== 'string') {
+      const shown = JSON.stringify(fields[field])
+      throw new ReplyError(
+        errorReply(
+          422,
+          `Invalid request.\n\nFor 'properties/${field}', ${shown} is not a string.`,
+          docs
+        )
+      )
+    }
+  }
+  const encrypted = fields.encrypted_value as string
+  if (!BASE64.test(encrypted)) {
+    const message = `Invalid request.\n\n${encrypted} does not match /${BASE64.source.replace(/\//g, '\\/')}/.`
+    throw new ReplyError(errorReply(422, message, docs))
+  }
+  return { encrypted, keyId: fields.key_id as string }
+}
+
+export async function startGitHubEmulator(
+  options: { basePath?: string } = {}
+): Promise<GitHubEmulator> {
+  await sodium.ready
+  const basePath = (options.basePath ?? '').replace(/\/+$/, '')
+  if (basePath !== '' && !basePath.startsWith('/')) {
+    throw new Error(`GitHub emulator: basePath must start with "/", got "${basePath}"`)
+  }
+
+  const repos = new Map<string, Repo>()
+  const tokens = new Map<string, Token>()
+  const interceptors: Interceptor[] = []
+  const requests: RequestRecord[] = []
+  const timers = new Set<{ timer: NodeJS.Timeout; resolve: () => void }>()
+  let nextRepoId = 100_000_000
+  let anonymousUsed = 0
+  let closed = false
+  const anonymousResetAt = Math.floor(Date.now() / 1000) + 3600
+
+  const findRepo = (fullName: string): Repo | undefined => repos.get(fullName.toLowerCase())
+  const mustFindRepo = (fullName: string): Repo => {
+    const repo = findRepo(fullName)
+    if (!repo) throw new Error(`GitHub emulator: no repository ${fullName}`)
+    return repo
+  }
+
+  const sleep = (ms: number): Promise<void> =>
+    new Promise(resolve => {
+      const entry = {
+        resolve,
+        timer: setTimeout(() => {
+          timers.delete(entry)
+          resolve()
+        }, ms)
+      }
+      timers.add(entry)
+    })
+
+  const canSee = (token: Token, repo: Repo): boolean =>
+    token.grant.repos === '*' ||
+    token.grant.repos.some(name => name.toLowerCase() === repo.fullName.toLowerCase())
+
+  const hasSecrets = (token: Token, need: Need): boolean => {
+    if (need === 'repo') return true
+    // The workflow's GITHUB_TOKEN has no secrets permission at all.
+    const access: SecretsAccess = token.kind === 'github-token' ? 'none' : token.grant.secrets
+    return need === 'secrets-read' ? access !== 'none' : access === 'write'
+  }
+
+  const rateHeaders = (token: Token | undefined): Record<string, string> => {
+    const limit = RATE_LIMITS[token?.kind ?? 'anonymous']
+    const used = token ? token.used : anonymousUsed
+    return {
+      'x-ratelimit-limit': String(limit),
+      'x-ratelimit-remaining': String(Math.max(0, limit - used)),
+      'x-ratelimit-reset': String(token ? token.resetAt : anonymousResetAt),
+      'x-ratelimit-used': String(used),
+      'x-ratelimit-resource': 'core'
+    }
+  }
+
+  const send = (res: ServerResponse, reply: Reply, token: Token | undefined, id: string): void => {
+    if (res.destroyed || res.headersSent) return
+    const headers: Record<string, string> = {
+      ...rateHeaders(token),
+      'x-github-request-id': id,
+      'x-github-api-version-selected': '2022-11-28',
+      ...reply.headers
+    }
+    let payload = ''
+    if (reply.body !== undefined) {
+      payload = JSON.stringify(reply.body)
+      headers['content-type'] = 'application/json; charset=utf-8'
+    }
+    headers['content-length'] = String(Buffer.byteLength(payload))
+    res.writeHead(reply.status, headers)
+    res.end(payload)
+  }
+
+  /** Answers a request that passed auth and interception. */
+  const handle = (
+    route: Route,
+    repo: Repo,
+    secretName: string | undefined,
+    url: URL,
+    raw: Buffer,
+    origin: string
+  ): Reply => {
+    if (route.name === 'get-repo') return repoReply(repo)
+    if (!route.scope) throw new Error(`GitHub emulator: route ${route.name} has no scope`)
+    const scope = route.scope(repo)
+    switch (route.name) {
+      case 'get-public-key':
+        return { status: 200, body: scope.publicKeyJson() }
+      case 'get-secret': {
+        const stored = secretName === undefined ? undefined : scope.read(secretName.toUpperCase())
+        if (!stored) return errorReply(404, 'Not Found', route.docs)
+        return {
+          status: 200,
+          body: {
+            name: stored.name,
+            created_at: isoSeconds(stored.createdAt),
+            updated_at: isoSeconds(stored.updatedAt)
+          }
+        }
+      }
+      case 'list-secrets':
+        return listSecrets(scope, url, origin)
+      case 'put-secret': {
+        const { encrypted, keyId } = parsePutBody(raw, route.docs)
+        const name = secretName ?? ''
+        const problem = nameProblem(name)
+        if (problem) return errorReply(422, problem, route.docs)
+        const plain = scope.open(keyId, encrypted)
+        if (!plain) return errorReply(422, MSG_BAD_SEAL, route.docs)
+        if (plain.length > MAX_SECRET_BYTES) return errorReply(422, MSG_TOO_LARGE, route.docs)
+        const value = Buffer.from(plain).toString('utf8')
+        const outcome = scope.write(name.toUpperCase(), value, new Date())
+        return outcome === 'created' ? { status: 201, body: {} } : { status: 204 }
+      }
+    }
+  }
+
+  const listSecrets = (scope: SecretScope, url: URL, origin: string): Reply => {
+    // GitHub caps per_page at 100 and falls back to defaults for junk.
+    const perPageRaw = Number.parseInt(url.searchParams.get('per_page') ?? '', 10)
+    const perPage = Number.isInteger(perPageRaw) && perPageRaw > 0 ? Math.min(perPageRaw, 100) : 30
+    const pageRaw = Number.parseInt(url.searchParams.get('page') ?? '', 10)
+    const page = Number.isInteger(pageRaw) && pageRaw > 0 ? pageRaw : 1
+    const all = scope.list()
+    const slice = all.slice((page - 1) * perPage, page * perPage)
+    const lastPage = Math.max(1, Math.ceil(all.length / perPage))
+    const link = (p: number, rel: string): string => {
+      const next = new URL(url.pathname, origin)
+      next.searchParams.set('per_page', String(perPage))
+      next.searchParams.set('page', String(p))
+      return `<${next.toString()}>; rel="${rel}"`
+    }
+    const links: string[] = []
+    if (page > 1) links.push(link(Math.min(page - 1, lastPage), 'prev'))
+    if (page < lastPage) links.push(link(page + 1, 'next'), link(lastPage, 'last'))
+    if (page > 1) links.push(link(1, 'first'))
+    const reply: Reply = {
+      status: 200,
+      body: {
+        total_count: all.length,
+        secrets: slice.map(secret => ({
+          name: secret.name,
+          created_at: isoSeconds(secret.createdAt),
+          updated_at: isoSeconds(secret.updatedAt)
+        }))
+      }
+    }
+    if (links.length > 0) reply.headers = { link: links.join(', ') }
+    return reply
+  }
+
+  const serve = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const at = Date.now()
+    const id = requestId()
+    const method = (req.method ?? 'GET').toUpperCase()
+    const url = new URL(req.url ?? '/', 'http://127.0.0.1')
+    const record: RequestRecord = { at, method, path: url.pathname, route: 'unknown', status: 0 }
+    requests.push(record)
+    res.on('finish', () => {
+      record.status = res.statusCode
+    })
+
+    const auth = /^(?:token|bearer)\s+(\S+)\s*$/i.exec(req.headers.authorization ?? '')
+    const token = auth?.[1] === undefined ? undefined : tokens.get(auth[1])
+    const reply = (answer: Reply): void => send(res, answer, token, id)
+
+    const raw = await readBody(req)
+    if (raw === undefined) {
+      reply(errorReply(413, 'Payload Too Large', DOCS))
+      return
+    }
+
+    // Match the path under the base path; a known path with another method is a 404 as on GitHub.
+    let route: Route | undefined
+    let params: string[] = []
+    const inBase = basePath === '' || url.pathname.startsWith(`${basePath}/`)
+    if (inBase) {
+      const path = url.pathname.slice(basePath.length)
+      for (const candidate of ROUTES) {
+        const match = candidate.pattern.exec(path)
+        if (!match || candidate.method !== method) continue
+        try {
+          params = match.slice(1).map(part => decodeURIComponent(part ?? ''))
+        } catch {
+          break
+        }
+        route = candidate
+        break
+      }
+    }
+    if (route) record.route = route.name
+
+    // Authentication comes before everything else, as on GitHub.
+    if (!token) {
+      anonymousUsed += 1
+      reply(errorReply(401, 'Bad credentials', DOCS))
+      return
+    }
+    token.used += 1
+    if (!route) {
+      reply(errorReply(404, 'Not Found', DOCS))
+      return
+    }
+
+    const [owner = '', repoName = '', secretName] = params
+    const repo = findRepo(`${owner}/${repoName}`)
+    record.repo = repo?.fullName ?? `${owner}/${repoName}`
+    if (secretName !== undefined) record.secretName = secretName
+    // GitHub hides repositories the token cannot see.
+    if (!repo || !canSee(token, repo)) {
+      reply(errorReply(404, 'Not Found', route.docs))
+      return
+    }
+    if (!hasSecrets(token, route.need)) {
+      const who = token.kind === 'pat' ? 'personal access token' : 'integration'
+      const permission = route.need === 'secrets-write' ? 'secrets=write' : 'secrets=read'
+      reply(
+        errorReply(403, `Resource not accessible by ${who}`, route.docs, {
+          'x-accepted-github-permissions': permission
+        })
+      )
+      return
+    }
+
+    const call: InterceptedCall = {
+      route: route.name,
+      method,
+      path: url.pathname,
+      repo: repo.fullName,
+      token: auth?.[1] ?? ''
+    }
+    if (secretName !== undefined) call.secretName = secretName
+    for (const interceptor of [...interceptors]) {
+      const fault = await interceptor(call)
+      if (!fault) continue
+      if ('delayMs' in fault) {
+        await sleep(fault.delayMs)
+        continue
+      }
+      if ('reset' in fault) {
+        req.socket.destroy()
+        return
+      }
+      reply(faultReply(fault, route.docs, id))
+      return
+    }
+
+    // A request delayed past close() must not change state any more.
+    if (closed) return
+    const origin = `http://${req.headers.host ?? '127.0.0.1'}`
+    try {
+      reply(handle(route, repo, secretName, url, raw, origin))
+    } catch (error) {
+      if (error instanceof ReplyError) reply(error.reply)
+      else throw error
+    }
+  }
+
+  const server = createServer((req, res) => {
+    serve(req, res).catch((error: unknown) => {
+      // A bug here (or in a test's interceptor) must answer, not crash the process.
+      console.error('GitHub emulator: internal error', error)
+      send(res, errorReply(500, 'Server Error', DOCS), undefined, requestId())
+    })
+  })
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject)
+    server.listen(0, '127.0.0.1', () => {
+      server.off('error', reject)
+      resolve()
+    })
+  })
+  const { port } = server.address() as AddressInfo
+
+  const emulator: GitHubEmulator = {
+    url: `http://127.0.0.1:${port}${basePath}`,
+    requests,
+
+    async close() {
+      closed = true
+      for (const entry of timers) {
+        clearTimeout(entry.timer)
+        entry.resolve()
+      }
+      timers.clear()
+      const done = new Promise<void>(resolve => server.close(() => resolve()))
+      // Keep-alive sockets would hold jest open.
+      server.closeAllConnections()
+      await done
+    },
+
+    addRepo(fullName) {
+      const [owner, name] = splitFullName(fullName)
+      if (findRepo(fullName)) throw new Error(`GitHub emulator: ${fullName} already exists`)
+      nextRepoId += 1
+      repos.set(fullName.toLowerCase(), {
+        id: nextRepoId,
+        owner,
+        name,
+        fullName: `${owner}/${name}`,
+        actions: new SecretScope()
+      })
+    },
+
+    addToken(token, grant) {
+      tokens.set(token, {
+        grant: { ...grant, repos: grant.repos === '*' ? '*' : [...grant.repos] },
+        kind: grant.kind ?? 'pat',
+        used: 0,
+        resetAt: Math.floor(Date.now() / 1000) + 3600
+      })
+    },
+
+    secret(repo, name) {
+      const stored = mustFindRepo(repo).actions.read(name.toUpperCase())
+      if (!stored) return undefined
+      return {
+        value: stored.value,
+        createdAt: new Date(stored.createdAt),
+        updatedAt: new Date(stored.updatedAt)
+      }
+    },
+
+    setSecret(repo, name, value) {
+      const problem = nameProblem(name)
+      if (problem) throw new Error(`GitHub emulator: ${problem}`)
+      mustFindRepo(repo).actions.write(name.toUpperCase(), value, new Date())
+    },
+
+    history(repo, name) {
+      return mustFindRepo(repo).actions.history(name.toUpperCase())
+    },
+
+    rotatePublicKey(repo) {
+      mustFindRepo(repo).actions.rotateKey()
+    },
+
+    intercept(fn) {
+      interceptors.push(fn)
+      return () => {
+        const index = interceptors.indexOf(fn)
+        if (index >= 0) interceptors.splice(index, 1)
+      }
+    }
+  }
+  return emulator
+}
+
+/** GitHub's shape for an injected error; 403/429 with no message is a secondary rate limit. */
+function faultReply(
+  fault: {
+    status: number
+    message?: string
+    retryAfterSeconds?: number
+    headers?: Record<string, string>
+  },
+  docs: string,
+  id: string
+): Reply {
+  const rateLimited = fault.status === 403 || fault.status === 429
+  const message =
+    fault.message ??
+    (rateLimited
+      ? `You have exceeded a secondary rate limit. Please wait a few minutes before you try again. If you reach out to GitHub Support for help, please include the request ID ${id}.`
+      : (STATUS_CODES[fault.status] ?? 'Server Error'))
+  const headers: Record<string, string> = {}
+  if (fault.retryAfterSeconds !== undefined)
+    headers['retry-after'] = String(fault.retryAfterSeconds)
+  Object.assign(headers, fault.headers)
+  const reply = errorReply(fault.status, message, rateLimited && !fault.message ? DOCS_RATE : docs)
+  reply.headers = headers
+  return reply
+}

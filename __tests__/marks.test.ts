@@ -1,0 +1,68 @@
+import fc from 'fast-check'
+import { readMark, writeMark, type Mark } from '../src/marks.js'
+
+const TAG_VALUE = /^[A-Za-z0-9 _.:/=+\-@]{0,256}$/
+
+describe('marks', () => {
+  const mark: Mark = {
+    state: 'pending',
+    at: Date.parse('2026-11-22T23:37:06Z'),
+    runId: '1234567890',
+    runAttempt: '2',
+    repository: 'acme/app.web',
+    previousKeyId: 'AKIAAAAAAAAAAAAAAAAA'
+  }
+
+  it('writes one readable line', () => {
+    expect(writeMark(mark)).toBe(
+      'rotate-aws-access-keys v1 state=pending at=2026-11-22T23:37:06Z run=1234567890.2 prev=AKIAAAAAAAAAAAAAAAAA repo=acme/app.web'
+    )
+  })
+
+  it('reads what it writes, for any run and repository, within the tag value rules', () => {
+    const name = fc.stringMatching(/^[A-Za-z0-9._-]{1,100}$/)
+    fc.assert(
+      fc.property(
+        fc.constantFrom<Mark['state']>('pending', 'active', 'retired'),
+        fc.integer({ min: 0, max: 4_102_444_800 }),
+        fc.bigInt({ min: 1n, max: 10n ** 19n }),
+        fc.integer({ min: 1, max: 99 }),
+        fc.stringMatching(/^[A-Za-z0-9][A-Za-z0-9-]{0,38}$/),
+        name,
+        (state, seconds, runId, attempt, owner, repo) => {
+          const written = writeMark({
+            state,
+            at: seconds * 1000,
+            runId: String(runId),
+            runAttempt: String(attempt),
+            repository: `${owner}/${repo}`,
+            previousKeyId: 'AKIAAAAAAAAAAAAAAAAA'
+          })
+          expect(written).toMatch(TAG_VALUE)
+          const read = readMark(written)
+          expect(read.kind).toBe('ours')
+          if (read.kind !== 'ours') return
+          expect(read.mark).toMatchObject({
+            state,
+            at: seconds * 1000,
+            runId: String(runId),
+            runAttempt: String(attempt)
+          })
+        }
+      )
+    )
+  })
+
+  it('tells a description a person wrote from its own marks', () => {
+    expect(readMark(undefined)).toEqual({ kind: 'none' })
+    expect(readMark('CI key for the web app')).toEqual({ kind: 'none' })
+  })
+
+  it('does not guess at marks of another version or broken marks', () => {
+    expect(readMark('rotate-aws-access-keys v2 state=pending').kind).toBe('unreadable')
+    expect(readMark('rotate-aws-access-keys v1 state=lost at=2026-01-01T00:00:00Z').kind).toBe(
+      'unreadable'
+    )
+    expect(readMark('rotate-aws-access-keys v1 state=active at=yesterday').kind).toBe('unreadable')
+  })
+})

@@ -1,0 +1,353 @@
+import fc from 'fast-check'
+import { writeMark, readMark, type Mark } from '../src/marks.js'
+import { plan, type PlanSettings } from '../src/plan.js'
+import type { KeyState, Snapshot } from '../src/snapshot.js'
+
+const DAY = 86_400_000
+const NOW = Date.parse('2026-11-22T12:00:00Z')
+const settings: PlanSettings = {
+  maxAgeMs: 90 * DAY,
+  force: false,
+  deactivateAfterMs: 0,
+  deleteAfterMs: 7 * DAY,
+  expectedAccountId: undefined
+}
+
+function key(
+  id: string,
+  status: 'Active' | 'Inactive',
+  ageDays: number,
+  mark?: Omit<Mark, 'at'> & { atDaysAgo: number }
+): KeyState {
+  return {
+    id,
+    status,
+    createdAt: NOW - ageDays * DAY,
+    lastUsed: undefined,
+    mark: mark ? readMark(writeMark({ ...mark, at: NOW - mark.atDaysAgo * DAY })) : { kind: 'none' }
+  }
+}
+
+function snapshot(keys: KeyState[], overrides: Partial<Snapshot> = {}): Snapshot {
+  return {
+    caller: {
+      arn: 'arn:aws:iam::123456789012:user/deploy',
+      accountId: '123456789012',
+      kind: 'user',
+      userName: 'deploy'
+    },
+    userName: 'deploy',
+    userArn: 'arn:aws:iam::123456789012:user/deploy',
+    mode: 'self',
+    signingKeyId: keys.find(k => k.status === 'Active')?.id,
+    keys,
+    ...overrides
+  }
+}
+const admin: Partial<Snapshot> = {
+  caller: {
+    arn: 'arn:aws:sts::123456789012:assumed-role/rotator/gha',
+    accountId: '123456789012',
+    kind: 'assumed-role',
+    userName: undefined
+  },
+  mode: 'admin',
+  signingKeyId: undefined
+}
+const kinds = (p: ReturnType<typeof plan>) =>
+  p.steps.map(s => `${s.kind}:${'keyId' in s ? s.keyId : s.previousKeyId}`)
+
+describe('planner', () => {
+  it('does nothing while the only key is younger than max-age, and says when it is due', () => {
+    const p = plan(snapshot([key('AKIAOLD1', 'Active', 30)]), settings, NOW)
+    expect(p.steps).toEqual([])
+    expect(p.refusal).toBeUndefined()
+    expect(p.notes.join(' ')).toContain('due at 2027-01-21T12:00:00Z')
+  })
+
+  it('rotates a key older than max-age and deactivates the previous one at once by default', () => {
+    const p = plan(snapshot([key('AKIAOLD1', 'Active', 91)]), settings, NOW)
+    expect(kinds(p)).toEqual(['rotate:AKIAOLD1', 'deactivate-key:AKIAOLD1'])
+  })
+
+  it('rotates on force or max-age 0 whatever the age', () => {
+    const young = snapshot([key('AKIAOLD1', 'Active', 1)])
+    expect(kinds(plan(young, { ...settings, force: true }, NOW))).toEqual([
+      'rotate:AKIAOLD1',
+      'deactivate-key:AKIAOLD1'
+    ])
+    expect(kinds(plan(young, { ...settings, maxAgeMs: 0 }, NOW))).toEqual([
+      'rotate:AKIAOLD1',
+      'deactivate-key:AKIAOLD1'
+    ])
+  })
+
+  it('keeps the previous key active for deactivate-after, then deactivates it', () => {
+    const s = { ...settings, deactivateAfterMs: DAY }
+    expect(kinds(plan(snapshot([key('AKIAOLD1', 'Active', 91)]), s, NOW))).toEqual([
+      'rotate:AKIAOLD1'
+    ])
+    const twoActive = (markAgeDays: number) =>
+      snapshot(
+        [
+          key('AKIAOLD1', 'Active', 91),
+          key('AKIANEW1', 'Active', markAgeDays, {
+            state: 'active',
+            previousKeyId: 'AKIAOLD1',
+            atDaysAgo: markAgeDays
+          })
+        ],
+        { signingKeyId: 'AKIANEW1' }
+      )
+    const waiting = plan(twoActive(0.5), s, NOW)
+    expect(waiting.steps).toEqual([])
+    expect(waiting.notes.join(' ')).toMatch(/stays active until/)
+    expect(kinds(plan(twoActive(1), s, NOW))).toEqual(['deactivate-key:AKIAOLD1'])
+  })
+
+  it('never deactivates the key this run signs with (a run queued before the change)', () => {
+    const p = plan(
+      snapshot(
+        [
+          key('AKIAOLD1', 'Active', 91),
+          key('AKIANEW1', 'Active', 2, { state: 'active', previousKeyId: 'AKIAOLD1', atDaysAgo: 2 })
+        ],
+        { signingKeyId: 'AKIAOLD1' }
+      ),
+      { ...settings, deactivateAfterMs: DAY },
+      NOW
+    )
+    expect(p.steps).toEqual([])
+    expect(p.notes.join(' ')).toMatch(/queued before/)
+  })
+
+  it('deletes a retired key once delete-after has passed, and keeps it before', () => {
+    const retired = (days: number) =>
+      key('AKIAOLD1', 'Inactive', 100, { state: 'retired', atDaysAgo: days })
+    expect(
+      kinds(plan(snapshot([retired(8), key('AKIANEW1', 'Active', 8)]), settings, NOW))
+    ).toEqual(['delete-key:AKIAOLD1'])
+    const kept = plan(snapshot([retired(3), key('AKIANEW1', 'Active', 3)]), settings, NOW)
+    expect(kept.steps).toEqual([])
+    expect(kept.notes.join(' ')).toMatch(
+      /will be deleted by the first run after 2026-11-26T12:00:00Z/
+    )
+  })
+
+  it('deletes an inactive key that blocks the slot when a rotation is due, before rotating', () => {
+    const p = plan(
+      snapshot([key('AKIAMAN1', 'Inactive', 200), key('AKIAOLD1', 'Active', 91)]),
+      settings,
+      NOW
+    )
+    expect(kinds(p)).toEqual(['delete-key:AKIAMAN1', 'rotate:AKIAOLD1', 'deactivate-key:AKIAOLD1'])
+    expect(p.steps[0]).toMatchObject({ reason: expect.stringMatching(/slot/) })
+  })
+
+  it('keeps an inactive key it did not retire while no rotation needs the slot', () => {
+    const p = plan(
+      snapshot([key('AKIAMAN1', 'Inactive', 200), key('AKIAOLD1', 'Active', 10)]),
+      settings,
+      NOW
+    )
+    expect(p.steps).toEqual([])
+    expect(p.notes.join(' ')).toMatch(/not retired by this action/)
+  })
+
+  it('refuses active keys it did not create beyond the one in use, naming them', () => {
+    const p = plan(
+      snapshot([key('AKIAOLD1', 'Active', 91), key('AKIAPERSON12', 'Active', 5)]),
+      settings,
+      NOW
+    )
+    expect(p.steps).toEqual([])
+    expect(p.refusal).toMatch(/AKIA…ON12/)
+  })
+
+  it('refuses in admin mode when two unmarked keys are active', () => {
+    const p = plan(
+      snapshot([key('AKIAOLD1', 'Active', 91), key('AKIAOLD2', 'Active', 5)], admin),
+      settings,
+      NOW
+    )
+    expect(p.refusal).toMatch(/did not create/)
+  })
+
+  it('rotates in admin mode a single unmarked key', () => {
+    const p = plan(snapshot([key('AKIAOLD1', 'Active', 91)], admin), settings, NOW)
+    expect(kinds(p)).toEqual(['rotate:AKIAOLD1', 'deactivate-key:AKIAOLD1'])
+  })
+
+  it('refuses the root user and a wrong account', () => {
+    const root = snapshot([key('AKIAROOT', 'Active', 91)], {
+      caller: {
+        arn: 'arn:aws:iam::123456789012:root',
+        accountId: '123456789012',
+        kind: 'root',
+        userName: undefined
+      }
+    })
+    expect(plan(root, settings, NOW).refusal).toMatch(/root/)
+    const other = plan(
+      snapshot([key('AKIAOLD1', 'Active', 91)]),
+      { ...settings, expectedAccountId: '999999999999' },
+      NOW
+    )
+    expect(other.refusal).toMatch(/not 999999999999/)
+  })
+
+  it('refuses a user with no active key', () => {
+    expect(plan(snapshot([key('AKIAOLD1', 'Inactive', 91)], admin), settings, NOW).refusal).toMatch(
+      /no active access key/
+    )
+  })
+
+  it('finishes a half-distributed key when this run signs with it', () => {
+    const p = plan(
+      snapshot(
+        [
+          key('AKIAOLD1', 'Active', 91),
+          key('AKIANEW1', 'Active', 0, {
+            state: 'pending',
+            previousKeyId: 'AKIAOLD1',
+            atDaysAgo: 0,
+            runId: '7',
+            runAttempt: '1'
+          })
+        ],
+        { signingKeyId: 'AKIANEW1' }
+      ),
+      settings,
+      NOW
+    )
+    expect(kinds(p)).toEqual(['finish-distribution:AKIANEW1', 'deactivate-key:AKIAOLD1'])
+  })
+
+  it('writes the previous key back and deletes a half-distributed key when this run signs with the previous key', () => {
+    const p = plan(
+      snapshot(
+        [
+          key('AKIAOLD1', 'Active', 91),
+          key('AKIANEW1', 'Active', 0, {
+            state: 'pending',
+            previousKeyId: 'AKIAOLD1',
+            atDaysAgo: 0
+          })
+        ],
+        { signingKeyId: 'AKIAOLD1' }
+      ),
+      settings,
+      NOW
+    )
+    expect(kinds(p)).toEqual(['restore:AKIAOLD1', 'delete-key:AKIANEW1'])
+  })
+
+  it('refuses to touch a half-distributed key in admin mode', () => {
+    const p = plan(
+      snapshot(
+        [
+          key('AKIAOLD1', 'Active', 91),
+          key('AKIANEW1', 'Active', 0, {
+            state: 'pending',
+            previousKeyId: 'AKIAOLD1',
+            atDaysAgo: 0
+          })
+        ],
+        admin
+      ),
+      settings,
+      NOW
+    )
+    expect(p.refusal).toMatch(/not yet written to every target/)
+  })
+
+  it('refuses marks it cannot read', () => {
+    const unreadable: KeyState = {
+      ...key('AKIAOLD1', 'Active', 91),
+      mark: { kind: 'unreadable', reason: 'v2' }
+    }
+    expect(plan(snapshot([unreadable]), settings, NOW).refusal).toMatch(/cannot be read/)
+  })
+
+  it('never plans more than one new key, never deactivates the signing key, never leaves no active key', () => {
+    const keyArb = fc.record({
+      status: fc.constantFrom<'Active' | 'Inactive'>('Active', 'Inactive'),
+      ageDays: fc.integer({ min: 0, max: 400 }),
+      mark: fc.option(fc.constantFrom<Mark['state']>('pending', 'active', 'retired'), {
+        nil: undefined
+      }),
+      markDays: fc.integer({ min: 0, max: 30 })
+    })
+    fc.assert(
+      fc.property(
+        fc.array(keyArb, { minLength: 1, maxLength: 2 }),
+        fc.boolean(),
+        fc.record({
+          force: fc.boolean(),
+          deactivateAfterDays: fc.integer({ min: 0, max: 3 }),
+          maxAgeDays: fc.integer({ min: 0, max: 120 })
+        }),
+        (specs, selfMode, s) => {
+          const keys = specs.map((spec, i) =>
+            key(
+              `AKIAKEY${i}`,
+              spec.status,
+              spec.ageDays,
+              spec.mark
+                ? {
+                    state: spec.mark,
+                    atDaysAgo: Math.min(spec.markDays, spec.ageDays),
+                    previousKeyId: 'AKIAKEY0'
+                  }
+                : undefined
+            )
+          )
+          const snap = snapshot(keys, selfMode ? {} : admin)
+          const p = plan(
+            snap,
+            {
+              ...settings,
+              force: s.force,
+              maxAgeMs: s.maxAgeDays * DAY,
+              deactivateAfterMs: s.deactivateAfterDays * DAY
+            },
+            NOW
+          )
+          if (p.refusal) {
+            expect(p.steps).toEqual([])
+            return
+          }
+          expect(p.steps.filter(step => step.kind === 'rotate').length).toBeLessThanOrEqual(1)
+          const deactivated = p.steps.flatMap(step =>
+            step.kind === 'deactivate-key' ? [step.keyId] : []
+          )
+          const deleted = p.steps.flatMap(step => (step.kind === 'delete-key' ? [step.keyId] : []))
+          if (snap.signingKeyId && !p.steps.some(step => step.kind === 'rotate')) {
+            expect(deactivated).not.toContain(snap.signingKeyId)
+            expect(deleted).not.toContain(snap.signingKeyId)
+          }
+          // Only inactive keys or the abandoned half-distributed key are deleted.
+          for (const id of deleted) {
+            const k = keys.find(x => x.id === id)
+            const restored = p.steps.some(
+              step => step.kind === 'restore' && step.abandonedKeyId === id
+            )
+            expect(k?.status === 'Inactive' || restored).toBe(true)
+          }
+          // A rotation needs a free slot: keys left after deletes plus the new one fit in two.
+          if (p.steps.some(step => step.kind === 'rotate')) {
+            expect(keys.length - deleted.length + 1).toBeLessThanOrEqual(2)
+          }
+          // Some key stays active: every deactivation is of a key that a newer active key replaces.
+          const activeAfter = keys.filter(
+            k => k.status === 'Active' && !deactivated.includes(k.id) && !deleted.includes(k.id)
+          )
+          expect(
+            activeAfter.length + (p.steps.some(step => step.kind === 'rotate') ? 1 : 0)
+          ).toBeGreaterThanOrEqual(1)
+        }
+      ),
+      { numRuns: 2000 }
+    )
+  })
+})

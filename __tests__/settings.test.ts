@@ -1,0 +1,153 @@
+import { readFileSync } from 'node:fs'
+import { InputError } from '../src/errors.js'
+import { INPUT_DEFAULTS, readSettings, type InputName } from '../src/settings.js'
+
+const env = { GITHUB_REPOSITORY: 'acme/app', GITHUB_RUN_ID: '42', GITHUB_RUN_ATTEMPT: '2' }
+const read = (inputs: Partial<Record<InputName, string>>) =>
+  readSettings(name => inputs[name] ?? '', env)
+const token = { 'github-token': 'github_pat_example' }
+
+describe('settings', () => {
+  it('applies the defaults in code, for a bare process without action.yml', () => {
+    const settings = read(token)
+    expect(settings).toMatchObject({
+      targets: [{ kind: 'repository', owner: 'acme', repo: 'app' }],
+      iamUserName: undefined,
+      accessKeyIdSecretName: 'AWS_ACCESS_KEY_ID',
+      secretAccessKeySecretName: 'AWS_SECRET_ACCESS_KEY',
+      maxAgeMs: 90 * 86_400_000,
+      force: false,
+      deactivateAfterMs: 0,
+      deleteAfterMs: 7 * 86_400_000,
+      verifyTimeoutMs: 120_000,
+      dryRun: false,
+      awsRegion: 'us-east-1',
+      expectedAccountId: undefined,
+      exportCredentials: false,
+      run: { repository: 'acme/app', runId: '42', attempt: '2' }
+    })
+    expect(Object.isFrozen(settings)).toBe(true)
+  })
+
+  it('has the same defaults as action.yml, and action.yml has every input', () => {
+    const yaml = readFileSync('action.yml', 'utf8')
+    const inputsBlock = yaml.slice(yaml.indexOf('\ninputs:'), yaml.indexOf('\noutputs:'))
+    const declared = [
+      ...inputsBlock.matchAll(/^ {2}([a-z-]+):\n([\s\S]*?)(?=^ {2}[a-z-]+:|(?![\s\S]))/gm)
+    ]
+    const defaults = Object.fromEntries(
+      declared.map(([, name, body]) => {
+        const value = /^ {4}default: ?(.*)$/m.exec(body ?? '')?.[1] ?? ''
+        return [name, value.replace(/^'(.*)'$/, '$1')]
+      })
+    )
+    expect(defaults).toEqual(INPUT_DEFAULTS)
+  })
+
+  it('reads every input', () => {
+    const settings = read({
+      ...token,
+      targets: '# deploy targets\nacme/app\n\nacme/api   # the API\n',
+      'iam-user-name': 'deploy-bot',
+      'access-key-id-secret-name': 'DEPLOY_KEY_ID',
+      'secret-access-key-secret-name': 'DEPLOY_SECRET',
+      'max-age': '1d12h',
+      force: 'TRUE',
+      'deactivate-after': '30m',
+      'delete-after': '0',
+      'verify-timeout': '45s',
+      'dry-run': 'True',
+      'aws-region': 'us-gov-west-1',
+      'expected-account-id': '123456789012',
+      'export-credentials': 'true'
+    })
+    expect(settings.targets.map(t => `${t.owner}/${t.repo}`)).toEqual(['acme/app', 'acme/api'])
+    expect(settings).toMatchObject({
+      iamUserName: 'deploy-bot',
+      maxAgeMs: 36 * 3_600_000,
+      force: true,
+      deactivateAfterMs: 1_800_000,
+      deleteAfterMs: 0,
+      verifyTimeoutMs: 45_000,
+      dryRun: true,
+      awsRegion: 'us-gov-west-1',
+      expectedAccountId: '123456789012',
+      exportCredentials: true
+    })
+  })
+
+  const bad: Array<[string, Partial<Record<InputName, string>>, InputName, RegExp]> = [
+    ['no token', { 'github-token': '' }, 'github-token', /GITHUB_TOKEN cannot write secrets/],
+    ['token with a space', { 'github-token': 'a b' }, 'github-token', /whitespace/],
+    ['target without repo', { targets: 'acme' }, 'targets', /owner\/repo/],
+    ['target with three parts', { targets: 'a/b/c' }, 'targets', /line 1/],
+    ['owner with a dot', { targets: 'ac.me/app' }, 'targets', /owner/],
+    ['repo with a space', { targets: 'acme/my app' }, 'targets', /repository name/],
+    ['target twice', { targets: 'acme/app\nAcme/App' }, 'targets', /repeats line 1/],
+    [
+      'env target (later)',
+      { targets: 'env:acme/app/prod' },
+      'targets',
+      /not supported by this version/
+    ],
+    ['unknown target form', { targets: 'gitlab:acme/app' }, 'targets', /not a target|owner/],
+    ['only comments', { targets: '# nothing' }, 'targets', /no target/],
+    ['bad user name', { 'iam-user-name': 'deploy bot' }, 'iam-user-name', /IAM user name/],
+    [
+      'secret name with dash',
+      { 'access-key-id-secret-name': 'AWS-KEY' },
+      'access-key-id-secret-name',
+      /letters, digits/
+    ],
+    [
+      'secret name GITHUB_',
+      { 'secret-access-key-secret-name': 'GITHUB_SECRET' },
+      'secret-access-key-secret-name',
+      /GITHUB_/
+    ],
+    [
+      'secret name digit',
+      { 'access-key-id-secret-name': '1KEY' },
+      'access-key-id-secret-name',
+      /digit/
+    ],
+    [
+      'same secret names',
+      { 'access-key-id-secret-name': 'key', 'secret-access-key-secret-name': 'KEY' },
+      'secret-access-key-secret-name',
+      /must differ/
+    ],
+    ['duration without unit', { 'max-age': '90' }, 'max-age', /not a duration/],
+    ['duration units out of order', { 'delete-after': '1m2h' }, 'delete-after', /in that order/],
+    ['negative duration', { 'deactivate-after': '-1d' }, 'deactivate-after', /not a duration/],
+    [
+      'verify-timeout too short',
+      { 'verify-timeout': '1s' },
+      'verify-timeout',
+      /between 5s and 30m/
+    ],
+    ['verify-timeout zero', { 'verify-timeout': '0' }, 'verify-timeout', /between/],
+    ['boolean yes', { force: 'yes' }, 'force', /true or false/],
+    ['boolean 1', { 'dry-run': '1' }, 'dry-run', /true or false/],
+    ['region typo', { 'aws-region': 'us-east' }, 'aws-region', /region/],
+    ['account id short', { 'expected-account-id': '1234' }, 'expected-account-id', /12 digits/]
+  ]
+  it.each(bad)('rejects %s, naming the input', (_case, inputs, input, message) => {
+    let caught: unknown
+    try {
+      read({ ...token, ...inputs })
+    } catch (error) {
+      caught = error
+    }
+    expect(caught).toBeInstanceOf(InputError)
+    expect((caught as InputError).input).toBe(input)
+    expect((caught as Error).message).toContain(`'${input}'`)
+    expect((caught as Error).message).toMatch(message)
+  })
+
+  it('needs targets when GITHUB_REPOSITORY is not set', () => {
+    expect(() => readSettings(name => (name === 'github-token' ? 't' : ''), {})).toThrow(
+      /Input 'targets'/
+    )
+  })
+})

@@ -1,0 +1,265 @@
+import type { Aws, Credentials } from './aws.js'
+import { describeError, StepFailure } from './errors.js'
+import { keyLabel } from './format.js'
+import type { PreparedTarget, Secrets } from './github.js'
+import { writeMark, type Mark } from './marks.js'
+import type { Step } from './plan.js'
+import type { Clock } from './retry.js'
+import type { Settings } from './settings.js'
+import type { Snapshot } from './snapshot.js'
+import { verifyNewKey } from './verify.js'
+import { formatDuration } from './duration.js'
+
+export interface Logger {
+  info(message: string): void
+  warning(message: string): void
+  /** Registers a value with the runner's masking before anything could print it. */
+  mask(value: string): void
+}
+
+export interface ApplyContext {
+  readonly aws: Aws
+  readonly secrets: Secrets
+  readonly prepared: readonly PreparedTarget[]
+  readonly settings: Settings
+  readonly snapshot: Snapshot
+  readonly signing: Credentials
+  /** The key the targets hold before the steps, as the planner sees it. */
+  readonly currentKeyId: string | undefined
+  readonly clock: Clock
+  readonly log: Logger
+}
+
+export interface ApplyResult {
+  rotated: boolean
+  createdKeyId: string | undefined
+  /** The key every target holds after the run (when known), with its secret for the export. */
+  current: Credentials | undefined
+  readonly deactivated: string[]
+  readonly deleted: string[]
+  /** Targets written with the current key this run. */
+  readonly written: string[]
+  verification: { attempts: number; elapsedMs: number } | undefined
+  failure: StepFailure | undefined
+}
+
+const WRITE_CONCURRENCY = 4
+
+/** Runs the planned steps in order; stops at the first failure, after undoing what it can. */
+export async function apply(steps: readonly Step[], context: ApplyContext): Promise<ApplyResult> {
+  const { snapshot, settings, clock, log, secrets, prepared } = context
+  const user = snapshot.userName
+  const result: ApplyResult = {
+    rotated: false,
+    createdKeyId: undefined,
+    current: context.signing.accessKeyId === context.currentKeyId ? context.signing : undefined,
+    deactivated: [],
+    deleted: [],
+    written: [],
+    verification: undefined,
+    failure: undefined
+  }
+  // Self-rotation switches to the new key once it is verified: the old one may be deactivated.
+  let aws = context.aws
+  const runFields = {
+    runId: settings.run.runId,
+    runAttempt: settings.run.attempt,
+    repository: settings.run.repository
+  }
+  const mark = (fields: Pick<Mark, 'state' | 'previousKeyId'>): string =>
+    writeMark({ ...fields, at: clock.now(), ...runFields })
+
+  /** Writes `key` to every target; returns the names that failed with why. */
+  const distribute = async (key: Credentials): Promise<string[]> => {
+    const values = [
+      { name: settings.accessKeyIdSecretName, value: key.accessKeyId },
+      { name: settings.secretAccessKeySecretName, value: key.secretAccessKey }
+    ]
+    const failures: string[] = []
+    const queue = [...prepared]
+    const worker = async (): Promise<void> => {
+      for (let target = queue.shift(); target; target = queue.shift()) {
+        try {
+          await secrets.write(target, values)
+          result.written.push(target.name)
+        } catch (error) {
+          failures.push(describeError(error))
+        }
+      }
+    }
+    await Promise.all(Array.from({ length: WRITE_CONCURRENCY }, worker))
+    log.info(
+      `Wrote ${keyLabel(key.accessKeyId)} to ${result.written.length}/${prepared.length} targets.`
+    )
+    return failures
+  }
+
+  /** Deletes a key no target holds, signing with this run's own (still active) credentials. */
+  const discard = async (keyId: string): Promise<string> => {
+    try {
+      await context.aws.deleteKey(user, keyId)
+      await context.aws.untag(user, keyId).catch(() => undefined)
+      result.createdKeyId = undefined
+      return `Deleted the new key ${keyLabel(keyId)}`
+    } catch (error) {
+      return `Could not delete the new key ${keyLabel(keyId)} (${describeError(error)}); no target holds it, so delete it in the IAM console, or let the next run do it`
+    }
+  }
+
+  const handlers: Record<Step['kind'], (step: never) => Promise<void>> = {
+    'delete-key': async (step: Extract<Step, { kind: 'delete-key' }>) => {
+      await aws.deleteKey(user, step.keyId)
+      result.deleted.push(step.keyId)
+      log.info(`Deleted key ${keyLabel(step.keyId)}: ${step.reason}.`)
+      try {
+        await aws.untag(user, step.keyId)
+      } catch (error) {
+        log.warning(
+          `Deleted key ${keyLabel(step.keyId)} but could not remove its tag: ${describeError(error)}`
+        )
+      }
+    },
+
+    rotate: async (step: Extract<Step, { kind: 'rotate' }>) => {
+      let created: Credentials & { createdAt: number }
+      try {
+        created = await aws.createKey(user)
+      } catch (error) {
+        throw new StepFailure(
+          `Could not create a new access key for ${user}: ${describeError(error)}. Nothing was changed.`
+        )
+      }
+      log.mask(created.accessKeyId)
+      log.mask(created.secretAccessKey)
+      result.createdKeyId = created.accessKeyId
+      log.info(`Created key ${keyLabel(created.accessKeyId)} for ${user}.`)
+      try {
+        await aws.tag(
+          user,
+          created.accessKeyId,
+          mark({ state: 'pending', previousKeyId: step.previousKeyId })
+        )
+      } catch (error) {
+        const undone = await discard(created.accessKeyId)
+        throw new StepFailure(
+          `Could not mark the new key (iam:TagUser on ${user}: ${describeError(error)}); without the mark a later run could not recognise it. ${undone}. The previous key and the secrets are unchanged.`
+        )
+      }
+
+      const verification = await verifyNewKey({
+        probe: () => aws.probe(created),
+        expectedArn: snapshot.userArn,
+        timeoutMs: settings.verifyTimeoutMs,
+        clock,
+        onRejected: (attempt, elapsedMs) => {
+          if (attempt === 1 || attempt % 5 === 0) {
+            log.info(
+              `Waiting for AWS to accept the new key (attempt ${attempt}, ${(elapsedMs / 1000).toFixed(1)} s)...`
+            )
+          }
+        }
+      })
+      result.verification = { attempts: verification.attempts, elapsedMs: verification.elapsedMs }
+      if (!verification.ok) {
+        const undone = await discard(created.accessKeyId)
+        throw new StepFailure(
+          `The new key was not verified within verify-timeout (${formatDuration(settings.verifyTimeoutMs)}): ${verification.reason}. ` +
+            `${undone}; the previous key ${keyLabel(step.previousKeyId)} is still active and no secret was changed. The next run tries again; if this repeats, raise verify-timeout.`
+        )
+      }
+      log.info(
+        `AWS accepted the new key after ${(verification.elapsedMs / 1000).toFixed(1)} s (${verification.attempts} checks, the last ones in a row).`
+      )
+      if (snapshot.mode === 'self') {
+        aws = aws.withYoungKey(created, clock.now() + settings.verifyTimeoutMs, clock)
+      }
+
+      const failures = await distribute(created)
+      if (failures.length > 0 && result.written.length === 0) {
+        const undone = await discard(created.accessKeyId)
+        throw new StepFailure(
+          `No target could be written: ${failures.join('; ')}. ${undone}; the previous key ${keyLabel(step.previousKeyId)} is still active and every target still holds it.`
+        )
+      }
+      if (failures.length > 0) {
+        throw new StepFailure(
+          `The new key ${keyLabel(created.accessKeyId)} was written to ${result.written.join(', ')}, but not to every target: ${failures.join('; ')}. ` +
+            `Both keys stay active, so every target holds a working key. The next run finishes this: a run that signs with the new key writes it everywhere, one that signs with the previous key writes that back and deletes the new one.`
+        )
+      }
+      try {
+        await aws.tag(
+          user,
+          created.accessKeyId,
+          mark({ state: 'active', previousKeyId: step.previousKeyId })
+        )
+      } catch (error) {
+        throw new StepFailure(
+          `Every target holds the new key ${keyLabel(created.accessKeyId)}, but marking it distributed failed (${describeError(error)}). Both keys stay active; the next run (signing with the new key) marks it and retires the previous key.`
+        )
+      }
+      result.rotated = true
+      result.current = created
+    },
+
+    'finish-distribution': async (step: Extract<Step, { kind: 'finish-distribution' }>) => {
+      const failures = await distribute(context.signing)
+      if (failures.length > 0) {
+        throw new StepFailure(
+          `Could not finish writing key ${keyLabel(step.keyId)} to every target: ${failures.join('; ')}. Both keys stay active; the next run tries again.`
+        )
+      }
+      await aws.tag(
+        user,
+        step.keyId,
+        mark({
+          state: 'active',
+          ...(step.previousKeyId ? { previousKeyId: step.previousKeyId } : {})
+        })
+      )
+      result.current = context.signing
+    },
+
+    restore: async (step: Extract<Step, { kind: 'restore' }>) => {
+      const failures = await distribute(context.signing)
+      if (failures.length > 0) {
+        throw new StepFailure(
+          `Could not write key ${keyLabel(step.keyId)} back to every target: ${failures.join('; ')}. Both keys stay active; the next run tries again.`
+        )
+      }
+      result.current = context.signing
+    },
+
+    'deactivate-key': async (step: Extract<Step, { kind: 'deactivate-key' }>) => {
+      try {
+        await aws.setStatus(user, step.keyId, 'Inactive')
+      } catch (error) {
+        throw new StepFailure(
+          `Could not deactivate the previous key ${keyLabel(step.keyId)} (${describeError(error)}). Every target holds the new key; the previous key stays active until a later run deactivates it.`
+        )
+      }
+      result.deactivated.push(step.keyId)
+      log.info(`Deactivated key ${keyLabel(step.keyId)}: ${step.reason}.`)
+      try {
+        await aws.tag(user, step.keyId, mark({ state: 'retired' }))
+      } catch (error) {
+        log.warning(
+          `Deactivated ${keyLabel(step.keyId)} but could not mark it retired (${describeError(error)}); it will be deleted when a rotation needs its slot.`
+        )
+      }
+    }
+  }
+
+  for (const step of steps) {
+    try {
+      await handlers[step.kind](step as never)
+    } catch (error) {
+      result.failure =
+        error instanceof StepFailure
+          ? error
+          : new StepFailure(`Step ${step.kind} failed: ${describeError(error)}`, { cause: error })
+      break
+    }
+  }
+  return result
+}

@@ -1,0 +1,187 @@
+import {
+  CreateAccessKeyCommand,
+  DeleteAccessKeyCommand,
+  GetAccessKeyLastUsedCommand,
+  GetUserCommand,
+  IAMClient,
+  ListAccessKeysCommand,
+  ListUserTagsCommand,
+  TagUserCommand,
+  UntagUserCommand,
+  UpdateAccessKeyCommand
+} from '@aws-sdk/client-iam'
+import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts'
+import type { InitializeMiddleware, MetadataBearer } from '@smithy/types'
+import { isYoungKeyRejection, retryUntil, type Clock } from './retry.js'
+import type { LastUse } from './snapshot.js'
+
+export interface Credentials {
+  readonly accessKeyId: string
+  readonly secretAccessKey: string
+  readonly sessionToken?: string
+}
+
+export interface ListedKey {
+  readonly id: string
+  readonly status: 'Active' | 'Inactive'
+  readonly createdAt: number
+}
+
+/** IAM and STS as the lifecycle needs them; every call names the user explicitly. */
+export interface Aws {
+  callerIdentity(): Promise<{ arn: string; accountId: string }>
+  /** The credentials this client signs with (self-rotation needs the key id and secret). */
+  signingCredentials(): Promise<Credentials>
+  getUserArn(userName: string): Promise<string>
+  listKeys(userName: string): Promise<ListedKey[]>
+  lastUse(accessKeyId: string): Promise<LastUse | undefined>
+  listTags(userName: string): Promise<Record<string, string>>
+  createKey(userName: string): Promise<Credentials & { createdAt: number }>
+  tag(userName: string, key: string, value: string): Promise<void>
+  untag(userName: string, key: string): Promise<void>
+  setStatus(userName: string, accessKeyId: string, status: 'Active' | 'Inactive'): Promise<void>
+  deleteKey(userName: string, accessKeyId: string): Promise<void>
+  /** STS GetCallerIdentity signed with `credentials`: the ARN AWS sees, or the rejection. */
+  probe(credentials: Credentials): Promise<string>
+  /**
+   * The same operations signed with a young key: IAM may reject a key that STS already accepts,
+   * so InvalidClientTokenId is retried until `deadline`.
+   */
+  withYoungKey(credentials: Credentials, deadline: number, clock: Clock): Aws
+}
+
+// IAM is global: its requests are signed for the partition's home region.
+export function iamRegionFor(region: string): string {
+  if (region.startsWith('us-gov-')) return 'us-gov-west-1'
+  if (region.startsWith('cn-')) return 'cn-north-1'
+  return 'us-east-1'
+}
+
+const CLIENT_DEFAULTS = {
+  // The SDK's standard strategy (throttling, 5xx, resets) with one more attempt than its default 3.
+  maxAttempts: 4,
+  requestHandler: { connectionTimeout: 5_000, requestTimeout: 30_000 }
+} as const
+
+/** Clients for the given credentials, or the SDK's default chain (env, OIDC web identity, ...). */
+export function createAws(
+  region: string,
+  credentials?: Credentials,
+  youngKey?: { deadline: number; clock: Clock }
+): Aws {
+  const config = { ...CLIENT_DEFAULTS, ...(credentials ? { credentials } : {}) }
+  const iam = new IAMClient({ ...config, region: iamRegionFor(region) })
+  const sts = new STSClient({ ...config, region })
+  if (youngKey) {
+    // Wraps the whole send (serialize, sign, the SDK's own retries), so each retry is signed anew.
+    const retryYoungKey: InitializeMiddleware<object, MetadataBearer> = next => args =>
+      retryUntil(() => next(args), isYoungKeyRejection, youngKey.deadline, youngKey.clock)
+    const options = { step: 'initialize', name: 'retryYoungKey' } as const
+    iam.middlewareStack.add(retryYoungKey, options)
+    sts.middlewareStack.add(retryYoungKey, options)
+  }
+  return sdkAws(iam, sts, region)
+}
+
+function sdkAws(iam: IAMClient, sts: STSClient, region: string): Aws {
+  return {
+    async callerIdentity() {
+      const answer = await sts.send(new GetCallerIdentityCommand({}))
+      return { arn: answer.Arn ?? '', accountId: answer.Account ?? '' }
+    },
+    async signingCredentials() {
+      const provider = iam.config.credentials
+      const resolved = await provider()
+      return {
+        accessKeyId: resolved.accessKeyId,
+        secretAccessKey: resolved.secretAccessKey,
+        ...(resolved.sessionToken ? { sessionToken: resolved.sessionToken } : {})
+      }
+    },
+    async getUserArn(userName) {
+      const answer = await iam.send(new GetUserCommand({ UserName: userName }))
+      return answer.User?.Arn ?? ''
+    },
+    async listKeys(userName) {
+      const keys: ListedKey[] = []
+      let marker: string | undefined
+      do {
+        const page = await iam.send(
+          new ListAccessKeysCommand({ UserName: userName, ...(marker ? { Marker: marker } : {}) })
+        )
+        for (const key of page.AccessKeyMetadata ?? []) {
+          if (!key.AccessKeyId) continue
+          keys.push({
+            id: key.AccessKeyId,
+            status: key.Status === 'Active' ? 'Active' : 'Inactive',
+            createdAt: key.CreateDate?.getTime() ?? 0
+          })
+        }
+        marker = page.IsTruncated ? page.Marker : undefined
+      } while (marker)
+      return keys
+    },
+    async lastUse(accessKeyId) {
+      const answer = await iam.send(new GetAccessKeyLastUsedCommand({ AccessKeyId: accessKeyId }))
+      const used = answer.AccessKeyLastUsed
+      if (!used?.LastUsedDate) return undefined
+      return {
+        at: used.LastUsedDate.getTime(),
+        service: used.ServiceName ?? 'N/A',
+        region: used.Region ?? 'N/A'
+      }
+    },
+    async listTags(userName) {
+      const tags: Record<string, string> = {}
+      let marker: string | undefined
+      do {
+        const page = await iam.send(
+          new ListUserTagsCommand({ UserName: userName, ...(marker ? { Marker: marker } : {}) })
+        )
+        for (const tag of page.Tags ?? []) {
+          if (tag.Key !== undefined) tags[tag.Key] = tag.Value ?? ''
+        }
+        marker = page.IsTruncated ? page.Marker : undefined
+      } while (marker)
+      return tags
+    },
+    async createKey(userName) {
+      const answer = await iam.send(new CreateAccessKeyCommand({ UserName: userName }))
+      const key = answer.AccessKey
+      if (!key?.AccessKeyId || !key.SecretAccessKey) {
+        throw new Error('CreateAccessKey answered without a key')
+      }
+      return {
+        accessKeyId: key.AccessKeyId,
+        secretAccessKey: key.SecretAccessKey,
+        createdAt: key.CreateDate?.getTime() ?? Date.now()
+      }
+    },
+    async tag(userName, key, value) {
+      await iam.send(new TagUserCommand({ UserName: userName, Tags: [{ Key: key, Value: value }] }))
+    },
+    async untag(userName, key) {
+      await iam.send(new UntagUserCommand({ UserName: userName, TagKeys: [key] }))
+    },
+    async setStatus(userName, accessKeyId, status) {
+      await iam.send(
+        new UpdateAccessKeyCommand({ UserName: userName, AccessKeyId: accessKeyId, Status: status })
+      )
+    },
+    async deleteKey(userName, accessKeyId) {
+      await iam.send(new DeleteAccessKeyCommand({ UserName: userName, AccessKeyId: accessKeyId }))
+    },
+    async probe(credentials) {
+      const probeClient = new STSClient({ ...CLIENT_DEFAULTS, region, credentials, maxAttempts: 1 })
+      try {
+        const answer = await probeClient.send(new GetCallerIdentityCommand({}))
+        return answer.Arn ?? ''
+      } finally {
+        probeClient.destroy()
+      }
+    },
+    withYoungKey(credentials, deadline, clock) {
+      return createAws(region, credentials, { deadline, clock })
+    }
+  }
+}

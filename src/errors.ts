@@ -1,0 +1,34 @@
+/** A bad input: names the input and what is allowed. Raised before anything touches AWS or GitHub. */
+export class InputError extends Error {
+  constructor(
+    readonly input: string,
+    detail: string
+  ) {
+    super(`Input '${input}': ${detail}`)
+    this.name = 'InputError'
+  }
+}
+
+/** The action decided not to act: the state is one a person has to look at first. */
+export class Refusal extends Error {
+  constructor(message: string) {
+    super(message)
+    this.name = 'Refusal'
+  }
+}
+
+/** A step failed after something changed: the message says what state was left behind. */
+export class StepFailure extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options)
+    this.name = 'StepFailure'
+  }
+}
+
+export function describeError(error: unknown): string {
+  if (error instanceof Error) {
+    const code = (error as { Code?: string; code?: string }).Code
+    return code && !error.message.includes(code) ? `${code}: ${error.message}` : error.message
+  }
+  return String(error)
+}

@@ -1,0 +1,126 @@
+import { getOctokit } from '@actions/github'
+import { retry } from '@octokit/plugin-retry'
+import { sealForGitHub } from './crypto.js'
+import { describeTarget, type Target } from './targets.js'
+
+type Octokit = ReturnType<typeof getOctokit>
+
+/** A target whose repository and public key were read in preflight, before any AWS change. */
+export interface PreparedTarget {
+  readonly target: Target
+  readonly name: string
+  publicKey: { keyId: string; key: string }
+}
+
+export interface SecretValue {
+  readonly name: string
+  readonly value: string
+}
+
+/** GitHub secrets as the action needs them. The API base comes from GITHUB_API_URL. */
+export interface Secrets {
+  prepare(target: Target): Promise<PreparedTarget>
+  write(prepared: PreparedTarget, secrets: readonly SecretValue[]): Promise<void>
+}
+
+export class TargetError extends Error {
+  constructor(
+    readonly target: string,
+    message: string,
+    readonly status?: number
+  ) {
+    super(message)
+    this.name = 'TargetError'
+  }
+}
+
+export function createSecrets(token: string): Secrets {
+  // No baseUrl or request options here: getOctokit's defaults carry GITHUB_API_URL and the proxy.
+  // plugin-retry retries 5xx and resets (3 times by default, never 4xx such as 401/403/404/422).
+  const octokit: Octokit = getOctokit(token, {}, retry)
+  return octokitSecrets(octokit)
+}
+
+function octokitSecrets(octokit: Octokit): Secrets {
+  const readPublicKey = async (target: Target, name: string) => {
+    try {
+      const { data } = await octokit.rest.actions.getRepoPublicKey({
+        owner: target.owner,
+        repo: target.repo
+      })
+      return { keyId: data.key_id, key: data.key }
+    } catch (error) {
+      throw explain(name, error, 'read the secrets public key of')
+    }
+  }
+  return {
+    async prepare(target) {
+      const name = describeTarget(target)
+      try {
+        await octokit.rest.repos.get({ owner: target.owner, repo: target.repo })
+      } catch (error) {
+        throw explain(name, error, 'read the repository')
+      }
+      return { target, name, publicKey: await readPublicKey(target, name) }
+    },
+    async write(prepared, secrets) {
+      const { target, name } = prepared
+      const putAll = async () => {
+        const key = prepared.publicKey
+        const sealed = await Promise.all(
+          secrets.map(secret => sealForGitHub(secret.value, key.key))
+        )
+        // Both PUTs at once: a run queued between them would read a mismatched pair.
+        await Promise.all(
+          secrets.map((secret, index) =>
+            octokit.rest.actions.createOrUpdateRepoSecret({
+              owner: target.owner,
+              repo: target.repo,
+              secret_name: secret.name,
+              encrypted_value: sealed[index] ?? '',
+              key_id: key.keyId
+            })
+          )
+        )
+      }
+      try {
+        await putAll()
+      } catch (error) {
+        // A 422 can mean the repository's key pair changed since preflight: read it once more.
+        if (statusOf(error) !== 422) throw explain(name, error, 'write secrets to')
+        prepared.publicKey = await readPublicKey(target, name)
+        try {
+          await putAll()
+        } catch (second) {
+          throw explain(name, second, 'write secrets to')
+        }
+      }
+    }
+  }
+}
+
+function statusOf(error: unknown): number | undefined {
+  const status = (error as { status?: unknown } | undefined)?.status
+  return typeof status === 'number' ? status : undefined
+}
+
+function explain(target: string, error: unknown, doing: string): TargetError {
+  const status = statusOf(error)
+  const message = error instanceof Error ? error.message : String(error)
+  const fix =
+    status === 401
+      ? 'the github-token was rejected (expired or revoked?); create a new token and update the secret that holds it'
+      : status === 403
+        ? 'the github-token may not do this. It needs the repository permission "Secrets: read and write" ' +
+          '(fine-grained PAT) or the secrets permission (GitHub App). The workflow GITHUB_TOKEN cannot write secrets'
+        : status === 404
+          ? "the repository does not exist or the github-token cannot see it; check the target and the token's repository access"
+          : status === 422
+            ? 'GitHub refused the encrypted value'
+            : 'GitHub did not answer as expected'
+  return new TargetError(
+    target,
+    `could not ${doing} ${target} (${status ?? 'no response'}: ${message}): ${fix}.`,
+    status
+  )
+}

@@ -1,0 +1,100 @@
+import * as core from '@actions/core'
+import { apply, type ApplyResult, type Logger } from './apply.js'
+import { createAws } from './aws.js'
+import { describeError, InputError } from './errors.js'
+import { createSecrets, type PreparedTarget } from './github.js'
+import { observe } from './observe.js'
+import { plan } from './plan.js'
+import { buildReport } from './report.js'
+import { systemClock } from './retry.js'
+import { readSettings, type InputName } from './settings.js'
+import { describeTarget } from './targets.js'
+import { keyLabel } from './format.js'
+
+const log: Logger = {
+  info: message => core.info(message),
+  warning: message => core.warning(message),
+  mask: value => core.setSecret(value)
+}
+
+/** settings -> observe -> plan -> preflight -> apply -> report. */
+export async function run(): Promise<void> {
+  try {
+    const settings = readSettings((name: InputName) => core.getInput(name), process.env)
+    core.setSecret(settings.githubToken)
+
+    const aws = createAws(settings.awsRegion)
+    const { snapshot, signing } = await observe(aws, settings)
+    log.mask(signing.accessKeyId)
+    log.mask(signing.secretAccessKey)
+    if (signing.sessionToken) log.mask(signing.sessionToken)
+    core.info(
+      `IAM user ${snapshot.userName}, ${snapshot.mode === 'self' ? 'self-rotation' : `admin mode as ${snapshot.caller.arn}`}; ` +
+        `keys: ${snapshot.keys.map(key => `${keyLabel(key.id)} ${key.status}`).join(', ') || 'none'}.`
+    )
+
+    const now = systemClock.now()
+    const decided = plan(snapshot, settings, now)
+    const targetNames = settings.targets.map(describeTarget)
+    const finish = async (result: ApplyResult | undefined): Promise<void> => {
+      const report = buildReport({
+        snapshot,
+        plan: decided,
+        result,
+        dryRun: settings.dryRun,
+        now: systemClock.now(),
+        targets: targetNames
+      })
+      for (const [name, value] of Object.entries(report.outputs)) core.setOutput(name, value)
+      // core.summary throws without the file; the runner always sets it, a bare process may not.
+      if (process.env.GITHUB_STEP_SUMMARY) await core.summary.addRaw(report.summary).write()
+    }
+
+    for (const note of decided.notes) core.info(note)
+    if (decided.refusal) {
+      await finish(undefined)
+      core.setFailed(decided.refusal)
+      return
+    }
+
+    // Preflight: every target reachable and its public key readable, before anything changes.
+    const secrets = createSecrets(settings.githubToken)
+    const prepared: PreparedTarget[] = await Promise.all(
+      settings.targets.map(target => secrets.prepare(target))
+    )
+    core.info(`Preflight: ${prepared.length} target(s) reachable, public keys read.`)
+
+    if (settings.dryRun) {
+      core.info(`Dry run: ${decided.steps.length} step(s) planned, none applied.`)
+      await finish(undefined)
+      return
+    }
+
+    const result = await apply(decided.steps, {
+      aws,
+      secrets,
+      prepared,
+      settings,
+      snapshot,
+      signing,
+      currentKeyId: decided.currentKeyId,
+      clock: systemClock,
+      log
+    })
+    await finish(result)
+
+    if (settings.exportCredentials && !result.failure) {
+      if (result.current) {
+        core.exportVariable('AWS_ACCESS_KEY_ID', result.current.accessKeyId)
+        core.exportVariable('AWS_SECRET_ACCESS_KEY', result.current.secretAccessKey)
+      } else {
+        core.warning(
+          'export-credentials: this run does not know the secret of the key the targets hold, so nothing was exported.'
+        )
+      }
+    }
+    if (result.failure) core.setFailed(result.failure.message)
+  } catch (error) {
+    core.setFailed(error instanceof InputError ? error.message : describeError(error))
+  }
+}

@@ -1,0 +1,91 @@
+/**
+ * The action's memory: an IAM user tag whose key is the access key id (the console shows it as
+ * the key's description). One line of `key=value` words within IAM's tag value rules (at most
+ * 256 characters of letters, digits, spaces and `_ . : / = + - @`), so no JSON:
+ *
+ *   rotate-aws-access-keys v1 state=pending at=2026-11-22T23:37:06Z run=123.1 prev=AKIA... repo=o/r
+ *
+ * pending: created by run `run`, not yet written to every target (prev is the key it replaces)
+ * active:  written to every target at `at`; prev is still active until deactivate-after passes
+ * retired: deactivated by the action at `at`; deleted once delete-after has passed
+ */
+export type MarkState = 'pending' | 'active' | 'retired'
+
+export interface Mark {
+  readonly state: MarkState
+  /** When the state was entered, ms since the epoch. */
+  readonly at: number
+  readonly runId?: string
+  readonly runAttempt?: string
+  readonly repository?: string
+  readonly previousKeyId?: string
+}
+
+export type MarkReading =
+  | { readonly kind: 'none' }
+  | { readonly kind: 'ours'; readonly mark: Mark }
+  | { readonly kind: 'unreadable'; readonly reason: string }
+
+const PREFIX = 'rotate-aws-access-keys'
+const VERSION = 'v1'
+const MAX_LENGTH = 256
+const ALLOWED = /^[A-Za-z0-9 _.:/=+\-@]*$/
+const STATES: readonly MarkState[] = ['pending', 'active', 'retired']
+
+export function writeMark(mark: Mark): string {
+  const words = [PREFIX, VERSION, `state=${mark.state}`, `at=${isoSeconds(mark.at)}`]
+  if (mark.runId !== undefined) words.push(`run=${mark.runId}.${mark.runAttempt ?? '1'}`)
+  if (mark.previousKeyId !== undefined) words.push(`prev=${mark.previousKeyId}`)
+  const withoutRepository = words.join(' ')
+  const repository = mark.repository?.replace(/[^A-Za-z0-9_.:/=+\-@]/g, '_')
+  // The repository only helps a reader (run ids are unique across GitHub): drop it rather than
+  // exceed the limit.
+  const full = repository ? `${withoutRepository} repo=${repository}` : withoutRepository
+  const text = full.length <= MAX_LENGTH ? full : withoutRepository
+  if (!ALLOWED.test(text) || text.length > MAX_LENGTH) {
+    throw new Error(`mark would break IAM's tag value rules: ${text}`)
+  }
+  return text
+}
+
+export function readMark(tagValue: string | undefined): MarkReading {
+  if (tagValue === undefined) return { kind: 'none' }
+  const words = tagValue.trim().split(/\s+/)
+  if (words[0] !== PREFIX) return { kind: 'none' }
+  if (words[1] !== VERSION) {
+    return {
+      kind: 'unreadable',
+      reason: `written by another version of this action (${words[1] ?? 'no version'})`
+    }
+  }
+  const fields = new Map<string, string>()
+  for (const word of words.slice(2)) {
+    const split = word.indexOf('=')
+    if (split > 0) fields.set(word.slice(0, split), word.slice(split + 1))
+  }
+  const state = fields.get('state') as MarkState | undefined
+  if (state === undefined || !STATES.includes(state)) {
+    return { kind: 'unreadable', reason: `unknown state '${fields.get('state') ?? ''}'` }
+  }
+  const at = Date.parse(fields.get('at') ?? '')
+  if (Number.isNaN(at)) {
+    return { kind: 'unreadable', reason: `unreadable time '${fields.get('at') ?? ''}'` }
+  }
+  const mark: {
+    -readonly [K in keyof Mark]: Mark[K]
+  } = { state, at }
+  const run = /^(\d+)\.(\d+)$/.exec(fields.get('run') ?? '')
+  if (run?.[1] !== undefined && run[2] !== undefined) {
+    mark.runId = run[1]
+    mark.runAttempt = run[2]
+  }
+  const previousKeyId = fields.get('prev')
+  if (previousKeyId) mark.previousKeyId = previousKeyId
+  const repository = fields.get('repo')
+  if (repository) mark.repository = repository
+  return { kind: 'ours', mark }
+}
+
+function isoSeconds(ms: number): string {
+  return new Date(Math.floor(ms / 1000) * 1000).toISOString().replace('.000Z', 'Z')
+}

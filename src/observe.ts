@@ -1,0 +1,51 @@
+import type { Aws, Credentials } from './aws.js'
+import { InputError } from './errors.js'
+import { readMark } from './marks.js'
+import type { Settings } from './settings.js'
+import { parseCallerArn, type Snapshot } from './snapshot.js'
+
+export interface Observation {
+  readonly snapshot: Snapshot
+  /** The credentials this run signs with; the secret never leaves apply and the export. */
+  readonly signing: Credentials
+}
+
+/** Read-only calls that gather everything the planner decides from. */
+export async function observe(
+  aws: Aws,
+  settings: Pick<Settings, 'iamUserName'>
+): Promise<Observation> {
+  const [identity, signing] = await Promise.all([aws.callerIdentity(), aws.signingCredentials()])
+  const caller = parseCallerArn(identity.arn, identity.accountId)
+  const userName = settings.iamUserName ?? caller.userName
+  if (userName === undefined) {
+    throw new InputError(
+      'iam-user-name',
+      `is required when the credentials are not an IAM user's own (the caller is ${caller.arn}); name the user whose key to rotate`
+    )
+  }
+  const self = caller.kind === 'user' && caller.userName === userName
+  const [userArn, listed, tags] = await Promise.all([
+    aws.getUserArn(userName),
+    aws.listKeys(userName),
+    aws.listTags(userName)
+  ])
+  const keys = await Promise.all(
+    listed.map(async key => ({
+      ...key,
+      lastUsed: await aws.lastUse(key.id),
+      mark: readMark(tags[key.id])
+    }))
+  )
+  return {
+    snapshot: {
+      caller,
+      userName,
+      userArn,
+      mode: self ? 'self' : 'admin',
+      signingKeyId: self ? signing.accessKeyId : undefined,
+      keys
+    },
+    signing
+  }
+}

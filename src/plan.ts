@@ -1,0 +1,271 @@
+import { age, isoTime, keyLabel } from './format.js'
+import type { Mark } from './marks.js'
+import type { KeyState, Snapshot } from './snapshot.js'
+import type { Settings } from './settings.js'
+
+/**
+ * The lifecycle, as a pure function of what AWS shows, the settings and the time. Every rule of
+ * when to create, deactivate or delete a key lives here and nowhere else.
+ */
+export type Step =
+  /** Delete an inactive key (retired long enough, or blocking the slot a rotation needs). */
+  | { readonly kind: 'delete-key'; readonly keyId: string; readonly reason: string }
+  /** Create, mark, verify and distribute a new key that replaces `previousKeyId`. */
+  | { readonly kind: 'rotate'; readonly previousKeyId: string }
+  /** Write a key this run signs with, left half-distributed by an earlier run, to every target. */
+  | {
+      readonly kind: 'finish-distribution'
+      readonly keyId: string
+      readonly previousKeyId: string | undefined
+    }
+  /** Write the key this run signs with back to every target, undoing a half-distribution. */
+  | { readonly kind: 'restore'; readonly keyId: string; readonly abandonedKeyId: string }
+  /** Deactivate the previous key and mark it retired. */
+  | { readonly kind: 'deactivate-key'; readonly keyId: string; readonly reason: string }
+
+export interface Plan {
+  readonly steps: readonly Step[]
+  /** Set when the action refuses: nothing is changed and this says why and what to do. */
+  readonly refusal: string | undefined
+  /** Lines for the log and summary: the state and what later runs will do. */
+  readonly notes: readonly string[]
+  /** The key the targets hold now (before the steps), when known. */
+  readonly currentKeyId: string | undefined
+}
+
+export type PlanSettings = Pick<
+  Settings,
+  'maxAgeMs' | 'force' | 'deactivateAfterMs' | 'deleteAfterMs' | 'expectedAccountId'
+>
+
+export function plan(snapshot: Snapshot, settings: PlanSettings, now: number): Plan {
+  const refuse = (refusal: string): Plan => ({
+    steps: [],
+    refusal,
+    notes: [],
+    currentKeyId: undefined
+  })
+  const { caller } = snapshot
+
+  if (caller.kind === 'root') {
+    return refuse(
+      'The credentials belong to the AWS account root user. AWS advises against root access keys; ' +
+        'rotate an IAM user with its own credentials or an IAM role instead, and delete the root access key.'
+    )
+  }
+  if (settings.expectedAccountId !== undefined && caller.accountId !== settings.expectedAccountId) {
+    return refuse(
+      `The credentials belong to AWS account ${caller.accountId}, not ${settings.expectedAccountId} ` +
+        '(expected-account-id). Check which credentials the workflow configures.'
+    )
+  }
+  const unreadable = snapshot.keys.flatMap(key =>
+    key.mark.kind === 'unreadable' ? [`${keyLabel(key.id)} (${key.mark.reason})`] : []
+  )
+  if (unreadable.length > 0) {
+    return refuse(
+      `The marks on ${unreadable.join(', ')} cannot be read by this version. ` +
+        'Use the version of the action that wrote them, or have a person check the keys.'
+    )
+  }
+
+  const byAge = [...snapshot.keys].sort(
+    (a, b) => a.createdAt - b.createdAt || (a.id < b.id ? -1 : 1)
+  )
+  const active = byAge.filter(key => key.status === 'Active')
+  const inactive = byAge.filter(key => key.status === 'Inactive')
+  const signing = snapshot.signingKeyId
+  const user = snapshot.userName
+
+  if (active.length === 0) {
+    return refuse(
+      `IAM user ${user} has no active access key. This action rotates a key that is in use; ` +
+        'create the first key, store it in the targets, then let the action take over.'
+    )
+  }
+
+  // Active keys the action cannot account for: not marked by it, not the key in use, and not the
+  // key that one of its own keys replaces.
+  const inUse = snapshot.mode === 'self' ? signing : active.length === 1 ? active[0]?.id : undefined
+  const replacedByOurs = new Set(
+    active.flatMap(key => {
+      const mark = ourMark(key)
+      return mark && mark.state !== 'retired' && mark.previousKeyId ? [mark.previousKeyId] : []
+    })
+  )
+  const unknown = active.filter(key => {
+    const mark = ourMark(key)
+    const ours = mark !== undefined && mark.state !== 'retired'
+    return !ours && key.id !== inUse && !replacedByOurs.has(key.id)
+  })
+  if (unknown.length > 0) {
+    const ids = unknown.map(key => keyLabel(key.id)).join(', ')
+    return refuse(
+      `IAM user ${user} has active access keys that this action did not create and that are not the key in use: ${ids}. ` +
+        'Changing nothing: a person may rely on them. Find what uses them (IAM console, "last used"), ' +
+        'then deactivate and delete them, or add a description starting "rotate-aws-access-keys" only if you wrote it.'
+    )
+  }
+
+  const steps: Step[] = []
+  const notes: string[] = []
+  const cleanUp = (keys: readonly KeyState[], slotNeeded: boolean): void => {
+    for (const key of keys) {
+      const mark = ourMark(key)
+      const deleteAt = mark?.state === 'retired' ? mark.at + settings.deleteAfterMs : undefined
+      if (deleteAt !== undefined && now >= deleteAt) {
+        steps.push({
+          kind: 'delete-key',
+          keyId: key.id,
+          reason: `retired ${age(now - (mark?.at ?? now))} ago; delete-after has passed`
+        })
+      } else if (slotNeeded) {
+        steps.push({
+          kind: 'delete-key',
+          keyId: key.id,
+          reason:
+            'inactive, so not in use, and its slot is needed for the new key (IAM allows two keys)'
+        })
+      } else if (deleteAt !== undefined) {
+        notes.push(
+          `Inactive key ${keyLabel(key.id)} will be deleted by the first run after ${isoTime(deleteAt)}.`
+        )
+      } else {
+        notes.push(
+          `Inactive key ${keyLabel(key.id)} was not retired by this action; it is kept until a rotation needs its slot.`
+        )
+      }
+    }
+  }
+
+  if (active.length === 1) {
+    const [current] = active as [KeyState]
+    const mark = ourMark(current)
+    if (mark?.state === 'pending') {
+      if (snapshot.mode !== 'self') {
+        return refuse(pendingRefusal(current, mark))
+      }
+      cleanUp(inactive, false)
+      steps.push({
+        kind: 'finish-distribution',
+        keyId: current.id,
+        previousKeyId: undefined
+      })
+      notes.push(
+        `Key ${keyLabel(current.id)} was left half-distributed by ${runOf(mark)}; this run finishes writing it.`
+      )
+      return { steps, refusal: undefined, notes, currentKeyId: current.id }
+    }
+    const keyAge = now - current.createdAt
+    const dueAt = current.createdAt + settings.maxAgeMs
+    const due = settings.force || settings.maxAgeMs === 0 || now >= dueAt
+    if (!due) {
+      cleanUp(inactive, false)
+      notes.push(
+        `Key ${keyLabel(current.id)} is ${age(keyAge)} old, younger than max-age; the next rotation is due at ${isoTime(dueAt)}.`
+      )
+      return { steps, refusal: undefined, notes, currentKeyId: current.id }
+    }
+    cleanUp(inactive, true)
+    steps.push({ kind: 'rotate', previousKeyId: current.id })
+    notes.push(
+      settings.force && now < dueAt
+        ? `Key ${keyLabel(current.id)} is ${age(keyAge)} old; rotating because force is set.`
+        : `Key ${keyLabel(current.id)} is ${age(keyAge)} old; rotating (max-age ${age(settings.maxAgeMs)}).`
+    )
+    if (settings.deactivateAfterMs === 0) {
+      steps.push({
+        kind: 'deactivate-key',
+        keyId: current.id,
+        reason: 'replaced by the new key in every target'
+      })
+    } else {
+      notes.push(
+        `The previous key stays active for deactivate-after (${age(settings.deactivateAfterMs)}), for runs queued before the change; the first run after that deactivates it.`
+      )
+    }
+    return { steps, refusal: undefined, notes, currentKeyId: current.id }
+  }
+
+  // Two active keys: the newer one is the action's (the unknown-key rule above ensures that).
+  const [older, newer] = active as [KeyState, KeyState]
+  const newerMark = ourMark(newer)
+  if (newerMark?.state === 'pending') {
+    if (snapshot.mode !== 'self') return refuse(pendingRefusal(newer, newerMark))
+    if (signing === newer.id) {
+      steps.push({ kind: 'finish-distribution', keyId: newer.id, previousKeyId: older.id })
+      notes.push(
+        `Key ${keyLabel(newer.id)} was left half-distributed by ${runOf(newerMark)}; this run signs with it, so it finishes writing it.`
+      )
+      if (settings.deactivateAfterMs === 0) {
+        steps.push({
+          kind: 'deactivate-key',
+          keyId: older.id,
+          reason: 'replaced by the new key in every target'
+        })
+      }
+      return { steps, refusal: undefined, notes, currentKeyId: newer.id }
+    }
+    steps.push({ kind: 'restore', keyId: older.id, abandonedKeyId: newer.id })
+    steps.push({
+      kind: 'delete-key',
+      keyId: newer.id,
+      reason: `left half-distributed by ${runOf(newerMark)}; every target holds ${keyLabel(older.id)} again`
+    })
+    notes.push(
+      `Key ${keyLabel(newer.id)} was left half-distributed by ${runOf(newerMark)}; this run signs with ${keyLabel(older.id)}, so it writes that key back everywhere and deletes the other.`
+    )
+    return { steps, refusal: undefined, notes, currentKeyId: older.id }
+  }
+
+  if (newerMark?.state !== 'active') {
+    return refuse(
+      `IAM user ${user} has two active keys and the newer, ${keyLabel(newer.id)}, was not created by this action. ` +
+        `Changing nothing: it is unclear which key the targets hold. Have a person deactivate the key that is no longer used.`
+    )
+  }
+  // The newer key is distributed; the older one waits out deactivate-after.
+  const distributedAt = newerMark.at
+  const deactivateAt = distributedAt + settings.deactivateAfterMs
+  if (settings.force) {
+    notes.push('force is ignored: the previous rotation has not finished (two keys are active).')
+  }
+  if (snapshot.mode === 'self' && signing === older.id) {
+    notes.push(
+      `This run signs with the previous key ${keyLabel(older.id)} (it was queued before the targets got ${keyLabel(newer.id)}); it stays active for now and a later run deactivates it.`
+    )
+  } else if (now >= deactivateAt) {
+    steps.push({
+      kind: 'deactivate-key',
+      keyId: older.id,
+      reason:
+        settings.deactivateAfterMs > 0
+          ? 'deactivate-after has passed'
+          : 'replaced by the new key in every target'
+    })
+  } else {
+    notes.push(
+      `Previous key ${keyLabel(older.id)} stays active until ${isoTime(deactivateAt)} (deactivate-after).`
+    )
+  }
+  return { steps, refusal: undefined, notes, currentKeyId: newer.id }
+}
+
+function ourMark(key: KeyState): Mark | undefined {
+  return key.mark.kind === 'ours' ? key.mark.mark : undefined
+}
+
+function runOf(mark: Mark): string {
+  return mark.runId !== undefined
+    ? `run ${mark.runId} attempt ${mark.runAttempt ?? '1'}${mark.repository ? ` of ${mark.repository}` : ''}`
+    : 'an earlier run'
+}
+
+function pendingRefusal(key: KeyState, mark: Mark): string {
+  return (
+    `Key ${keyLabel(key.id)} was created by ${runOf(mark)} at ${isoTime(mark.at)} and not yet written to every target. ` +
+    'This run does not sign with either key, so it cannot write a known key to every target. ' +
+    'Changing nothing. Let the self-rotation run that holds the key finish, or re-run it; ' +
+    'or have a person check which key the targets hold and delete the other.'
+  )
+}

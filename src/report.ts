@@ -1,0 +1,161 @@
+import type { ApplyResult } from './apply.js'
+import { age, isoTime, keyLabel } from './format.js'
+import type { Plan } from './plan.js'
+import type { KeyState, Snapshot } from './snapshot.js'
+
+export interface Outputs {
+  readonly rotated: string
+  readonly 'access-key-id': string
+  readonly 'previous-access-key-id': string
+  readonly 'deactivated-access-key-ids': string
+  readonly 'deleted-access-key-ids': string
+  readonly plan: string
+}
+
+export interface Report {
+  readonly outputs: Outputs
+  readonly summary: string
+}
+
+export interface KeyRow {
+  readonly id: string
+  readonly status: string
+  readonly createdAt: number
+  readonly lastUsed: string
+  readonly note: string
+}
+
+/** Builds outputs and the step summary. Key ids appear in full only in outputs. */
+export function buildReport(input: {
+  snapshot: Snapshot
+  plan: Plan
+  result: ApplyResult | undefined
+  dryRun: boolean
+  now: number
+  targets: readonly string[]
+}): Report {
+  const { snapshot, plan, result, now } = input
+  const rotation = plan.steps.find(step => step.kind === 'rotate')
+  const currentKeyId =
+    result?.current?.accessKeyId ?? (result?.rotated ? result.createdKeyId : plan.currentKeyId)
+  const outputs: Outputs = {
+    rotated: String(result?.rotated ?? false),
+    'access-key-id': currentKeyId ?? '',
+    'previous-access-key-id': result?.rotated && rotation ? rotation.previousKeyId : '',
+    'deactivated-access-key-ids': (result?.deactivated ?? []).join(','),
+    'deleted-access-key-ids': (result?.deleted ?? []).join(','),
+    plan: JSON.stringify({
+      mode: snapshot.mode,
+      user: snapshot.userName,
+      dryRun: input.dryRun,
+      refusal: plan.refusal ?? null,
+      steps: plan.steps,
+      notes: plan.notes
+    })
+  }
+
+  const before = snapshot.keys.map(key => rowOf(key))
+  const after = keysAfter(snapshot, result, now)
+  const lines: string[] = []
+  const outcome = plan.refusal
+    ? 'Refused: nothing was changed'
+    : result?.failure
+      ? 'Failed'
+      : input.dryRun
+        ? 'Dry run: nothing was changed'
+        : result?.rotated
+          ? 'Rotated'
+          : plan.steps.length > 0
+            ? 'Cleaned up'
+            : 'Nothing due'
+  lines.push(`## AWS access key rotation: ${outcome}`, '')
+  lines.push(
+    `IAM user \`${snapshot.userName}\` (${snapshot.mode === 'self' ? 'self-rotation' : 'admin'} mode).`,
+    ''
+  )
+  if (plan.refusal) lines.push(`> ${plan.refusal}`, '')
+  if (result?.failure) lines.push(`> ${result.failure.message}`, '')
+  lines.push('### Keys before', '', ...keyTable(before, now), '')
+  if (!input.dryRun && !plan.refusal) lines.push('### Keys after', '', ...keyTable(after, now), '')
+  if (plan.steps.length > 0) {
+    lines.push(input.dryRun ? '### Planned steps' : '### Steps', '')
+    for (const step of plan.steps) lines.push(`- ${describeStep(step)}`)
+    lines.push('')
+  }
+  const written = result?.written ?? []
+  lines.push('### Targets', '')
+  for (const target of input.targets) {
+    lines.push(`- ${target}: ${written.includes(target) ? 'written this run' : 'unchanged'}`)
+  }
+  lines.push('')
+  if (plan.notes.length > 0) {
+    lines.push('### What happens next', '')
+    for (const note of plan.notes) lines.push(`- ${note}`)
+    lines.push('')
+  }
+  return { outputs, summary: lines.join('\n') }
+}
+
+function describeStep(step: Plan['steps'][number]): string {
+  switch (step.kind) {
+    case 'rotate':
+      return `Create a new key, verify it with STS, write it to every target (replaces ${keyLabel(step.previousKeyId)})`
+    case 'deactivate-key':
+      return `Deactivate ${keyLabel(step.keyId)}: ${step.reason}`
+    case 'delete-key':
+      return `Delete ${keyLabel(step.keyId)}: ${step.reason}`
+    case 'finish-distribution':
+      return `Finish writing ${keyLabel(step.keyId)} to every target`
+    case 'restore':
+      return `Write ${keyLabel(step.keyId)} back to every target (abandon ${keyLabel(step.abandonedKeyId)})`
+  }
+}
+
+function rowOf(key: KeyState): KeyRow {
+  const mark =
+    key.mark.kind === 'ours'
+      ? `${key.mark.mark.state} since ${isoTime(key.mark.mark.at)}`
+      : 'not created by this action'
+  return {
+    id: key.id,
+    status: key.status,
+    createdAt: key.createdAt,
+    lastUsed: key.lastUsed
+      ? `${isoTime(key.lastUsed.at)} (${key.lastUsed.service}, ${key.lastUsed.region})`
+      : 'never',
+    note: mark
+  }
+}
+
+function keysAfter(snapshot: Snapshot, result: ApplyResult | undefined, now: number): KeyRow[] {
+  const rows = snapshot.keys
+    .filter(key => !result?.deleted.includes(key.id))
+    .map(key => {
+      const row = rowOf(key)
+      return result?.deactivated.includes(key.id)
+        ? { ...row, status: 'Inactive', note: 'retired this run' }
+        : row
+    })
+  if (result?.createdKeyId && !result.deleted.includes(result.createdKeyId)) {
+    rows.push({
+      id: result.createdKeyId,
+      status: 'Active',
+      createdAt: now,
+      lastUsed: 'by this run',
+      note: result.rotated ? 'created and distributed this run' : 'created this run'
+    })
+  }
+  return rows
+}
+
+function keyTable(rows: readonly KeyRow[], now: number): string[] {
+  if (rows.length === 0) return ['(none)']
+  return [
+    '| key | status | age | last used | state |',
+    '|---|---|---|---|---|',
+    ...rows.map(
+      row =>
+        `| ${keyLabel(row.id)} | ${row.status} | ${age(now - row.createdAt)} | ${row.lastUsed} | ${row.note} |`
+    )
+  ]
+}

@@ -1,0 +1,42 @@
+/** Time, injected: unit tests pass a fake clock and sleep and never wait. */
+export interface Clock {
+  now(): number
+  sleep(ms: number): Promise<void>
+}
+
+export const systemClock: Clock = {
+  now: () => Date.now(),
+  sleep: ms => new Promise(resolve => setTimeout(resolve, ms))
+}
+
+/** Growing delays for polling: 250 ms, then x1.5 each time, capped. */
+export function backoff(attempt: number, firstMs = 250, capMs = 1_000): number {
+  return Math.min(capMs, Math.round(firstMs * 1.5 ** attempt))
+}
+
+/** AWS answers this for a key that exists but has not propagated to the endpoint yet. */
+export function isYoungKeyRejection(error: unknown): boolean {
+  const name = (error as { name?: string } | undefined)?.name
+  return name === 'InvalidClientTokenId'
+}
+
+/**
+ * Calls `fn` until it succeeds, retrying only errors that `retryable` accepts, until `deadline`
+ * (clock ms). The SDK's own strategy retries throttling and 5xx; this is for what it does not.
+ */
+export async function retryUntil<T>(
+  fn: () => Promise<T>,
+  retryable: (error: unknown) => boolean,
+  deadline: number,
+  clock: Clock
+): Promise<T> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await fn()
+    } catch (error) {
+      const wait = backoff(attempt)
+      if (!retryable(error) || clock.now() + wait > deadline) throw error
+      await clock.sleep(wait)
+    }
+  }
+}

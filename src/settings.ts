@@ -1,0 +1,182 @@
+import { parseDuration } from './duration.js'
+import { InputError } from './errors.js'
+import { parseTargets, type Target } from './targets.js'
+
+/** Every input, validated once. Nothing reads `INPUT_*` anywhere else. */
+export interface Settings {
+  readonly githubToken: string
+  readonly targets: readonly Target[]
+  readonly iamUserName: string | undefined
+  readonly accessKeyIdSecretName: string
+  readonly secretAccessKeySecretName: string
+  readonly maxAgeMs: number
+  readonly force: boolean
+  readonly deactivateAfterMs: number
+  readonly deleteAfterMs: number
+  readonly verifyTimeoutMs: number
+  readonly dryRun: boolean
+  readonly awsRegion: string
+  readonly expectedAccountId: string | undefined
+  readonly exportCredentials: boolean
+  /** Who is running: recorded in the marks so later runs can tell whose key is whose. */
+  readonly run: RunIdentity
+}
+
+export interface RunIdentity {
+  readonly repository: string
+  readonly runId: string
+  readonly attempt: string
+}
+
+/** The defaults, applied in code too: a bare `node dist/index.js` gets no action.yml defaults. */
+export const INPUT_DEFAULTS = {
+  'github-token': '',
+  targets: '',
+  'iam-user-name': '',
+  'access-key-id-secret-name': 'AWS_ACCESS_KEY_ID',
+  'secret-access-key-secret-name': 'AWS_SECRET_ACCESS_KEY',
+  'max-age': '90d',
+  force: 'false',
+  'deactivate-after': '0',
+  'delete-after': '7d',
+  'verify-timeout': '2m',
+  'dry-run': 'false',
+  'aws-region': 'us-east-1',
+  'expected-account-id': '',
+  'export-credentials': 'false'
+} as const
+
+export type InputName = keyof typeof INPUT_DEFAULTS
+export type ReadInput = (name: InputName) => string
+
+const SECRET_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/
+const IAM_USER_NAME = /^[\w+=,.@-]{1,64}$/
+const ACCOUNT_ID = /^\d{12}$/
+// Partition, optional qualifier, area and number: us-east-1, us-gov-west-1, cn-north-1, ...
+const REGION = /^[a-z]{2}(?:-(?:gov|iso|isob|isoe|isof))?-[a-z]+-\d{1,2}$/
+const MAX_VERIFY_TIMEOUT_MS = 30 * 60_000
+
+export function readSettings(readInput: ReadInput, env: NodeJS.ProcessEnv): Settings {
+  const input = (name: InputName): string => {
+    const value = readInput(name).trim()
+    return value === '' ? INPUT_DEFAULTS[name] : value
+  }
+
+  const githubToken = input('github-token')
+  if (githubToken === '') {
+    throw new InputError(
+      'github-token',
+      'is required: a fine-grained personal access token with the repository permission ' +
+        '"Secrets: read and write", or a GitHub App installation token with the secrets permission. ' +
+        "The workflow's GITHUB_TOKEN cannot write secrets."
+    )
+  }
+  if (/\s/.test(githubToken)) {
+    throw new InputError('github-token', 'contains whitespace; pass the token alone')
+  }
+
+  const targetsText = input('targets') || (env.GITHUB_REPOSITORY ?? '')
+  if (targetsText.trim() === '') {
+    throw new InputError(
+      'targets',
+      'is empty and GITHUB_REPOSITORY is not set; list one owner/repo per line'
+    )
+  }
+  const targets = parseTargets(targetsText)
+  if ('error' in targets) throw new InputError('targets', targets.error)
+  if (targets.length === 0) {
+    throw new InputError('targets', 'lists no target (only blank lines or comments)')
+  }
+
+  const iamUserName = input('iam-user-name') || undefined
+  if (iamUserName !== undefined && !IAM_USER_NAME.test(iamUserName)) {
+    throw new InputError(
+      'iam-user-name',
+      `'${iamUserName}' is not an IAM user name (1-64 letters, digits and + = , . @ _ -)`
+    )
+  }
+
+  const accessKeyIdSecretName = secretName(input, 'access-key-id-secret-name')
+  const secretAccessKeySecretName = secretName(input, 'secret-access-key-secret-name')
+  if (accessKeyIdSecretName.toUpperCase() === secretAccessKeySecretName.toUpperCase()) {
+    throw new InputError(
+      'secret-access-key-secret-name',
+      `must differ from access-key-id-secret-name (both are '${accessKeyIdSecretName}'; GitHub stores names upper-case)`
+    )
+  }
+
+  const verifyTimeoutMs = duration(input, 'verify-timeout')
+  if (verifyTimeoutMs < 5_000 || verifyTimeoutMs > MAX_VERIFY_TIMEOUT_MS) {
+    throw new InputError(
+      'verify-timeout',
+      `must be between 5s and 30m (AWS usually accepts a new key within 5-10 seconds)`
+    )
+  }
+
+  const awsRegion = input('aws-region')
+  if (!REGION.test(awsRegion)) {
+    throw new InputError('aws-region', `'${awsRegion}' is not an AWS region name like us-east-1`)
+  }
+
+  const expectedAccountId = input('expected-account-id') || undefined
+  if (expectedAccountId !== undefined && !ACCOUNT_ID.test(expectedAccountId)) {
+    throw new InputError('expected-account-id', `must be 12 digits, got '${expectedAccountId}'`)
+  }
+
+  const settings: Settings = {
+    githubToken,
+    targets: Object.freeze(targets),
+    iamUserName,
+    accessKeyIdSecretName,
+    secretAccessKeySecretName,
+    maxAgeMs: duration(input, 'max-age'),
+    force: boolean(input, 'force'),
+    deactivateAfterMs: duration(input, 'deactivate-after'),
+    deleteAfterMs: duration(input, 'delete-after'),
+    verifyTimeoutMs,
+    dryRun: boolean(input, 'dry-run'),
+    awsRegion,
+    expectedAccountId,
+    exportCredentials: boolean(input, 'export-credentials'),
+    run: Object.freeze({
+      repository: env.GITHUB_REPOSITORY ?? 'local',
+      runId: env.GITHUB_RUN_ID ?? '0',
+      attempt: env.GITHUB_RUN_ATTEMPT ?? '1'
+    })
+  }
+  return Object.freeze(settings)
+}
+
+function secretName(input: (name: InputName) => string, name: InputName): string {
+  const value = input(name)
+  if (!SECRET_NAME.test(value) || value.toUpperCase().startsWith('GITHUB_')) {
+    throw new InputError(
+      name,
+      `'${value}' is not a valid secret name: letters, digits and underscore, not starting with a digit or GITHUB_`
+    )
+  }
+  return value
+}
+
+function duration(input: (name: InputName) => string, name: InputName): number {
+  const value = input(name)
+  const ms = parseDuration(value)
+  if (ms === undefined) {
+    throw new InputError(
+      name,
+      `'${value}' is not a duration; write 0 or a number with d, h, m or s, in that order (90d, 1d12h, 30m)`
+    )
+  }
+  return ms
+}
+
+// The YAML 1.2 core schema words, as @actions/core's getBooleanInput accepts them.
+const TRUE_WORDS = new Set(['true', 'True', 'TRUE'])
+const FALSE_WORDS = new Set(['false', 'False', 'FALSE'])
+
+function boolean(input: (name: InputName) => string, name: InputName): boolean {
+  const value = input(name)
+  if (TRUE_WORDS.has(value)) return true
+  if (FALSE_WORDS.has(value)) return false
+  throw new InputError(name, `'${value}' is not a boolean; write true or false`)
+}

@@ -1,0 +1,49 @@
+import type { MarkReading } from './marks.js'
+
+/** What observe saw: read-only facts, no secrets. The planner decides from this alone. */
+export interface Snapshot {
+  readonly caller: Caller
+  readonly userName: string
+  readonly userArn: string
+  /** self: the caller is the rotated user, signing with one of its keys. admin: anyone else. */
+  readonly mode: 'self' | 'admin'
+  /** The key this run signs with, in self-rotation. */
+  readonly signingKeyId: string | undefined
+  readonly keys: readonly KeyState[]
+}
+
+export interface Caller {
+  readonly arn: string
+  readonly accountId: string
+  readonly kind: 'user' | 'assumed-role' | 'root' | 'other'
+  /** The IAM user name, when the caller is a user. */
+  readonly userName: string | undefined
+}
+
+export interface KeyState {
+  readonly id: string
+  readonly status: 'Active' | 'Inactive'
+  readonly createdAt: number
+  readonly lastUsed: LastUse | undefined
+  readonly mark: MarkReading
+}
+
+export interface LastUse {
+  readonly at: number
+  readonly service: string
+  readonly region: string
+}
+
+/** Parses an STS caller ARN without assuming the `aws` partition. */
+export function parseCallerArn(arn: string, accountId: string): Caller {
+  const match = /^arn:aws[a-z-]*:(iam|sts)::(\d{12}):(.+)$/.exec(arn)
+  const resource = match?.[3] ?? ''
+  if (resource === 'root') return { arn, accountId, kind: 'root', userName: undefined }
+  if (match?.[1] === 'iam' && resource.startsWith('user/')) {
+    return { arn, accountId, kind: 'user', userName: resource.split('/').pop() }
+  }
+  if (match?.[1] === 'sts' && resource.startsWith('assumed-role/')) {
+    return { arn, accountId, kind: 'assumed-role', userName: undefined }
+  }
+  return { arn, accountId, kind: 'other', userName: undefined }
+}

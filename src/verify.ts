@@ -1,0 +1,67 @@
+import { backoff, isYoungKeyRejection, type Clock } from './retry.js'
+
+export interface VerifyOptions {
+  /** STS GetCallerIdentity signed with the new key: resolves to the ARN, or rejects. */
+  probe(): Promise<string>
+  expectedArn: string
+  timeoutMs: number
+  clock: Clock
+  /** Consecutive acceptances required: one endpoint accepting does not mean the next will. */
+  confirmations?: number
+  /** Pause between confirmations. */
+  confirmIntervalMs?: number
+  onRejected?(attempt: number, elapsedMs: number): void
+}
+
+export type VerifyResult =
+  | { readonly ok: true; readonly attempts: number; readonly elapsedMs: number }
+  | {
+      readonly ok: false
+      readonly reason: string
+      readonly attempts: number
+      readonly elapsedMs: number
+    }
+
+/**
+ * Waits until AWS accepts the new key: polls with growing delays (capped at one second, so the
+ * wait ends within about a second of acceptance), then requires several acceptances in a row and
+ * starts over on any rejection.
+ */
+export async function verifyNewKey(options: VerifyOptions): Promise<VerifyResult> {
+  const { clock, expectedArn, timeoutMs } = options
+  const confirmations = options.confirmations ?? 3
+  const confirmIntervalMs = options.confirmIntervalMs ?? 200
+  const start = clock.now()
+  const deadline = start + timeoutMs
+  let attempts = 0
+  let rejections = 0
+  let accepted = 0
+  let lastProblem = 'AWS did not accept the key'
+  for (;;) {
+    attempts++
+    try {
+      const arn = await options.probe()
+      if (arn !== expectedArn) {
+        return {
+          ok: false,
+          reason: `STS says the new key belongs to ${arn}, not ${expectedArn}`,
+          attempts,
+          elapsedMs: clock.now() - start
+        }
+      }
+      accepted++
+      if (accepted >= confirmations) return { ok: true, attempts, elapsedMs: clock.now() - start }
+    } catch (error) {
+      accepted = 0
+      lastProblem = isYoungKeyRejection(error)
+        ? 'AWS still answered InvalidClientTokenId (the key had not propagated)'
+        : `the last check failed: ${(error as Error).message}`
+      options.onRejected?.(attempts, clock.now() - start)
+    }
+    const wait = accepted > 0 ? confirmIntervalMs : backoff(rejections++)
+    if (clock.now() + wait > deadline) {
+      return { ok: false, reason: lastProblem, attempts, elapsedMs: clock.now() - start }
+    }
+    await clock.sleep(wait)
+  }
+}
