@@ -65312,8 +65312,8 @@ const systemClock = {
     now: () => Date.now(),
     sleep: ms => new Promise(resolve => setTimeout(resolve, ms))
 };
-/** Growing delays for polling: 250 ms, then x1.5 each time, capped. */
-function backoff(attempt, firstMs = 250, capMs = 1_000) {
+/** Growing delays for polling: 250 ms, then x1.5 each time, capped at half a second (GetCallerIdentity is free and unthrottled at this rate; a longer cap would add its length to every rotation). */
+function backoff(attempt, firstMs = 250, capMs = 500) {
     return Math.min(capMs, Math.round(firstMs * 1.5 ** attempt));
 }
 /** AWS answers this for a key that exists but has not propagated to the endpoint yet. */

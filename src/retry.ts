@@ -9,8 +9,8 @@ export const systemClock: Clock = {
   sleep: ms => new Promise(resolve => setTimeout(resolve, ms))
 }
 
-/** Growing delays for polling: 250 ms, then x1.5 each time, capped. */
-export function backoff(attempt: number, firstMs = 250, capMs = 1_000): number {
+/** Growing delays for polling: 250 ms, then x1.5 each time, capped at half a second (GetCallerIdentity is free and unthrottled at this rate; a longer cap would add its length to every rotation). */
+export function backoff(attempt: number, firstMs = 250, capMs = 500): number {
   return Math.min(capMs, Math.round(firstMs * 1.5 ** attempt))
 }
 

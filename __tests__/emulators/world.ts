@@ -1,0 +1,74 @@
+/**
+ * A small world for end-to-end runs, the demo and the bench: an AWS account with a deploy user
+ * whose key is stored in repositories' secrets, a token that may write them, and a way to run
+ * the bundled action the way a workflow would (signing with the key its repository holds).
+ */
+import { startAwsEmulator, type AwsEmulator, type AwsEmulatorOptions } from './aws.js'
+import { startGitHubEmulator, type GitHubEmulator } from './github.js'
+import { runAction, type RunOptions, type RunResult } from './runner.js'
+
+export const DAY = 86_400_000
+export const USER = 'deploy'
+export const TOKEN = 'github_pat_e2e_example_token'
+export const ID_SECRET = 'AWS_ACCESS_KEY_ID'
+export const KEY_SECRET = 'AWS_SECRET_ACCESS_KEY'
+
+export interface WorldOptions extends AwsEmulatorOptions {
+  repos?: string[]
+  keyAgeDays?: number
+  basePath?: string
+}
+
+export interface World {
+  aws: AwsEmulator
+  github: GitHubEmulator
+  repos: string[]
+  /** The key pair a repository's secrets hold now. */
+  stored(repo?: string): { accessKeyId: string; secretAccessKey: string }
+  /** Runs dist/index.js for `repo`, signing with the key that repository holds (self-rotation). */
+  run(
+    inputs?: Record<string, string>,
+    options?: Partial<RunOptions> & { repo?: string }
+  ): Promise<RunResult>
+  close(): Promise<void>
+}
+
+export async function startWorld(options: WorldOptions = {}): Promise<World> {
+  const aws = await startAwsEmulator(options)
+  const github = await startGitHubEmulator(options.basePath ? { basePath: options.basePath } : {})
+  const repos = options.repos ?? ['acme/app']
+  aws.createUser(USER)
+  const key = aws.createAccessKey(USER, {
+    createdAt: new Date(Date.now() - (options.keyAgeDays ?? 100) * DAY)
+  })
+  github.addToken(TOKEN, { repos: '*', secrets: 'write', kind: 'pat' })
+  for (const repo of repos) {
+    github.addRepo(repo)
+    github.setSecret(repo, ID_SECRET, key.accessKeyId)
+    github.setSecret(repo, KEY_SECRET, key.secretAccessKey)
+  }
+  const stored = (repo = repos[0] ?? 'acme/app') => ({
+    accessKeyId: github.secret(repo, ID_SECRET)?.value ?? '',
+    secretAccessKey: github.secret(repo, KEY_SECRET)?.value ?? ''
+  })
+  return {
+    aws,
+    github,
+    repos,
+    stored,
+    run: (inputs = {}, runOptions = {}) => {
+      const repo = runOptions.repo ?? repos[0] ?? 'acme/app'
+      return runAction({
+        inputs: { 'github-token': TOKEN, targets: repos.join('\n'), ...inputs },
+        credentials: stored(repo),
+        awsUrl: aws.url,
+        githubUrl: github.url,
+        repository: repo,
+        ...runOptions
+      })
+    },
+    close: async () => {
+      await Promise.all([aws.close(), github.close()])
+    }
+  }
+}
