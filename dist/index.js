@@ -71255,12 +71255,34 @@ function buildReport(input) {
     }
     lines.push('');
     if (plan.notes.length > 0) {
-        lines.push('### What happens next', '');
+        lines.push('### Decision', '');
         for (const note of plan.notes)
             lines.push(`- ${note}`);
         lines.push('');
     }
+    const next = whatHappensNext(input.settings, result, now);
+    if (next.length > 0) {
+        lines.push('### What happens next', '');
+        for (const line of next)
+            lines.push(`- ${line}`);
+        lines.push('');
+    }
     return { outputs, summary: lines.join('\n') };
+}
+function whatHappensNext(settings, result, now) {
+    if (!result || result.failure)
+        return [];
+    const lines = [];
+    if (result.rotated && result.current) {
+        lines.push(`The next rotation is due at ${isoTime(now + settings.maxAgeMs)} (max-age); a scheduled run after that rotates.`);
+        if (result.deactivated.length === 0) {
+            lines.push(`The previous key stays active until ${isoTime(now + settings.deactivateAfterMs)} (deactivate-after); the first run after that deactivates it.`);
+        }
+    }
+    for (const keyId of result.deactivated) {
+        lines.push(`${keyLabel(keyId)} is inactive; the first run after ${isoTime(now + settings.deleteAfterMs)} deletes it (delete-after). Until then it can be re-activated in the IAM console if something still needs it.`);
+    }
+    return lines;
 }
 function describeStep(step) {
     switch (step.kind) {
@@ -71483,7 +71505,8 @@ async function run() {
                 result,
                 dryRun: settings.dryRun,
                 now: systemClock.now(),
-                targets: targetNames
+                targets: targetNames,
+                settings
             });
             for (const [name, value] of Object.entries(report.outputs))
                 setOutput(name, value);

@@ -43,7 +43,8 @@ export async function run(): Promise<void> {
         result,
         dryRun: settings.dryRun,
         now: systemClock.now(),
-        targets: targetNames
+        targets: targetNames,
+        settings
       })
       for (const [name, value] of Object.entries(report.outputs)) core.setOutput(name, value)
       // core.summary throws without the file; the runner always sets it, a bare process may not.

@@ -1,6 +1,7 @@
 import type { ApplyResult } from './apply.js'
 import { age, isoTime, keyLabel } from './format.js'
 import type { Plan } from './plan.js'
+import type { Settings } from './settings.js'
 import type { KeyState, Snapshot } from './snapshot.js'
 
 export interface Outputs {
@@ -33,6 +34,7 @@ export function buildReport(input: {
   dryRun: boolean
   now: number
   targets: readonly string[]
+  settings: Pick<Settings, 'maxAgeMs' | 'deactivateAfterMs' | 'deleteAfterMs'>
 }): Report {
   const { snapshot, plan, result, now } = input
   const rotation = plan.steps.find(step => step.kind === 'rotate')
@@ -89,11 +91,40 @@ export function buildReport(input: {
   }
   lines.push('')
   if (plan.notes.length > 0) {
-    lines.push('### What happens next', '')
+    lines.push('### Decision', '')
     for (const note of plan.notes) lines.push(`- ${note}`)
     lines.push('')
   }
+  const next = whatHappensNext(input.settings, result, now)
+  if (next.length > 0) {
+    lines.push('### What happens next', '')
+    for (const line of next) lines.push(`- ${line}`)
+    lines.push('')
+  }
   return { outputs, summary: lines.join('\n') }
+}
+
+function whatHappensNext(
+  settings: Pick<Settings, 'maxAgeMs' | 'deactivateAfterMs' | 'deleteAfterMs'>,
+  result: ApplyResult | undefined,
+  now: number
+): string[] {
+  if (!result || result.failure) return []
+  const lines: string[] = []
+  if (result.rotated && result.current) {
+    lines.push(`The next rotation is due at ${isoTime(now + settings.maxAgeMs)} (max-age); a scheduled run after that rotates.`)
+    if (result.deactivated.length === 0) {
+      lines.push(
+        `The previous key stays active until ${isoTime(now + settings.deactivateAfterMs)} (deactivate-after); the first run after that deactivates it.`
+      )
+    }
+  }
+  for (const keyId of result.deactivated) {
+    lines.push(
+      `${keyLabel(keyId)} is inactive; the first run after ${isoTime(now + settings.deleteAfterMs)} deletes it (delete-after). Until then it can be re-activated in the IAM console if something still needs it.`
+    )
+  }
+  return lines
 }
 
 function describeStep(step: Plan['steps'][number]): string {
