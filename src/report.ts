@@ -112,7 +112,9 @@ function whatHappensNext(
   if (!result || result.failure) return []
   const lines: string[] = []
   if (result.rotated && result.current) {
-    lines.push(`The next rotation is due at ${isoTime(now + settings.maxAgeMs)} (max-age); a scheduled run after that rotates.`)
+    lines.push(
+      `The next rotation is due at ${isoTime(now + settings.maxAgeMs)} (max-age); a scheduled run after that rotates.`
+    )
     if (result.deactivated.length === 0) {
       lines.push(
         `The previous key stays active until ${isoTime(now + settings.deactivateAfterMs)} (deactivate-after); the first run after that deactivates it.`
