@@ -41,6 +41,7 @@ function snapshot(keys: KeyState[], overrides: Partial<Snapshot> = {}): Snapshot
     mode: 'self',
     signingKeyId: keys.find(k => k.status === 'Active')?.id,
     keys,
+    intent: { kind: 'none' },
     ...overrides
   }
 }
@@ -259,6 +260,66 @@ describe('planner', () => {
       NOW
     )
     expect(p.refusal).toMatch(/not yet written to every target/)
+  })
+
+  it('deletes an unmarked key that a run created right after its intent and died before marking', () => {
+    const intent = readMark(
+      writeMark({
+        state: 'creating',
+        at: NOW - 60_000,
+        runId: '9',
+        runAttempt: '1',
+        previousKeyId: 'AKIAOLD1'
+      })
+    )
+    const orphan: KeyState = { ...key('AKIAORPH', 'Active', 0), createdAt: NOW - 59_000 }
+    const p = plan(snapshot([key('AKIAOLD1', 'Active', 91), orphan], { intent }), settings, NOW)
+    expect(p.refusal).toBeUndefined()
+    expect(kinds(p)).toEqual(['delete-key:AKIAORPH', 'rotate:AKIAOLD1', 'deactivate-key:AKIAOLD1'])
+    expect(p.steps[0]).toMatchObject({
+      reason: expect.stringMatching(/run 9 attempt 1.*no target ever held it/)
+    })
+  })
+
+  it("does not take a person's key for an orphan when the intent is old", () => {
+    const intent = readMark(
+      writeMark({ state: 'creating', at: NOW - DAY, previousKeyId: 'AKIAOLD1' })
+    )
+    const persons: KeyState = { ...key('AKIAPERSON12', 'Active', 0), createdAt: NOW - 1_000 }
+    const p = plan(snapshot([key('AKIAOLD1', 'Active', 91), persons], { intent }), settings, NOW)
+    expect(p.refusal).toMatch(/did not create/)
+  })
+
+  it('warns before deactivating a previous key that was used after the new one was distributed', () => {
+    const older: KeyState = {
+      ...key('AKIAOLD1', 'Active', 91),
+      lastUsed: { at: NOW - DAY, service: 's3', region: 'eu-west-1' }
+    }
+    const newer = key('AKIANEW1', 'Active', 2, {
+      state: 'active',
+      previousKeyId: 'AKIAOLD1',
+      atDaysAgo: 2
+    })
+    const p = plan(
+      snapshot([older, newer], { signingKeyId: 'AKIANEW1' }),
+      { ...settings, deactivateAfterMs: DAY },
+      NOW
+    )
+    expect(p.steps).toEqual([
+      expect.objectContaining({
+        kind: 'deactivate-key',
+        warning: expect.stringMatching(/s3, eu-west-1/)
+      })
+    ])
+    const unused = plan(
+      snapshot(
+        [{ ...older, lastUsed: { at: NOW - 3 * DAY, service: 's3', region: 'eu-west-1' } }, newer],
+        { signingKeyId: 'AKIANEW1' }
+      ),
+      { ...settings, deactivateAfterMs: DAY },
+      NOW
+    )
+    expect(unused.steps[0]).not.toHaveProperty('warning')
   })
 
   it('refuses marks it cannot read', () => {

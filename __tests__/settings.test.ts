@@ -130,6 +130,18 @@ describe('settings', () => {
     ['boolean yes', { force: 'yes' }, 'force', /true or false/],
     ['boolean 1', { 'dry-run': '1' }, 'dry-run', /true or false/],
     ['region typo', { 'aws-region': 'us-east' }, 'aws-region', /region/],
+    [
+      'region that does not exist',
+      { 'aws-region': 'us-esat-1' },
+      'aws-region',
+      /not an AWS region/
+    ],
+    [
+      'request-timeout too long',
+      { 'request-timeout': '1h' },
+      'request-timeout',
+      /between 1s and 5m/
+    ],
     ['account id short', { 'expected-account-id': '1234' }, 'expected-account-id', /12 digits/]
   ]
   it.each(bad)('rejects %s, naming the input', (_case, inputs, input, message) => {

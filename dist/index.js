@@ -62188,7 +62188,7 @@ module.exports = {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7369);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7658);
 
 await (0,_main_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .e)();
 
@@ -62197,7 +62197,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 7369:
+/***/ 7658:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -65241,11 +65241,12 @@ function age(ms) {
 }
 
 ;// CONCATENATED MODULE: ./src/marks.ts
+const INTENT_TAG_KEY = 'rotate-aws-access-keys';
 const PREFIX = 'rotate-aws-access-keys';
 const VERSION = 'v1';
 const MAX_LENGTH = 256;
 const ALLOWED = /^[A-Za-z0-9 _.:/=+\-@]*$/;
-const STATES = ['pending', 'active', 'retired'];
+const STATES = ['creating', 'pending', 'active', 'retired'];
 function writeMark(mark) {
     const words = [PREFIX, VERSION, `state=${mark.state}`, `at=${isoSeconds(mark.at)}`];
     if (mark.runId !== undefined)
@@ -65466,6 +65467,13 @@ async function apply(steps, context) {
         rotate: async (step) => {
             let created;
             try {
+                // The intent lets a later run recognise the key if this run dies before marking it.
+                await aws.tag(user, INTENT_TAG_KEY, mark({ state: 'creating', previousKeyId: step.previousKeyId }));
+            }
+            catch (error) {
+                throw new StepFailure(`Could not write the action's mark on ${user} (iam:TagUser: ${describeError(error)}). Nothing was changed: without marks a later run could not tell the action's keys from a person's.`);
+            }
+            try {
                 created = await aws.createKey(user);
             }
             catch (error) {
@@ -65481,6 +65489,12 @@ async function apply(steps, context) {
             catch (error) {
                 const undone = await discard(created.accessKeyId);
                 throw new StepFailure(`Could not mark the new key (iam:TagUser on ${user}: ${describeError(error)}); without the mark a later run could not recognise it. ${undone}. The previous key and the secrets are unchanged.`);
+            }
+            try {
+                await aws.untag(user, INTENT_TAG_KEY);
+            }
+            catch (error) {
+                log.warning(`Could not remove the intent mark from ${user} (iam:UntagUser: ${describeError(error)}); it is harmless and the next rotation replaces it.`);
             }
             const verification = await verifyNewKey({
                 probe: () => aws.probe(created),
@@ -65548,6 +65562,8 @@ async function apply(steps, context) {
             }
             result.deactivated.push(step.keyId);
             log.info(`Deactivated key ${keyLabel(step.keyId)}: ${step.reason}.`);
+            if (step.warning)
+                log.warning(step.warning);
             try {
                 await aws.tag(user, step.keyId, mark({ state: 'retired' }));
             }
@@ -65575,26 +65591,90 @@ async function apply(steps, context) {
 var dist_cjs = __nccwpck_require__(6764);
 // EXTERNAL MODULE: ./node_modules/@aws-sdk/client-sts/dist-cjs/index.js
 var client_sts_dist_cjs = __nccwpck_require__(1695);
+;// CONCATENATED MODULE: ./src/regions.ts
+/**
+ * AWS regions by partition, as the SDK (3.1169) lists them; a test compares this with the SDK's
+ * own table, so an SDK update that adds regions says to update it. `iam` is the region IAM
+ * requests are signed for in that partition (IAM is global).
+ */
+const PARTITIONS = {
+    aws: {
+        iam: 'us-east-1',
+        regions: [
+            'af-south-1',
+            'ap-east-1',
+            'ap-east-2',
+            'ap-northeast-1',
+            'ap-northeast-2',
+            'ap-northeast-3',
+            'ap-south-1',
+            'ap-south-2',
+            'ap-southeast-1',
+            'ap-southeast-2',
+            'ap-southeast-3',
+            'ap-southeast-4',
+            'ap-southeast-5',
+            'ap-southeast-6',
+            'ap-southeast-7',
+            'ca-central-1',
+            'ca-west-1',
+            'eu-central-1',
+            'eu-central-2',
+            'eu-north-1',
+            'eu-south-1',
+            'eu-south-2',
+            'eu-west-1',
+            'eu-west-2',
+            'eu-west-3',
+            'il-central-1',
+            'me-central-1',
+            'me-south-1',
+            'me-west-1',
+            'mx-central-1',
+            'sa-east-1',
+            'sa-west-1',
+            'us-east-1',
+            'us-east-2',
+            'us-west-1',
+            'us-west-2'
+        ]
+    },
+    'aws-cn': { iam: 'cn-north-1', regions: ['cn-north-1', 'cn-northwest-1'] },
+    'aws-eusc': { iam: 'eusc-de-east-1', regions: ['eusc-de-east-1'] },
+    'aws-iso': { iam: 'us-iso-east-1', regions: ['us-iso-east-1', 'us-iso-west-1'] },
+    'aws-iso-b': { iam: 'us-isob-east-1', regions: ['us-isob-east-1', 'us-isob-west-1'] },
+    'aws-iso-e': { iam: 'eu-isoe-west-1', regions: ['eu-isoe-west-1'] },
+    'aws-iso-f': { iam: 'us-isof-south-1', regions: ['us-isof-east-1', 'us-isof-south-1'] },
+    'aws-us-gov': { iam: 'us-gov-west-1', regions: ['us-gov-east-1', 'us-gov-west-1'] }
+};
+function partitionOf(region) {
+    return Object.keys(PARTITIONS).find(id => PARTITIONS[id]?.regions.includes(region));
+}
+/** IAM is global: its requests are signed for the home region of the partition. */
+function iamRegionFor(region) {
+    const id = partitionOf(region);
+    return (id && PARTITIONS[id]?.iam) ?? 'us-east-1';
+}
+
 ;// CONCATENATED MODULE: ./src/aws.ts
 
 
 
-// IAM is global: its requests are signed for the partition's home region.
-function iamRegionFor(region) {
-    if (region.startsWith('us-gov-'))
-        return 'us-gov-west-1';
-    if (region.startsWith('cn-'))
-        return 'cn-north-1';
-    return 'us-east-1';
+
+// The SDK's standard strategy (throttling, 5xx, resets, timeouts) with one more attempt than its
+// default 3, and timeouts, which the SDK does not set by default.
+function clientConfig(requestTimeoutMs) {
+    return {
+        maxAttempts: 4,
+        requestHandler: {
+            connectionTimeout: Math.min(5_000, requestTimeoutMs),
+            requestTimeout: requestTimeoutMs
+        }
+    };
 }
-const CLIENT_DEFAULTS = {
-    // The SDK's standard strategy (throttling, 5xx, resets) with one more attempt than its default 3.
-    maxAttempts: 4,
-    requestHandler: { connectionTimeout: 5_000, requestTimeout: 30_000 }
-};
 /** Clients for the given credentials, or the SDK's default chain (env, OIDC web identity, ...). */
-function createAws(region, credentials, youngKey) {
-    const config = { ...CLIENT_DEFAULTS, ...(credentials ? { credentials } : {}) };
+function createAws(region, requestTimeoutMs, credentials, youngKey) {
+    const config = { ...clientConfig(requestTimeoutMs), ...(credentials ? { credentials } : {}) };
     const iam = new dist_cjs/* IAMClient */.h8v({ ...config, region: iamRegionFor(region) });
     const sts = new client_sts_dist_cjs/* STSClient */.iM({ ...config, region });
     if (youngKey) {
@@ -65604,9 +65684,9 @@ function createAws(region, credentials, youngKey) {
         iam.middlewareStack.add(retryYoungKey, options);
         sts.middlewareStack.add(retryYoungKey, options);
     }
-    return sdkAws(iam, sts, region);
+    return sdkAws(iam, sts, region, requestTimeoutMs);
 }
-function sdkAws(iam, sts, region) {
+function sdkAws(iam, sts, region, requestTimeoutMs) {
     return {
         async callerIdentity() {
             const answer = await sts.send(new client_sts_dist_cjs/* GetCallerIdentityCommand */.zI({}));
@@ -65692,7 +65772,12 @@ function sdkAws(iam, sts, region) {
             await iam.send(new dist_cjs/* DeleteAccessKeyCommand */.yq0({ UserName: userName, AccessKeyId: accessKeyId }));
         },
         async probe(credentials) {
-            const probeClient = new client_sts_dist_cjs/* STSClient */.iM({ ...CLIENT_DEFAULTS, region, credentials, maxAttempts: 1 });
+            const probeClient = new client_sts_dist_cjs/* STSClient */.iM({
+                ...clientConfig(requestTimeoutMs),
+                region,
+                credentials,
+                maxAttempts: 1
+            });
             try {
                 const answer = await probeClient.send(new client_sts_dist_cjs/* GetCallerIdentityCommand */.zI({}));
                 return answer.Arn ?? '';
@@ -65702,7 +65787,7 @@ function sdkAws(iam, sts, region) {
             }
         },
         withYoungKey(credentials, deadline, clock) {
-            return createAws(region, credentials, { deadline, clock });
+            return createAws(region, requestTimeoutMs, credentials, { deadline, clock });
         }
     };
 }
@@ -70875,10 +70960,19 @@ class TargetError extends Error {
         this.name = 'TargetError';
     }
 }
-function createSecrets(token) {
+function createSecrets(token, requestTimeoutMs) {
     // No baseUrl or request options here: getOctokit's defaults carry GITHUB_API_URL and the proxy.
-    // plugin-retry retries 5xx and resets (3 times by default, never 4xx such as 401/403/404/422).
+    // plugin-retry retries 5xx, resets and timeouts (3 times, never 4xx such as 401/403/404/422).
     const octokit = getOctokit(token, {}, retry);
+    // Octokit has no timeout of its own. Each attempt, retries included, gets a fresh one by
+    // wrapping the (proxy-aware) fetch; a timed-out attempt fails as a 500 that plugin-retry retries.
+    octokit.hook.before('request', options => {
+        const inner = options.request?.fetch ?? globalThis.fetch;
+        options.request = {
+            ...options.request,
+            fetch: (url, init) => inner(url, { ...init, signal: AbortSignal.timeout(requestTimeoutMs) })
+        };
+    });
     return octokitSecrets(octokit);
 }
 function octokitSecrets(octokit) {
@@ -71003,7 +71097,8 @@ async function observe(aws, settings) {
             userArn,
             mode: self ? 'self' : 'admin',
             signingKeyId: self ? signing.accessKeyId : undefined,
-            keys
+            keys,
+            intent: readMark(tags[INTENT_TAG_KEY])
         },
         signing
     };
@@ -71032,7 +71127,19 @@ function plan(snapshot, settings, now) {
         return refuse(`The marks on ${unreadable.join(', ')} cannot be read by this version. ` +
             'Use the version of the action that wrote them, or have a person check the keys.');
     }
-    const byAge = [...snapshot.keys].sort((a, b) => a.createdAt - b.createdAt || (a.id < b.id ? -1 : 1));
+    const steps = [];
+    const notes = [];
+    const orphan = findOrphan(snapshot);
+    if (orphan) {
+        steps.push({
+            kind: 'delete-key',
+            keyId: orphan.key.id,
+            reason: `created by ${runOf(orphan.intent)}, which stopped before marking it, so no target ever held it`
+        });
+    }
+    const byAge = snapshot.keys
+        .filter(key => key.id !== orphan?.key.id)
+        .sort((a, b) => a.createdAt - b.createdAt || (a.id < b.id ? -1 : 1));
     const active = byAge.filter(key => key.status === 'Active');
     const inactive = byAge.filter(key => key.status === 'Inactive');
     const signing = snapshot.signingKeyId;
@@ -71059,8 +71166,6 @@ function plan(snapshot, settings, now) {
             'Changing nothing: a person may rely on them. Find what uses them (IAM console, "last used"), ' +
             'then deactivate and delete them, or add a description starting "rotate-aws-access-keys" only if you wrote it.');
     }
-    const steps = [];
-    const notes = [];
     const cleanUp = (keys, slotNeeded) => {
         for (const key of keys) {
             const mark = ourMark(key);
@@ -71169,9 +71274,16 @@ function plan(snapshot, settings, now) {
         notes.push(`This run signs with the previous key ${keyLabel(older.id)} (it was queued before the targets got ${keyLabel(newer.id)}); it stays active for now and a later run deactivates it.`);
     }
     else if (now >= deactivateAt) {
+        const used = older.lastUsed;
         steps.push({
             kind: 'deactivate-key',
             keyId: older.id,
+            ...(used && used.at > distributedAt
+                ? {
+                    warning: `${keyLabel(older.id)} was used at ${isoTime(used.at)} (${used.service}, ${used.region}), after the targets got ${keyLabel(newer.id)} at ${isoTime(distributedAt)}: ` +
+                        `something outside the targets may still use it. It is only deactivated, so it can be re-activated in the IAM console until delete-after passes.`
+                }
+                : {}),
             reason: settings.deactivateAfterMs > 0
                 ? 'deactivate-after has passed'
                 : 'replaced by the new key in every target'
@@ -71181,6 +71293,22 @@ function plan(snapshot, settings, now) {
         notes.push(`Previous key ${keyLabel(older.id)} stays active until ${isoTime(deactivateAt)} (deactivate-after).`);
     }
     return { steps, refusal: undefined, notes, currentKeyId: newer.id };
+}
+// How far from the intent's time CreateAccessKey can land: clock skew before, a slow call after.
+const INTENT_WINDOW_BEFORE_MS = 60_000;
+const INTENT_WINDOW_AFTER_MS = 10 * 60_000;
+/** An unmarked key that a run created right after writing its intent and then died. */
+function findOrphan(snapshot) {
+    const intent = snapshot.intent.kind === 'ours' ? snapshot.intent.mark : undefined;
+    if (intent?.state !== 'creating')
+        return undefined;
+    const candidates = snapshot.keys.filter(key => key.mark.kind === 'none' &&
+        key.id !== snapshot.signingKeyId &&
+        key.id !== intent.previousKeyId &&
+        key.createdAt >= intent.at - INTENT_WINDOW_BEFORE_MS &&
+        key.createdAt <= intent.at + INTENT_WINDOW_AFTER_MS);
+    const [only] = candidates;
+    return candidates.length === 1 && only ? { key: only, intent } : undefined;
 }
 function ourMark(key) {
     return key.mark.kind === 'ours' ? key.mark.mark : undefined;
@@ -71346,6 +71474,7 @@ function keyTable(rows, now) {
 
 
 
+
 /** The defaults, applied in code too: a bare `node dist/index.js` gets no action.yml defaults. */
 const INPUT_DEFAULTS = {
     'github-token': '',
@@ -71361,13 +71490,12 @@ const INPUT_DEFAULTS = {
     'dry-run': 'false',
     'aws-region': 'us-east-1',
     'expected-account-id': '',
-    'export-credentials': 'false'
+    'export-credentials': 'false',
+    'request-timeout': '30s'
 };
 const SECRET_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const IAM_USER_NAME = /^[\w+=,.@-]{1,64}$/;
 const ACCOUNT_ID = /^\d{12}$/;
-// Partition, optional qualifier, area and number: us-east-1, us-gov-west-1, cn-north-1, ...
-const REGION = /^[a-z]{2}(?:-(?:gov|iso|isob|isoe|isof))?-[a-z]+-\d{1,2}$/;
 const MAX_VERIFY_TIMEOUT_MS = 30 * 60_000;
 function readSettings(readInput, env) {
     const input = (name) => {
@@ -71406,9 +71534,13 @@ function readSettings(readInput, env) {
     if (verifyTimeoutMs < 5_000 || verifyTimeoutMs > MAX_VERIFY_TIMEOUT_MS) {
         throw new InputError('verify-timeout', `must be between 5s and 30m (AWS usually accepts a new key within 5-10 seconds)`);
     }
+    const requestTimeoutMs = duration(input, 'request-timeout');
+    if (requestTimeoutMs < 1_000 || requestTimeoutMs > 5 * 60_000) {
+        throw new InputError('request-timeout', 'must be between 1s and 5m');
+    }
     const awsRegion = input('aws-region');
-    if (!REGION.test(awsRegion)) {
-        throw new InputError('aws-region', `'${awsRegion}' is not an AWS region name like us-east-1`);
+    if (partitionOf(awsRegion) === undefined) {
+        throw new InputError('aws-region', `'${awsRegion}' is not an AWS region this version knows (for example us-east-1, eu-west-1, us-gov-west-1)`);
     }
     const expectedAccountId = input('expected-account-id') || undefined;
     if (expectedAccountId !== undefined && !ACCOUNT_ID.test(expectedAccountId)) {
@@ -71429,6 +71561,7 @@ function readSettings(readInput, env) {
         awsRegion,
         expectedAccountId,
         exportCredentials: settings_boolean(input, 'export-credentials'),
+        requestTimeoutMs,
         run: Object.freeze({
             repository: env.GITHUB_REPOSITORY ?? 'local',
             runId: env.GITHUB_RUN_ID ?? '0',
@@ -71487,7 +71620,7 @@ async function run() {
     try {
         const settings = readSettings((name) => getInput(name), process.env);
         core_setSecret(settings.githubToken);
-        const aws = createAws(settings.awsRegion);
+        const aws = createAws(settings.awsRegion, settings.requestTimeoutMs);
         const { snapshot, signing } = await observe(aws, settings);
         log.mask(signing.accessKeyId);
         log.mask(signing.secretAccessKey);
@@ -71522,7 +71655,7 @@ async function run() {
             return;
         }
         // Preflight: every target reachable and its public key readable, before anything changes.
-        const secrets = createSecrets(settings.githubToken);
+        const secrets = createSecrets(settings.githubToken, settings.requestTimeoutMs);
         const prepared = await Promise.all(settings.targets.map(target => secrets.prepare(target)));
         info(`Preflight: ${prepared.length} target(s) reachable, public keys read.`);
         if (settings.dryRun) {

@@ -2,7 +2,7 @@ import type { Aws, Credentials } from './aws.js'
 import { describeError, StepFailure } from './errors.js'
 import { keyLabel } from './format.js'
 import type { PreparedTarget, Secrets } from './github.js'
-import { writeMark, type Mark } from './marks.js'
+import { INTENT_TAG_KEY, writeMark, type Mark } from './marks.js'
 import type { Step } from './plan.js'
 import type { Clock } from './retry.js'
 import type { Settings } from './settings.js'
@@ -123,6 +123,18 @@ export async function apply(steps: readonly Step[], context: ApplyContext): Prom
     rotate: async (step: Extract<Step, { kind: 'rotate' }>) => {
       let created: Credentials & { createdAt: number }
       try {
+        // The intent lets a later run recognise the key if this run dies before marking it.
+        await aws.tag(
+          user,
+          INTENT_TAG_KEY,
+          mark({ state: 'creating', previousKeyId: step.previousKeyId })
+        )
+      } catch (error) {
+        throw new StepFailure(
+          `Could not write the action's mark on ${user} (iam:TagUser: ${describeError(error)}). Nothing was changed: without marks a later run could not tell the action's keys from a person's.`
+        )
+      }
+      try {
         created = await aws.createKey(user)
       } catch (error) {
         throw new StepFailure(
@@ -143,6 +155,13 @@ export async function apply(steps: readonly Step[], context: ApplyContext): Prom
         const undone = await discard(created.accessKeyId)
         throw new StepFailure(
           `Could not mark the new key (iam:TagUser on ${user}: ${describeError(error)}); without the mark a later run could not recognise it. ${undone}. The previous key and the secrets are unchanged.`
+        )
+      }
+      try {
+        await aws.untag(user, INTENT_TAG_KEY)
+      } catch (error) {
+        log.warning(
+          `Could not remove the intent mark from ${user} (iam:UntagUser: ${describeError(error)}); it is harmless and the next rotation replaces it.`
         )
       }
 
@@ -240,6 +259,7 @@ export async function apply(steps: readonly Step[], context: ApplyContext): Prom
       }
       result.deactivated.push(step.keyId)
       log.info(`Deactivated key ${keyLabel(step.keyId)}: ${step.reason}.`)
+      if (step.warning) log.warning(step.warning)
       try {
         await aws.tag(user, step.keyId, mark({ state: 'retired' }))
       } catch (error) {

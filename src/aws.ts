@@ -13,6 +13,7 @@ import {
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts'
 import type { InitializeMiddleware, MetadataBearer } from '@smithy/types'
 import { isYoungKeyRejection, retryUntil, type Clock } from './retry.js'
+import { iamRegionFor } from './regions.js'
 import type { LastUse } from './snapshot.js'
 
 export interface Credentials {
@@ -50,26 +51,26 @@ export interface Aws {
   withYoungKey(credentials: Credentials, deadline: number, clock: Clock): Aws
 }
 
-// IAM is global: its requests are signed for the partition's home region.
-export function iamRegionFor(region: string): string {
-  if (region.startsWith('us-gov-')) return 'us-gov-west-1'
-  if (region.startsWith('cn-')) return 'cn-north-1'
-  return 'us-east-1'
+// The SDK's standard strategy (throttling, 5xx, resets, timeouts) with one more attempt than its
+// default 3, and timeouts, which the SDK does not set by default.
+function clientConfig(requestTimeoutMs: number) {
+  return {
+    maxAttempts: 4,
+    requestHandler: {
+      connectionTimeout: Math.min(5_000, requestTimeoutMs),
+      requestTimeout: requestTimeoutMs
+    }
+  }
 }
-
-const CLIENT_DEFAULTS = {
-  // The SDK's standard strategy (throttling, 5xx, resets) with one more attempt than its default 3.
-  maxAttempts: 4,
-  requestHandler: { connectionTimeout: 5_000, requestTimeout: 30_000 }
-} as const
 
 /** Clients for the given credentials, or the SDK's default chain (env, OIDC web identity, ...). */
 export function createAws(
   region: string,
+  requestTimeoutMs: number,
   credentials?: Credentials,
   youngKey?: { deadline: number; clock: Clock }
 ): Aws {
-  const config = { ...CLIENT_DEFAULTS, ...(credentials ? { credentials } : {}) }
+  const config = { ...clientConfig(requestTimeoutMs), ...(credentials ? { credentials } : {}) }
   const iam = new IAMClient({ ...config, region: iamRegionFor(region) })
   const sts = new STSClient({ ...config, region })
   if (youngKey) {
@@ -80,10 +81,10 @@ export function createAws(
     iam.middlewareStack.add(retryYoungKey, options)
     sts.middlewareStack.add(retryYoungKey, options)
   }
-  return sdkAws(iam, sts, region)
+  return sdkAws(iam, sts, region, requestTimeoutMs)
 }
 
-function sdkAws(iam: IAMClient, sts: STSClient, region: string): Aws {
+function sdkAws(iam: IAMClient, sts: STSClient, region: string, requestTimeoutMs: number): Aws {
   return {
     async callerIdentity() {
       const answer = await sts.send(new GetCallerIdentityCommand({}))
@@ -172,7 +173,12 @@ function sdkAws(iam: IAMClient, sts: STSClient, region: string): Aws {
       await iam.send(new DeleteAccessKeyCommand({ UserName: userName, AccessKeyId: accessKeyId }))
     },
     async probe(credentials) {
-      const probeClient = new STSClient({ ...CLIENT_DEFAULTS, region, credentials, maxAttempts: 1 })
+      const probeClient = new STSClient({
+        ...clientConfig(requestTimeoutMs),
+        region,
+        credentials,
+        maxAttempts: 1
+      })
       try {
         const answer = await probeClient.send(new GetCallerIdentityCommand({}))
         return answer.Arn ?? ''
@@ -181,7 +187,7 @@ function sdkAws(iam: IAMClient, sts: STSClient, region: string): Aws {
       }
     },
     withYoungKey(credentials, deadline, clock) {
-      return createAws(region, credentials, { deadline, clock })
+      return createAws(region, requestTimeoutMs, credentials, { deadline, clock })
     }
   }
 }

@@ -34,10 +34,20 @@ export class TargetError extends Error {
   }
 }
 
-export function createSecrets(token: string): Secrets {
+export function createSecrets(token: string, requestTimeoutMs: number): Secrets {
   // No baseUrl or request options here: getOctokit's defaults carry GITHUB_API_URL and the proxy.
-  // plugin-retry retries 5xx and resets (3 times by default, never 4xx such as 401/403/404/422).
+  // plugin-retry retries 5xx, resets and timeouts (3 times, never 4xx such as 401/403/404/422).
   const octokit: Octokit = getOctokit(token, {}, retry)
+  // Octokit has no timeout of its own. Each attempt, retries included, gets a fresh one by
+  // wrapping the (proxy-aware) fetch; a timed-out attempt fails as a 500 that plugin-retry retries.
+  octokit.hook.before('request', options => {
+    const inner = options.request?.fetch ?? globalThis.fetch
+    options.request = {
+      ...options.request,
+      fetch: (url: string, init: RequestInit) =>
+        inner(url, { ...init, signal: AbortSignal.timeout(requestTimeoutMs) })
+    }
+  })
   return octokitSecrets(octokit)
 }
 

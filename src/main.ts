@@ -23,7 +23,7 @@ export async function run(): Promise<void> {
     const settings = readSettings((name: InputName) => core.getInput(name), process.env)
     core.setSecret(settings.githubToken)
 
-    const aws = createAws(settings.awsRegion)
+    const aws = createAws(settings.awsRegion, settings.requestTimeoutMs)
     const { snapshot, signing } = await observe(aws, settings)
     log.mask(signing.accessKeyId)
     log.mask(signing.secretAccessKey)
@@ -59,7 +59,7 @@ export async function run(): Promise<void> {
     }
 
     // Preflight: every target reachable and its public key readable, before anything changes.
-    const secrets = createSecrets(settings.githubToken)
+    const secrets = createSecrets(settings.githubToken, settings.requestTimeoutMs)
     const prepared: PreparedTarget[] = await Promise.all(
       settings.targets.map(target => secrets.prepare(target))
     )

@@ -1,6 +1,6 @@
 import type { Aws, Credentials } from './aws.js'
 import { InputError } from './errors.js'
-import { readMark } from './marks.js'
+import { INTENT_TAG_KEY, readMark } from './marks.js'
 import type { Settings } from './settings.js'
 import { parseCallerArn, type Snapshot } from './snapshot.js'
 
@@ -44,7 +44,8 @@ export async function observe(
       userArn,
       mode: self ? 'self' : 'admin',
       signingKeyId: self ? signing.accessKeyId : undefined,
-      keys
+      keys,
+      intent: readMark(tags[INTENT_TAG_KEY])
     },
     signing
   }

@@ -21,7 +21,13 @@ export type Step =
   /** Write the key this run signs with back to every target, undoing a half-distribution. */
   | { readonly kind: 'restore'; readonly keyId: string; readonly abandonedKeyId: string }
   /** Deactivate the previous key and mark it retired. */
-  | { readonly kind: 'deactivate-key'; readonly keyId: string; readonly reason: string }
+  | {
+      readonly kind: 'deactivate-key'
+      readonly keyId: string
+      readonly reason: string
+      /** Set when the key was used after the new key was distributed: something may still need it. */
+      readonly warning?: string
+    }
 
 export interface Plan {
   readonly steps: readonly Step[]
@@ -69,9 +75,19 @@ export function plan(snapshot: Snapshot, settings: PlanSettings, now: number): P
     )
   }
 
-  const byAge = [...snapshot.keys].sort(
-    (a, b) => a.createdAt - b.createdAt || (a.id < b.id ? -1 : 1)
-  )
+  const steps: Step[] = []
+  const notes: string[] = []
+  const orphan = findOrphan(snapshot)
+  if (orphan) {
+    steps.push({
+      kind: 'delete-key',
+      keyId: orphan.key.id,
+      reason: `created by ${runOf(orphan.intent)}, which stopped before marking it, so no target ever held it`
+    })
+  }
+  const byAge = snapshot.keys
+    .filter(key => key.id !== orphan?.key.id)
+    .sort((a, b) => a.createdAt - b.createdAt || (a.id < b.id ? -1 : 1))
   const active = byAge.filter(key => key.status === 'Active')
   const inactive = byAge.filter(key => key.status === 'Inactive')
   const signing = snapshot.signingKeyId
@@ -107,8 +123,6 @@ export function plan(snapshot: Snapshot, settings: PlanSettings, now: number): P
     )
   }
 
-  const steps: Step[] = []
-  const notes: string[] = []
   const cleanUp = (keys: readonly KeyState[], slotNeeded: boolean): void => {
     for (const key of keys) {
       const mark = ourMark(key)
@@ -235,9 +249,17 @@ export function plan(snapshot: Snapshot, settings: PlanSettings, now: number): P
       `This run signs with the previous key ${keyLabel(older.id)} (it was queued before the targets got ${keyLabel(newer.id)}); it stays active for now and a later run deactivates it.`
     )
   } else if (now >= deactivateAt) {
+    const used = older.lastUsed
     steps.push({
       kind: 'deactivate-key',
       keyId: older.id,
+      ...(used && used.at > distributedAt
+        ? {
+            warning:
+              `${keyLabel(older.id)} was used at ${isoTime(used.at)} (${used.service}, ${used.region}), after the targets got ${keyLabel(newer.id)} at ${isoTime(distributedAt)}: ` +
+              `something outside the targets may still use it. It is only deactivated, so it can be re-activated in the IAM console until delete-after passes.`
+          }
+        : {}),
       reason:
         settings.deactivateAfterMs > 0
           ? 'deactivate-after has passed'
@@ -249,6 +271,26 @@ export function plan(snapshot: Snapshot, settings: PlanSettings, now: number): P
     )
   }
   return { steps, refusal: undefined, notes, currentKeyId: newer.id }
+}
+
+// How far from the intent's time CreateAccessKey can land: clock skew before, a slow call after.
+const INTENT_WINDOW_BEFORE_MS = 60_000
+const INTENT_WINDOW_AFTER_MS = 10 * 60_000
+
+/** An unmarked key that a run created right after writing its intent and then died. */
+function findOrphan(snapshot: Snapshot): { key: KeyState; intent: Mark } | undefined {
+  const intent = snapshot.intent.kind === 'ours' ? snapshot.intent.mark : undefined
+  if (intent?.state !== 'creating') return undefined
+  const candidates = snapshot.keys.filter(
+    key =>
+      key.mark.kind === 'none' &&
+      key.id !== snapshot.signingKeyId &&
+      key.id !== intent.previousKeyId &&
+      key.createdAt >= intent.at - INTENT_WINDOW_BEFORE_MS &&
+      key.createdAt <= intent.at + INTENT_WINDOW_AFTER_MS
+  )
+  const [only] = candidates
+  return candidates.length === 1 && only ? { key: only, intent } : undefined
 }
 
 function ourMark(key: KeyState): Mark | undefined {

@@ -1,5 +1,6 @@
 import { parseDuration } from './duration.js'
 import { InputError } from './errors.js'
+import { partitionOf } from './regions.js'
 import { parseTargets, type Target } from './targets.js'
 
 /** Every input, validated once. Nothing reads `INPUT_*` anywhere else. */
@@ -18,6 +19,8 @@ export interface Settings {
   readonly awsRegion: string
   readonly expectedAccountId: string | undefined
   readonly exportCredentials: boolean
+  /** Per HTTP attempt, for AWS and GitHub; a timed-out attempt is retried. */
+  readonly requestTimeoutMs: number
   /** Who is running: recorded in the marks so later runs can tell whose key is whose. */
   readonly run: RunIdentity
 }
@@ -43,7 +46,8 @@ export const INPUT_DEFAULTS = {
   'dry-run': 'false',
   'aws-region': 'us-east-1',
   'expected-account-id': '',
-  'export-credentials': 'false'
+  'export-credentials': 'false',
+  'request-timeout': '30s'
 } as const
 
 export type InputName = keyof typeof INPUT_DEFAULTS
@@ -52,8 +56,6 @@ export type ReadInput = (name: InputName) => string
 const SECRET_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/
 const IAM_USER_NAME = /^[\w+=,.@-]{1,64}$/
 const ACCOUNT_ID = /^\d{12}$/
-// Partition, optional qualifier, area and number: us-east-1, us-gov-west-1, cn-north-1, ...
-const REGION = /^[a-z]{2}(?:-(?:gov|iso|isob|isoe|isof))?-[a-z]+-\d{1,2}$/
 const MAX_VERIFY_TIMEOUT_MS = 30 * 60_000
 
 export function readSettings(readInput: ReadInput, env: NodeJS.ProcessEnv): Settings {
@@ -113,9 +115,17 @@ export function readSettings(readInput: ReadInput, env: NodeJS.ProcessEnv): Sett
     )
   }
 
+  const requestTimeoutMs = duration(input, 'request-timeout')
+  if (requestTimeoutMs < 1_000 || requestTimeoutMs > 5 * 60_000) {
+    throw new InputError('request-timeout', 'must be between 1s and 5m')
+  }
+
   const awsRegion = input('aws-region')
-  if (!REGION.test(awsRegion)) {
-    throw new InputError('aws-region', `'${awsRegion}' is not an AWS region name like us-east-1`)
+  if (partitionOf(awsRegion) === undefined) {
+    throw new InputError(
+      'aws-region',
+      `'${awsRegion}' is not an AWS region this version knows (for example us-east-1, eu-west-1, us-gov-west-1)`
+    )
   }
 
   const expectedAccountId = input('expected-account-id') || undefined
@@ -138,6 +148,7 @@ export function readSettings(readInput: ReadInput, env: NodeJS.ProcessEnv): Sett
     awsRegion,
     expectedAccountId,
     exportCredentials: boolean(input, 'export-credentials'),
+    requestTimeoutMs,
     run: Object.freeze({
       repository: env.GITHUB_REPOSITORY ?? 'local',
       runId: env.GITHUB_RUN_ID ?? '0',

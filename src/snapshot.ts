@@ -10,6 +10,8 @@ export interface Snapshot {
   /** The key this run signs with, in self-rotation. */
   readonly signingKeyId: string | undefined
   readonly keys: readonly KeyState[]
+  /** The user-level intent tag a rotation writes just before CreateAccessKey. */
+  readonly intent: MarkReading
 }
 
 export interface Caller {
