@@ -42,6 +42,7 @@ function snapshot(keys: KeyState[], overrides: Partial<Snapshot> = {}): Snapshot
     signingKeyId: keys.find(k => k.status === 'Active')?.id,
     keys,
     intent: { kind: 'none' },
+    staleMarks: [],
     ...overrides
   }
 }
@@ -56,7 +57,10 @@ const admin: Partial<Snapshot> = {
   signingKeyId: undefined
 }
 const kinds = (p: ReturnType<typeof plan>) =>
-  p.steps.map(s => `${s.kind}:${'keyId' in s ? s.keyId : s.previousKeyId}`)
+  p.steps.map(
+    s =>
+      `${s.kind}:${'keyId' in s ? s.keyId : 'previousKeyId' in s ? s.previousKeyId : s.tagKeys.join(',')}`
+  )
 
 describe('planner', () => {
   it('does nothing while the only key is younger than max-age, and says when it is due', () => {
@@ -240,7 +244,12 @@ describe('planner', () => {
       settings,
       NOW
     )
-    expect(kinds(p)).toEqual(['restore:AKIAOLD1', 'delete-key:AKIANEW1'])
+    expect(kinds(p)).toEqual([
+      'restore:AKIAOLD1',
+      'delete-key:AKIANEW1',
+      'rotate:AKIAOLD1',
+      'deactivate-key:AKIAOLD1'
+    ])
   })
 
   it('refuses to touch a half-distributed key in admin mode', () => {
@@ -320,6 +329,25 @@ describe('planner', () => {
       NOW
     )
     expect(unused.steps[0]).not.toHaveProperty('warning')
+  })
+
+  it('deletes a previous key that a killed run deactivated but never marked retired, after delete-after', () => {
+    const newer = key('AKIANEW1', 'Active', 8, {
+      state: 'active',
+      previousKeyId: 'AKIAOLD1',
+      atDaysAgo: 8
+    })
+    const p = plan(snapshot([key('AKIAOLD1', 'Inactive', 100), newer]), settings, NOW)
+    expect(kinds(p)).toEqual(['delete-key:AKIAOLD1'])
+  })
+
+  it('removes marks whose keys were deleted', () => {
+    const p = plan(
+      snapshot([key('AKIAOLD1', 'Active', 10)], { staleMarks: ['AKIAGONE'] }),
+      settings,
+      NOW
+    )
+    expect(kinds(p)).toEqual(['remove-marks:AKIAGONE'])
   })
 
   it('refuses marks it cannot read', () => {

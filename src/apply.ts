@@ -1,10 +1,10 @@
-import type { Aws, Credentials } from './aws.js'
+import { isTransientAwsError, type Aws, type Credentials } from './aws.js'
 import { describeError, StepFailure } from './errors.js'
 import { keyLabel } from './format.js'
 import type { PreparedTarget, Secrets } from './github.js'
 import { INTENT_TAG_KEY, writeMark, type Mark } from './marks.js'
 import type { Step } from './plan.js'
-import type { Clock } from './retry.js'
+import { backoff, type Clock } from './retry.js'
 import type { Settings } from './settings.js'
 import type { Snapshot } from './snapshot.js'
 import { verifyNewKey } from './verify.js'
@@ -44,6 +44,7 @@ export interface ApplyResult {
 }
 
 const WRITE_CONCURRENCY = 4
+const CREATE_ATTEMPTS = 4
 
 /** Runs the planned steps in order; stops at the first failure, after undoing what it can. */
 export async function apply(steps: readonly Step[], context: ApplyContext): Promise<ApplyResult> {
@@ -106,6 +107,43 @@ export async function apply(steps: readonly Step[], context: ApplyContext): Prom
     }
   }
 
+  /**
+   * CreateAccessKey, retried by hand: a failed or timed-out call may still have made a key whose
+   * secret never arrived. Such a stray is deleted at once, before trying again, so no key is left
+   * that no target holds and the slot is free.
+   */
+  const createKeyRemovingStrays = async (): Promise<Credentials & { createdAt: number }> => {
+    const known = new Set(snapshot.keys.map(key => key.id))
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await aws.createKey(user)
+      } catch (error) {
+        let strays: string[] = []
+        try {
+          const listed = await aws.listKeys(user)
+          strays = listed.filter(key => !known.has(key.id)).map(key => key.id)
+          for (const stray of strays) await aws.deleteKey(user, stray)
+        } catch (cleanup) {
+          throw new StepFailure(
+            `Could not create a new access key for ${user} (${describeError(error)}), and could not check for a key AWS may have made anyway (${describeError(cleanup)}). ` +
+              'The next run finds such a key by the intent mark and deletes it; the previous key and the secrets are unchanged.'
+          )
+        }
+        if (strays.length > 0) {
+          log.warning(
+            `CreateAccessKey failed after AWS had made ${strays.map(keyLabel).join(', ')}; its secret never arrived, so it was deleted.`
+          )
+        }
+        if (attempt >= CREATE_ATTEMPTS || !(isTransientAwsError(error) || strays.length > 0)) {
+          throw new StepFailure(
+            `Could not create a new access key for ${user}: ${describeError(error)}. No new key is left behind; the previous key and the secrets are unchanged.`
+          )
+        }
+        await clock.sleep(backoff(attempt, 1_000, 5_000))
+      }
+    }
+  }
+
   const handlers: Record<Step['kind'], (step: never) => Promise<void>> = {
     'delete-key': async (step: Extract<Step, { kind: 'delete-key' }>) => {
       await aws.deleteKey(user, step.keyId)
@@ -134,13 +172,7 @@ export async function apply(steps: readonly Step[], context: ApplyContext): Prom
           `Could not write the action's mark on ${user} (iam:TagUser: ${describeError(error)}). Nothing was changed: without marks a later run could not tell the action's keys from a person's.`
         )
       }
-      try {
-        created = await aws.createKey(user)
-      } catch (error) {
-        throw new StepFailure(
-          `Could not create a new access key for ${user}: ${describeError(error)}. Nothing was changed.`
-        )
-      }
+      created = await createKeyRemovingStrays()
       log.mask(created.accessKeyId)
       log.mask(created.secretAccessKey)
       result.createdKeyId = created.accessKeyId
@@ -247,6 +279,17 @@ export async function apply(steps: readonly Step[], context: ApplyContext): Prom
         )
       }
       result.current = context.signing
+    },
+
+    'remove-marks': async (step: Extract<Step, { kind: 'remove-marks' }>) => {
+      try {
+        await aws.untagMany(user, step.tagKeys)
+        log.info(`Removed ${step.tagKeys.length} mark(s) of keys that no longer exist.`)
+      } catch (error) {
+        log.warning(
+          `Could not remove marks of deleted keys (${describeError(error)}); a later run tries again.`
+        )
+      }
     },
 
     'deactivate-key': async (step: Extract<Step, { kind: 'deactivate-key' }>) => {

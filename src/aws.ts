@@ -40,6 +40,7 @@ export interface Aws {
   createKey(userName: string): Promise<Credentials & { createdAt: number }>
   tag(userName: string, key: string, value: string): Promise<void>
   untag(userName: string, key: string): Promise<void>
+  untagMany(userName: string, keys: readonly string[]): Promise<void>
   setStatus(userName: string, accessKeyId: string, status: 'Active' | 'Inactive'): Promise<void>
   deleteKey(userName: string, accessKeyId: string): Promise<void>
   /** STS GetCallerIdentity signed with `credentials`: the ARN AWS sees, or the rejection. */
@@ -63,6 +64,28 @@ function clientConfig(requestTimeoutMs: number) {
   }
 }
 
+/** The AWS error code (the SDK names some errors `...Exception`; `Code` keeps the wire code). */
+export function awsErrorCode(error: unknown): string | undefined {
+  const candidate = error as { Code?: unknown; name?: unknown } | undefined
+  if (typeof candidate?.Code === 'string') return candidate.Code
+  return typeof candidate?.name === 'string' ? candidate.name : undefined
+}
+
+const THROTTLING_CODES = new Set([
+  'Throttling',
+  'ThrottlingException',
+  'RequestLimitExceeded',
+  'TooManyRequestsException'
+])
+
+/** Worth another try: throttling, a 5xx, or no answer at all (reset, timeout). */
+export function isTransientAwsError(error: unknown): boolean {
+  const status = (error as { $metadata?: { httpStatusCode?: number } } | undefined)?.$metadata
+    ?.httpStatusCode
+  if (status === undefined) return true
+  return status >= 500 || status === 429 || THROTTLING_CODES.has(awsErrorCode(error) ?? '')
+}
+
 /** Clients for the given credentials, or the SDK's default chain (env, OIDC web identity, ...). */
 export function createAws(
   region: string,
@@ -72,6 +95,9 @@ export function createAws(
 ): Aws {
   const config = { ...clientConfig(requestTimeoutMs), ...(credentials ? { credentials } : {}) }
   const iam = new IAMClient({ ...config, region: iamRegionFor(region) })
+  // CreateAccessKey is not idempotent: an SDK retry after a timeout could make a second key whose
+  // secret this run never sees. The lifecycle retries it itself, after removing such strays.
+  const iamOnce = new IAMClient({ ...config, region: iamRegionFor(region), maxAttempts: 1 })
   const sts = new STSClient({ ...config, region })
   if (youngKey) {
     // Wraps the whole send (serialize, sign, the SDK's own retries), so each retry is signed anew.
@@ -81,10 +107,15 @@ export function createAws(
     iam.middlewareStack.add(retryYoungKey, options)
     sts.middlewareStack.add(retryYoungKey, options)
   }
-  return sdkAws(iam, sts, region, requestTimeoutMs)
+  return sdkAws({ iam, iamOnce, sts }, region, requestTimeoutMs)
 }
 
-function sdkAws(iam: IAMClient, sts: STSClient, region: string, requestTimeoutMs: number): Aws {
+function sdkAws(
+  clients: { iam: IAMClient; iamOnce: IAMClient; sts: STSClient },
+  region: string,
+  requestTimeoutMs: number
+): Aws {
+  const { iam, iamOnce, sts } = clients
   return {
     async callerIdentity() {
       const answer = await sts.send(new GetCallerIdentityCommand({}))
@@ -147,7 +178,7 @@ function sdkAws(iam: IAMClient, sts: STSClient, region: string, requestTimeoutMs
       return tags
     },
     async createKey(userName) {
-      const answer = await iam.send(new CreateAccessKeyCommand({ UserName: userName }))
+      const answer = await iamOnce.send(new CreateAccessKeyCommand({ UserName: userName }))
       const key = answer.AccessKey
       if (!key?.AccessKeyId || !key.SecretAccessKey) {
         throw new Error('CreateAccessKey answered without a key')
@@ -164,13 +195,24 @@ function sdkAws(iam: IAMClient, sts: STSClient, region: string, requestTimeoutMs
     async untag(userName, key) {
       await iam.send(new UntagUserCommand({ UserName: userName, TagKeys: [key] }))
     },
+    async untagMany(userName, keys) {
+      // UntagUser takes at most 50 keys, as many as a user can hold.
+      for (let i = 0; i < keys.length; i += 50) {
+        await iam.send(new UntagUserCommand({ UserName: userName, TagKeys: keys.slice(i, i + 50) }))
+      }
+    },
     async setStatus(userName, accessKeyId, status) {
       await iam.send(
         new UpdateAccessKeyCommand({ UserName: userName, AccessKeyId: accessKeyId, Status: status })
       )
     },
     async deleteKey(userName, accessKeyId) {
-      await iam.send(new DeleteAccessKeyCommand({ UserName: userName, AccessKeyId: accessKeyId }))
+      try {
+        await iam.send(new DeleteAccessKeyCommand({ UserName: userName, AccessKeyId: accessKeyId }))
+      } catch (error) {
+        // A retry after a timed-out delete finds the key gone: that is the outcome asked for.
+        if (awsErrorCode(error) !== 'NoSuchEntity') throw error
+      }
     },
     async probe(credentials) {
       const probeClient = new STSClient({

@@ -1,5 +1,7 @@
 import { getOctokit } from '@actions/github'
 import { retry } from '@octokit/plugin-retry'
+import { throttling } from '@octokit/plugin-throttling'
+import Bottleneck from 'bottleneck'
 import { sealForGitHub } from './crypto.js'
 import { describeTarget, type Target } from './targets.js'
 
@@ -34,10 +36,48 @@ export class TargetError extends Error {
   }
 }
 
-export function createSecrets(token: string, requestTimeoutMs: number): Secrets {
+/** How often a rate-limited request is waited out and sent again before the run gives up. */
+const RATE_LIMIT_RETRIES = 4
+/** A wait longer than this fails the run instead (the message says when to try again). */
+const MAX_RATE_LIMIT_WAIT_S = 120
+
+export function createSecrets(
+  token: string,
+  requestTimeoutMs: number,
+  log: (message: string) => void
+): Secrets {
+  const onLimit =
+    (kind: string) =>
+    (
+      retryAfter: number,
+      options: { method?: string; url?: string },
+      _octokit: unknown,
+      retryCount: number
+    ) => {
+      const retrying = retryCount < RATE_LIMIT_RETRIES && retryAfter <= MAX_RATE_LIMIT_WAIT_S
+      log(
+        `GitHub ${kind} rate limit on ${options.method ?? ''} ${options.url ?? ''}: ${retrying ? `waiting ${retryAfter} s as GitHub asks, then retrying` : 'giving up'}.`
+      )
+      return retrying
+    }
   // No baseUrl or request options here: getOctokit's defaults carry GITHUB_API_URL and the proxy.
   // plugin-retry retries 5xx, resets and timeouts (3 times, never 4xx such as 401/403/404/422).
-  const octokit: Octokit = getOctokit(token, {}, retry)
+  // plugin-throttling waits out 403/429 rate limits. Its default write pacing (one write a second,
+  // one at a time) would also split the two PUTs of a target by a second: writes start at once here,
+  // up to 4 in flight.
+  const octokit: Octokit = getOctokit(
+    token,
+    {
+      throttle: {
+        Bottleneck,
+        write: new Bottleneck.Group({ maxConcurrent: 4, minTime: 0 }),
+        onRateLimit: onLimit('primary'),
+        onSecondaryRateLimit: onLimit('secondary')
+      }
+    },
+    retry,
+    throttling
+  )
   // Octokit has no timeout of its own. Each attempt, retries included, gets a fresh one by
   // wrapping the (proxy-aware) fetch; a timed-out attempt fails as a 500 that plugin-retry retries.
   octokit.hook.before('request', options => {

@@ -59,7 +59,7 @@ export async function run(): Promise<void> {
     }
 
     // Preflight: every target reachable and its public key readable, before anything changes.
-    const secrets = createSecrets(settings.githubToken, settings.requestTimeoutMs)
+    const secrets = createSecrets(settings.githubToken, settings.requestTimeoutMs, log.info)
     const prepared: PreparedTarget[] = await Promise.all(
       settings.targets.map(target => secrets.prepare(target))
     )

@@ -4,6 +4,8 @@ import { INTENT_TAG_KEY, readMark } from './marks.js'
 import type { Settings } from './settings.js'
 import { parseCallerArn, type Snapshot } from './snapshot.js'
 
+const ACCESS_KEY_ID = /^(AKIA|ASIA)[A-Z0-9]{12,124}$/
+
 export interface Observation {
   readonly snapshot: Snapshot
   /** The credentials this run signs with; the secret never leaves apply and the export. */
@@ -45,7 +47,13 @@ export async function observe(
       mode: self ? 'self' : 'admin',
       signingKeyId: self ? signing.accessKeyId : undefined,
       keys,
-      intent: readMark(tags[INTENT_TAG_KEY])
+      intent: readMark(tags[INTENT_TAG_KEY]),
+      staleMarks: Object.keys(tags).filter(
+        tagKey =>
+          ACCESS_KEY_ID.test(tagKey) &&
+          !listed.some(key => key.id === tagKey) &&
+          readMark(tags[tagKey]).kind === 'ours'
+      )
     },
     signing
   }

@@ -20,6 +20,8 @@ export type Step =
     }
   /** Write the key this run signs with back to every target, undoing a half-distribution. */
   | { readonly kind: 'restore'; readonly keyId: string; readonly abandonedKeyId: string }
+  /** Remove marks left behind by keys that were deleted (IAM keeps a key's tag). */
+  | { readonly kind: 'remove-marks'; readonly tagKeys: readonly string[] }
   /** Deactivate the previous key and mark it retired. */
   | {
       readonly kind: 'deactivate-key'
@@ -85,6 +87,9 @@ export function plan(snapshot: Snapshot, settings: PlanSettings, now: number): P
       reason: `created by ${runOf(orphan.intent)}, which stopped before marking it, so no target ever held it`
     })
   }
+  if (snapshot.staleMarks.length > 0) {
+    steps.push({ kind: 'remove-marks', tagKeys: snapshot.staleMarks })
+  }
   const byAge = snapshot.keys
     .filter(key => key.id !== orphan?.key.id)
     .sort((a, b) => a.createdAt - b.createdAt || (a.id < b.id ? -1 : 1))
@@ -123,15 +128,26 @@ export function plan(snapshot: Snapshot, settings: PlanSettings, now: number): P
     )
   }
 
+  // A key our active key replaced is retired even if the run that deactivated it died before
+  // marking it: it was retired when the new key reached every target.
+  const replacedAt = new Map(
+    byAge.flatMap(key => {
+      const mark = ourMark(key)
+      return mark?.state === 'active' && mark.previousKeyId
+        ? [[mark.previousKeyId, mark.at] as const]
+        : []
+    })
+  )
   const cleanUp = (keys: readonly KeyState[], slotNeeded: boolean): void => {
     for (const key of keys) {
       const mark = ourMark(key)
-      const deleteAt = mark?.state === 'retired' ? mark.at + settings.deleteAfterMs : undefined
+      const retiredAt = mark?.state === 'retired' ? mark.at : replacedAt.get(key.id)
+      const deleteAt = retiredAt !== undefined ? retiredAt + settings.deleteAfterMs : undefined
       if (deleteAt !== undefined && now >= deleteAt) {
         steps.push({
           kind: 'delete-key',
           keyId: key.id,
-          reason: `retired ${age(now - (mark?.at ?? now))} ago; delete-after has passed`
+          reason: `retired ${age(now - (retiredAt ?? now))} ago; delete-after has passed`
         })
       } else if (slotNeeded) {
         steps.push({
@@ -170,34 +186,20 @@ export function plan(snapshot: Snapshot, settings: PlanSettings, now: number): P
       )
       return { steps, refusal: undefined, notes, currentKeyId: current.id }
     }
-    const keyAge = now - current.createdAt
-    const dueAt = current.createdAt + settings.maxAgeMs
-    const due = settings.force || settings.maxAgeMs === 0 || now >= dueAt
-    if (!due) {
+    if (!isDue(current, settings, now)) {
       cleanUp(inactive, false)
       notes.push(
-        `Key ${keyLabel(current.id)} is ${age(keyAge)} old, younger than max-age; the next rotation is due at ${isoTime(dueAt)}.`
+        `Key ${keyLabel(current.id)} is ${age(now - current.createdAt)} old, younger than max-age; the next rotation is due at ${isoTime(current.createdAt + settings.maxAgeMs)}.`
       )
       return { steps, refusal: undefined, notes, currentKeyId: current.id }
     }
     cleanUp(inactive, true)
-    steps.push({ kind: 'rotate', previousKeyId: current.id })
     notes.push(
-      settings.force && now < dueAt
-        ? `Key ${keyLabel(current.id)} is ${age(keyAge)} old; rotating because force is set.`
-        : `Key ${keyLabel(current.id)} is ${age(keyAge)} old; rotating (max-age ${age(settings.maxAgeMs)}).`
+      settings.force && now < current.createdAt + settings.maxAgeMs
+        ? `Key ${keyLabel(current.id)} is ${age(now - current.createdAt)} old; rotating because force is set.`
+        : `Key ${keyLabel(current.id)} is ${age(now - current.createdAt)} old; rotating (max-age ${age(settings.maxAgeMs)}).`
     )
-    if (settings.deactivateAfterMs === 0) {
-      steps.push({
-        kind: 'deactivate-key',
-        keyId: current.id,
-        reason: 'replaced by the new key in every target'
-      })
-    } else {
-      notes.push(
-        `The previous key stays active for deactivate-after (${age(settings.deactivateAfterMs)}), for runs queued before the change; the first run after that deactivates it.`
-      )
-    }
+    pushRotation(current, settings, steps, notes)
     return { steps, refusal: undefined, notes, currentKeyId: current.id }
   }
 
@@ -229,6 +231,7 @@ export function plan(snapshot: Snapshot, settings: PlanSettings, now: number): P
     notes.push(
       `Key ${keyLabel(newer.id)} was left half-distributed by ${runOf(newerMark)}; this run signs with ${keyLabel(older.id)}, so it writes that key back everywhere and deletes the other.`
     )
+    if (isDue(older, settings, now)) pushRotation(older, settings, steps, notes)
     return { steps, refusal: undefined, notes, currentKeyId: older.id }
   }
 
@@ -291,6 +294,30 @@ function findOrphan(snapshot: Snapshot): { key: KeyState; intent: Mark } | undef
   )
   const [only] = candidates
   return candidates.length === 1 && only ? { key: only, intent } : undefined
+}
+
+function isDue(key: KeyState, settings: PlanSettings, now: number): boolean {
+  return settings.force || settings.maxAgeMs === 0 || now >= key.createdAt + settings.maxAgeMs
+}
+
+function pushRotation(
+  current: KeyState,
+  settings: PlanSettings,
+  steps: Step[],
+  notes: string[]
+): void {
+  steps.push({ kind: 'rotate', previousKeyId: current.id })
+  if (settings.deactivateAfterMs === 0) {
+    steps.push({
+      kind: 'deactivate-key',
+      keyId: current.id,
+      reason: 'replaced by the new key in every target'
+    })
+  } else {
+    notes.push(
+      `The previous key stays active for deactivate-after (${age(settings.deactivateAfterMs)}), for runs queued before the change; the first run after that deactivates it.`
+    )
+  }
 }
 
 function ourMark(key: KeyState): Mark | undefined {

@@ -139,6 +139,8 @@ function describeStep(step: Plan['steps'][number]): string {
       return `Delete ${keyLabel(step.keyId)}: ${step.reason}`
     case 'finish-distribution':
       return `Finish writing ${keyLabel(step.keyId)} to every target`
+    case 'remove-marks':
+      return `Remove the marks of ${step.tagKeys.length} deleted key(s)`
     case 'restore':
       return `Write ${keyLabel(step.keyId)} back to every target (abandon ${keyLabel(step.abandonedKeyId)})`
   }

@@ -12,6 +12,8 @@ export interface Snapshot {
   readonly keys: readonly KeyState[]
   /** The user-level intent tag a rotation writes just before CreateAccessKey. */
   readonly intent: MarkReading
+  /** Tag keys holding the action's marks for access keys that no longer exist. */
+  readonly staleMarks: readonly string[]
 }
 
 export interface Caller {
