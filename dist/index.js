@@ -68579,7 +68579,7 @@ async function apply(steps, context) {
                 return await aws.createKey(user);
             }
             catch (error) {
-                let strays = [];
+                let strays;
                 try {
                     const listed = await aws.listKeys(user);
                     strays = listed.filter(key => !known.has(key.id)).map(key => key.id);
@@ -68613,7 +68613,6 @@ async function apply(steps, context) {
             }
         },
         rotate: async (step) => {
-            let created;
             try {
                 // The intent lets a later run recognise the key if this run dies before marking it.
                 await aws.tag(user, INTENT_TAG_KEY, mark({ state: 'creating', previousKeyId: step.previousKeyId }));
@@ -68621,7 +68620,7 @@ async function apply(steps, context) {
             catch (error) {
                 throw new StepFailure(`Could not write the action's mark on ${user} (iam:TagUser: ${describeError(error)}). Nothing was changed: without marks a later run could not tell the action's keys from a person's.`);
             }
-            created = await createKeyRemovingStrays();
+            const created = await createKeyRemovingStrays();
             log.mask(created.accessKeyId);
             log.mask(created.secretAccessKey);
             result.createdKeyId = created.accessKeyId;

@@ -118,7 +118,7 @@ export async function apply(steps: readonly Step[], context: ApplyContext): Prom
       try {
         return await aws.createKey(user)
       } catch (error) {
-        let strays: string[] = []
+        let strays: string[]
         try {
           const listed = await aws.listKeys(user)
           strays = listed.filter(key => !known.has(key.id)).map(key => key.id)
@@ -159,7 +159,6 @@ export async function apply(steps: readonly Step[], context: ApplyContext): Prom
     },
 
     rotate: async (step: Extract<Step, { kind: 'rotate' }>) => {
-      let created: Credentials & { createdAt: number }
       try {
         // The intent lets a later run recognise the key if this run dies before marking it.
         await aws.tag(
@@ -172,7 +171,7 @@ export async function apply(steps: readonly Step[], context: ApplyContext): Prom
           `Could not write the action's mark on ${user} (iam:TagUser: ${describeError(error)}). Nothing was changed: without marks a later run could not tell the action's keys from a person's.`
         )
       }
-      created = await createKeyRemovingStrays()
+      const created = await createKeyRemovingStrays()
       log.mask(created.accessKeyId)
       log.mask(created.secretAccessKey)
       result.createdKeyId = created.accessKeyId
