@@ -156,6 +156,28 @@ describe(`rotation failures on ${runnerNode?.name ?? 'node'}`, () => {
   it('never deactivates the previous key when a target cannot be written', async () => {
     world = await startWorld({ repos: ['acme/app', 'acme/api'] })
     const old = world.stored()
+    // acme/app is the workflow's own repository: it is written last, so the failure comes after
+    // acme/api already holds the new key.
+    world.github.intercept(call =>
+      call.route === 'put-secret' && call.repo === 'acme/app'
+        ? { status: 422, message: 'Validation Failed' }
+        : undefined
+    )
+    const result = await world.run({}, node ? { node } : {})
+    expect(result.code).toBe(1)
+    expect(result.stdout).toMatch(
+      /::error::The new key .* was written to acme\/api, but not to every target.*Both keys stay active/
+    )
+    const keys = world.aws.keys(USER)
+    expect(keys).toHaveLength(2)
+    expect(keys.every(k => k.status === 'Active')).toBe(true)
+    expect(world.stored('acme/app').accessKeyId).toBe(old.accessKeyId)
+    expect(world.stored('acme/api').accessKeyId).not.toBe(old.accessKeyId)
+  })
+
+  it('leaves its own repository and the previous key alone when another target fails first', async () => {
+    world = await startWorld({ repos: ['acme/app', 'acme/api'] })
+    const old = world.stored()
     world.github.intercept(call =>
       call.route === 'put-secret' && call.repo === 'acme/api'
         ? { status: 422, message: 'Validation Failed' }
@@ -163,14 +185,11 @@ describe(`rotation failures on ${runnerNode?.name ?? 'node'}`, () => {
     )
     const result = await world.run({}, node ? { node } : {})
     expect(result.code).toBe(1)
-    expect(result.stdout).toMatch(
-      /::error::The new key .* was written to acme\/app, but not to every target/
-    )
-    const keys = world.aws.keys(USER)
-    expect(keys).toHaveLength(2)
-    expect(keys.every(k => k.status === 'Active')).toBe(true)
-    expect(world.stored('acme/api').accessKeyId).toBe(old.accessKeyId)
-    expect(world.stored('acme/app').accessKeyId).not.toBe(old.accessKeyId)
+    expect(result.stdout).toMatch(/::error::No target could be written.*Deleted the new key/)
+    expect(world.aws.keys(USER).map(k => [k.accessKeyId, k.status])).toEqual([
+      [old.accessKeyId, 'Active']
+    ])
+    expect(world.github.history('acme/app', KEY_SECRET)).toHaveLength(1)
   })
 
   it('rotates another user in admin mode with role credentials', async () => {

@@ -68452,6 +68452,261 @@ function isoSeconds(ms) {
     return new Date(Math.floor(ms / 1000) * 1000).toISOString().replace('.000Z', 'Z');
 }
 
+;// CONCATENATED MODULE: ./src/plan.ts
+
+function plan(snapshot, settings, now) {
+    const refuse = (refusal) => ({
+        steps: [],
+        refusal,
+        notes: [],
+        currentKeyId: undefined
+    });
+    const { caller } = snapshot;
+    if (caller.kind === 'root') {
+        return refuse('The credentials belong to the AWS account root user. AWS advises against root access keys; ' +
+            'rotate an IAM user with its own credentials or an IAM role instead, and delete the root access key.');
+    }
+    if (settings.expectedAccountId !== undefined && caller.accountId !== settings.expectedAccountId) {
+        return refuse(`The credentials belong to AWS account ${caller.accountId}, not ${settings.expectedAccountId} ` +
+            '(expected-account-id). Check which credentials the workflow configures.');
+    }
+    const unreadable = snapshot.keys.flatMap(key => key.mark.kind === 'unreadable' ? [`${keyLabel(key.id)} (${key.mark.reason})`] : []);
+    if (unreadable.length > 0) {
+        return refuse(`The marks on ${unreadable.join(', ')} cannot be read by this version. ` +
+            'Use the version of the action that wrote them, or have a person check the keys.');
+    }
+    const steps = [];
+    const notes = [];
+    const orphan = findOrphan(snapshot);
+    if (orphan) {
+        steps.push({
+            kind: 'delete-key',
+            keyId: orphan.key.id,
+            reason: `created by ${runOf(orphan.intent)}, which stopped before marking it, so no target ever held it`
+        });
+    }
+    if (snapshot.staleMarks.length > 0) {
+        steps.push({ kind: 'remove-marks', tagKeys: snapshot.staleMarks });
+    }
+    const byAge = snapshot.keys
+        .filter(key => key.id !== orphan?.key.id)
+        .sort((a, b) => a.createdAt - b.createdAt || (a.id < b.id ? -1 : 1));
+    const active = byAge.filter(key => key.status === 'Active');
+    const inactive = byAge.filter(key => key.status === 'Inactive');
+    const signing = snapshot.signingKeyId;
+    const user = snapshot.userName;
+    if (active.length === 0) {
+        return refuse(`IAM user ${user} has no active access key. This action rotates a key that is in use; ` +
+            'create the first key, store it in the targets, then let the action take over.');
+    }
+    // Active keys the action cannot account for: not marked by it, not the key in use, and not the
+    // key that one of its own keys replaces.
+    const inUse = snapshot.mode === 'self' ? signing : active.length === 1 ? active[0]?.id : undefined;
+    const replacedByOurs = new Set(active.flatMap(key => {
+        const mark = ourMark(key);
+        return mark && mark.state !== 'retired' && mark.previousKeyId ? [mark.previousKeyId] : [];
+    }));
+    const unknown = active.filter(key => {
+        const mark = ourMark(key);
+        const ours = mark !== undefined && mark.state !== 'retired';
+        return !ours && key.id !== inUse && !replacedByOurs.has(key.id);
+    });
+    if (unknown.length > 0) {
+        const ids = unknown.map(key => keyLabel(key.id)).join(', ');
+        return refuse(`IAM user ${user} has active access keys that this action did not create and that are not the key in use: ${ids}. ` +
+            'Changing nothing: a person may rely on them. Find what uses them (IAM console, "last used"), ' +
+            'then deactivate and delete them, or add a description starting "rotate-aws-access-keys" only if you wrote it.');
+    }
+    // A key our active key replaced is retired even if the run that deactivated it died before
+    // marking it: it was retired when the new key reached every target.
+    const replacedAt = new Map(byAge.flatMap(key => {
+        const mark = ourMark(key);
+        return mark?.state === 'active' && mark.previousKeyId
+            ? [[mark.previousKeyId, mark.at]]
+            : [];
+    }));
+    const cleanUp = (keys, slotNeeded) => {
+        for (const key of keys) {
+            const mark = ourMark(key);
+            const retiredAt = mark?.state === 'retired' ? mark.at : replacedAt.get(key.id);
+            const deleteAt = retiredAt !== undefined ? retiredAt + settings.deleteAfterMs : undefined;
+            if (deleteAt !== undefined && now >= deleteAt) {
+                steps.push({
+                    kind: 'delete-key',
+                    keyId: key.id,
+                    reason: `retired ${age(now - (retiredAt ?? now))} ago; delete-after has passed`
+                });
+            }
+            else if (slotNeeded) {
+                steps.push({
+                    kind: 'delete-key',
+                    keyId: key.id,
+                    reason: 'inactive, so not in use, and its slot is needed for the new key (IAM allows two keys)'
+                });
+            }
+            else if (deleteAt !== undefined) {
+                notes.push(`Inactive key ${keyLabel(key.id)} will be deleted by the first run after ${isoTime(deleteAt)}.`);
+            }
+            else {
+                notes.push(`Inactive key ${keyLabel(key.id)} was not retired by this action; it is kept until a rotation needs its slot.`);
+            }
+        }
+    };
+    if (active.length === 1) {
+        const [current] = active;
+        const mark = ourMark(current);
+        if (mark?.state === 'pending') {
+            if (snapshot.mode !== 'self') {
+                return refuse(pendingRefusal(current, mark));
+            }
+            cleanUp(inactive, false);
+            steps.push({
+                kind: 'finish-distribution',
+                keyId: current.id,
+                previousKeyId: undefined
+            });
+            notes.push(`Key ${keyLabel(current.id)} was left half-distributed by ${runOf(mark)}; this run finishes writing it.`);
+            return { steps, refusal: undefined, notes, currentKeyId: current.id };
+        }
+        if (!isDue(current, settings, now)) {
+            cleanUp(inactive, false);
+            notes.push(`Key ${keyLabel(current.id)} is ${age(now - current.createdAt)} old, younger than max-age; the next rotation is due at ${isoTime(current.createdAt + settings.maxAgeMs)}.`);
+            return { steps, refusal: undefined, notes, currentKeyId: current.id };
+        }
+        cleanUp(inactive, true);
+        notes.push(settings.force && now < current.createdAt + settings.maxAgeMs
+            ? `Key ${keyLabel(current.id)} is ${age(now - current.createdAt)} old; rotating because force is set.`
+            : `Key ${keyLabel(current.id)} is ${age(now - current.createdAt)} old; rotating (max-age ${age(settings.maxAgeMs)}).`);
+        pushRotation(current, settings, steps, notes);
+        return { steps, refusal: undefined, notes, currentKeyId: current.id };
+    }
+    // Two active keys: the newer one is the action's (the unknown-key rule above ensures that).
+    const [older, newer] = active;
+    const newerMark = ourMark(newer);
+    if (newerMark?.state === 'pending') {
+        if (snapshot.mode !== 'self')
+            return refuse(pendingRefusal(newer, newerMark));
+        if (signing === newer.id) {
+            steps.push({ kind: 'finish-distribution', keyId: newer.id, previousKeyId: older.id });
+            notes.push(`Key ${keyLabel(newer.id)} was left half-distributed by ${runOf(newerMark)}; this run signs with it, so it finishes writing it.`);
+            if (settings.deactivateAfterMs === 0) {
+                steps.push({
+                    kind: 'deactivate-key',
+                    keyId: older.id,
+                    reason: 'replaced by the new key in every target'
+                });
+            }
+            return { steps, refusal: undefined, notes, currentKeyId: newer.id };
+        }
+        steps.push({ kind: 'restore', keyId: older.id, abandonedKeyId: newer.id });
+        steps.push({
+            kind: 'delete-key',
+            keyId: newer.id,
+            reason: `left half-distributed by ${runOf(newerMark)}; every target holds ${keyLabel(older.id)} again`
+        });
+        notes.push(`Key ${keyLabel(newer.id)} was left half-distributed by ${runOf(newerMark)}; this run signs with ${keyLabel(older.id)}, so it writes that key back everywhere and deletes the other.`);
+        if (isDue(older, settings, now))
+            pushRotation(older, settings, steps, notes);
+        return { steps, refusal: undefined, notes, currentKeyId: older.id };
+    }
+    if (newerMark?.state !== 'active') {
+        return refuse(`IAM user ${user} has two active keys and the newer, ${keyLabel(newer.id)}, was not created by this action. ` +
+            `Changing nothing: it is unclear which key the targets hold. Have a person deactivate the key that is no longer used.`);
+    }
+    // The newer key is distributed; the older one waits out deactivate-after.
+    const distributedAt = newerMark.at;
+    const deactivateAt = distributedAt + settings.deactivateAfterMs;
+    if (settings.force) {
+        notes.push('force is ignored: the previous rotation has not finished (two keys are active).');
+    }
+    if (snapshot.mode === 'self' && signing === older.id) {
+        notes.push(`This run signs with the previous key ${keyLabel(older.id)} (it was queued before the targets got ${keyLabel(newer.id)}); it stays active for now and a later run deactivates it.`);
+    }
+    else if (now >= deactivateAt) {
+        const used = older.lastUsed;
+        steps.push({
+            kind: 'deactivate-key',
+            keyId: older.id,
+            ...(used && used.at > distributedAt
+                ? {
+                    warning: `${keyLabel(older.id)} was used at ${isoTime(used.at)} (${used.service}, ${used.region}), after the targets got ${keyLabel(newer.id)} at ${isoTime(distributedAt)}: ` +
+                        `something outside the targets may still use it. It is only deactivated, so it can be re-activated in the IAM console until delete-after passes.`
+                }
+                : {}),
+            reason: settings.deactivateAfterMs > 0
+                ? 'deactivate-after has passed'
+                : 'replaced by the new key in every target'
+        });
+    }
+    else {
+        notes.push(`Previous key ${keyLabel(older.id)} stays active until ${isoTime(deactivateAt)} (deactivate-after).`);
+    }
+    return { steps, refusal: undefined, notes, currentKeyId: newer.id };
+}
+// How far from the intent's time CreateAccessKey can land: clock skew before, a slow call after.
+const INTENT_WINDOW_BEFORE_MS = 60_000;
+const INTENT_WINDOW_AFTER_MS = 10 * 60_000;
+/** An unmarked key that a run created right after writing its intent and then died. */
+function findOrphan(snapshot) {
+    const intent = snapshot.intent.kind === 'ours' ? snapshot.intent.mark : undefined;
+    if (intent?.state !== 'creating')
+        return undefined;
+    const candidates = snapshot.keys.filter(key => key.mark.kind === 'none' &&
+        key.id !== snapshot.signingKeyId &&
+        key.id !== intent.previousKeyId &&
+        key.createdAt >= intent.at - INTENT_WINDOW_BEFORE_MS &&
+        key.createdAt <= intent.at + INTENT_WINDOW_AFTER_MS);
+    const [only] = candidates;
+    return candidates.length === 1 && only ? { key: only, intent } : undefined;
+}
+/** A step in words, for the log, the summary and error messages. */
+function describeStep(step) {
+    switch (step.kind) {
+        case 'rotate':
+            return `Create a new key, verify it with STS, write it to every target (replaces ${keyLabel(step.previousKeyId)})`;
+        case 'deactivate-key':
+            return `Deactivate ${keyLabel(step.keyId)}: ${step.reason}`;
+        case 'delete-key':
+            return `Delete ${keyLabel(step.keyId)}: ${step.reason}`;
+        case 'finish-distribution':
+            return `Finish writing ${keyLabel(step.keyId)} to every target`;
+        case 'remove-marks':
+            return `Remove the marks of ${step.tagKeys.length} deleted key(s)`;
+        case 'restore':
+            return `Write ${keyLabel(step.keyId)} back to every target (abandon ${keyLabel(step.abandonedKeyId)})`;
+    }
+}
+function isDue(key, settings, now) {
+    return settings.force || settings.maxAgeMs === 0 || now >= key.createdAt + settings.maxAgeMs;
+}
+function pushRotation(current, settings, steps, notes) {
+    steps.push({ kind: 'rotate', previousKeyId: current.id });
+    if (settings.deactivateAfterMs === 0) {
+        steps.push({
+            kind: 'deactivate-key',
+            keyId: current.id,
+            reason: 'replaced by the new key in every target'
+        });
+    }
+    else {
+        notes.push(`The previous key stays active for deactivate-after (${age(settings.deactivateAfterMs)}), for runs queued before the change; the first run after that deactivates it.`);
+    }
+}
+function ourMark(key) {
+    return key.mark.kind === 'ours' ? key.mark.mark : undefined;
+}
+function runOf(mark) {
+    return mark.runId !== undefined
+        ? `run ${mark.runId} attempt ${mark.runAttempt ?? '1'}${mark.repository ? ` of ${mark.repository}` : ''}`
+        : 'an earlier run';
+}
+function pendingRefusal(key, mark) {
+    return (`Key ${keyLabel(key.id)} was created by ${runOf(mark)} at ${isoTime(mark.at)} and not yet written to every target. ` +
+        'This run does not sign with either key, so it cannot write a known key to every target. ' +
+        'Changing nothing. Let the self-rotation run that holds the key finish, or re-run it; ' +
+        'or have a person check which key the targets hold and delete the other.');
+}
+
 ;// CONCATENATED MODULE: ./src/verify.ts
 
 /**
@@ -68508,6 +68763,7 @@ async function verifyNewKey(options) {
 
 
 
+
 const WRITE_CONCURRENCY = 4;
 const CREATE_ATTEMPTS = 4;
 /** Runs the planned steps in order; stops at the first failure, after undoing what it can. */
@@ -68532,26 +68788,40 @@ async function apply(steps, context) {
         repository: settings.run.repository
     };
     const mark = (fields) => writeMark({ ...fields, at: clock.now(), ...runFields });
-    /** Writes `key` to every target; returns the names that failed with why. */
+    /**
+     * Writes `key` to every target; returns why targets failed. The repository this workflow runs
+     * in goes last, and only once every other target has the key: a later run signs with what that
+     * repository holds, so if this run stops half-way the next one still holds a consistent pair
+     * and knows which way to heal.
+     */
     const distribute = async (key) => {
         const values = [
             { name: settings.accessKeyIdSecretName, value: key.accessKeyId },
             { name: settings.secretAccessKeySecretName, value: key.secretAccessKey }
         ];
+        const ownName = settings.run.repository.toLowerCase();
+        const own = prepared.filter(target => target.name.toLowerCase() === ownName);
         const failures = [];
-        const queue = [...prepared];
-        const worker = async () => {
-            for (let target = queue.shift(); target; target = queue.shift()) {
-                try {
-                    await secrets.write(target, values);
-                    result.written.push(target.name);
+        const writeAll = async (targets) => {
+            const queue = [...targets];
+            const worker = async () => {
+                for (let target = queue.shift(); target; target = queue.shift()) {
+                    try {
+                        await secrets.write(target, values);
+                        result.written.push(target.name);
+                    }
+                    catch (error) {
+                        failures.push(describeError(error));
+                    }
                 }
-                catch (error) {
-                    failures.push(describeError(error));
-                }
-            }
+            };
+            await Promise.all(Array.from({ length: WRITE_CONCURRENCY }, worker));
         };
-        await Promise.all(Array.from({ length: WRITE_CONCURRENCY }, worker));
+        await writeAll(prepared.filter(target => !own.includes(target)));
+        if (failures.length === 0)
+            await writeAll(own);
+        else if (own.length > 0)
+            failures.push(`${own[0]?.name ?? ''}: not written, because other targets failed`);
         log.info(`Wrote ${keyLabel(key.accessKeyId)} to ${result.written.length}/${prepared.length} targets.`);
         return failures;
     };
@@ -68731,7 +69001,7 @@ async function apply(steps, context) {
             result.failure =
                 error instanceof StepFailure
                     ? error
-                    : new StepFailure(`Step ${step.kind} failed: ${describeError(error)}`, { cause: error });
+                    : new StepFailure(`${describeStep(step)} failed: ${describeError(error)}. The steps after it were not done; the next run starts again from what AWS shows.`, { cause: error });
             break;
         }
     }
@@ -74260,7 +74530,7 @@ function explain(target, error, doing) {
                 : status === 422
                     ? 'GitHub refused the encrypted value'
                     : 'GitHub did not answer as expected';
-    return new TargetError(target, `could not ${doing} ${target} (${status ?? 'no response'}: ${message}): ${fix}.`, status);
+    return new TargetError(target, `Could not ${doing} ${target} (${status ?? 'no response'}: ${message}): ${fix}.`, status);
 }
 
 ;// CONCATENATED MODULE: ./src/snapshot.ts
@@ -74320,245 +74590,8 @@ async function observe(aws, settings) {
     };
 }
 
-;// CONCATENATED MODULE: ./src/plan.ts
-
-function plan(snapshot, settings, now) {
-    const refuse = (refusal) => ({
-        steps: [],
-        refusal,
-        notes: [],
-        currentKeyId: undefined
-    });
-    const { caller } = snapshot;
-    if (caller.kind === 'root') {
-        return refuse('The credentials belong to the AWS account root user. AWS advises against root access keys; ' +
-            'rotate an IAM user with its own credentials or an IAM role instead, and delete the root access key.');
-    }
-    if (settings.expectedAccountId !== undefined && caller.accountId !== settings.expectedAccountId) {
-        return refuse(`The credentials belong to AWS account ${caller.accountId}, not ${settings.expectedAccountId} ` +
-            '(expected-account-id). Check which credentials the workflow configures.');
-    }
-    const unreadable = snapshot.keys.flatMap(key => key.mark.kind === 'unreadable' ? [`${keyLabel(key.id)} (${key.mark.reason})`] : []);
-    if (unreadable.length > 0) {
-        return refuse(`The marks on ${unreadable.join(', ')} cannot be read by this version. ` +
-            'Use the version of the action that wrote them, or have a person check the keys.');
-    }
-    const steps = [];
-    const notes = [];
-    const orphan = findOrphan(snapshot);
-    if (orphan) {
-        steps.push({
-            kind: 'delete-key',
-            keyId: orphan.key.id,
-            reason: `created by ${runOf(orphan.intent)}, which stopped before marking it, so no target ever held it`
-        });
-    }
-    if (snapshot.staleMarks.length > 0) {
-        steps.push({ kind: 'remove-marks', tagKeys: snapshot.staleMarks });
-    }
-    const byAge = snapshot.keys
-        .filter(key => key.id !== orphan?.key.id)
-        .sort((a, b) => a.createdAt - b.createdAt || (a.id < b.id ? -1 : 1));
-    const active = byAge.filter(key => key.status === 'Active');
-    const inactive = byAge.filter(key => key.status === 'Inactive');
-    const signing = snapshot.signingKeyId;
-    const user = snapshot.userName;
-    if (active.length === 0) {
-        return refuse(`IAM user ${user} has no active access key. This action rotates a key that is in use; ` +
-            'create the first key, store it in the targets, then let the action take over.');
-    }
-    // Active keys the action cannot account for: not marked by it, not the key in use, and not the
-    // key that one of its own keys replaces.
-    const inUse = snapshot.mode === 'self' ? signing : active.length === 1 ? active[0]?.id : undefined;
-    const replacedByOurs = new Set(active.flatMap(key => {
-        const mark = ourMark(key);
-        return mark && mark.state !== 'retired' && mark.previousKeyId ? [mark.previousKeyId] : [];
-    }));
-    const unknown = active.filter(key => {
-        const mark = ourMark(key);
-        const ours = mark !== undefined && mark.state !== 'retired';
-        return !ours && key.id !== inUse && !replacedByOurs.has(key.id);
-    });
-    if (unknown.length > 0) {
-        const ids = unknown.map(key => keyLabel(key.id)).join(', ');
-        return refuse(`IAM user ${user} has active access keys that this action did not create and that are not the key in use: ${ids}. ` +
-            'Changing nothing: a person may rely on them. Find what uses them (IAM console, "last used"), ' +
-            'then deactivate and delete them, or add a description starting "rotate-aws-access-keys" only if you wrote it.');
-    }
-    // A key our active key replaced is retired even if the run that deactivated it died before
-    // marking it: it was retired when the new key reached every target.
-    const replacedAt = new Map(byAge.flatMap(key => {
-        const mark = ourMark(key);
-        return mark?.state === 'active' && mark.previousKeyId
-            ? [[mark.previousKeyId, mark.at]]
-            : [];
-    }));
-    const cleanUp = (keys, slotNeeded) => {
-        for (const key of keys) {
-            const mark = ourMark(key);
-            const retiredAt = mark?.state === 'retired' ? mark.at : replacedAt.get(key.id);
-            const deleteAt = retiredAt !== undefined ? retiredAt + settings.deleteAfterMs : undefined;
-            if (deleteAt !== undefined && now >= deleteAt) {
-                steps.push({
-                    kind: 'delete-key',
-                    keyId: key.id,
-                    reason: `retired ${age(now - (retiredAt ?? now))} ago; delete-after has passed`
-                });
-            }
-            else if (slotNeeded) {
-                steps.push({
-                    kind: 'delete-key',
-                    keyId: key.id,
-                    reason: 'inactive, so not in use, and its slot is needed for the new key (IAM allows two keys)'
-                });
-            }
-            else if (deleteAt !== undefined) {
-                notes.push(`Inactive key ${keyLabel(key.id)} will be deleted by the first run after ${isoTime(deleteAt)}.`);
-            }
-            else {
-                notes.push(`Inactive key ${keyLabel(key.id)} was not retired by this action; it is kept until a rotation needs its slot.`);
-            }
-        }
-    };
-    if (active.length === 1) {
-        const [current] = active;
-        const mark = ourMark(current);
-        if (mark?.state === 'pending') {
-            if (snapshot.mode !== 'self') {
-                return refuse(pendingRefusal(current, mark));
-            }
-            cleanUp(inactive, false);
-            steps.push({
-                kind: 'finish-distribution',
-                keyId: current.id,
-                previousKeyId: undefined
-            });
-            notes.push(`Key ${keyLabel(current.id)} was left half-distributed by ${runOf(mark)}; this run finishes writing it.`);
-            return { steps, refusal: undefined, notes, currentKeyId: current.id };
-        }
-        if (!isDue(current, settings, now)) {
-            cleanUp(inactive, false);
-            notes.push(`Key ${keyLabel(current.id)} is ${age(now - current.createdAt)} old, younger than max-age; the next rotation is due at ${isoTime(current.createdAt + settings.maxAgeMs)}.`);
-            return { steps, refusal: undefined, notes, currentKeyId: current.id };
-        }
-        cleanUp(inactive, true);
-        notes.push(settings.force && now < current.createdAt + settings.maxAgeMs
-            ? `Key ${keyLabel(current.id)} is ${age(now - current.createdAt)} old; rotating because force is set.`
-            : `Key ${keyLabel(current.id)} is ${age(now - current.createdAt)} old; rotating (max-age ${age(settings.maxAgeMs)}).`);
-        pushRotation(current, settings, steps, notes);
-        return { steps, refusal: undefined, notes, currentKeyId: current.id };
-    }
-    // Two active keys: the newer one is the action's (the unknown-key rule above ensures that).
-    const [older, newer] = active;
-    const newerMark = ourMark(newer);
-    if (newerMark?.state === 'pending') {
-        if (snapshot.mode !== 'self')
-            return refuse(pendingRefusal(newer, newerMark));
-        if (signing === newer.id) {
-            steps.push({ kind: 'finish-distribution', keyId: newer.id, previousKeyId: older.id });
-            notes.push(`Key ${keyLabel(newer.id)} was left half-distributed by ${runOf(newerMark)}; this run signs with it, so it finishes writing it.`);
-            if (settings.deactivateAfterMs === 0) {
-                steps.push({
-                    kind: 'deactivate-key',
-                    keyId: older.id,
-                    reason: 'replaced by the new key in every target'
-                });
-            }
-            return { steps, refusal: undefined, notes, currentKeyId: newer.id };
-        }
-        steps.push({ kind: 'restore', keyId: older.id, abandonedKeyId: newer.id });
-        steps.push({
-            kind: 'delete-key',
-            keyId: newer.id,
-            reason: `left half-distributed by ${runOf(newerMark)}; every target holds ${keyLabel(older.id)} again`
-        });
-        notes.push(`Key ${keyLabel(newer.id)} was left half-distributed by ${runOf(newerMark)}; this run signs with ${keyLabel(older.id)}, so it writes that key back everywhere and deletes the other.`);
-        if (isDue(older, settings, now))
-            pushRotation(older, settings, steps, notes);
-        return { steps, refusal: undefined, notes, currentKeyId: older.id };
-    }
-    if (newerMark?.state !== 'active') {
-        return refuse(`IAM user ${user} has two active keys and the newer, ${keyLabel(newer.id)}, was not created by this action. ` +
-            `Changing nothing: it is unclear which key the targets hold. Have a person deactivate the key that is no longer used.`);
-    }
-    // The newer key is distributed; the older one waits out deactivate-after.
-    const distributedAt = newerMark.at;
-    const deactivateAt = distributedAt + settings.deactivateAfterMs;
-    if (settings.force) {
-        notes.push('force is ignored: the previous rotation has not finished (two keys are active).');
-    }
-    if (snapshot.mode === 'self' && signing === older.id) {
-        notes.push(`This run signs with the previous key ${keyLabel(older.id)} (it was queued before the targets got ${keyLabel(newer.id)}); it stays active for now and a later run deactivates it.`);
-    }
-    else if (now >= deactivateAt) {
-        const used = older.lastUsed;
-        steps.push({
-            kind: 'deactivate-key',
-            keyId: older.id,
-            ...(used && used.at > distributedAt
-                ? {
-                    warning: `${keyLabel(older.id)} was used at ${isoTime(used.at)} (${used.service}, ${used.region}), after the targets got ${keyLabel(newer.id)} at ${isoTime(distributedAt)}: ` +
-                        `something outside the targets may still use it. It is only deactivated, so it can be re-activated in the IAM console until delete-after passes.`
-                }
-                : {}),
-            reason: settings.deactivateAfterMs > 0
-                ? 'deactivate-after has passed'
-                : 'replaced by the new key in every target'
-        });
-    }
-    else {
-        notes.push(`Previous key ${keyLabel(older.id)} stays active until ${isoTime(deactivateAt)} (deactivate-after).`);
-    }
-    return { steps, refusal: undefined, notes, currentKeyId: newer.id };
-}
-// How far from the intent's time CreateAccessKey can land: clock skew before, a slow call after.
-const INTENT_WINDOW_BEFORE_MS = 60_000;
-const INTENT_WINDOW_AFTER_MS = 10 * 60_000;
-/** An unmarked key that a run created right after writing its intent and then died. */
-function findOrphan(snapshot) {
-    const intent = snapshot.intent.kind === 'ours' ? snapshot.intent.mark : undefined;
-    if (intent?.state !== 'creating')
-        return undefined;
-    const candidates = snapshot.keys.filter(key => key.mark.kind === 'none' &&
-        key.id !== snapshot.signingKeyId &&
-        key.id !== intent.previousKeyId &&
-        key.createdAt >= intent.at - INTENT_WINDOW_BEFORE_MS &&
-        key.createdAt <= intent.at + INTENT_WINDOW_AFTER_MS);
-    const [only] = candidates;
-    return candidates.length === 1 && only ? { key: only, intent } : undefined;
-}
-function isDue(key, settings, now) {
-    return settings.force || settings.maxAgeMs === 0 || now >= key.createdAt + settings.maxAgeMs;
-}
-function pushRotation(current, settings, steps, notes) {
-    steps.push({ kind: 'rotate', previousKeyId: current.id });
-    if (settings.deactivateAfterMs === 0) {
-        steps.push({
-            kind: 'deactivate-key',
-            keyId: current.id,
-            reason: 'replaced by the new key in every target'
-        });
-    }
-    else {
-        notes.push(`The previous key stays active for deactivate-after (${age(settings.deactivateAfterMs)}), for runs queued before the change; the first run after that deactivates it.`);
-    }
-}
-function ourMark(key) {
-    return key.mark.kind === 'ours' ? key.mark.mark : undefined;
-}
-function runOf(mark) {
-    return mark.runId !== undefined
-        ? `run ${mark.runId} attempt ${mark.runAttempt ?? '1'}${mark.repository ? ` of ${mark.repository}` : ''}`
-        : 'an earlier run';
-}
-function pendingRefusal(key, mark) {
-    return (`Key ${keyLabel(key.id)} was created by ${runOf(mark)} at ${isoTime(mark.at)} and not yet written to every target. ` +
-        'This run does not sign with either key, so it cannot write a known key to every target. ' +
-        'Changing nothing. Let the self-rotation run that holds the key finish, or re-run it; ' +
-        'or have a person check which key the targets hold and delete the other.');
-}
-
 ;// CONCATENATED MODULE: ./src/report.ts
+
 
 /** Builds outputs and the step summary. Key ids appear in full only in outputs. */
 function buildReport(input) {
@@ -74644,22 +74677,6 @@ function whatHappensNext(settings, result, now) {
         lines.push(`${keyLabel(keyId)} is inactive; the first run after ${isoTime(now + settings.deleteAfterMs)} deletes it (delete-after). Until then it can be re-activated in the IAM console if something still needs it.`);
     }
     return lines;
-}
-function describeStep(step) {
-    switch (step.kind) {
-        case 'rotate':
-            return `Create a new key, verify it with STS, write it to every target (replaces ${keyLabel(step.previousKeyId)})`;
-        case 'deactivate-key':
-            return `Deactivate ${keyLabel(step.keyId)}: ${step.reason}`;
-        case 'delete-key':
-            return `Delete ${keyLabel(step.keyId)}: ${step.reason}`;
-        case 'finish-distribution':
-            return `Finish writing ${keyLabel(step.keyId)} to every target`;
-        case 'remove-marks':
-            return `Remove the marks of ${step.tagKeys.length} deleted key(s)`;
-        case 'restore':
-            return `Write ${keyLabel(step.keyId)} back to every target (abandon ${keyLabel(step.abandonedKeyId)})`;
-    }
 }
 function rowOf(key) {
     const mark = key.mark.kind === 'ours'
@@ -74891,7 +74908,13 @@ async function run() {
         }
         // Preflight: every target reachable and its public key readable, before anything changes.
         const secrets = createSecrets(settings.githubToken, settings.requestTimeoutMs, log.info);
-        const prepared = await Promise.all(settings.targets.map(target => secrets.prepare(target)));
+        let prepared;
+        try {
+            prepared = await Promise.all(settings.targets.map(target => secrets.prepare(target)));
+        }
+        catch (error) {
+            throw new Error(`Preflight failed, so nothing was changed in AWS or GitHub: ${describeError(error)} The next run checks again.`, { cause: error });
+        }
         info(`Preflight: ${prepared.length} target(s) reachable, public keys read.`);
         if (settings.dryRun) {
             info(`Dry run: ${decided.steps.length} step(s) planned, none applied.`);

@@ -3,7 +3,7 @@ import { describeError, StepFailure } from './errors.js'
 import { keyLabel } from './format.js'
 import type { PreparedTarget, Secrets } from './github.js'
 import { INTENT_TAG_KEY, writeMark, type Mark } from './marks.js'
-import type { Step } from './plan.js'
+import { describeStep, type Step } from './plan.js'
 import { backoff, type Clock } from './retry.js'
 import type { Settings } from './settings.js'
 import type { Snapshot } from './snapshot.js'
@@ -70,25 +70,38 @@ export async function apply(steps: readonly Step[], context: ApplyContext): Prom
   const mark = (fields: Pick<Mark, 'state' | 'previousKeyId'>): string =>
     writeMark({ ...fields, at: clock.now(), ...runFields })
 
-  /** Writes `key` to every target; returns the names that failed with why. */
+  /**
+   * Writes `key` to every target; returns why targets failed. The repository this workflow runs
+   * in goes last, and only once every other target has the key: a later run signs with what that
+   * repository holds, so if this run stops half-way the next one still holds a consistent pair
+   * and knows which way to heal.
+   */
   const distribute = async (key: Credentials): Promise<string[]> => {
     const values = [
       { name: settings.accessKeyIdSecretName, value: key.accessKeyId },
       { name: settings.secretAccessKeySecretName, value: key.secretAccessKey }
     ]
+    const ownName = settings.run.repository.toLowerCase()
+    const own = prepared.filter(target => target.name.toLowerCase() === ownName)
     const failures: string[] = []
-    const queue = [...prepared]
-    const worker = async (): Promise<void> => {
-      for (let target = queue.shift(); target; target = queue.shift()) {
-        try {
-          await secrets.write(target, values)
-          result.written.push(target.name)
-        } catch (error) {
-          failures.push(describeError(error))
+    const writeAll = async (targets: readonly PreparedTarget[]): Promise<void> => {
+      const queue = [...targets]
+      const worker = async (): Promise<void> => {
+        for (let target = queue.shift(); target; target = queue.shift()) {
+          try {
+            await secrets.write(target, values)
+            result.written.push(target.name)
+          } catch (error) {
+            failures.push(describeError(error))
+          }
         }
       }
+      await Promise.all(Array.from({ length: WRITE_CONCURRENCY }, worker))
     }
-    await Promise.all(Array.from({ length: WRITE_CONCURRENCY }, worker))
+    await writeAll(prepared.filter(target => !own.includes(target)))
+    if (failures.length === 0) await writeAll(own)
+    else if (own.length > 0)
+      failures.push(`${own[0]?.name ?? ''}: not written, because other targets failed`)
     log.info(
       `Wrote ${keyLabel(key.accessKeyId)} to ${result.written.length}/${prepared.length} targets.`
     )
@@ -319,7 +332,10 @@ export async function apply(steps: readonly Step[], context: ApplyContext): Prom
       result.failure =
         error instanceof StepFailure
           ? error
-          : new StepFailure(`Step ${step.kind} failed: ${describeError(error)}`, { cause: error })
+          : new StepFailure(
+              `${describeStep(step)} failed: ${describeError(error)}. The steps after it were not done; the next run starts again from what AWS shows.`,
+              { cause: error }
+            )
       break
     }
   }

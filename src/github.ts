@@ -170,7 +170,7 @@ function explain(target: string, error: unknown, doing: string): TargetError {
             : 'GitHub did not answer as expected'
   return new TargetError(
     target,
-    `could not ${doing} ${target} (${status ?? 'no response'}: ${message}): ${fix}.`,
+    `Could not ${doing} ${target} (${status ?? 'no response'}: ${message}): ${fix}.`,
     status
   )
 }

@@ -60,9 +60,15 @@ export async function run(): Promise<void> {
 
     // Preflight: every target reachable and its public key readable, before anything changes.
     const secrets = createSecrets(settings.githubToken, settings.requestTimeoutMs, log.info)
-    const prepared: PreparedTarget[] = await Promise.all(
-      settings.targets.map(target => secrets.prepare(target))
-    )
+    let prepared: PreparedTarget[]
+    try {
+      prepared = await Promise.all(settings.targets.map(target => secrets.prepare(target)))
+    } catch (error) {
+      throw new Error(
+        `Preflight failed, so nothing was changed in AWS or GitHub: ${describeError(error)} The next run checks again.`,
+        { cause: error }
+      )
+    }
     core.info(`Preflight: ${prepared.length} target(s) reachable, public keys read.`)
 
     if (settings.dryRun) {

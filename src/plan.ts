@@ -296,6 +296,24 @@ function findOrphan(snapshot: Snapshot): { key: KeyState; intent: Mark } | undef
   return candidates.length === 1 && only ? { key: only, intent } : undefined
 }
 
+/** A step in words, for the log, the summary and error messages. */
+export function describeStep(step: Step): string {
+  switch (step.kind) {
+    case 'rotate':
+      return `Create a new key, verify it with STS, write it to every target (replaces ${keyLabel(step.previousKeyId)})`
+    case 'deactivate-key':
+      return `Deactivate ${keyLabel(step.keyId)}: ${step.reason}`
+    case 'delete-key':
+      return `Delete ${keyLabel(step.keyId)}: ${step.reason}`
+    case 'finish-distribution':
+      return `Finish writing ${keyLabel(step.keyId)} to every target`
+    case 'remove-marks':
+      return `Remove the marks of ${step.tagKeys.length} deleted key(s)`
+    case 'restore':
+      return `Write ${keyLabel(step.keyId)} back to every target (abandon ${keyLabel(step.abandonedKeyId)})`
+  }
+}
+
 function isDue(key: KeyState, settings: PlanSettings, now: number): boolean {
   return settings.force || settings.maxAgeMs === 0 || now >= key.createdAt + settings.maxAgeMs
 }

@@ -1,6 +1,6 @@
 import type { ApplyResult } from './apply.js'
 import { age, isoTime, keyLabel } from './format.js'
-import type { Plan } from './plan.js'
+import { describeStep, type Plan } from './plan.js'
 import type { Settings } from './settings.js'
 import type { KeyState, Snapshot } from './snapshot.js'
 
@@ -127,23 +127,6 @@ function whatHappensNext(
     )
   }
   return lines
-}
-
-function describeStep(step: Plan['steps'][number]): string {
-  switch (step.kind) {
-    case 'rotate':
-      return `Create a new key, verify it with STS, write it to every target (replaces ${keyLabel(step.previousKeyId)})`
-    case 'deactivate-key':
-      return `Deactivate ${keyLabel(step.keyId)}: ${step.reason}`
-    case 'delete-key':
-      return `Delete ${keyLabel(step.keyId)}: ${step.reason}`
-    case 'finish-distribution':
-      return `Finish writing ${keyLabel(step.keyId)} to every target`
-    case 'remove-marks':
-      return `Remove the marks of ${step.tagKeys.length} deleted key(s)`
-    case 'restore':
-      return `Write ${keyLabel(step.keyId)} back to every target (abandon ${keyLabel(step.abandonedKeyId)})`
-  }
 }
 
 function rowOf(key: KeyState): KeyRow {

@@ -1,0 +1,239 @@
+/**
+ * The fault matrix: for each step of a rotation and each kind of fault, the bundled action either
+ * succeeds (transient faults are retried by the SDK's, Octokit's or the action's own retries) or
+ * fails leaving the invariants true, and the next run converges.
+ */
+import type { ChildProcess } from 'node:child_process'
+import type {
+  Interception as AwsInterception,
+  InterceptedCall as AwsCall
+} from './emulators/aws.js'
+import type {
+  Interception as GitHubInterception,
+  InterceptedCall as GitHubCall
+} from './emulators/github.js'
+import { maskedLog, nodeBinaries } from './emulators/runner.js'
+import { DAY, ID_SECRET, KEY_SECRET, startWorld, USER, type World } from './emulators/world.js'
+
+const [runner] = nodeBinaries()
+const node = runner?.path
+const REPOS = ['acme/app', 'acme/api']
+const MUTATIONS = new Set([
+  'CreateAccessKey',
+  'UpdateAccessKey',
+  'DeleteAccessKey',
+  'TagUser',
+  'UntagUser'
+])
+
+interface Point {
+  name: string
+  aws?: (call: AwsCall, world: World, oldKeyId: string) => boolean
+  github?: (call: GitHubCall) => boolean
+  /** Seeds the state in which the step runs. */
+  seed?: (world: World) => void
+}
+
+const POINTS: Point[] = [
+  { name: 'create', aws: call => call.action === 'CreateAccessKey' },
+  {
+    name: 'mark',
+    aws: call =>
+      call.action === 'TagUser' && /state=pending/.test(call.params['Tags.member.1.Value'] ?? '')
+  },
+  {
+    name: 'verify',
+    aws: (call, _world, oldKeyId) => call.service === 'sts' && call.accessKeyId !== oldKeyId
+  },
+  {
+    name: 'public-key read',
+    github: call => call.route === 'get-public-key' && call.repo === 'acme/api'
+  },
+  { name: 'secret write', github: call => call.route === 'put-secret' && call.repo === 'acme/api' },
+  { name: 'deactivate', aws: call => call.action === 'UpdateAccessKey' },
+  {
+    name: 'delete',
+    aws: call => call.action === 'DeleteAccessKey',
+    seed: world =>
+      world.aws.createAccessKey(USER, {
+        status: 'Inactive',
+        createdAt: new Date(Date.now() - 200 * DAY)
+      })
+  }
+]
+
+type FaultName = '5xx' | 'throttled' | 'reset' | 'slow' | 'kill' | 'permanent'
+const TRANSIENT: FaultName[] = ['5xx', 'throttled', 'reset', 'slow']
+
+function awsFault(fault: FaultName): AwsInterception | undefined {
+  switch (fault) {
+    case '5xx':
+      return { status: 503, code: 'ServiceUnavailable', message: 'Service is unavailable.' }
+    case 'throttled':
+      return { status: 400, code: 'Throttling', message: 'Rate exceeded', retryAfterSeconds: 1 }
+    case 'reset':
+      return { reset: true }
+    case 'slow':
+      return { delayMs: 2_500 }
+    case 'permanent':
+      return { status: 500, code: 'InternalFailure', message: 'We encountered an internal error.' }
+    default:
+      return undefined
+  }
+}
+function githubFault(fault: FaultName): GitHubInterception | undefined {
+  switch (fault) {
+    case '5xx':
+      return { status: 502 }
+    case 'throttled':
+      return { status: 403, retryAfterSeconds: 1 } // GitHub's secondary rate limit answer
+    case 'reset':
+      return { reset: true }
+    case 'slow':
+      return { delayMs: 2_500 }
+    case 'permanent':
+      return { status: 500 }
+    default:
+      return undefined
+  }
+}
+
+/**
+ * Invariant 1: every target holds a key that is active, with its right secret. A process killed
+ * between the two PUTs of one target leaves that target a mismatched pair until the next run
+ * (GitHub has no write of two secrets at once); the workflow's own repository is written last,
+ * so it never is.
+ */
+function targetsHoldActiveKeys(world: World, repos = REPOS): void {
+  const keys = world.aws.keys(USER)
+  for (const repo of repos) {
+    const held = world.stored(repo)
+    const key = keys.find(k => k.accessKeyId === held.accessKeyId)
+    expect({
+      repo,
+      status: key?.status,
+      secretMatches: key?.secretAccessKey === held.secretAccessKey
+    }).toEqual({
+      repo,
+      status: 'Active',
+      secretMatches: true
+    })
+  }
+}
+
+/** Invariant 2: no active key that no target holds. Invariant 3: at most two keys. */
+function everyActiveKeyIsHeld(world: World): void {
+  const held = new Set(REPOS.map(repo => world.stored(repo).accessKeyId))
+  const keys = world.aws.keys(USER)
+  expect(keys.length).toBeLessThanOrEqual(2)
+  expect(
+    keys.filter(k => k.status === 'Active' && !held.has(k.accessKeyId)).map(k => k.accessKeyId)
+  ).toEqual([])
+}
+
+/** Invariant 4: no secret of any key the user has (or that a target holds) outside ::add-mask::. */
+function noSecretPrinted(world: World, stdout: string, stderr: string): void {
+  const secrets = [
+    ...world.aws.keys(USER).map(k => k.secretAccessKey),
+    ...REPOS.flatMap(repo => world.github.history(repo, KEY_SECRET).map(h => h.value))
+  ]
+  const { visible } = maskedLog(stdout)
+  for (const secret of secrets) {
+    expect(visible).not.toContain(secret)
+    expect(stderr).not.toContain(secret)
+  }
+}
+
+async function converged(world: World): Promise<void> {
+  const again = await world.run({}, node ? { node, runId: '3003' } : { runId: '3003' })
+  expect(again.code).toBe(0)
+  targetsHoldActiveKeys(world)
+  everyActiveKeyIsHeld(world)
+  expect(world.aws.keys(USER).filter(k => k.status === 'Active')).toHaveLength(1)
+  // Idempotence: one more run changes nothing.
+  const mutations = world.aws.requests.filter(
+    r => r.status === 200 && MUTATIONS.has(r.action)
+  ).length
+  const writes = world.github.requests.filter(r => r.route === 'put-secret').length
+  const last = await world.run({}, node ? { node, runId: '3004' } : { runId: '3004' })
+  expect(last.code).toBe(0)
+  if (process.env.DEBUG_FAULTS)
+    console.log(
+      world.aws.requests
+        .slice(-12)
+        .map(r => r.action + ' ' + r.status + ' ' + JSON.stringify(r.params)),
+      last.stdout
+    )
+  expect(world.aws.requests.filter(r => r.status === 200 && MUTATIONS.has(r.action)).length).toBe(
+    mutations
+  )
+  expect(world.github.requests.filter(r => r.route === 'put-secret').length).toBe(writes)
+}
+
+const cases = POINTS.flatMap(point =>
+  [...TRANSIENT, 'kill', 'permanent'].map(fault => [point.name, fault as FaultName, point] as const)
+)
+
+describe(`fault matrix on ${runner?.name ?? 'node'}`, () => {
+  let world: World
+  afterEach(() => world.close())
+
+  it.each(cases)('%s / %s', async (_name, fault, point) => {
+    world = await startWorld({ repos: REPOS })
+    point.seed?.(world)
+    const oldKeyId = world.stored().accessKeyId
+    let child: ChildProcess | undefined
+    let fired = 0
+    const once = fault !== 'permanent'
+    const hit = (): boolean => (once ? fired++ === 0 : (fired++, true))
+    const removeAws = world.aws.intercept(async call => {
+      if (!point.aws?.(call, world, oldKeyId) || !hit()) return undefined
+      if (fault === 'kill') {
+        child?.kill('SIGKILL')
+        return undefined
+      }
+      return awsFault(fault)
+    })
+    const removeGitHub = world.github.intercept(async call => {
+      if (!point.github?.(call) || !hit()) return undefined
+      if (fault === 'kill') {
+        child?.kill('SIGKILL')
+        return undefined
+      }
+      return githubFault(fault)
+    })
+
+    const result = await world.run(
+      { 'request-timeout': '1s', 'verify-timeout': '5s' },
+      { runId: '2002', ...(node ? { node } : {}), onSpawn: c => (child = c) }
+    )
+    expect(fired).toBeGreaterThan(0)
+    removeAws()
+    removeGitHub()
+    noSecretPrinted(world, result.stdout, result.stderr)
+    targetsHoldActiveKeys(
+      world,
+      fault === 'kill' && point.name === 'secret write' ? ['acme/app'] : REPOS
+    )
+
+    if (TRANSIENT.includes(fault)) {
+      expect({ code: result.code, error: result.stdout.match(/::error::.*/)?.[0] }).toEqual({
+        code: 0,
+        error: undefined
+      })
+      everyActiveKeyIsHeld(world)
+      expect(world.stored('acme/api').accessKeyId).not.toBe(oldKeyId)
+      expect(world.aws.keys(USER).find(k => k.accessKeyId === oldKeyId)?.status).toBe('Inactive')
+    } else if (fault === 'permanent') {
+      expect(result.code).toBe(1)
+      // The message says what was left and what happens next.
+      expect(result.stdout).toMatch(
+        /::error::.*(unchanged|stays? active|still active|next run|later run|tries again)/i
+      )
+    } else {
+      expect(result.signal).toBe('SIGKILL')
+    }
+    await converged(world)
+    expect(world.github.history('acme/app', ID_SECRET).length).toBeGreaterThan(1)
+  })
+})
