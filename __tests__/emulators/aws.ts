@@ -115,6 +115,11 @@ export interface AwsEmulator {
   /** "A person changed it in the console." */
   setKeyStatus(accessKeyId: string, status: KeyStatus): void
   deleteKey(accessKeyId: string): void
+  /**
+   * Moves every key's creation and last use `ms` into the past (time passing, without waiting).
+   * Tags are the caller's to age: the emulator does not read their contents.
+   */
+  shiftTime(ms: number): void
   /** Explicit deny of `action` (e.g. 'iam:TagUser') for a user or role name. */
   deny(principalName: string, action: string): void
   setPropagationDelay(ms: number): void
@@ -1123,6 +1128,14 @@ export async function startAwsEmulator(options: AwsEmulatorOptions = {}): Promis
     deleteKey(accessKeyId) {
       mustKey(accessKeyId)
       keys.delete(accessKeyId)
+    },
+    shiftTime(ms) {
+      for (const key of keys.values()) {
+        key.createDate = new Date(key.createDate.getTime() - ms)
+        if (key.issuedAtMs !== undefined) key.issuedAtMs -= ms
+        if (key.lastUsed)
+          key.lastUsed = { ...key.lastUsed, date: new Date(key.lastUsed.date.getTime() - ms) }
+      }
     },
     deny(name, action) {
       denials.add(`${name}\n${action}`)

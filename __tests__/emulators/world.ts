@@ -30,6 +30,8 @@ export interface World {
     inputs?: Record<string, string>,
     options?: Partial<RunOptions> & { repo?: string }
   ): Promise<RunResult>
+  /** Time passes: keys, their last use and the action's marks all move `ms` into the past. */
+  advance(ms: number): void
   close(): Promise<void>
 }
 
@@ -66,6 +68,16 @@ export async function startWorld(options: WorldOptions = {}): Promise<World> {
         repository: repo,
         ...runOptions
       })
+    },
+    advance: ms => {
+      aws.shiftTime(ms)
+      for (const [tagKey, value] of Object.entries(aws.tags(USER))) {
+        const aged = value.replace(/ at=(\S+)/, (_all, iso: string) => {
+          const shifted = new Date(Date.parse(iso) - ms).toISOString().replace(/\.\d{3}Z$/, 'Z')
+          return ` at=${shifted}`
+        })
+        if (aged !== value) aws.setTag(USER, tagKey, aged)
+      }
     },
     close: async () => {
       await Promise.all([aws.close(), github.close()])
