@@ -247,7 +247,7 @@ describe(`lifecycle property on ${runner?.name ?? 'node'}`, () => {
         numRuns: Number(process.env.PROPERTY_RUNS ?? 12),
         endOnFailure: true,
         ...(process.env.PROPERTY_SEED
-          ? { seed: Number(process.env.PROPERTY_SEED), path: process.env.PROPERTY_PATH }
+          ? { seed: Number(process.env.PROPERTY_SEED), path: process.env.PROPERTY_PATH ?? '0' }
           : {})
       }
     )
