@@ -65057,7 +65057,7 @@ module.exports = {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(4473);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(1079);
 
 await (0,_main_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .e)();
 
@@ -65066,7 +65066,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 4473:
+/***/ 1079:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -68747,6 +68747,14 @@ async function verifyNewKey(options) {
                 : `the last check failed: ${error.message}`;
             options.onRejected?.(attempts, clock.now() - start);
         }
+        if (options.shouldStop?.()) {
+            return {
+                ok: false,
+                reason: 'the run was cancelled',
+                attempts,
+                elapsedMs: clock.now() - start
+            };
+        }
         const wait = accepted > 0 ? confirmIntervalMs : backoff(rejections++);
         if (clock.now() + wait > deadline) {
             return { ok: false, reason: lastProblem, attempts, elapsedMs: clock.now() - start };
@@ -68806,6 +68814,10 @@ async function apply(steps, context) {
             const queue = [...targets];
             const worker = async () => {
                 for (let target = queue.shift(); target; target = queue.shift()) {
+                    if (context.cancellation.requested()) {
+                        failures.push(`${target.name}: not written, because the run was cancelled`);
+                        continue;
+                    }
                     try {
                         await secrets.write(target, values);
                         result.written.push(target.name);
@@ -68913,6 +68925,7 @@ async function apply(steps, context) {
                 expectedArn: snapshot.userArn,
                 timeoutMs: settings.verifyTimeoutMs,
                 clock,
+                shouldStop: () => context.cancellation.requested(),
                 onRejected: (attempt, elapsedMs) => {
                     if (attempt === 1 || attempt % 5 === 0) {
                         log.info(`Waiting for AWS to accept the new key (attempt ${attempt}, ${(elapsedMs / 1000).toFixed(1)} s)...`);
@@ -68922,7 +68935,9 @@ async function apply(steps, context) {
             result.verification = { attempts: verification.attempts, elapsedMs: verification.elapsedMs };
             if (!verification.ok) {
                 const undone = await discard(created.accessKeyId);
-                throw new StepFailure(`The new key was not verified within verify-timeout (${formatDuration(settings.verifyTimeoutMs)}): ${verification.reason}. ` +
+                throw new StepFailure((context.cancellation.requested()
+                    ? 'The run was cancelled while AWS verified the new key. '
+                    : `The new key was not verified within verify-timeout (${formatDuration(settings.verifyTimeoutMs)}): ${verification.reason}. `) +
                     `${undone}; the previous key ${keyLabel(step.previousKeyId)} is still active and no secret was changed. The next run tries again; if this repeats, raise verify-timeout.`);
             }
             log.info(`AWS accepted the new key after ${(verification.elapsedMs / 1000).toFixed(1)} s (${verification.attempts} checks, the last ones in a row).`);
@@ -68994,6 +69009,10 @@ async function apply(steps, context) {
         }
     };
     for (const step of steps) {
+        if (context.cancellation.requested()) {
+            result.failure = new StepFailure(`The run was cancelled before this step: ${describeStep(step)}. Everything before it was finished; the next run starts again from what AWS shows.`);
+            break;
+        }
         try {
             await handlers[step.kind](step);
         }
@@ -69006,6 +69025,25 @@ async function apply(steps, context) {
         }
     }
     return result;
+}
+
+;// CONCATENATED MODULE: ./src/cancel.ts
+function watchCancellation(log) {
+    let requested = false;
+    const onSignal = (signal) => {
+        if (!requested)
+            log(`Received ${signal}: stopping at the next safe point.`);
+        requested = true;
+    };
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+    return {
+        requested: () => requested,
+        dispose: () => {
+            process.off('SIGINT', onSignal);
+            process.off('SIGTERM', onSignal);
+        }
+    };
 }
 
 ;// CONCATENATED MODULE: ./node_modules/@actions/github/lib/context.js
@@ -74862,6 +74900,7 @@ function settings_boolean(input, name) {
 
 
 
+
 const log = {
     info: message => info(message),
     warning: message => warning(message),
@@ -74921,6 +74960,7 @@ async function run() {
             await finish(undefined);
             return;
         }
+        const cancellation = watchCancellation(message => warning(message));
         const result = await apply(decided.steps, {
             aws,
             secrets,
@@ -74930,8 +74970,10 @@ async function run() {
             signing,
             currentKeyId: decided.currentKeyId,
             clock: systemClock,
-            log
+            log,
+            cancellation
         });
+        cancellation.dispose();
         await finish(result);
         if (settings.exportCredentials && !result.failure) {
             if (result.current) {

@@ -3,6 +3,7 @@ import { describeError, StepFailure } from './errors.js'
 import { keyLabel } from './format.js'
 import type { PreparedTarget, Secrets } from './github.js'
 import { INTENT_TAG_KEY, writeMark, type Mark } from './marks.js'
+import type { Cancellation } from './cancel.js'
 import { describeStep, type Step } from './plan.js'
 import { backoff, type Clock } from './retry.js'
 import type { Settings } from './settings.js'
@@ -28,6 +29,7 @@ export interface ApplyContext {
   readonly currentKeyId: string | undefined
   readonly clock: Clock
   readonly log: Logger
+  readonly cancellation: Cancellation
 }
 
 export interface ApplyResult {
@@ -88,6 +90,10 @@ export async function apply(steps: readonly Step[], context: ApplyContext): Prom
       const queue = [...targets]
       const worker = async (): Promise<void> => {
         for (let target = queue.shift(); target; target = queue.shift()) {
+          if (context.cancellation.requested()) {
+            failures.push(`${target.name}: not written, because the run was cancelled`)
+            continue
+          }
           try {
             await secrets.write(target, values)
             result.written.push(target.name)
@@ -214,6 +220,7 @@ export async function apply(steps: readonly Step[], context: ApplyContext): Prom
         expectedArn: snapshot.userArn,
         timeoutMs: settings.verifyTimeoutMs,
         clock,
+        shouldStop: () => context.cancellation.requested(),
         onRejected: (attempt, elapsedMs) => {
           if (attempt === 1 || attempt % 5 === 0) {
             log.info(
@@ -226,7 +233,9 @@ export async function apply(steps: readonly Step[], context: ApplyContext): Prom
       if (!verification.ok) {
         const undone = await discard(created.accessKeyId)
         throw new StepFailure(
-          `The new key was not verified within verify-timeout (${formatDuration(settings.verifyTimeoutMs)}): ${verification.reason}. ` +
+          (context.cancellation.requested()
+            ? 'The run was cancelled while AWS verified the new key. '
+            : `The new key was not verified within verify-timeout (${formatDuration(settings.verifyTimeoutMs)}): ${verification.reason}. `) +
             `${undone}; the previous key ${keyLabel(step.previousKeyId)} is still active and no secret was changed. The next run tries again; if this repeats, raise verify-timeout.`
         )
       }
@@ -326,6 +335,12 @@ export async function apply(steps: readonly Step[], context: ApplyContext): Prom
   }
 
   for (const step of steps) {
+    if (context.cancellation.requested()) {
+      result.failure = new StepFailure(
+        `The run was cancelled before this step: ${describeStep(step)}. Everything before it was finished; the next run starts again from what AWS shows.`
+      )
+      break
+    }
     try {
       await handlers[step.kind](step as never)
     } catch (error) {

@@ -1,5 +1,6 @@
 import * as core from '@actions/core'
 import { apply, type ApplyResult, type Logger } from './apply.js'
+import { watchCancellation } from './cancel.js'
 import { createAws } from './aws.js'
 import { describeError, InputError } from './errors.js'
 import { createSecrets, type PreparedTarget } from './github.js'
@@ -77,6 +78,7 @@ export async function run(): Promise<void> {
       return
     }
 
+    const cancellation = watchCancellation(message => core.warning(message))
     const result = await apply(decided.steps, {
       aws,
       secrets,
@@ -86,8 +88,10 @@ export async function run(): Promise<void> {
       signing,
       currentKeyId: decided.currentKeyId,
       clock: systemClock,
-      log
+      log,
+      cancellation
     })
+    cancellation.dispose()
     await finish(result)
 
     if (settings.exportCredentials && !result.failure) {

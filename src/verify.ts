@@ -11,6 +11,8 @@ export interface VerifyOptions {
   /** Pause between confirmations. */
   confirmIntervalMs?: number
   onRejected?(attempt: number, elapsedMs: number): void
+  /** Checked between attempts: the run was cancelled. */
+  shouldStop?(): boolean
 }
 
 export type VerifyResult =
@@ -57,6 +59,14 @@ export async function verifyNewKey(options: VerifyOptions): Promise<VerifyResult
         ? 'AWS still answered InvalidClientTokenId (the key had not propagated)'
         : `the last check failed: ${(error as Error).message}`
       options.onRejected?.(attempts, clock.now() - start)
+    }
+    if (options.shouldStop?.()) {
+      return {
+        ok: false,
+        reason: 'the run was cancelled',
+        attempts,
+        elapsedMs: clock.now() - start
+      }
     }
     const wait = accepted > 0 ? confirmIntervalMs : backoff(rejections++)
     if (clock.now() + wait > deadline) {
