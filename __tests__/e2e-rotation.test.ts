@@ -221,6 +221,44 @@ describe(`rotation failures on ${runnerNode?.name ?? 'node'}`, () => {
     expect(awsMutations(world)).toEqual([])
   })
 
+  it('stops before creating anything when its marks cannot be written (iam:TagUser denied)', async () => {
+    world = await startWorld()
+    world.aws.deny(USER, 'iam:TagUser')
+    const old = world.stored()
+    const result = await world.run({}, node ? { node } : {})
+    expect(result.code).toBe(1)
+    expect(result.stdout).toMatch(
+      /::error::Could not write the action's mark on deploy \(iam:TagUser: AccessDenied/
+    )
+    expect(world.aws.requests.some(r => r.action === 'CreateAccessKey')).toBe(false)
+    expect(world.aws.keys(USER).map(k => k.accessKeyId)).toEqual([old.accessKeyId])
+  })
+
+  it('names a user that does not exist, before any change', async () => {
+    world = await startWorld()
+    world.aws.createRole('rotator', { admin: true })
+    const result = await world.run(
+      { 'iam-user-name': 'nobody' },
+      { credentials: world.aws.assumeRole('rotator', 'gha'), ...(node ? { node } : {}) }
+    )
+    expect(result.code).toBe(1)
+    expect(result.stdout).toMatch(
+      /::error::Input 'iam-user-name': IAM user 'nobody' does not exist in account 123456789012/
+    )
+    expect(awsMutations(world)).toEqual([])
+  })
+
+  it('refuses credentials of another account than expected-account-id', async () => {
+    world = await startWorld()
+    const result = await world.run({ 'expected-account-id': '999999999999' }, node ? { node } : {})
+    expect(result.code).toBe(1)
+    expect(result.stdout).toMatch(
+      /::error::The credentials belong to AWS account 123456789012, not 999999999999/
+    )
+    expect(awsMutations(world)).toEqual([])
+    expect(secretWrites(world)).toBe(0)
+  })
+
   it('plans without changing anything on dry-run', async () => {
     world = await startWorld()
     const result = await world.run({ 'dry-run': 'true' }, node ? { node } : {})

@@ -74591,6 +74591,7 @@ function parseCallerArn(arn, accountId) {
 
 
 
+
 const ACCESS_KEY_ID = /^(AKIA|ASIA)[A-Z0-9]{12,124}$/;
 /** Read-only calls that gather everything the planner decides from. */
 async function observe(aws, settings) {
@@ -74601,11 +74602,17 @@ async function observe(aws, settings) {
         throw new InputError('iam-user-name', `is required when the credentials are not an IAM user's own (the caller is ${caller.arn}); name the user whose key to rotate`);
     }
     const self = caller.kind === 'user' && caller.userName === userName;
-    const [userArn, listed, tags] = await Promise.all([
-        aws.getUserArn(userName),
-        aws.listKeys(userName),
-        aws.listTags(userName)
-    ]);
+    let userArn;
+    try {
+        userArn = await aws.getUserArn(userName);
+    }
+    catch (error) {
+        if (awsErrorCode(error) === 'NoSuchEntity') {
+            throw new InputError('iam-user-name', `IAM user '${userName}' does not exist in account ${caller.accountId}`);
+        }
+        throw error;
+    }
+    const [listed, tags] = await Promise.all([aws.listKeys(userName), aws.listTags(userName)]);
     const keys = await Promise.all(listed.map(async (key) => ({
         ...key,
         lastUsed: await aws.lastUse(key.id),

@@ -1,4 +1,4 @@
-import type { Aws, Credentials } from './aws.js'
+import { awsErrorCode, type Aws, type Credentials } from './aws.js'
 import { InputError } from './errors.js'
 import { INTENT_TAG_KEY, readMark } from './marks.js'
 import type { Settings } from './settings.js'
@@ -27,11 +27,19 @@ export async function observe(
     )
   }
   const self = caller.kind === 'user' && caller.userName === userName
-  const [userArn, listed, tags] = await Promise.all([
-    aws.getUserArn(userName),
-    aws.listKeys(userName),
-    aws.listTags(userName)
-  ])
+  let userArn: string
+  try {
+    userArn = await aws.getUserArn(userName)
+  } catch (error) {
+    if (awsErrorCode(error) === 'NoSuchEntity') {
+      throw new InputError(
+        'iam-user-name',
+        `IAM user '${userName}' does not exist in account ${caller.accountId}`
+      )
+    }
+    throw error
+  }
+  const [listed, tags] = await Promise.all([aws.listKeys(userName), aws.listTags(userName)])
   const keys = await Promise.all(
     listed.map(async key => ({
       ...key,
