@@ -10,7 +10,9 @@ const settings: PlanSettings = {
   force: false,
   deactivateAfterMs: 0,
   deleteAfterMs: 7 * DAY,
-  expectedAccountId: undefined
+  expectedAccountId: undefined,
+  verifyTimeoutMs: 120_000,
+  run: { repository: 'acme/app', runId: '500', attempt: '1' }
 }
 
 function key(
@@ -43,6 +45,7 @@ function snapshot(keys: KeyState[], overrides: Partial<Snapshot> = {}): Snapshot
     keys,
     intent: { kind: 'none' },
     staleMarks: [],
+    runs: {},
     ...overrides
   }
 }
@@ -220,7 +223,7 @@ describe('planner', () => {
             runAttempt: '1'
           })
         ],
-        { signingKeyId: 'AKIANEW1' }
+        { signingKeyId: 'AKIANEW1', runs: { '7.1': 'finished' } }
       ),
       settings,
       NOW
@@ -236,10 +239,11 @@ describe('planner', () => {
           key('AKIANEW1', 'Active', 0, {
             state: 'pending',
             previousKeyId: 'AKIAOLD1',
-            atDaysAgo: 0
+            atDaysAgo: 0,
+            runId: '8'
           })
         ],
-        { signingKeyId: 'AKIAOLD1' }
+        { signingKeyId: 'AKIAOLD1', runs: { '8.1': 'finished' } }
       ),
       settings,
       NOW
@@ -260,10 +264,11 @@ describe('planner', () => {
           key('AKIANEW1', 'Active', 0, {
             state: 'pending',
             previousKeyId: 'AKIAOLD1',
-            atDaysAgo: 0
+            atDaysAgo: 0,
+            runId: '8'
           })
         ],
-        admin
+        { ...admin, runs: { '8.1': 'finished' } }
       ),
       settings,
       NOW
@@ -282,7 +287,11 @@ describe('planner', () => {
       })
     )
     const orphan: KeyState = { ...key('AKIAORPH', 'Active', 0), createdAt: NOW - 59_000 }
-    const p = plan(snapshot([key('AKIAOLD1', 'Active', 91), orphan], { intent }), settings, NOW)
+    const p = plan(
+      snapshot([key('AKIAOLD1', 'Active', 91), orphan], { intent, runs: { '9.1': 'finished' } }),
+      settings,
+      NOW
+    )
     expect(p.refusal).toBeUndefined()
     expect(kinds(p)).toEqual(['delete-key:AKIAORPH', 'rotate:AKIAOLD1', 'deactivate-key:AKIAOLD1'])
     expect(p.steps[0]).toMatchObject({
@@ -348,6 +357,70 @@ describe('planner', () => {
       NOW
     )
     expect(kinds(p)).toEqual(['remove-marks:AKIAGONE'])
+  })
+
+  describe('a pending key of another run', () => {
+    const pendingOf = (runId: string, runAttempt: string, minutesAgo: number) =>
+      snapshot(
+        [
+          key('AKIAOLD1', 'Active', 91),
+          {
+            ...key('AKIANEW1', 'Active', 0, {
+              state: 'pending',
+              previousKeyId: 'AKIAOLD1',
+              atDaysAgo: 0,
+              runId,
+              runAttempt,
+              repository: 'acme/app'
+            }),
+            mark: readMark(
+              writeMark({
+                state: 'pending',
+                previousKeyId: 'AKIAOLD1',
+                at: NOW - minutesAgo * 60_000,
+                runId,
+                runAttempt,
+                repository: 'acme/app'
+              })
+            )
+          }
+        ],
+        { signingKeyId: 'AKIAOLD1' }
+      )
+
+    it('is left alone while GitHub shows its run in progress, even with force', () => {
+      const snap = { ...pendingOf('77', '1', 1), runs: { '77.1': 'running' as const } }
+      const p = plan(snap, { ...settings, force: true }, NOW)
+      expect(p.steps).toEqual([])
+      expect(p.refusal).toBeUndefined()
+      expect(p.waiting).toMatch(
+        /AKIANEW1 is being rotated by run 77 attempt 1 of acme\/app, which GitHub shows in progress/
+      )
+    })
+
+    it('is cleaned up at once when GitHub shows its run completed', () => {
+      const snap = { ...pendingOf('77', '1', 1), runs: { '77.1': 'finished' as const } }
+      expect(kinds(plan(snap, settings, NOW))[0]).toBe('restore:AKIAOLD1')
+    })
+
+    it('is cleaned up at once when it is from an earlier attempt of this run (a re-run)', () => {
+      const p = plan(
+        pendingOf('500', '1', 1),
+        { ...settings, run: { ...settings.run, attempt: '2' } },
+        NOW
+      )
+      expect(kinds(p)[0]).toBe('restore:AKIAOLD1')
+    })
+
+    it('waits for a parallel job of the same run attempt until the lease passes', () => {
+      expect(plan(pendingOf('500', '1', 1), settings, NOW).waiting).toMatch(/parallel job/)
+      expect(kinds(plan(pendingOf('500', '1', 60), settings, NOW))[0]).toBe('restore:AKIAOLD1')
+    })
+
+    it('waits while GitHub cannot tell and the mark is younger than the lease, then cleans up', () => {
+      expect(plan(pendingOf('88', '1', 5), settings, NOW).waiting).toMatch(/lease is 17m/)
+      expect(kinds(plan(pendingOf('88', '1', 18), settings, NOW))[0]).toBe('restore:AKIAOLD1')
+    })
   })
 
   it('refuses marks it cannot read', () => {

@@ -68150,10 +68150,14 @@ const THROTTLING_CODES = new Set([
     'RequestLimitExceeded',
     'TooManyRequestsException'
 ]);
+/** The HTTP status AWS answered with; undefined when no answer came (timeout, reset). */
+function awsStatus(error) {
+    return error?.$metadata
+        ?.httpStatusCode;
+}
 /** Worth another try: throttling, a 5xx, or no answer at all (reset, timeout). */
 function isTransientAwsError(error) {
-    const status = error?.$metadata
-        ?.httpStatusCode;
+    const status = awsStatus(error);
     if (status === undefined)
         return true;
     return status >= 500 || status === 429 || THROTTLING_CODES.has(awsErrorCode(error) ?? '');
@@ -68319,6 +68323,13 @@ class StepFailure extends Error {
         this.name = 'StepFailure';
     }
 }
+/** Another run got there first: not a failure, a notice; nothing was changed. */
+class Yield extends Error {
+    constructor(message) {
+        super(message);
+        this.name = 'Yield';
+    }
+}
 function describeError(error) {
     if (error instanceof Error) {
         const code = error.Code;
@@ -68454,6 +68465,15 @@ function isoSeconds(ms) {
 
 ;// CONCATENATED MODULE: ./src/plan.ts
 
+/**
+ * How long a run may hold a pending key when GitHub cannot tell whether it is still going: its
+ * verification (verify-timeout) plus a fan-out to many targets.
+ */
+function leaseMs(settings) {
+    return settings.verifyTimeoutMs + 15 * 60_000;
+}
+/** GitHub ends every job within 6 hours: a run still "in progress" past that is not ours to wait on. */
+const LONGEST_JOB_MS = 6 * 3_600_000;
 function plan(snapshot, settings, now) {
     const refuse = (refusal) => ({
         steps: [],
@@ -68479,6 +68499,9 @@ function plan(snapshot, settings, now) {
     const notes = [];
     const orphan = findOrphan(snapshot);
     if (orphan) {
+        const holder = holderAlive(orphan.intent, snapshot, settings, now);
+        if (holder)
+            return waitFor(holder, orphan.key);
         steps.push({
             kind: 'delete-key',
             keyId: orphan.key.id,
@@ -68556,6 +68579,9 @@ function plan(snapshot, settings, now) {
         const [current] = active;
         const mark = ourMark(current);
         if (mark?.state === 'pending') {
+            const holder = holderAlive(mark, snapshot, settings, now);
+            if (holder)
+                return waitFor(holder, current);
             if (snapshot.mode !== 'self') {
                 return refuse(pendingRefusal(current, mark));
             }
@@ -68584,6 +68610,9 @@ function plan(snapshot, settings, now) {
     const [older, newer] = active;
     const newerMark = ourMark(newer);
     if (newerMark?.state === 'pending') {
+        const holder = holderAlive(newerMark, snapshot, settings, now);
+        if (holder)
+            return waitFor(holder, newer);
         if (snapshot.mode !== 'self')
             return refuse(pendingRefusal(newer, newerMark));
         if (signing === newer.id) {
@@ -68675,6 +68704,35 @@ function describeStep(step) {
         case 'restore':
             return `Write ${keyLabel(step.keyId)} back to every target (abandon ${keyLabel(step.abandonedKeyId)})`;
     }
+}
+/** Whether the run that wrote `mark` may still be working on its key, and why. */
+function holderAlive(mark, snapshot, settings, now) {
+    const markAge = now - mark.at;
+    const who = runOf(mark);
+    if (mark.runId === settings.run.runId) {
+        if (Number(mark.runAttempt ?? '1') < Number(settings.run.attempt))
+            return undefined;
+        // The same attempt: another job of this very run (a matrix). Only time can tell.
+        return markAge < leaseMs(settings) ? `${who} (a parallel job of this run)` : undefined;
+    }
+    const state = snapshot.runs[`${mark.runId ?? ''}.${mark.runAttempt ?? '1'}`] ?? 'unknown';
+    if (state === 'finished')
+        return undefined;
+    if (state === 'running')
+        return markAge < LONGEST_JOB_MS ? `${who}, which GitHub shows in progress` : undefined;
+    return markAge < leaseMs(settings)
+        ? `${who} (GitHub does not say whether it is still going; its mark is ${age(markAge)} old, the lease is ${age(leaseMs(settings))})`
+        : undefined;
+}
+function waitFor(holder, key) {
+    return {
+        steps: [],
+        refusal: undefined,
+        notes: [],
+        currentKeyId: undefined,
+        waiting: `Key ${keyLabel(key.id)} is being rotated by ${holder}; this run leaves it alone and changes nothing for this user. ` +
+            'Wait for that run to finish, or re-run this one later; a run that died is recognised once GitHub shows it completed or its lease has passed.'
+    };
 }
 function isDue(key, settings, now) {
     return settings.force || settings.maxAgeMs === 0 || now >= key.createdAt + settings.maxAgeMs;
@@ -68786,7 +68844,8 @@ async function apply(steps, context) {
         deleted: [],
         written: [],
         verification: undefined,
-        failure: undefined
+        failure: undefined,
+        yielded: undefined
     };
     // Self-rotation switches to the new key once it is verified: the old one may be deactivated.
     let aws = context.aws;
@@ -68850,9 +68909,10 @@ async function apply(steps, context) {
         }
     };
     /**
-     * CreateAccessKey, retried by hand: a failed or timed-out call may still have made a key whose
-     * secret never arrived. Such a stray is deleted at once, before trying again, so no key is left
-     * that no target holds and the slot is free.
+     * CreateAccessKey, retried by hand. A call that got no answer (a timeout, a reset) may still
+     * have made a key whose secret never arrived: such a stray is deleted at once, so no key is left
+     * that no target holds. A call that AWS answered made no key; if it was LimitExceeded because a
+     * key appeared since this run looked, another run (or a person) got there first.
      */
     const createKeyRemovingStrays = async () => {
         const known = new Set(snapshot.keys.map(key => key.id));
@@ -68861,22 +68921,29 @@ async function apply(steps, context) {
                 return await aws.createKey(user);
             }
             catch (error) {
-                let strays;
+                const answered = awsStatus(error) !== undefined;
+                let newcomers;
                 try {
-                    const listed = await aws.listKeys(user);
-                    strays = listed.filter(key => !known.has(key.id)).map(key => key.id);
-                    for (const stray of strays)
-                        await aws.deleteKey(user, stray);
+                    newcomers = (await aws.listKeys(user))
+                        .filter(key => !known.has(key.id))
+                        .map(key => key.id);
+                    if (!answered)
+                        for (const stray of newcomers)
+                            await aws.deleteKey(user, stray);
                 }
                 catch (cleanup) {
                     throw new StepFailure(`Could not create a new access key for ${user} (${describeError(error)}), and could not check for a key AWS may have made anyway (${describeError(cleanup)}). ` +
-                        'The next run finds such a key by the intent mark and deletes it; the previous key and the secrets are unchanged.');
+                        'The next run finds such a key by the intent mark and deletes it; the previous key and the secrets are unchanged.', { cause: cleanup });
                 }
-                if (strays.length > 0) {
-                    log.warning(`CreateAccessKey failed after AWS had made ${strays.map(keyLabel).join(', ')}; its secret never arrived, so it was deleted.`);
+                if (answered && awsErrorCode(error) === 'LimitExceeded' && newcomers.length > 0) {
+                    throw new Yield(`Key ${newcomers.map(keyLabel).join(', ')} appeared after this run looked, and IAM allows two keys: another run is rotating this user. ` +
+                        'This run leaves the rotation to it; nothing was changed.');
                 }
-                if (attempt >= CREATE_ATTEMPTS || !(isTransientAwsError(error) || strays.length > 0)) {
-                    throw new StepFailure(`Could not create a new access key for ${user}: ${describeError(error)}. No new key is left behind; the previous key and the secrets are unchanged.`);
+                if (!answered && newcomers.length > 0) {
+                    log.warning(`CreateAccessKey got no answer, but AWS had made ${newcomers.map(keyLabel).join(', ')}; its secret never arrived, so it was deleted.`);
+                }
+                if (attempt >= CREATE_ATTEMPTS || !isTransientAwsError(error)) {
+                    throw new StepFailure(`Could not create a new access key for ${user}: ${describeError(error)}. No new key is left behind; the previous key and the secrets are unchanged.`, { cause: error });
                 }
                 await clock.sleep(backoff(attempt, 1_000, 5_000));
             }
@@ -69017,6 +69084,10 @@ async function apply(steps, context) {
             await handlers[step.kind](step);
         }
         catch (error) {
+            if (error instanceof Yield) {
+                result.yielded = error.message;
+                break;
+            }
             result.failure =
                 error instanceof StepFailure
                     ? error
@@ -74509,6 +74580,19 @@ function octokitSecrets(octokit) {
         }
     };
     return {
+        async runState(repository, runId, attempt) {
+            const [owner, repo] = repository.split('/');
+            if (!owner || !repo)
+                return 'unknown';
+            try {
+                const { data } = await octokit.request('GET /repos/{owner}/{repo}/actions/runs/{run_id}/attempts/{attempt_number}', { owner, repo, run_id: Number(runId), attempt_number: Number(attempt) });
+                return data.status === 'completed' ? 'finished' : 'running';
+            }
+            catch {
+                // No Actions read permission, another repository, or a deleted run: the lease decides.
+                return 'unknown';
+            }
+        },
         async prepare(target) {
             const name = describeTarget(target);
             try {
@@ -74594,7 +74678,7 @@ function parseCallerArn(arn, accountId) {
 
 const ACCESS_KEY_ID = /^(AKIA|ASIA)[A-Z0-9]{12,124}$/;
 /** Read-only calls that gather everything the planner decides from. */
-async function observe(aws, settings) {
+async function observe(aws, settings, runState) {
     const [identity, signing] = await Promise.all([aws.callerIdentity(), aws.signingCredentials()]);
     const caller = parseCallerArn(identity.arn, identity.accountId);
     const userName = settings.iamUserName ?? caller.userName;
@@ -74618,6 +74702,20 @@ async function observe(aws, settings) {
         lastUsed: await aws.lastUse(key.id),
         mark: readMark(tags[key.id])
     })));
+    // Runs that hold a pending key or an intent: GitHub may say whether they are still going.
+    const holders = [readMark(tags[INTENT_TAG_KEY]), ...keys.map(key => key.mark)].flatMap(reading => reading.kind === 'ours' &&
+        (reading.mark.state === 'pending' || reading.mark.state === 'creating') &&
+        reading.mark.runId !== undefined &&
+        reading.mark.runId !== settings.run.runId
+        ? [reading.mark]
+        : []);
+    const runs = {};
+    await Promise.all(holders.map(async (mark) => {
+        const id = `${mark.runId}.${mark.runAttempt ?? '1'}`;
+        runs[id] = mark.repository
+            ? await runState(mark.repository, mark.runId ?? '', mark.runAttempt ?? '1')
+            : 'unknown';
+    }));
     return {
         snapshot: {
             caller,
@@ -74629,7 +74727,8 @@ async function observe(aws, settings) {
             intent: readMark(tags[INTENT_TAG_KEY]),
             staleMarks: Object.keys(tags).filter(tagKey => ACCESS_KEY_ID.test(tagKey) &&
                 !listed.some(key => key.id === tagKey) &&
-                readMark(tags[tagKey]).kind === 'ours')
+                readMark(tags[tagKey]).kind === 'ours'),
+            runs
         },
         signing
     };
@@ -74654,6 +74753,7 @@ function buildReport(input) {
             user: snapshot.userName,
             dryRun: input.dryRun,
             refusal: plan.refusal ?? null,
+            waiting: plan.waiting ?? null,
             steps: plan.steps,
             notes: plan.notes
         })
@@ -74661,25 +74761,31 @@ function buildReport(input) {
     const before = snapshot.keys.map(key => rowOf(key));
     const after = keysAfter(snapshot, result, now);
     const lines = [];
-    const outcome = plan.refusal
-        ? 'Refused: nothing was changed'
-        : result?.failure
-            ? 'Failed'
-            : input.dryRun
-                ? 'Dry run: nothing was changed'
-                : result?.rotated
-                    ? 'Rotated'
-                    : plan.steps.length > 0
-                        ? 'Cleaned up'
-                        : 'Nothing due';
+    const outcome = plan.waiting || result?.yielded
+        ? 'Another run is rotating this key: nothing was changed'
+        : plan.refusal
+            ? 'Refused: nothing was changed'
+            : result?.failure
+                ? 'Failed'
+                : input.dryRun
+                    ? 'Dry run: nothing was changed'
+                    : result?.rotated
+                        ? 'Rotated'
+                        : plan.steps.length > 0
+                            ? 'Cleaned up'
+                            : 'Nothing due';
     lines.push(`## AWS access key rotation: ${outcome}`, '');
     lines.push(`IAM user \`${snapshot.userName}\` (${snapshot.mode === 'self' ? 'self-rotation' : 'admin'} mode).`, '');
     if (plan.refusal)
         lines.push(`> ${plan.refusal}`, '');
+    if (plan.waiting)
+        lines.push(`> ${plan.waiting}`, '');
+    if (result?.yielded)
+        lines.push(`> ${result.yielded}`, '');
     if (result?.failure)
         lines.push(`> ${result.failure.message}`, '');
     lines.push('### Keys before', '', ...keyTable(before, now), '');
-    if (!input.dryRun && !plan.refusal)
+    if (!input.dryRun && !plan.refusal && !plan.waiting)
         lines.push('### Keys after', '', ...keyTable(after, now), '');
     if (plan.steps.length > 0) {
         lines.push(input.dryRun ? '### Planned steps' : '### Steps', '');
@@ -74919,7 +75025,8 @@ async function run() {
         const settings = readSettings((name) => getInput(name), process.env);
         core_setSecret(settings.githubToken);
         const aws = createAws(settings.awsRegion, settings.requestTimeoutMs);
-        const { snapshot, signing } = await observe(aws, settings);
+        const secrets = createSecrets(settings.githubToken, settings.requestTimeoutMs, log.info);
+        const { snapshot, signing } = await observe(aws, settings, (repository, runId, attempt) => secrets.runState(repository, runId, attempt));
         log.mask(signing.accessKeyId);
         log.mask(signing.secretAccessKey);
         if (signing.sessionToken)
@@ -74947,13 +75054,17 @@ async function run() {
         };
         for (const note of decided.notes)
             info(note);
+        if (decided.waiting) {
+            warning(decided.waiting);
+            await finish(undefined);
+            return;
+        }
         if (decided.refusal) {
             await finish(undefined);
             setFailed(decided.refusal);
             return;
         }
         // Preflight: every target reachable and its public key readable, before anything changes.
-        const secrets = createSecrets(settings.githubToken, settings.requestTimeoutMs, log.info);
         let prepared;
         try {
             prepared = await Promise.all(settings.targets.map(target => secrets.prepare(target)));
@@ -74991,6 +75102,8 @@ async function run() {
                 warning('export-credentials: this run does not know the secret of the key the targets hold, so nothing was exported.');
             }
         }
+        if (result.yielded)
+            warning(result.yielded);
         if (result.failure)
             setFailed(result.failure.message);
     }

@@ -1,5 +1,5 @@
-import { isTransientAwsError, type Aws, type Credentials } from './aws.js'
-import { describeError, StepFailure } from './errors.js'
+import { awsErrorCode, awsStatus, isTransientAwsError, type Aws, type Credentials } from './aws.js'
+import { describeError, StepFailure, Yield } from './errors.js'
 import { keyLabel } from './format.js'
 import type { PreparedTarget, Secrets } from './github.js'
 import { INTENT_TAG_KEY, writeMark, type Mark } from './marks.js'
@@ -43,6 +43,8 @@ export interface ApplyResult {
   readonly written: string[]
   verification: { attempts: number; elapsedMs: number } | undefined
   failure: StepFailure | undefined
+  /** Set when the run stepped aside for another run that is rotating the same user. */
+  yielded: string | undefined
 }
 
 const WRITE_CONCURRENCY = 4
@@ -60,7 +62,8 @@ export async function apply(steps: readonly Step[], context: ApplyContext): Prom
     deleted: [],
     written: [],
     verification: undefined,
-    failure: undefined
+    failure: undefined,
+    yielded: undefined
   }
   // Self-rotation switches to the new key once it is verified: the old one may be deactivated.
   let aws = context.aws
@@ -127,9 +130,10 @@ export async function apply(steps: readonly Step[], context: ApplyContext): Prom
   }
 
   /**
-   * CreateAccessKey, retried by hand: a failed or timed-out call may still have made a key whose
-   * secret never arrived. Such a stray is deleted at once, before trying again, so no key is left
-   * that no target holds and the slot is free.
+   * CreateAccessKey, retried by hand. A call that got no answer (a timeout, a reset) may still
+   * have made a key whose secret never arrived: such a stray is deleted at once, so no key is left
+   * that no target holds. A call that AWS answered made no key; if it was LimitExceeded because a
+   * key appeared since this run looked, another run (or a person) got there first.
    */
   const createKeyRemovingStrays = async (): Promise<Credentials & { createdAt: number }> => {
     const known = new Set(snapshot.keys.map(key => key.id))
@@ -137,25 +141,35 @@ export async function apply(steps: readonly Step[], context: ApplyContext): Prom
       try {
         return await aws.createKey(user)
       } catch (error) {
-        let strays: string[]
+        const answered = awsStatus(error) !== undefined
+        let newcomers: string[]
         try {
-          const listed = await aws.listKeys(user)
-          strays = listed.filter(key => !known.has(key.id)).map(key => key.id)
-          for (const stray of strays) await aws.deleteKey(user, stray)
+          newcomers = (await aws.listKeys(user))
+            .filter(key => !known.has(key.id))
+            .map(key => key.id)
+          if (!answered) for (const stray of newcomers) await aws.deleteKey(user, stray)
         } catch (cleanup) {
           throw new StepFailure(
             `Could not create a new access key for ${user} (${describeError(error)}), and could not check for a key AWS may have made anyway (${describeError(cleanup)}). ` +
-              'The next run finds such a key by the intent mark and deletes it; the previous key and the secrets are unchanged.'
+              'The next run finds such a key by the intent mark and deletes it; the previous key and the secrets are unchanged.',
+            { cause: cleanup }
           )
         }
-        if (strays.length > 0) {
+        if (answered && awsErrorCode(error) === 'LimitExceeded' && newcomers.length > 0) {
+          throw new Yield(
+            `Key ${newcomers.map(keyLabel).join(', ')} appeared after this run looked, and IAM allows two keys: another run is rotating this user. ` +
+              'This run leaves the rotation to it; nothing was changed.'
+          )
+        }
+        if (!answered && newcomers.length > 0) {
           log.warning(
-            `CreateAccessKey failed after AWS had made ${strays.map(keyLabel).join(', ')}; its secret never arrived, so it was deleted.`
+            `CreateAccessKey got no answer, but AWS had made ${newcomers.map(keyLabel).join(', ')}; its secret never arrived, so it was deleted.`
           )
         }
-        if (attempt >= CREATE_ATTEMPTS || !(isTransientAwsError(error) || strays.length > 0)) {
+        if (attempt >= CREATE_ATTEMPTS || !isTransientAwsError(error)) {
           throw new StepFailure(
-            `Could not create a new access key for ${user}: ${describeError(error)}. No new key is left behind; the previous key and the secrets are unchanged.`
+            `Could not create a new access key for ${user}: ${describeError(error)}. No new key is left behind; the previous key and the secrets are unchanged.`,
+            { cause: error }
           )
         }
         await clock.sleep(backoff(attempt, 1_000, 5_000))
@@ -344,6 +358,10 @@ export async function apply(steps: readonly Step[], context: ApplyContext): Prom
     try {
       await handlers[step.kind](step as never)
     } catch (error) {
+      if (error instanceof Yield) {
+        result.yielded = error.message
+        break
+      }
       result.failure =
         error instanceof StepFailure
           ? error

@@ -78,10 +78,15 @@ const THROTTLING_CODES = new Set([
   'TooManyRequestsException'
 ])
 
+/** The HTTP status AWS answered with; undefined when no answer came (timeout, reset). */
+export function awsStatus(error: unknown): number | undefined {
+  return (error as { $metadata?: { httpStatusCode?: number } } | undefined)?.$metadata
+    ?.httpStatusCode
+}
+
 /** Worth another try: throttling, a 5xx, or no answer at all (reset, timeout). */
 export function isTransientAwsError(error: unknown): boolean {
-  const status = (error as { $metadata?: { httpStatusCode?: number } } | undefined)?.$metadata
-    ?.httpStatusCode
+  const status = awsStatus(error)
   if (status === undefined) return true
   return status >= 500 || status === 429 || THROTTLING_CODES.has(awsErrorCode(error) ?? '')
 }

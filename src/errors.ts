@@ -25,6 +25,14 @@ export class StepFailure extends Error {
   }
 }
 
+/** Another run got there first: not a failure, a notice; nothing was changed. */
+export class Yield extends Error {
+  constructor(message: string) {
+    super(message)
+    this.name = 'Yield'
+  }
+}
+
 export function describeError(error: unknown): string {
   if (error instanceof Error) {
     const code = (error as { Code?: string; code?: string }).Code

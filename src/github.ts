@@ -23,7 +23,11 @@ export interface SecretValue {
 export interface Secrets {
   prepare(target: Target): Promise<PreparedTarget>
   write(prepared: PreparedTarget, secrets: readonly SecretValue[]): Promise<void>
+  /** Whether a workflow run attempt is still going, as far as the token may see. */
+  runState(repository: string, runId: string, attempt: string): Promise<RunState>
 }
+
+export type RunState = 'running' | 'finished' | 'unknown'
 
 export class TargetError extends Error {
   constructor(
@@ -104,6 +108,20 @@ function octokitSecrets(octokit: Octokit): Secrets {
     }
   }
   return {
+    async runState(repository, runId, attempt) {
+      const [owner, repo] = repository.split('/')
+      if (!owner || !repo) return 'unknown'
+      try {
+        const { data } = await octokit.request(
+          'GET /repos/{owner}/{repo}/actions/runs/{run_id}/attempts/{attempt_number}',
+          { owner, repo, run_id: Number(runId), attempt_number: Number(attempt) }
+        )
+        return data.status === 'completed' ? 'finished' : 'running'
+      } catch {
+        // No Actions read permission, another repository, or a deleted run: the lease decides.
+        return 'unknown'
+      }
+    },
     async prepare(target) {
       const name = describeTarget(target)
       try {

@@ -25,7 +25,10 @@ export async function run(): Promise<void> {
     core.setSecret(settings.githubToken)
 
     const aws = createAws(settings.awsRegion, settings.requestTimeoutMs)
-    const { snapshot, signing } = await observe(aws, settings)
+    const secrets = createSecrets(settings.githubToken, settings.requestTimeoutMs, log.info)
+    const { snapshot, signing } = await observe(aws, settings, (repository, runId, attempt) =>
+      secrets.runState(repository, runId, attempt)
+    )
     log.mask(signing.accessKeyId)
     log.mask(signing.secretAccessKey)
     if (signing.sessionToken) log.mask(signing.sessionToken)
@@ -53,6 +56,11 @@ export async function run(): Promise<void> {
     }
 
     for (const note of decided.notes) core.info(note)
+    if (decided.waiting) {
+      core.warning(decided.waiting)
+      await finish(undefined)
+      return
+    }
     if (decided.refusal) {
       await finish(undefined)
       core.setFailed(decided.refusal)
@@ -60,7 +68,6 @@ export async function run(): Promise<void> {
     }
 
     // Preflight: every target reachable and its public key readable, before anything changes.
-    const secrets = createSecrets(settings.githubToken, settings.requestTimeoutMs, log.info)
     let prepared: PreparedTarget[]
     try {
       prepared = await Promise.all(settings.targets.map(target => secrets.prepare(target)))
@@ -104,6 +111,7 @@ export async function run(): Promise<void> {
         )
       }
     }
+    if (result.yielded) core.warning(result.yielded)
     if (result.failure) core.setFailed(result.failure.message)
   } catch (error) {
     core.setFailed(error instanceof InputError ? error.message : describeError(error))

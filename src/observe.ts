@@ -1,6 +1,7 @@
 import { awsErrorCode, type Aws, type Credentials } from './aws.js'
 import { InputError } from './errors.js'
 import { INTENT_TAG_KEY, readMark } from './marks.js'
+import type { RunState } from './github.js'
 import type { Settings } from './settings.js'
 import { parseCallerArn, type Snapshot } from './snapshot.js'
 
@@ -15,7 +16,8 @@ export interface Observation {
 /** Read-only calls that gather everything the planner decides from. */
 export async function observe(
   aws: Aws,
-  settings: Pick<Settings, 'iamUserName'>
+  settings: Pick<Settings, 'iamUserName' | 'run'>,
+  runState: (repository: string, runId: string, attempt: string) => Promise<RunState>
 ): Promise<Observation> {
   const [identity, signing] = await Promise.all([aws.callerIdentity(), aws.signingCredentials()])
   const caller = parseCallerArn(identity.arn, identity.accountId)
@@ -47,6 +49,24 @@ export async function observe(
       mark: readMark(tags[key.id])
     }))
   )
+  // Runs that hold a pending key or an intent: GitHub may say whether they are still going.
+  const holders = [readMark(tags[INTENT_TAG_KEY]), ...keys.map(key => key.mark)].flatMap(reading =>
+    reading.kind === 'ours' &&
+    (reading.mark.state === 'pending' || reading.mark.state === 'creating') &&
+    reading.mark.runId !== undefined &&
+    reading.mark.runId !== settings.run.runId
+      ? [reading.mark]
+      : []
+  )
+  const runs: Record<string, RunState> = {}
+  await Promise.all(
+    holders.map(async mark => {
+      const id = `${mark.runId}.${mark.runAttempt ?? '1'}`
+      runs[id] = mark.repository
+        ? await runState(mark.repository, mark.runId ?? '', mark.runAttempt ?? '1')
+        : 'unknown'
+    })
+  )
   return {
     snapshot: {
       caller,
@@ -61,7 +81,8 @@ export async function observe(
           ACCESS_KEY_ID.test(tagKey) &&
           !listed.some(key => key.id === tagKey) &&
           readMark(tags[tagKey]).kind === 'ours'
-      )
+      ),
+      runs
     },
     signing
   }

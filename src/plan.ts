@@ -33,6 +33,11 @@ export type Step =
 
 export interface Plan {
   readonly steps: readonly Step[]
+  /**
+   * Set when another run, still going, holds a key it is rotating: this run changes nothing and
+   * says so (a notice, not a failure: the other run does the work).
+   */
+  readonly waiting?: string
   /** Set when the action refuses: nothing is changed and this says why and what to do. */
   readonly refusal: string | undefined
   /** Lines for the log and summary: the state and what later runs will do. */
@@ -43,8 +48,24 @@ export interface Plan {
 
 export type PlanSettings = Pick<
   Settings,
-  'maxAgeMs' | 'force' | 'deactivateAfterMs' | 'deleteAfterMs' | 'expectedAccountId'
+  | 'maxAgeMs'
+  | 'force'
+  | 'deactivateAfterMs'
+  | 'deleteAfterMs'
+  | 'expectedAccountId'
+  | 'run'
+  | 'verifyTimeoutMs'
 >
+
+/**
+ * How long a run may hold a pending key when GitHub cannot tell whether it is still going: its
+ * verification (verify-timeout) plus a fan-out to many targets.
+ */
+export function leaseMs(settings: Pick<Settings, 'verifyTimeoutMs'>): number {
+  return settings.verifyTimeoutMs + 15 * 60_000
+}
+/** GitHub ends every job within 6 hours: a run still "in progress" past that is not ours to wait on. */
+const LONGEST_JOB_MS = 6 * 3_600_000
 
 export function plan(snapshot: Snapshot, settings: PlanSettings, now: number): Plan {
   const refuse = (refusal: string): Plan => ({
@@ -81,6 +102,8 @@ export function plan(snapshot: Snapshot, settings: PlanSettings, now: number): P
   const notes: string[] = []
   const orphan = findOrphan(snapshot)
   if (orphan) {
+    const holder = holderAlive(orphan.intent, snapshot, settings, now)
+    if (holder) return waitFor(holder, orphan.key)
     steps.push({
       kind: 'delete-key',
       keyId: orphan.key.id,
@@ -172,6 +195,8 @@ export function plan(snapshot: Snapshot, settings: PlanSettings, now: number): P
     const [current] = active as [KeyState]
     const mark = ourMark(current)
     if (mark?.state === 'pending') {
+      const holder = holderAlive(mark, snapshot, settings, now)
+      if (holder) return waitFor(holder, current)
       if (snapshot.mode !== 'self') {
         return refuse(pendingRefusal(current, mark))
       }
@@ -207,6 +232,8 @@ export function plan(snapshot: Snapshot, settings: PlanSettings, now: number): P
   const [older, newer] = active as [KeyState, KeyState]
   const newerMark = ourMark(newer)
   if (newerMark?.state === 'pending') {
+    const holder = holderAlive(newerMark, snapshot, settings, now)
+    if (holder) return waitFor(holder, newer)
     if (snapshot.mode !== 'self') return refuse(pendingRefusal(newer, newerMark))
     if (signing === newer.id) {
       steps.push({ kind: 'finish-distribution', keyId: newer.id, previousKeyId: older.id })
@@ -311,6 +338,41 @@ export function describeStep(step: Step): string {
       return `Remove the marks of ${step.tagKeys.length} deleted key(s)`
     case 'restore':
       return `Write ${keyLabel(step.keyId)} back to every target (abandon ${keyLabel(step.abandonedKeyId)})`
+  }
+}
+
+/** Whether the run that wrote `mark` may still be working on its key, and why. */
+function holderAlive(
+  mark: Mark,
+  snapshot: Snapshot,
+  settings: PlanSettings,
+  now: number
+): string | undefined {
+  const markAge = now - mark.at
+  const who = runOf(mark)
+  if (mark.runId === settings.run.runId) {
+    if (Number(mark.runAttempt ?? '1') < Number(settings.run.attempt)) return undefined
+    // The same attempt: another job of this very run (a matrix). Only time can tell.
+    return markAge < leaseMs(settings) ? `${who} (a parallel job of this run)` : undefined
+  }
+  const state = snapshot.runs[`${mark.runId ?? ''}.${mark.runAttempt ?? '1'}`] ?? 'unknown'
+  if (state === 'finished') return undefined
+  if (state === 'running')
+    return markAge < LONGEST_JOB_MS ? `${who}, which GitHub shows in progress` : undefined
+  return markAge < leaseMs(settings)
+    ? `${who} (GitHub does not say whether it is still going; its mark is ${age(markAge)} old, the lease is ${age(leaseMs(settings))})`
+    : undefined
+}
+
+function waitFor(holder: string, key: KeyState): Plan {
+  return {
+    steps: [],
+    refusal: undefined,
+    notes: [],
+    currentKeyId: undefined,
+    waiting:
+      `Key ${keyLabel(key.id)} is being rotated by ${holder}; this run leaves it alone and changes nothing for this user. ` +
+      'Wait for that run to finish, or re-run this one later; a run that died is recognised once GitHub shows it completed or its lease has passed.'
   }
 }
 

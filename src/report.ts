@@ -51,6 +51,7 @@ export function buildReport(input: {
       user: snapshot.userName,
       dryRun: input.dryRun,
       refusal: plan.refusal ?? null,
+      waiting: plan.waiting ?? null,
       steps: plan.steps,
       notes: plan.notes
     })
@@ -59,26 +60,32 @@ export function buildReport(input: {
   const before = snapshot.keys.map(key => rowOf(key))
   const after = keysAfter(snapshot, result, now)
   const lines: string[] = []
-  const outcome = plan.refusal
-    ? 'Refused: nothing was changed'
-    : result?.failure
-      ? 'Failed'
-      : input.dryRun
-        ? 'Dry run: nothing was changed'
-        : result?.rotated
-          ? 'Rotated'
-          : plan.steps.length > 0
-            ? 'Cleaned up'
-            : 'Nothing due'
+  const outcome =
+    plan.waiting || result?.yielded
+      ? 'Another run is rotating this key: nothing was changed'
+      : plan.refusal
+        ? 'Refused: nothing was changed'
+        : result?.failure
+          ? 'Failed'
+          : input.dryRun
+            ? 'Dry run: nothing was changed'
+            : result?.rotated
+              ? 'Rotated'
+              : plan.steps.length > 0
+                ? 'Cleaned up'
+                : 'Nothing due'
   lines.push(`## AWS access key rotation: ${outcome}`, '')
   lines.push(
     `IAM user \`${snapshot.userName}\` (${snapshot.mode === 'self' ? 'self-rotation' : 'admin'} mode).`,
     ''
   )
   if (plan.refusal) lines.push(`> ${plan.refusal}`, '')
+  if (plan.waiting) lines.push(`> ${plan.waiting}`, '')
+  if (result?.yielded) lines.push(`> ${result.yielded}`, '')
   if (result?.failure) lines.push(`> ${result.failure.message}`, '')
   lines.push('### Keys before', '', ...keyTable(before, now), '')
-  if (!input.dryRun && !plan.refusal) lines.push('### Keys after', '', ...keyTable(after, now), '')
+  if (!input.dryRun && !plan.refusal && !plan.waiting)
+    lines.push('### Keys after', '', ...keyTable(after, now), '')
   if (plan.steps.length > 0) {
     lines.push(input.dryRun ? '### Planned steps' : '### Steps', '')
     for (const step of plan.steps) lines.push(`- ${describeStep(step)}`)

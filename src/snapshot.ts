@@ -14,6 +14,8 @@ export interface Snapshot {
   readonly intent: MarkReading
   /** Tag keys holding the action's marks for access keys that no longer exist. */
   readonly staleMarks: readonly string[]
+  /** What GitHub says of the runs named in pending marks, keyed `runId.attempt`. */
+  readonly runs: Readonly<Record<string, 'running' | 'finished' | 'unknown'>>
 }
 
 export interface Caller {

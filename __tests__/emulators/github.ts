@@ -19,9 +19,14 @@ export interface TokenGrant {
   secrets: SecretsAccess
   /** 'github-token' is the workflow's GITHUB_TOKEN: it never has a secrets permission. */
   kind?: TokenKind
+  /** The repository permission "Actions" (reading workflow runs). Default: none. */
+  actions?: 'read' | 'none'
 }
 
-export type RouteName = 'get-repo' | 'get-public-key' | 'put-secret' | 'get-secret' | 'list-secrets'
+export type RunStatus = 'queued' | 'in_progress' | 'completed'
+
+export type RouteName =
+  'get-repo' | 'get-public-key' | 'put-secret' | 'get-secret' | 'list-secrets' | 'get-run-attempt'
 
 export interface InterceptedCall {
   route: RouteName
@@ -78,6 +83,9 @@ export interface GitHubEmulator {
   history(repo: string, name: string): Array<{ at: number; value: string }>
   /** New key pair and key_id; writes sealed for the old key are then rejected. */
   rotatePublicKey(repo: string): void
+  /** A workflow run attempt, as GET /repos/{o}/{r}/actions/runs/{id}/attempts/{n} shows it. */
+  setRun(repo: string, runId: string, attempt: string, status: RunStatus): void
+  hasRepo(repo: string): boolean
   /** Returns a function that removes the interceptor. */
   intercept(fn: Interceptor): () => void
   requests: RequestRecord[]
@@ -189,6 +197,7 @@ interface Repo {
   name: string
   fullName: string
   actions: SecretScope
+  runs: Map<string, RunStatus>
 }
 
 interface Token {
@@ -199,7 +208,7 @@ interface Token {
 }
 
 /** What GitHub requires of the token on a route, beyond seeing the repository. */
-type Need = 'repo' | 'secrets-read' | 'secrets-write'
+type Need = 'repo' | 'secrets-read' | 'secrets-write' | 'actions-read'
 
 interface Route {
   name: RouteName
@@ -250,6 +259,13 @@ const ROUTES: Route[] = [
     need: 'secrets-write',
     docs: `${DOCS_SECRETS}#create-or-update-a-repository-secret`,
     scope: repo => repo.actions
+  },
+  {
+    name: 'get-run-attempt',
+    method: 'GET',
+    pattern: /^\/repos\/([^/]+)\/([^/]+)\/actions\/runs\/(\d+)\/attempts\/(\d+)$/,
+    need: 'actions-read',
+    docs: 'https://docs.github.com/rest/actions/workflow-runs#get-a-workflow-run-attempt'
   }
 ]
 
@@ -418,6 +434,8 @@ export async function startGitHubEmulator(
 
   const hasSecrets = (token: Token, need: Need): boolean => {
     if (need === 'repo') return true
+    if (need === 'actions-read')
+      return token.kind === 'github-token' || token.grant.actions === 'read'
     // The workflow's GITHUB_TOKEN has no secrets permission at all.
     const access: SecretsAccess = token.kind === 'github-token' ? 'none' : token.grant.secrets
     return need === 'secrets-read' ? access !== 'none' : access === 'write'
@@ -463,6 +481,24 @@ export async function startGitHubEmulator(
     origin: string
   ): Reply => {
     if (route.name === 'get-repo') return repoReply(repo)
+    if (route.name === 'get-run-attempt') {
+      const [runId = '', attempt = ''] = url.pathname
+        .split('/')
+        .slice(-3)
+        .filter((_, i) => i !== 1)
+      const status = repo.runs.get(`${runId}.${attempt}`)
+      if (!status) return errorReply(404, 'Not Found', route.docs)
+      return {
+        status: 200,
+        body: {
+          id: Number(runId),
+          run_attempt: Number(attempt),
+          status,
+          conclusion: status === 'completed' ? 'failure' : null,
+          repository: { full_name: repo.fullName }
+        }
+      }
+    }
     if (!route.scope) throw new Error(`GitHub emulator: route ${route.name} has no scope`)
     const scope = route.scope(repo)
     switch (route.name) {
@@ -584,7 +620,8 @@ export async function startGitHubEmulator(
       return
     }
 
-    const [owner = '', repoName = '', secretName] = params
+    const [owner = '', repoName = '', third] = params
+    const secretName = route.scope ? third : undefined
     const repo = findRepo(`${owner}/${repoName}`)
     record.repo = repo?.fullName ?? `${owner}/${repoName}`
     if (secretName !== undefined) record.secretName = secretName
@@ -595,7 +632,12 @@ export async function startGitHubEmulator(
     }
     if (!hasSecrets(token, route.need)) {
       const who = token.kind === 'pat' ? 'personal access token' : 'integration'
-      const permission = route.need === 'secrets-write' ? 'secrets=write' : 'secrets=read'
+      const permission =
+        route.need === 'actions-read'
+          ? 'actions=read'
+          : route.need === 'secrets-write'
+            ? 'secrets=write'
+            : 'secrets=read'
       reply(
         errorReply(403, `Resource not accessible by ${who}`, route.docs, {
           'x-accepted-github-permissions': permission
@@ -681,7 +723,8 @@ export async function startGitHubEmulator(
         owner,
         name,
         fullName: `${owner}/${name}`,
-        actions: new SecretScope()
+        actions: new SecretScope(),
+        runs: new Map()
       })
     },
 
@@ -712,6 +755,16 @@ export async function startGitHubEmulator(
 
     history(repo, name) {
       return mustFindRepo(repo).actions.history(name.toUpperCase())
+    },
+
+    hasRepo(repo) {
+      return findRepo(repo) !== undefined
+    },
+
+    setRun(repo, runId, attempt, status) {
+      const found = findRepo(repo)
+      if (!found) throw new Error(`GitHub emulator: no repository ${repo}`)
+      found.runs.set(`${runId}.${attempt}`, status)
     },
 
     rotatePublicKey(repo) {

@@ -43,7 +43,7 @@ export async function startWorld(options: WorldOptions = {}): Promise<World> {
   const key = aws.createAccessKey(USER, {
     createdAt: new Date(Date.now() - (options.keyAgeDays ?? 100) * DAY)
   })
-  github.addToken(TOKEN, { repos: '*', secrets: 'write', kind: 'pat' })
+  github.addToken(TOKEN, { repos: '*', secrets: 'write', kind: 'pat', actions: 'read' })
   for (const repo of repos) {
     github.addRepo(repo)
     github.setSecret(repo, ID_SECRET, key.accessKeyId)
@@ -58,9 +58,13 @@ export async function startWorld(options: WorldOptions = {}): Promise<World> {
     github,
     repos,
     stored,
-    run: (inputs = {}, runOptions = {}) => {
+    run: async (inputs = {}, runOptions = {}) => {
       const repo = runOptions.repo ?? repos[0] ?? 'acme/app'
-      return runAction({
+      // GitHub shows the run in progress while the action runs, completed once it has ended.
+      const runId = runOptions.runId ?? '1001'
+      const attempt = runOptions.attempt ?? '1'
+      if (github.hasRepo(repo)) github.setRun(repo, runId, attempt, 'in_progress')
+      const result = await runAction({
         inputs: { 'github-token': TOKEN, targets: repos.join('\n'), ...inputs },
         credentials: stored(repo),
         awsUrl: aws.url,
@@ -68,6 +72,8 @@ export async function startWorld(options: WorldOptions = {}): Promise<World> {
         repository: repo,
         ...runOptions
       })
+      if (github.hasRepo(repo)) github.setRun(repo, runId, attempt, 'completed')
+      return result
     },
     advance: ms => {
       aws.shiftTime(ms)
