@@ -59,7 +59,13 @@ const CASES: Array<[string, Record<string, string>, string]> = [
   ['region misspelt', { 'aws-region': 'us-esat-1' }, 'aws-region'],
   ['account id with letters', { 'expected-account-id': '12345678901a' }, 'expected-account-id'],
   ['account id too short', { 'expected-account-id': '12345' }, 'expected-account-id'],
-  ['request-timeout below a second', { 'request-timeout': '0' }, 'request-timeout']
+  ['request-timeout below a second', { 'request-timeout': '0' }, 'request-timeout'],
+  [
+    'reactivate-previous with force',
+    { 'reactivate-previous': 'true', force: 'true' },
+    'reactivate-previous'
+  ],
+  ['reactivate-previous is yes', { 'reactivate-previous': 'yes' }, 'reactivate-previous']
 ]
 
 describe(`bad input on ${runner?.name ?? 'node'}`, () => {

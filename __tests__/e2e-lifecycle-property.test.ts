@@ -33,6 +33,10 @@ type Command =
   | { kind: 'person-creates-key' }
   | { kind: 'person-deletes-their-key' }
   | { kind: 'person-deletes-an-inactive-key' }
+  /** Something still needed the old key: a maintainer runs reactivate-previous... */
+  | { kind: 'run-reactivate-previous' }
+  /** ...or a person reactivates the retired key in the console. */
+  | { kind: 'person-reactivates-retired-key' }
 
 const command: fc.Arbitrary<Command> = fc.oneof(
   {
@@ -67,7 +71,9 @@ const command: fc.Arbitrary<Command> = fc.oneof(
   },
   { weight: 1, arbitrary: fc.constant({ kind: 'person-creates-key' as const }) },
   { weight: 1, arbitrary: fc.constant({ kind: 'person-deletes-their-key' as const }) },
-  { weight: 1, arbitrary: fc.constant({ kind: 'person-deletes-an-inactive-key' as const }) }
+  { weight: 1, arbitrary: fc.constant({ kind: 'person-deletes-an-inactive-key' as const }) },
+  { weight: 1, arbitrary: fc.constant({ kind: 'run-reactivate-previous' as const }) },
+  { weight: 1, arbitrary: fc.constant({ kind: 'person-reactivates-retired-key' as const }) }
 )
 
 function checkTargets(world: World, repos: readonly string[]): void {
@@ -87,12 +93,15 @@ function checkActiveKeysHeld(world: World, personKeys: ReadonlySet<string>): voi
   const held = new Set(REPOS.map(repo => world.stored(repo).accessKeyId))
   const keys = world.aws.keys(USER)
   if (keys.length > 2) throw new Error(`invariant 3: ${keys.length} keys`)
-  // deactivate-after keeps the replaced key active on purpose, for runs queued before the change.
-  const waiting = new Set(
-    Object.values(world.aws.tags(USER)).flatMap(
-      mark => /state=active .*prev=(\S+)/.exec(mark)?.[1] ?? []
+  // deactivate-after keeps the replaced key active on purpose, for runs queued before the change;
+  // a retired key made active again is kept for whatever still uses it.
+  const tags = world.aws.tags(USER)
+  const waiting = new Set([
+    ...Object.values(tags).flatMap(mark => /state=active .*prev=(\S+)/.exec(mark)?.[1] ?? []),
+    ...Object.entries(tags).flatMap(([id, mark]) =>
+      /state=(retired|reactivated) /.test(mark) ? [id] : []
     )
-  )
+  ])
   const stray = keys.filter(
     k =>
       k.status === 'Active' &&
@@ -121,7 +130,8 @@ function checkNoSecretPrinted(world: World, stdout: string, stderr: string): voi
 async function runWithFault(
   world: World,
   step: Extract<Command, { kind: 'run' }>,
-  runId: number
+  runId: number,
+  extraInputs: Record<string, string> = {}
 ): Promise<{ killed: boolean }> {
   let child: ChildProcess | undefined
   let killed = false
@@ -170,7 +180,8 @@ async function runWithFault(
       'delete-after': '7d',
       'verify-timeout': '5s',
       force: String(step.force),
-      'deactivate-after': step.deactivateAfter
+      'deactivate-after': step.deactivateAfter,
+      ...extraInputs
     },
     { runId: String(runId), ...(runner ? { node: runner.path } : {}), onSpawn: c => (child = c) }
   )
@@ -197,6 +208,22 @@ describe(`lifecycle property on ${runner?.name ?? 'node'}`, () => {
               const { killed } = await runWithFault(world, step, ++runId)
               leftovers = killed
               relaxed = killed && step.fault === 'kill-write-api'
+            } else if (step.kind === 'run-reactivate-previous') {
+              // A refusal (nothing retired) is a fine outcome here; the invariants still hold.
+              await runWithFault(
+                world,
+                { kind: 'run', force: false, deactivateAfter: '0', fault: 'none' },
+                ++runId,
+                { 'reactivate-previous': 'true' }
+              )
+              leftovers = false
+              relaxed = false
+            } else if (step.kind === 'person-reactivates-retired-key') {
+              const retired = Object.entries(world.aws.tags(USER)).find(([, mark]) =>
+                /state=retired /.test(mark)
+              )?.[0]
+              const key = world.aws.keys(USER).find(k => k.accessKeyId === retired)
+              if (key?.status === 'Inactive') world.aws.setKeyStatus(key.accessKeyId, 'Active')
             } else if (step.kind === 'advance') {
               world.advance(step.days * DAY)
             } else if (step.kind === 'person-creates-key') {
@@ -214,8 +241,15 @@ describe(`lifecycle property on ${runner?.name ?? 'node'}`, () => {
             if (!leftovers) checkActiveKeysHeld(world, personKeys)
           }
           // The faults end and the person's key goes: two runs converge, a third changes nothing.
+          // A run first, then two quiet days, so a reactivated key has served its grace period.
           for (const id of personKeys)
             if (world.aws.keys(USER).some(k => k.accessKeyId === id)) world.aws.deleteKey(id)
+          await runWithFault(
+            world,
+            { kind: 'run', force: false, deactivateAfter: '0', fault: 'none' },
+            ++runId
+          )
+          world.advance(2 * DAY)
           for (let attempt = 0; attempt < 2; attempt++) {
             await runWithFault(
               world,

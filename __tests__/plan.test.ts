@@ -12,6 +12,7 @@ const settings: PlanSettings = {
   deleteAfterMs: 7 * DAY,
   expectedAccountId: undefined,
   verifyTimeoutMs: 120_000,
+  reactivatePrevious: false,
   run: { repository: 'acme/app', runId: '500', attempt: '1' }
 }
 
@@ -423,6 +424,187 @@ describe('planner', () => {
     })
   })
 
+  describe('reactivation', () => {
+    const current = (daysAgo: number) =>
+      key('AKIANEW1', 'Active', daysAgo, {
+        state: 'active',
+        previousKeyId: 'AKIAOLD1',
+        atDaysAgo: daysAgo
+      })
+    const retired = (
+      status: 'Active' | 'Inactive',
+      state: 'retired' | 'reactivated',
+      atDaysAgo: number,
+      lastUsedDaysAgo?: number
+    ): KeyState => ({
+      ...key('AKIAOLD1', status, 200, { state, atDaysAgo }),
+      ...(lastUsedDaysAgo !== undefined
+        ? { lastUsed: { at: NOW - lastUsedDaysAgo * DAY, service: 's3', region: 'eu-west-1' } }
+        : {})
+    })
+    const ask = { ...settings, reactivatePrevious: true }
+
+    it('reactivate-previous makes the most recently retired key active again and nothing else', () => {
+      const older: KeyState = {
+        ...key('AKIAOLDER', 'Inactive', 200, { state: 'retired', atDaysAgo: 5 })
+      }
+      const p = plan(
+        snapshot([older, retired('Inactive', 'retired', 2), current(2)], {
+          signingKeyId: 'AKIANEW1'
+        }),
+        ask,
+        NOW
+      )
+      expect(kinds(p)).toEqual(['reactivate-key:AKIAOLD1'])
+      expect(p.currentKeyId).toBe('AKIANEW1')
+      expect(p.notes.join(' ')).toMatch(/every target keeps AKIANEW1/)
+    })
+
+    it('reactivate-previous counts a key our active key replaced as retired, even unmarked', () => {
+      const p = plan(
+        snapshot([key('AKIAOLD1', 'Inactive', 100), current(2)], { signingKeyId: 'AKIANEW1' }),
+        ask,
+        NOW
+      )
+      expect(kinds(p)).toEqual(['reactivate-key:AKIAOLD1'])
+    })
+
+    it('reactivate-previous refuses when nothing was retired, naming why', () => {
+      const none = plan(snapshot([key('AKIANEW1', 'Active', 2)]), ask, NOW)
+      expect(none.steps).toEqual([])
+      expect(none.refusal).toMatch(
+        /reactivate-previous: IAM user deploy has no key that this action retired/
+      )
+      const personal = plan(
+        snapshot([key('AKIAPERS', 'Inactive', 50), key('AKIANEW1', 'Active', 2)]),
+        ask,
+        NOW
+      )
+      expect(personal.refusal).toMatch(/no key that this action retired/)
+    })
+
+    it('reactivate-previous refuses while the previous key is still active, and while a key is half-distributed', () => {
+      const both = plan(
+        snapshot([key('AKIAOLD1', 'Active', 100), current(0)], { signingKeyId: 'AKIANEW1' }),
+        { ...ask, deactivateAfterMs: DAY },
+        NOW
+      )
+      expect(both.refusal).toMatch(/already has two active keys .* nothing to reactivate/)
+      const pending = plan(
+        snapshot(
+          [
+            retired('Inactive', 'retired', 1),
+            key('AKIANEW1', 'Active', 1, {
+              state: 'pending',
+              previousKeyId: 'AKIAOLD1',
+              atDaysAgo: 1,
+              runId: '77',
+              runAttempt: '1',
+              repository: 'acme/app'
+            })
+          ],
+          { runs: { '77.1': 'finished' } }
+        ),
+        ask,
+        NOW
+      )
+      expect(pending.refusal).toMatch(/still being distributed by run 77/)
+    })
+
+    it('reactivate-previous asked again is a no-op, not a refusal', () => {
+      const p = plan(
+        snapshot([retired('Active', 'reactivated', 0), current(2)], { signingKeyId: 'AKIANEW1' }),
+        ask,
+        NOW
+      )
+      expect(p.refusal).toBeUndefined()
+      expect(p.steps).toEqual([])
+      expect(p.notes.join(' ')).toMatch(/already active again/)
+    })
+
+    it('recognises a retired key reactivated by hand and records when it was found', () => {
+      const p = plan(
+        snapshot([retired('Active', 'retired', 3), current(5)], { signingKeyId: 'AKIANEW1' }),
+        settings,
+        NOW
+      )
+      expect(p.refusal).toBeUndefined()
+      expect(kinds(p)).toEqual(['mark-reactivated:AKIAOLD1'])
+      expect(p.notes.join(' ')).toMatch(/reactivated by hand/)
+    })
+
+    it('keeps a reactivated key that is still used and warns with the service and region', () => {
+      const p = plan(
+        snapshot([retired('Active', 'reactivated', 3, 0.1), current(5)], {
+          signingKeyId: 'AKIANEW1'
+        }),
+        settings,
+        NOW
+      )
+      expect(p.steps).toEqual([])
+      expect(p.warnings?.join(' ')).toMatch(
+        /used at .* by s3 in eu-west-1: something still uses it/
+      )
+    })
+
+    it('deactivates a reactivated key once unused for the quiet period (deactivate-after, at least a day)', () => {
+      const at = (reactivatedDaysAgo: number, usedDaysAgo?: number, deactivateAfterDays = 0) =>
+        plan(
+          snapshot(
+            [retired('Active', 'reactivated', reactivatedDaysAgo, usedDaysAgo), current(10)],
+            { signingKeyId: 'AKIANEW1' }
+          ),
+          { ...settings, deactivateAfterMs: deactivateAfterDays * DAY },
+          NOW
+        )
+      expect(kinds(at(0.5))).toEqual([])
+      expect(at(0.5).notes.join(' ')).toMatch(/deactivates it unless it is used/)
+      expect(kinds(at(1))).toEqual(['deactivate-key:AKIAOLD1'])
+      expect(kinds(at(2, undefined, 3))).toEqual([])
+      expect(kinds(at(3, undefined, 3))).toEqual(['deactivate-key:AKIAOLD1'])
+      // Used after the reactivation: the quiet period counts from the last use.
+      expect(kinds(at(5, 0.5))).toEqual([])
+      expect(kinds(at(5, 1.5))).toEqual(['deactivate-key:AKIAOLD1'])
+      // A use before the reactivation does not count.
+      expect(kinds(at(2, 3))).toEqual(['deactivate-key:AKIAOLD1'])
+    })
+
+    it('says plainly that no rotation starts while a reactivated key is active', () => {
+      const p = plan(
+        snapshot([retired('Active', 'reactivated', 0.2), current(100)], {
+          signingKeyId: 'AKIANEW1'
+        }),
+        { ...settings, force: true },
+        NOW
+      )
+      expect(p.refusal).toBeUndefined()
+      expect(p.steps.some(step => step.kind === 'rotate')).toBe(false)
+      expect(p.notes.join(' ')).toMatch(/No rotation can start while AKIAOLD1 is active again/)
+    })
+
+    it('never deactivates a reactivated key this run signs with', () => {
+      const p = plan(
+        snapshot([retired('Active', 'reactivated', 5), current(10)], { signingKeyId: 'AKIAOLD1' }),
+        settings,
+        NOW
+      )
+      expect(p.steps).toEqual([])
+    })
+
+    it('deletes a reactivated key a person deactivated again, delete-after from the reactivation', () => {
+      const p = (daysAgo: number) =>
+        plan(
+          snapshot([retired('Inactive', 'reactivated', daysAgo), current(30)], {
+            signingKeyId: 'AKIANEW1'
+          }),
+          settings,
+          NOW
+        )
+      expect(kinds(p(6))).toEqual([])
+      expect(kinds(p(8))).toEqual(['delete-key:AKIAOLD1'])
+    })
+  })
+
   it('refuses marks it cannot read', () => {
     const unreadable: KeyState = {
       ...key('AKIAOLD1', 'Active', 91),
@@ -435,9 +617,12 @@ describe('planner', () => {
     const keyArb = fc.record({
       status: fc.constantFrom<'Active' | 'Inactive'>('Active', 'Inactive'),
       ageDays: fc.integer({ min: 0, max: 400 }),
-      mark: fc.option(fc.constantFrom<Mark['state']>('pending', 'active', 'retired'), {
-        nil: undefined
-      }),
+      mark: fc.option(
+        fc.constantFrom<Mark['state']>('pending', 'active', 'retired', 'reactivated'),
+        {
+          nil: undefined
+        }
+      ),
       markDays: fc.integer({ min: 0, max: 30 })
     })
     fc.assert(
@@ -446,6 +631,7 @@ describe('planner', () => {
         fc.boolean(),
         fc.record({
           force: fc.boolean(),
+          reactivatePrevious: fc.boolean(),
           deactivateAfterDays: fc.integer({ min: 0, max: 3 }),
           maxAgeDays: fc.integer({ min: 0, max: 120 })
         }),
@@ -470,6 +656,7 @@ describe('planner', () => {
             {
               ...settings,
               force: s.force,
+              reactivatePrevious: s.reactivatePrevious,
               maxAgeMs: s.maxAgeDays * DAY,
               deactivateAfterMs: s.deactivateAfterDays * DAY
             },
@@ -480,6 +667,17 @@ describe('planner', () => {
             return
           }
           expect(p.steps.filter(step => step.kind === 'rotate').length).toBeLessThanOrEqual(1)
+          // reactivate-previous only ever reactivates an inactive key, and rotates nothing.
+          for (const step of p.steps) {
+            if (step.kind === 'reactivate-key') {
+              expect(keys.find(k => k.id === step.keyId)?.status).toBe('Inactive')
+            }
+          }
+          if (s.reactivatePrevious) {
+            expect(
+              p.steps.some(step => step.kind === 'rotate' || step.kind === 'deactivate-key')
+            ).toBe(false)
+          }
           const deactivated = p.steps.flatMap(step =>
             step.kind === 'deactivate-key' ? [step.keyId] : []
           )

@@ -142,7 +142,13 @@ describe('settings', () => {
       'request-timeout',
       /between 1s and 5m/
     ],
-    ['account id short', { 'expected-account-id': '1234' }, 'expected-account-id', /12 digits/]
+    ['account id short', { 'expected-account-id': '1234' }, 'expected-account-id', /12 digits/],
+    [
+      'reactivate-previous with force',
+      { 'reactivate-previous': 'true', force: 'true' },
+      'reactivate-previous',
+      /cannot be combined with force/
+    ]
   ]
   it.each(bad)('rejects %s, naming the input', (_case, inputs, input, message) => {
     let caught: unknown

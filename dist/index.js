@@ -67917,7 +67917,7 @@ function error(message, properties = {}) {
  * @param message warning issue message. Errors will be converted to string via toString()
  * @param properties optional properties to add to the annotation.
  */
-function warning(message, properties = {}) {
+function core_warning(message, properties = {}) {
     command_issueCommand('warning', utils_toCommandProperties(properties), message instanceof Error ? message.toString() : message);
 }
 /**
@@ -68401,7 +68401,7 @@ const PREFIX = 'rotate-aws-access-keys';
 const VERSION = 'v1';
 const MAX_LENGTH = 256;
 const ALLOWED = /^[A-Za-z0-9 _.:/=+\-@]*$/;
-const STATES = ['creating', 'pending', 'active', 'retired'];
+const STATES = ['creating', 'pending', 'active', 'retired', 'reactivated'];
 function writeMark(mark) {
     const words = [PREFIX, VERSION, `state=${mark.state}`, `at=${isoSeconds(mark.at)}`];
     if (mark.runId !== undefined)
@@ -68466,6 +68466,12 @@ function isoSeconds(ms) {
 ;// CONCATENATED MODULE: ./src/plan.ts
 
 /**
+ * A reactivated key is deactivated again only after this long without use, however short
+ * deactivate-after is: AWS's last-use record is not real-time, and the key was reactivated
+ * because something needed it.
+ */
+const REACTIVATION_GRACE_MS = 86_400_000;
+/**
  * How long a run may hold a pending key when GitHub cannot tell whether it is still going: its
  * verification (verify-timeout) plus a fan-out to many targets.
  */
@@ -68527,12 +68533,13 @@ function plan(snapshot, settings, now) {
     const inUse = snapshot.mode === 'self' ? signing : active.length === 1 ? active[0]?.id : undefined;
     const replacedByOurs = new Set(active.flatMap(key => {
         const mark = ourMark(key);
-        return mark && mark.state !== 'retired' && mark.previousKeyId ? [mark.previousKeyId] : [];
+        return mark && mark.state !== 'retired' && mark.state !== 'reactivated' && mark.previousKeyId
+            ? [mark.previousKeyId]
+            : [];
     }));
     const unknown = active.filter(key => {
-        const mark = ourMark(key);
-        const ours = mark !== undefined && mark.state !== 'retired';
-        return !ours && key.id !== inUse && !replacedByOurs.has(key.id);
+        // A retired key that is active again (reactivate-previous, or by hand) is still the action's.
+        return ourMark(key) === undefined && key.id !== inUse && !replacedByOurs.has(key.id);
     });
     if (unknown.length > 0) {
         const ids = unknown.map(key => keyLabel(key.id)).join(', ');
@@ -68551,7 +68558,7 @@ function plan(snapshot, settings, now) {
     const cleanUp = (keys, slotNeeded) => {
         for (const key of keys) {
             const mark = ourMark(key);
-            const retiredAt = mark?.state === 'retired' ? mark.at : replacedAt.get(key.id);
+            const retiredAt = retiredTime(mark) ?? replacedAt.get(key.id);
             const deleteAt = retiredAt !== undefined ? retiredAt + settings.deleteAfterMs : undefined;
             if (deleteAt !== undefined && now >= deleteAt) {
                 steps.push({
@@ -68575,6 +68582,9 @@ function plan(snapshot, settings, now) {
             }
         }
     };
+    if (settings.reactivatePrevious) {
+        return reactivatePlan(active, inactive, replacedAt, settings, user, steps, notes);
+    }
     if (active.length === 1) {
         const [current] = active;
         const mark = ourMark(current);
@@ -68642,6 +68652,10 @@ function plan(snapshot, settings, now) {
         return refuse(`IAM user ${user} has two active keys and the newer, ${keyLabel(newer.id)}, was not created by this action. ` +
             `Changing nothing: it is unclear which key the targets hold. Have a person deactivate the key that is no longer used.`);
     }
+    const olderMark = ourMark(older);
+    if (olderMark?.state === 'retired' || olderMark?.state === 'reactivated') {
+        return reactivatedPlan(older, olderMark, newer, snapshot, settings, now, steps, notes);
+    }
     // The newer key is distributed; the older one waits out deactivate-after.
     const distributedAt = newerMark.at;
     const deactivateAt = distributedAt + settings.deactivateAfterMs;
@@ -68699,11 +68713,101 @@ function describeStep(step) {
             return `Delete ${keyLabel(step.keyId)}: ${step.reason}`;
         case 'finish-distribution':
             return `Finish writing ${keyLabel(step.keyId)} to every target`;
+        case 'reactivate-key':
+            return `Reactivate ${keyLabel(step.keyId)} (reactivate-previous); the targets keep the current key`;
+        case 'mark-reactivated':
+            return `Record that ${keyLabel(step.keyId)} was reactivated by hand`;
         case 'remove-marks':
             return `Remove the marks of ${step.tagKeys.length} deleted key(s)`;
         case 'restore':
             return `Write ${keyLabel(step.keyId)} back to every target (abandon ${keyLabel(step.abandonedKeyId)})`;
     }
+}
+/** reactivate-previous: make the key this action retired most recently active again. */
+function reactivatePlan(active, inactive, replacedAt, settings, user, steps, notes) {
+    const refuse = (why) => ({
+        steps: [],
+        refusal: `reactivate-previous: ${why} Nothing was changed.`,
+        notes: [],
+        currentKeyId: undefined
+    });
+    const [current, newer] = active;
+    if (newer) {
+        const olderMark = ourMark(current);
+        if (olderMark?.state === 'retired' || olderMark?.state === 'reactivated') {
+            // Asked twice (a re-run): the key is already active again, which is what was asked.
+            notes.push(`reactivate-previous: ${keyLabel(current.id)} is already active again; every target keeps ${keyLabel(newer.id)}.`);
+            return { steps, refusal: undefined, notes, currentKeyId: newer.id };
+        }
+        return refuse(`IAM user ${user} already has two active keys (${keyLabel(current.id)}, ${keyLabel(newer.id)}): the previous key has not been deactivated yet, so there is nothing to reactivate.`);
+    }
+    const currentMark = ourMark(current);
+    if (currentMark?.state === 'pending' || currentMark?.state === 'creating') {
+        return refuse(`${keyLabel(current.id)} is still being distributed by ${runOf(currentMark)}. Run once without reactivate-previous to finish that rotation, then ask again.`);
+    }
+    const newest = inactive
+        .map(key => ({ key, at: retiredTime(ourMark(key)) ?? replacedAt.get(key.id) }))
+        .filter((entry) => entry.at !== undefined)
+        .sort((a, b) => b.at - a.at)[0];
+    if (!newest) {
+        return refuse(`IAM user ${user} has no key that this action retired and that still exists (a retired key is deleted once delete-after has passed, and keys deactivated by a person are not the action's to reactivate).`);
+    }
+    steps.push({ kind: 'reactivate-key', keyId: newest.key.id });
+    notes.push(`reactivate-previous: ${keyLabel(newest.key.id)} (retired ${isoTime(newest.at)}) becomes active again for whatever still uses it; every target keeps ${keyLabel(current.id)}. ` +
+        `Later runs keep it active while it is used and deactivate it again once it has gone unused for ${age(quietPeriod(settings))}. No rotation starts while it is active.`);
+    return { steps, refusal: undefined, notes, currentKeyId: current.id };
+}
+/** How long a reactivated key must go unused before a run deactivates it again. */
+function quietPeriod(settings) {
+    return Math.max(settings.deactivateAfterMs, REACTIVATION_GRACE_MS);
+}
+/** The previous key is active again after the action retired it: something still needs it. */
+function reactivatedPlan(older, olderMark, newer, snapshot, settings, now, steps, notes) {
+    const warnings = [];
+    const done = () => ({ steps, refusal: undefined, notes, warnings, currentKeyId: newer.id });
+    const label = keyLabel(older.id);
+    if (settings.force || isDue(newer, settings, now)) {
+        notes.push(`No rotation can start while ${label} is active again: IAM allows two keys per user. Rotation resumes once ${label} is deactivated.`);
+    }
+    // Last use is recorded to the second: a use in the second of the mark counts as after it.
+    const used = older.lastUsed && older.lastUsed.at >= olderMark.at ? older.lastUsed : undefined;
+    const stillUsed = (use) => `${label}, retired by this action and active again, was used at ${isoTime(use.at)} by ${use.service} in ${use.region}: something still uses it. ` +
+        `Move that consumer to the key the targets hold (${keyLabel(newer.id)}).`;
+    if (olderMark.state === 'retired') {
+        // Reactivated by hand in the console: its quiet period starts when a run first sees it.
+        steps.push({ kind: 'mark-reactivated', keyId: older.id });
+        notes.push(`${label} was retired by this action and is active again (reactivated by hand). It is kept active while it is used and deactivated once unused for ${age(quietPeriod(settings))}.`);
+        if (used)
+            warnings.push(stillUsed(used));
+        return done();
+    }
+    const quietSince = Math.max(olderMark.at, used?.at ?? 0);
+    const deactivateAt = quietSince + quietPeriod(settings);
+    if (snapshot.mode === 'self' && snapshot.signingKeyId === older.id) {
+        notes.push(`This run signs with the reactivated key ${label}, so it does not deactivate it; give the workflow the key the targets hold.`);
+        return done();
+    }
+    if (now >= deactivateAt) {
+        steps.push({
+            kind: 'deactivate-key',
+            keyId: older.id,
+            reason: used
+                ? `reactivated ${isoTime(olderMark.at)}, last used ${isoTime(used.at)}: unused for ${age(now - used.at)}`
+                : `reactivated ${isoTime(olderMark.at)} and not used since`
+        });
+        return done();
+    }
+    if (used) {
+        warnings.push(`${stillUsed(used)} A run after ${isoTime(deactivateAt)} deactivates ${label} if it stays unused until then.`);
+    }
+    else {
+        notes.push(`${label} is active again since ${isoTime(olderMark.at)}; a run after ${isoTime(deactivateAt)} deactivates it unless it is used before then.`);
+    }
+    return done();
+}
+/** When a key was retired by the action, by its mark (a reactivated key counts from then). */
+function retiredTime(mark) {
+    return mark?.state === 'retired' || mark?.state === 'reactivated' ? mark.at : undefined;
 }
 /** Whether the run that wrote `mark` may still be working on its key, and why. */
 function holderAlive(mark, snapshot, settings, now) {
@@ -68842,6 +68946,7 @@ async function apply(steps, context) {
         current: context.signing.accessKeyId === context.currentKeyId ? context.signing : undefined,
         deactivated: [],
         deleted: [],
+        reactivated: [],
         written: [],
         verification: undefined,
         failure: undefined,
@@ -68949,6 +69054,15 @@ async function apply(steps, context) {
             }
         }
     };
+    /** The time a key became active again starts its quiet period (see the planner). */
+    async function markReactivated(keyId) {
+        try {
+            await aws.tag(user, keyId, mark({ state: 'reactivated' }));
+        }
+        catch (error) {
+            log.warning(`${keyLabel(keyId)} is active, but marking it reactivated failed (${describeError(error)}); the next run records it.`);
+        }
+    }
     const handlers = {
         'delete-key': async (step) => {
             await aws.deleteKey(user, step.keyId);
@@ -69055,6 +69169,20 @@ async function apply(steps, context) {
             catch (error) {
                 log.warning(`Could not remove marks of deleted keys (${describeError(error)}); a later run tries again.`);
             }
+        },
+        'reactivate-key': async (step) => {
+            try {
+                await aws.setStatus(user, step.keyId, 'Active');
+            }
+            catch (error) {
+                throw new StepFailure(`Could not reactivate ${keyLabel(step.keyId)} (iam:UpdateAccessKey: ${describeError(error)}). It stays inactive; every target still holds the current key.`);
+            }
+            result.reactivated.push(step.keyId);
+            log.info(`Reactivated key ${keyLabel(step.keyId)}; every target keeps the current key.`);
+            await markReactivated(step.keyId);
+        },
+        'mark-reactivated': async (step) => {
+            await markReactivated(step.keyId);
         },
         'deactivate-key': async (step) => {
             try {
@@ -74748,6 +74876,7 @@ function buildReport(input) {
         'previous-access-key-id': result?.rotated && rotation ? rotation.previousKeyId : '',
         'deactivated-access-key-ids': (result?.deactivated ?? []).join(','),
         'deleted-access-key-ids': (result?.deleted ?? []).join(','),
+        'reactivated-access-key-ids': (result?.reactivated ?? []).join(','),
         plan: JSON.stringify({
             mode: snapshot.mode,
             user: snapshot.userName,
@@ -74755,7 +74884,8 @@ function buildReport(input) {
             refusal: plan.refusal ?? null,
             waiting: plan.waiting ?? null,
             steps: plan.steps,
-            notes: plan.notes
+            notes: plan.notes,
+            warnings: plan.warnings ?? []
         })
     };
     const before = snapshot.keys.map(key => rowOf(key));
@@ -74771,9 +74901,11 @@ function buildReport(input) {
                     ? 'Dry run: nothing was changed'
                     : result?.rotated
                         ? 'Rotated'
-                        : plan.steps.length > 0
-                            ? 'Cleaned up'
-                            : 'Nothing due';
+                        : (result?.reactivated.length ?? 0) > 0
+                            ? 'Previous key reactivated'
+                            : plan.steps.length > 0
+                                ? 'Cleaned up'
+                                : 'Nothing due';
     lines.push(`## AWS access key rotation: ${outcome}`, '');
     lines.push(`IAM user \`${snapshot.userName}\` (${snapshot.mode === 'self' ? 'self-rotation' : 'admin'} mode).`, '');
     if (plan.refusal)
@@ -74799,8 +74931,10 @@ function buildReport(input) {
         lines.push(`- ${target}: ${written.includes(target) ? 'written this run' : 'unchanged'}`);
     }
     lines.push('');
-    if (plan.notes.length > 0) {
+    if (plan.notes.length > 0 || (plan.warnings?.length ?? 0) > 0) {
         lines.push('### Decision', '');
+        for (const warning of plan.warnings ?? [])
+            lines.push(`- **Warning:** ${warning}`);
         for (const note of plan.notes)
             lines.push(`- ${note}`);
         lines.push('');
@@ -74825,7 +74959,7 @@ function whatHappensNext(settings, result, now) {
         }
     }
     for (const keyId of result.deactivated) {
-        lines.push(`${keyLabel(keyId)} is inactive; the first run after ${isoTime(now + settings.deleteAfterMs)} deletes it (delete-after). Until then it can be re-activated in the IAM console if something still needs it.`);
+        lines.push(`${keyLabel(keyId)} is inactive; the first run after ${isoTime(now + settings.deleteAfterMs)} deletes it (delete-after). Until then, if something still needs it, a run with reactivate-previous (or a person in the IAM console) can make it active again.`);
     }
     return lines;
 }
@@ -74848,9 +74982,11 @@ function keysAfter(snapshot, result, now) {
         .filter(key => !result?.deleted.includes(key.id))
         .map(key => {
         const row = rowOf(key);
-        return result?.deactivated.includes(key.id)
-            ? { ...row, status: 'Inactive', note: 'retired this run' }
-            : row;
+        if (result?.deactivated.includes(key.id))
+            return { ...row, status: 'Inactive', note: 'retired this run' };
+        if (result?.reactivated.includes(key.id))
+            return { ...row, status: 'Active', note: 'reactivated this run' };
+        return row;
     });
     if (result?.createdKeyId && !result.deleted.includes(result.createdKeyId)) {
         rows.push({
@@ -74894,7 +75030,8 @@ const INPUT_DEFAULTS = {
     'aws-region': 'us-east-1',
     'expected-account-id': '',
     'export-credentials': 'false',
-    'request-timeout': '30s'
+    'request-timeout': '30s',
+    'reactivate-previous': 'false'
 };
 const SECRET_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const IAM_USER_NAME = /^[\w+=,.@-]{1,64}$/;
@@ -74949,6 +75086,10 @@ function readSettings(readInput, env) {
     if (expectedAccountId !== undefined && !ACCOUNT_ID.test(expectedAccountId)) {
         throw new InputError('expected-account-id', `must be 12 digits, got '${expectedAccountId}'`);
     }
+    const reactivatePrevious = settings_boolean(input, 'reactivate-previous');
+    if (reactivatePrevious && settings_boolean(input, 'force')) {
+        throw new InputError('reactivate-previous', 'cannot be combined with force: one undoes a rotation, the other starts one. Set only one of them.');
+    }
     const settings = {
         githubToken,
         targets: Object.freeze(targets),
@@ -74964,6 +75105,7 @@ function readSettings(readInput, env) {
         awsRegion,
         expectedAccountId,
         exportCredentials: settings_boolean(input, 'export-credentials'),
+        reactivatePrevious,
         requestTimeoutMs,
         run: Object.freeze({
             repository: env.GITHUB_REPOSITORY ?? 'local',
@@ -75016,7 +75158,7 @@ function settings_boolean(input, name) {
 
 const log = {
     info: message => info(message),
-    warning: message => warning(message),
+    warning: message => core_warning(message),
     mask: value => core_setSecret(value)
 };
 /** settings -> observe -> plan -> preflight -> apply -> report. */
@@ -75054,8 +75196,10 @@ async function run() {
         };
         for (const note of decided.notes)
             info(note);
+        for (const warning of decided.warnings ?? [])
+            core_warning(warning);
         if (decided.waiting) {
-            warning(decided.waiting);
+            core_warning(decided.waiting);
             await finish(undefined);
             return;
         }
@@ -75078,7 +75222,7 @@ async function run() {
             await finish(undefined);
             return;
         }
-        const cancellation = watchCancellation(message => warning(message));
+        const cancellation = watchCancellation(message => core_warning(message));
         const result = await apply(decided.steps, {
             aws,
             secrets,
@@ -75099,11 +75243,11 @@ async function run() {
                 exportVariable('AWS_SECRET_ACCESS_KEY', result.current.secretAccessKey);
             }
             else {
-                warning('export-credentials: this run does not know the secret of the key the targets hold, so nothing was exported.');
+                core_warning('export-credentials: this run does not know the secret of the key the targets hold, so nothing was exported.');
             }
         }
         if (result.yielded)
-            warning(result.yielded);
+            core_warning(result.yielded);
         if (result.failure)
             setFailed(result.failure.message);
     }

@@ -39,6 +39,8 @@ export interface ApplyResult {
   current: Credentials | undefined
   readonly deactivated: string[]
   readonly deleted: string[]
+  /** Retired keys made active again this run (reactivate-previous). */
+  readonly reactivated: string[]
   /** Targets written with the current key this run. */
   readonly written: string[]
   verification: { attempts: number; elapsedMs: number } | undefined
@@ -60,6 +62,7 @@ export async function apply(steps: readonly Step[], context: ApplyContext): Prom
     current: context.signing.accessKeyId === context.currentKeyId ? context.signing : undefined,
     deactivated: [],
     deleted: [],
+    reactivated: [],
     written: [],
     verification: undefined,
     failure: undefined,
@@ -174,6 +177,17 @@ export async function apply(steps: readonly Step[], context: ApplyContext): Prom
         }
         await clock.sleep(backoff(attempt, 1_000, 5_000))
       }
+    }
+  }
+
+  /** The time a key became active again starts its quiet period (see the planner). */
+  async function markReactivated(keyId: string): Promise<void> {
+    try {
+      await aws.tag(user, keyId, mark({ state: 'reactivated' }))
+    } catch (error) {
+      log.warning(
+        `${keyLabel(keyId)} is active, but marking it reactivated failed (${describeError(error)}); the next run records it.`
+      )
     }
   }
 
@@ -325,6 +339,23 @@ export async function apply(steps: readonly Step[], context: ApplyContext): Prom
           `Could not remove marks of deleted keys (${describeError(error)}); a later run tries again.`
         )
       }
+    },
+
+    'reactivate-key': async (step: Extract<Step, { kind: 'reactivate-key' }>) => {
+      try {
+        await aws.setStatus(user, step.keyId, 'Active')
+      } catch (error) {
+        throw new StepFailure(
+          `Could not reactivate ${keyLabel(step.keyId)} (iam:UpdateAccessKey: ${describeError(error)}). It stays inactive; every target still holds the current key.`
+        )
+      }
+      result.reactivated.push(step.keyId)
+      log.info(`Reactivated key ${keyLabel(step.keyId)}; every target keeps the current key.`)
+      await markReactivated(step.keyId)
+    },
+
+    'mark-reactivated': async (step: Extract<Step, { kind: 'mark-reactivated' }>) => {
+      await markReactivated(step.keyId)
     },
 
     'deactivate-key': async (step: Extract<Step, { kind: 'deactivate-key' }>) => {

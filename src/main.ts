@@ -56,6 +56,7 @@ export async function run(): Promise<void> {
     }
 
     for (const note of decided.notes) core.info(note)
+    for (const warning of decided.warnings ?? []) core.warning(warning)
     if (decided.waiting) {
       core.warning(decided.waiting)
       await finish(undefined)

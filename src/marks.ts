@@ -8,12 +8,14 @@
  * pending: created by run `run`, not yet written to every target (prev is the key it replaces)
  * active:  written to every target at `at`; prev is still active until deactivate-after passes
  * retired: deactivated by the action at `at`; deleted once delete-after has passed
+ * reactivated: a retired key made active again at `at` (reactivate-previous, or by hand in the
+ *   console), because something still uses it
  *
  * One more tag, keyed INTENT_TAG_KEY, is written just before CreateAccessKey with
  * state=creating: a run killed between creating a key and marking it leaves that behind, so the
  * next run can tell the unmarked key is the action's own and that no target ever got it.
  */
-export type MarkState = 'creating' | 'pending' | 'active' | 'retired'
+export type MarkState = 'creating' | 'pending' | 'active' | 'retired' | 'reactivated'
 
 export const INTENT_TAG_KEY = 'rotate-aws-access-keys'
 
@@ -36,7 +38,7 @@ const PREFIX = 'rotate-aws-access-keys'
 const VERSION = 'v1'
 const MAX_LENGTH = 256
 const ALLOWED = /^[A-Za-z0-9 _.:/=+\-@]*$/
-const STATES: readonly MarkState[] = ['creating', 'pending', 'active', 'retired']
+const STATES: readonly MarkState[] = ['creating', 'pending', 'active', 'retired', 'reactivated']
 
 export function writeMark(mark: Mark): string {
   const words = [PREFIX, VERSION, `state=${mark.state}`, `at=${isoSeconds(mark.at)}`]

@@ -20,6 +20,10 @@ export type Step =
     }
   /** Write the key this run signs with back to every target, undoing a half-distribution. */
   | { readonly kind: 'restore'; readonly keyId: string; readonly abandonedKeyId: string }
+  /** Make a retired key active again and mark it reactivated (reactivate-previous). */
+  | { readonly kind: 'reactivate-key'; readonly keyId: string }
+  /** Record when a retired key was found active again (reactivated by hand in the console). */
+  | { readonly kind: 'mark-reactivated'; readonly keyId: string }
   /** Remove marks left behind by keys that were deleted (IAM keeps a key's tag). */
   | { readonly kind: 'remove-marks'; readonly tagKeys: readonly string[] }
   /** Deactivate the previous key and mark it retired. */
@@ -42,6 +46,8 @@ export interface Plan {
   readonly refusal: string | undefined
   /** Lines for the log and summary: the state and what later runs will do. */
   readonly notes: readonly string[]
+  /** Shown as warnings on every run while they hold (a reactivated key that is still used). */
+  readonly warnings?: readonly string[]
   /** The key the targets hold now (before the steps), when known. */
   readonly currentKeyId: string | undefined
 }
@@ -55,7 +61,15 @@ export type PlanSettings = Pick<
   | 'expectedAccountId'
   | 'run'
   | 'verifyTimeoutMs'
+  | 'reactivatePrevious'
 >
+
+/**
+ * A reactivated key is deactivated again only after this long without use, however short
+ * deactivate-after is: AWS's last-use record is not real-time, and the key was reactivated
+ * because something needed it.
+ */
+export const REACTIVATION_GRACE_MS = 86_400_000
 
 /**
  * How long a run may hold a pending key when GitHub cannot tell whether it is still going: its
@@ -134,13 +148,14 @@ export function plan(snapshot: Snapshot, settings: PlanSettings, now: number): P
   const replacedByOurs = new Set(
     active.flatMap(key => {
       const mark = ourMark(key)
-      return mark && mark.state !== 'retired' && mark.previousKeyId ? [mark.previousKeyId] : []
+      return mark && mark.state !== 'retired' && mark.state !== 'reactivated' && mark.previousKeyId
+        ? [mark.previousKeyId]
+        : []
     })
   )
   const unknown = active.filter(key => {
-    const mark = ourMark(key)
-    const ours = mark !== undefined && mark.state !== 'retired'
-    return !ours && key.id !== inUse && !replacedByOurs.has(key.id)
+    // A retired key that is active again (reactivate-previous, or by hand) is still the action's.
+    return ourMark(key) === undefined && key.id !== inUse && !replacedByOurs.has(key.id)
   })
   if (unknown.length > 0) {
     const ids = unknown.map(key => keyLabel(key.id)).join(', ')
@@ -153,7 +168,7 @@ export function plan(snapshot: Snapshot, settings: PlanSettings, now: number): P
 
   // A key our active key replaced is retired even if the run that deactivated it died before
   // marking it: it was retired when the new key reached every target.
-  const replacedAt = new Map(
+  const replacedAt: ReadonlyMap<string, number> = new Map(
     byAge.flatMap(key => {
       const mark = ourMark(key)
       return mark?.state === 'active' && mark.previousKeyId
@@ -164,7 +179,7 @@ export function plan(snapshot: Snapshot, settings: PlanSettings, now: number): P
   const cleanUp = (keys: readonly KeyState[], slotNeeded: boolean): void => {
     for (const key of keys) {
       const mark = ourMark(key)
-      const retiredAt = mark?.state === 'retired' ? mark.at : replacedAt.get(key.id)
+      const retiredAt = retiredTime(mark) ?? replacedAt.get(key.id)
       const deleteAt = retiredAt !== undefined ? retiredAt + settings.deleteAfterMs : undefined
       if (deleteAt !== undefined && now >= deleteAt) {
         steps.push({
@@ -189,6 +204,10 @@ export function plan(snapshot: Snapshot, settings: PlanSettings, now: number): P
         )
       }
     }
+  }
+
+  if (settings.reactivatePrevious) {
+    return reactivatePlan(active, inactive, replacedAt, settings, user, steps, notes)
   }
 
   if (active.length === 1) {
@@ -268,6 +287,10 @@ export function plan(snapshot: Snapshot, settings: PlanSettings, now: number): P
         `Changing nothing: it is unclear which key the targets hold. Have a person deactivate the key that is no longer used.`
     )
   }
+  const olderMark = ourMark(older)
+  if (olderMark?.state === 'retired' || olderMark?.state === 'reactivated') {
+    return reactivatedPlan(older, olderMark, newer, snapshot, settings, now, steps, notes)
+  }
   // The newer key is distributed; the older one waits out deactivate-after.
   const distributedAt = newerMark.at
   const deactivateAt = distributedAt + settings.deactivateAfterMs
@@ -334,11 +357,141 @@ export function describeStep(step: Step): string {
       return `Delete ${keyLabel(step.keyId)}: ${step.reason}`
     case 'finish-distribution':
       return `Finish writing ${keyLabel(step.keyId)} to every target`
+    case 'reactivate-key':
+      return `Reactivate ${keyLabel(step.keyId)} (reactivate-previous); the targets keep the current key`
+    case 'mark-reactivated':
+      return `Record that ${keyLabel(step.keyId)} was reactivated by hand`
     case 'remove-marks':
       return `Remove the marks of ${step.tagKeys.length} deleted key(s)`
     case 'restore':
       return `Write ${keyLabel(step.keyId)} back to every target (abandon ${keyLabel(step.abandonedKeyId)})`
   }
+}
+
+/** reactivate-previous: make the key this action retired most recently active again. */
+function reactivatePlan(
+  active: readonly KeyState[],
+  inactive: readonly KeyState[],
+  replacedAt: ReadonlyMap<string, number>,
+  settings: PlanSettings,
+  user: string,
+  steps: Step[],
+  notes: string[]
+): Plan {
+  const refuse = (why: string): Plan => ({
+    steps: [],
+    refusal: `reactivate-previous: ${why} Nothing was changed.`,
+    notes: [],
+    currentKeyId: undefined
+  })
+  const [current, newer] = active as [KeyState, KeyState | undefined]
+  if (newer) {
+    const olderMark = ourMark(current)
+    if (olderMark?.state === 'retired' || olderMark?.state === 'reactivated') {
+      // Asked twice (a re-run): the key is already active again, which is what was asked.
+      notes.push(
+        `reactivate-previous: ${keyLabel(current.id)} is already active again; every target keeps ${keyLabel(newer.id)}.`
+      )
+      return { steps, refusal: undefined, notes, currentKeyId: newer.id }
+    }
+    return refuse(
+      `IAM user ${user} already has two active keys (${keyLabel(current.id)}, ${keyLabel(newer.id)}): the previous key has not been deactivated yet, so there is nothing to reactivate.`
+    )
+  }
+  const currentMark = ourMark(current)
+  if (currentMark?.state === 'pending' || currentMark?.state === 'creating') {
+    return refuse(
+      `${keyLabel(current.id)} is still being distributed by ${runOf(currentMark)}. Run once without reactivate-previous to finish that rotation, then ask again.`
+    )
+  }
+  const newest = inactive
+    .map(key => ({ key, at: retiredTime(ourMark(key)) ?? replacedAt.get(key.id) }))
+    .filter((entry): entry is { key: KeyState; at: number } => entry.at !== undefined)
+    .sort((a, b) => b.at - a.at)[0]
+  if (!newest) {
+    return refuse(
+      `IAM user ${user} has no key that this action retired and that still exists (a retired key is deleted once delete-after has passed, and keys deactivated by a person are not the action's to reactivate).`
+    )
+  }
+  steps.push({ kind: 'reactivate-key', keyId: newest.key.id })
+  notes.push(
+    `reactivate-previous: ${keyLabel(newest.key.id)} (retired ${isoTime(newest.at)}) becomes active again for whatever still uses it; every target keeps ${keyLabel(current.id)}. ` +
+      `Later runs keep it active while it is used and deactivate it again once it has gone unused for ${age(quietPeriod(settings))}. No rotation starts while it is active.`
+  )
+  return { steps, refusal: undefined, notes, currentKeyId: current.id }
+}
+
+/** How long a reactivated key must go unused before a run deactivates it again. */
+function quietPeriod(settings: PlanSettings): number {
+  return Math.max(settings.deactivateAfterMs, REACTIVATION_GRACE_MS)
+}
+
+/** The previous key is active again after the action retired it: something still needs it. */
+function reactivatedPlan(
+  older: KeyState,
+  olderMark: Mark,
+  newer: KeyState,
+  snapshot: Snapshot,
+  settings: PlanSettings,
+  now: number,
+  steps: Step[],
+  notes: string[]
+): Plan {
+  const warnings: string[] = []
+  const done = (): Plan => ({ steps, refusal: undefined, notes, warnings, currentKeyId: newer.id })
+  const label = keyLabel(older.id)
+  if (settings.force || isDue(newer, settings, now)) {
+    notes.push(
+      `No rotation can start while ${label} is active again: IAM allows two keys per user. Rotation resumes once ${label} is deactivated.`
+    )
+  }
+  // Last use is recorded to the second: a use in the second of the mark counts as after it.
+  const used = older.lastUsed && older.lastUsed.at >= olderMark.at ? older.lastUsed : undefined
+  const stillUsed = (use: NonNullable<KeyState['lastUsed']>): string =>
+    `${label}, retired by this action and active again, was used at ${isoTime(use.at)} by ${use.service} in ${use.region}: something still uses it. ` +
+    `Move that consumer to the key the targets hold (${keyLabel(newer.id)}).`
+  if (olderMark.state === 'retired') {
+    // Reactivated by hand in the console: its quiet period starts when a run first sees it.
+    steps.push({ kind: 'mark-reactivated', keyId: older.id })
+    notes.push(
+      `${label} was retired by this action and is active again (reactivated by hand). It is kept active while it is used and deactivated once unused for ${age(quietPeriod(settings))}.`
+    )
+    if (used) warnings.push(stillUsed(used))
+    return done()
+  }
+  const quietSince = Math.max(olderMark.at, used?.at ?? 0)
+  const deactivateAt = quietSince + quietPeriod(settings)
+  if (snapshot.mode === 'self' && snapshot.signingKeyId === older.id) {
+    notes.push(
+      `This run signs with the reactivated key ${label}, so it does not deactivate it; give the workflow the key the targets hold.`
+    )
+    return done()
+  }
+  if (now >= deactivateAt) {
+    steps.push({
+      kind: 'deactivate-key',
+      keyId: older.id,
+      reason: used
+        ? `reactivated ${isoTime(olderMark.at)}, last used ${isoTime(used.at)}: unused for ${age(now - used.at)}`
+        : `reactivated ${isoTime(olderMark.at)} and not used since`
+    })
+    return done()
+  }
+  if (used) {
+    warnings.push(
+      `${stillUsed(used)} A run after ${isoTime(deactivateAt)} deactivates ${label} if it stays unused until then.`
+    )
+  } else {
+    notes.push(
+      `${label} is active again since ${isoTime(olderMark.at)}; a run after ${isoTime(deactivateAt)} deactivates it unless it is used before then.`
+    )
+  }
+  return done()
+}
+
+/** When a key was retired by the action, by its mark (a reactivated key counts from then). */
+function retiredTime(mark: Mark | undefined): number | undefined {
+  return mark?.state === 'retired' || mark?.state === 'reactivated' ? mark.at : undefined
 }
 
 /** Whether the run that wrote `mark` may still be working on its key, and why. */

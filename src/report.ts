@@ -10,6 +10,7 @@ export interface Outputs {
   readonly 'previous-access-key-id': string
   readonly 'deactivated-access-key-ids': string
   readonly 'deleted-access-key-ids': string
+  readonly 'reactivated-access-key-ids': string
   readonly plan: string
 }
 
@@ -46,6 +47,7 @@ export function buildReport(input: {
     'previous-access-key-id': result?.rotated && rotation ? rotation.previousKeyId : '',
     'deactivated-access-key-ids': (result?.deactivated ?? []).join(','),
     'deleted-access-key-ids': (result?.deleted ?? []).join(','),
+    'reactivated-access-key-ids': (result?.reactivated ?? []).join(','),
     plan: JSON.stringify({
       mode: snapshot.mode,
       user: snapshot.userName,
@@ -53,7 +55,8 @@ export function buildReport(input: {
       refusal: plan.refusal ?? null,
       waiting: plan.waiting ?? null,
       steps: plan.steps,
-      notes: plan.notes
+      notes: plan.notes,
+      warnings: plan.warnings ?? []
     })
   }
 
@@ -71,9 +74,11 @@ export function buildReport(input: {
             ? 'Dry run: nothing was changed'
             : result?.rotated
               ? 'Rotated'
-              : plan.steps.length > 0
-                ? 'Cleaned up'
-                : 'Nothing due'
+              : (result?.reactivated.length ?? 0) > 0
+                ? 'Previous key reactivated'
+                : plan.steps.length > 0
+                  ? 'Cleaned up'
+                  : 'Nothing due'
   lines.push(`## AWS access key rotation: ${outcome}`, '')
   lines.push(
     `IAM user \`${snapshot.userName}\` (${snapshot.mode === 'self' ? 'self-rotation' : 'admin'} mode).`,
@@ -97,8 +102,9 @@ export function buildReport(input: {
     lines.push(`- ${target}: ${written.includes(target) ? 'written this run' : 'unchanged'}`)
   }
   lines.push('')
-  if (plan.notes.length > 0) {
+  if (plan.notes.length > 0 || (plan.warnings?.length ?? 0) > 0) {
     lines.push('### Decision', '')
+    for (const warning of plan.warnings ?? []) lines.push(`- **Warning:** ${warning}`)
     for (const note of plan.notes) lines.push(`- ${note}`)
     lines.push('')
   }
@@ -130,7 +136,7 @@ function whatHappensNext(
   }
   for (const keyId of result.deactivated) {
     lines.push(
-      `${keyLabel(keyId)} is inactive; the first run after ${isoTime(now + settings.deleteAfterMs)} deletes it (delete-after). Until then it can be re-activated in the IAM console if something still needs it.`
+      `${keyLabel(keyId)} is inactive; the first run after ${isoTime(now + settings.deleteAfterMs)} deletes it (delete-after). Until then, if something still needs it, a run with reactivate-previous (or a person in the IAM console) can make it active again.`
     )
   }
   return lines
@@ -157,9 +163,11 @@ function keysAfter(snapshot: Snapshot, result: ApplyResult | undefined, now: num
     .filter(key => !result?.deleted.includes(key.id))
     .map(key => {
       const row = rowOf(key)
-      return result?.deactivated.includes(key.id)
-        ? { ...row, status: 'Inactive', note: 'retired this run' }
-        : row
+      if (result?.deactivated.includes(key.id))
+        return { ...row, status: 'Inactive', note: 'retired this run' }
+      if (result?.reactivated.includes(key.id))
+        return { ...row, status: 'Active', note: 'reactivated this run' }
+      return row
     })
   if (result?.createdKeyId && !result.deleted.includes(result.createdKeyId)) {
     rows.push({

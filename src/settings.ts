@@ -19,6 +19,8 @@ export interface Settings {
   readonly awsRegion: string
   readonly expectedAccountId: string | undefined
   readonly exportCredentials: boolean
+  /** Make the most recently retired key active again instead of rotating (manual dispatch). */
+  readonly reactivatePrevious: boolean
   /** Per HTTP attempt, for AWS and GitHub; a timed-out attempt is retried. */
   readonly requestTimeoutMs: number
   /** Who is running: recorded in the marks so later runs can tell whose key is whose. */
@@ -47,7 +49,8 @@ export const INPUT_DEFAULTS = {
   'aws-region': 'us-east-1',
   'expected-account-id': '',
   'export-credentials': 'false',
-  'request-timeout': '30s'
+  'request-timeout': '30s',
+  'reactivate-previous': 'false'
 } as const
 
 export type InputName = keyof typeof INPUT_DEFAULTS
@@ -133,6 +136,14 @@ export function readSettings(readInput: ReadInput, env: NodeJS.ProcessEnv): Sett
     throw new InputError('expected-account-id', `must be 12 digits, got '${expectedAccountId}'`)
   }
 
+  const reactivatePrevious = boolean(input, 'reactivate-previous')
+  if (reactivatePrevious && boolean(input, 'force')) {
+    throw new InputError(
+      'reactivate-previous',
+      'cannot be combined with force: one undoes a rotation, the other starts one. Set only one of them.'
+    )
+  }
+
   const settings: Settings = {
     githubToken,
     targets: Object.freeze(targets),
@@ -148,6 +159,7 @@ export function readSettings(readInput: ReadInput, env: NodeJS.ProcessEnv): Sett
     awsRegion,
     expectedAccountId,
     exportCredentials: boolean(input, 'export-credentials'),
+    reactivatePrevious,
     requestTimeoutMs,
     run: Object.freeze({
       repository: env.GITHUB_REPOSITORY ?? 'local',
