@@ -20,8 +20,25 @@ const CASES: Array<[string, Record<string, string>, string]> = [
   ['target repo ..', { targets: 'acme/..' }, 'targets'],
   ['target listed twice', { targets: 'acme/app\n# again\nACME/app' }, 'targets'],
   ['unknown target form', { targets: 'gitlab:acme/app' }, 'targets'],
-  ['environment target, odd characters', { targets: 'env:acme/app/prod env' }, 'targets'],
-  ['org target (not in this version)', { targets: 'org:acme' }, 'targets'],
+  ['environment name with a control character', { targets: 'env:acme/app/prod\u0007' }, 'targets'],
+  ['environment target without the environment', { targets: 'env:acme/app' }, 'targets'],
+  ['org target with a repository', { targets: 'org:acme/app' }, 'targets'],
+  ['dependabot target without a repository', { targets: 'dependabot:acme' }, 'targets'],
+  [
+    'an environment listed twice in two cases',
+    { targets: 'env:acme/app/Prod\nenv:acme/app/prod' },
+    'targets'
+  ],
+  [
+    'org-secret-visibility selected',
+    { 'org-secret-visibility': 'selected' },
+    'org-secret-visibility'
+  ],
+  [
+    'org-secret-visibility unknown',
+    { 'org-secret-visibility': 'internal' },
+    'org-secret-visibility'
+  ],
   ['only comments', { targets: '# none\n\n   # still none' }, 'targets'],
   ['user name with a space', { 'iam-user-name': 'deploy bot' }, 'iam-user-name'],
   ['user name too long', { 'iam-user-name': 'u'.repeat(65) }, 'iam-user-name'],

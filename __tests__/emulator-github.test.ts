@@ -716,6 +716,7 @@ describe('faults', () => {
         method: 'GET',
         path: `/repos/${REPO}/actions/secrets/public-key`,
         repo: REPO,
+        scope: 'actions',
         token: WRITER
       },
       {
@@ -723,6 +724,7 @@ describe('faults', () => {
         method: 'PUT',
         path: `/repos/${REPO}/actions/secrets/deploy_key`,
         repo: REPO,
+        scope: 'actions',
         secretName: 'deploy_key',
         token: WRITER
       }
@@ -791,4 +793,206 @@ describe('history and the request log', () => {
     expect(() => emulator.setSecret('octo-org/absent', 'X', 'v')).toThrow(/no repository/)
     expect(() => emulator.addRepo('not-a-full-name')).toThrow(/owner\/name/)
   })
+})
+
+describe('environment, organization and Dependabot scopes', () => {
+  const ORG = 'octo-org'
+  beforeEach(() => {
+    emulator.addOrg(ORG)
+    emulator.addToken('ghp_all', {
+      repos: '*',
+      secrets: 'write',
+      permissions: {
+        environments: 'write',
+        dependabot_secrets: 'write',
+        organization_secrets: 'write',
+        organization_dependabot_secrets: 'write'
+      }
+    })
+  })
+
+  async function put(
+    path: string,
+    value: string,
+    extra: Record<string, unknown> = {},
+    token = 'ghp_all'
+  ) {
+    const key = (await raw('GET', `${path}/public-key`, { token })).body as {
+      key_id: string
+      key: string
+    }
+    return raw('PUT', `${path}/DEPLOY_KEY`, {
+      token,
+      body: JSON.stringify({ encrypted_value: seal(value, key.key), key_id: key.key_id, ...extra })
+    })
+  }
+
+  test('environment secrets: its own key pair; a missing environment is 404, never created', async () => {
+    emulator.addEnvironment(REPO, 'Prod/EU')
+    const path = `/repos/${REPO}/environments/${encodeURIComponent('prod/eu')}/secrets`
+    expect((await put(path, 'env-value')).status).toBe(201)
+    expect(
+      emulator.scopeSecret(
+        { kind: 'environment', repo: REPO, environment: 'Prod/EU' },
+        'DEPLOY_KEY'
+      )?.value
+    ).toBe('env-value')
+    expect(emulator.secret(REPO, 'DEPLOY_KEY')).toBeUndefined()
+    const missing = await raw('GET', `/repos/${REPO}/environments/staging/secrets/public-key`, {
+      token: 'ghp_all'
+    })
+    expect(missing.status).toBe(404)
+    // A box sealed for the repository's key does not open in the environment.
+    const repoKey = await publicKey(client())
+    const wrong = await raw('PUT', `${path}/DEPLOY_KEY`, {
+      token: 'ghp_all',
+      body: JSON.stringify({ encrypted_value: seal('x', repoKey.key), key_id: repoKey.key_id })
+    })
+    expect(wrong.status).toBe(422)
+  })
+
+  test('each scope needs its own permission, and says which in x-accepted-github-permissions', async () => {
+    emulator.addEnvironment(REPO, 'prod')
+    const cases = [
+      [`/repos/${REPO}/environments/prod/secrets/public-key`, 'environments=read'],
+      [`/repos/${REPO}/dependabot/secrets/public-key`, 'dependabot_secrets=read'],
+      [`/orgs/${ORG}/actions/secrets/public-key`, 'organization_secrets=read'],
+      [`/orgs/${ORG}/dependabot/secrets/public-key`, 'organization_dependabot_secrets=read']
+    ] as const
+    for (const [path, permission] of cases) {
+      const denied = await raw('GET', path, { token: WRITER })
+      expect(denied.status).toBe(403)
+      expect(denied.headers.get('x-accepted-github-permissions')).toBe(permission)
+    }
+    emulator.addToken('ghp_other_org', {
+      repos: '*',
+      orgs: ['elsewhere'],
+      secrets: 'write',
+      permissions: { organization_secrets: 'write' }
+    })
+    expect(
+      (await raw('GET', `/orgs/${ORG}/actions/secrets/public-key`, { token: 'ghp_other_org' }))
+        .status
+    ).toBe(404)
+  })
+
+  test('org secrets: visibility is required, selected ids must be org repositories, selection pages', async () => {
+    const path = `/orgs/${ORG}/actions/secrets`
+    const noVisibility = await put(path, 'v')
+    expect(noVisibility.status).toBe(422)
+    expect(noVisibility.body).toMatchObject({ message: expect.stringContaining('"visibility"') })
+    expect((await put(path, 'v', { visibility: 'internal' })).status).toBe(422)
+    emulator.addRepo('someone/else')
+    const foreign = await put(path, 'v', {
+      visibility: 'selected',
+      selected_repository_ids: [emulator.repoId('someone/else')]
+    })
+    expect(foreign.status).toBe(422)
+
+    const members = Array.from({ length: 130 }, (_, i) => `${ORG}/member-${i}`)
+    for (const repo of members) emulator.addRepo(repo)
+    const ids = members.map(repo => emulator.repoId(repo))
+    expect(
+      (await put(path, 'v', { visibility: 'selected', selected_repository_ids: ids })).status
+    ).toBe(201)
+    const meta = await raw('GET', `${path}/DEPLOY_KEY`, { token: 'ghp_all' })
+    expect(meta.body).toMatchObject({
+      name: 'DEPLOY_KEY',
+      visibility: 'selected',
+      selected_repositories_url: expect.stringContaining(`${path}/DEPLOY_KEY/repositories`)
+    })
+    const first = await raw('GET', `${path}/DEPLOY_KEY/repositories?per_page=100`, {
+      token: 'ghp_all'
+    })
+    const second = await raw('GET', `${path}/DEPLOY_KEY/repositories?per_page=100&page=2`, {
+      token: 'ghp_all'
+    })
+    const body = (r: typeof first) =>
+      r.body as { total_count: number; repositories: Array<{ id: number }> }
+    expect(body(first).total_count).toBe(130)
+    expect(body(first).repositories).toHaveLength(100)
+    expect(first.headers.get('link')).toMatch(/page=2>; rel="next"/)
+    expect([...body(first).repositories, ...body(second).repositories].map(r => r.id)).toEqual(ids)
+
+    // A write with `selected` and no ids clears the selection, as on GitHub.
+    expect((await put(path, 'w', { visibility: 'selected' })).status).toBe(204)
+    expect(emulator.scopeSecret({ kind: 'org-actions', org: ORG }, 'DEPLOY_KEY')?.access).toEqual({
+      visibility: 'selected',
+      selectedRepositoryIds: []
+    })
+    // Repositories of a secret that is not `selected` cannot be listed.
+    await put(path, 'w', { visibility: 'all' })
+    expect((await raw('GET', `${path}/DEPLOY_KEY/repositories`, { token: 'ghp_all' })).status).toBe(
+      409
+    )
+  })
+
+  test('Dependabot secrets are a scope apart from Actions secrets', async () => {
+    expect((await put(`/repos/${REPO}/dependabot/secrets`, 'dep')).status).toBe(201)
+    expect(emulator.scopeSecret({ kind: 'dependabot', repo: REPO }, 'DEPLOY_KEY')?.value).toBe(
+      'dep'
+    )
+    expect(emulator.secret(REPO, 'DEPLOY_KEY')).toBeUndefined()
+  })
+})
+
+describe('secondary rate limit', () => {
+  test('refuses over the points budget with retry-after, and notices a client that does not wait', async () => {
+    await emulator.close()
+    emulator = await startGitHubEmulator({
+      secondaryRateLimit: { pointsPerWindow: 12, windowMs: 1_000, maxConcurrent: 100 }
+    })
+    emulator.addRepo(REPO)
+    emulator.addToken(WRITER, { repos: [REPO], secrets: 'write' })
+    // Start at the beginning of a window so the budget is whole.
+    await new Promise(resolve => setTimeout(resolve, 1_000 - (Date.now() % 1_000) + 5))
+    const statuses: number[] = []
+    for (let i = 0; i < 14; i++) {
+      statuses.push(
+        (await raw('GET', `/repos/${REPO}/actions/secrets/public-key`, { token: WRITER })).status
+      )
+    }
+    expect(statuses.slice(0, 12).every(status => status === 200)).toBe(true)
+    const refused = await raw('GET', `/repos/${REPO}/actions/secrets/public-key`, { token: WRITER })
+    expect(refused.status).toBe(403)
+    expect(refused.headers.get('retry-after')).toBe('1')
+    expect(refused.body).toMatchObject({ message: expect.stringContaining('secondary rate limit') })
+    // Asking again 150 ms after being told to wait is ignoring the wait.
+    await new Promise(resolve => setTimeout(resolve, 150))
+    await raw('GET', `/repos/${REPO}/actions/secrets/public-key`, { token: WRITER })
+    const report = emulator.rateLimitReport()
+    expect(report.throttled).toBeGreaterThanOrEqual(3)
+    expect(report.ignoredRetryAfter).toBeGreaterThanOrEqual(1)
+    expect(emulator.requests.filter(r => r.throttled).length).toBe(report.throttled)
+  })
+
+  test('Octokit with the throttling plugin waits it out and succeeds', async () => {
+    await emulator.close()
+    emulator = await startGitHubEmulator({
+      secondaryRateLimit: { pointsPerWindow: 10, windowMs: 1_000, maxConcurrent: 100 }
+    })
+    emulator.addRepo(REPO)
+    emulator.addToken(WRITER, { repos: [REPO], secrets: 'write' })
+    let limited = 0
+    const octokit = getOctokit(
+      WRITER,
+      {
+        baseUrl: emulator.url,
+        throttle: {
+          onRateLimit: () => false,
+          onSecondaryRateLimit: () => {
+            limited += 1
+            return true
+          }
+        }
+      },
+      retry,
+      throttling
+    )
+    const results = await Promise.all(
+      Array.from({ length: 25 }, () => octokit.rest.actions.getRepoPublicKey(parts(REPO)))
+    )
+    expect(results.every(result => result.status === 200)).toBe(true)
+    expect(limited).toBeGreaterThan(0)
+  }, 20_000)
 })

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs'
 import { InputError } from '../src/errors.js'
+import { describeTarget } from '../src/targets.js'
 import { INPUT_DEFAULTS, readSettings, type InputName } from '../src/settings.js'
 
 const env = { GITHUB_REPOSITORY: 'acme/app', GITHUB_RUN_ID: '42', GITHUB_RUN_ATTEMPT: '2' }
@@ -61,7 +62,7 @@ describe('settings', () => {
       'expected-account-id': '123456789012',
       'export-credentials': 'true'
     })
-    expect(settings.targets.map(t => `${t.owner}/${t.repo}`)).toEqual(['acme/app', 'acme/api'])
+    expect(settings.targets.map(describeTarget)).toEqual(['acme/app', 'acme/api'])
     expect(settings).toMatchObject({
       iamUserName: 'deploy-bot',
       maxAgeMs: 36 * 3_600_000,
@@ -83,14 +84,25 @@ describe('settings', () => {
     ['target with three parts', { targets: 'a/b/c' }, 'targets', /line 1/],
     ['owner with a dot', { targets: 'ac.me/app' }, 'targets', /owner/],
     ['repo with a space', { targets: 'acme/my app' }, 'targets', /repository name/],
-    ['target twice', { targets: 'acme/app\nAcme/App' }, 'targets', /repeats line 1/],
     [
-      'env target (later)',
-      { targets: 'env:acme/app/prod' },
+      'target twice',
+      { targets: 'acme/app\nAcme/App' },
       'targets',
-      /not supported by this version/
+      /reaches the same secrets as line 1/
     ],
-    ['unknown target form', { targets: 'gitlab:acme/app' }, 'targets', /not a target|owner/],
+    [
+      'env target without environment',
+      { targets: 'env:acme/app' },
+      'targets',
+      /names the environment/
+    ],
+    ['unknown target form', { targets: 'gitlab:acme/app' }, 'targets', /not a kind of target/],
+    [
+      'org-secret-visibility selected',
+      { 'org-secret-visibility': 'selected' },
+      'org-secret-visibility',
+      /needs a list of repositories/
+    ],
     ['only comments', { targets: '# nothing' }, 'targets', /no target/],
     ['bad user name', { 'iam-user-name': 'deploy bot' }, 'iam-user-name', /IAM user name/],
     [

@@ -67943,13 +67943,13 @@ function info(message) {
  * @param name The name of the output group
  */
 function startGroup(name) {
-    issue('group', name);
+    command_issue('group', name);
 }
 /**
  * End an output group.
  */
 function endGroup() {
-    issue('endgroup');
+    command_issue('endgroup');
 }
 /**
  * Wrap an asynchronous function call in a group.
@@ -68393,6 +68393,127 @@ function age(ms) {
     if (ms < 86_400_000)
         return formatDuration(Math.floor(ms / 60_000) * 60_000);
     return formatDuration(Math.floor(ms / 3_600_000) * 3_600_000);
+}
+
+;// CONCATENATED MODULE: ./src/targets.ts
+const OWNER = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})$/;
+const REPO = /^[A-Za-z0-9._-]{1,100}$/;
+// GitHub allows up to 255 characters and documents no character set ("/" is sent as %2F); a
+// target line is trimmed, so no spaces at either end, and control characters are refused.
+const ENVIRONMENT = /^[^\s\p{Cc}](?:[^\p{Cc}]{0,253}[^\s\p{Cc}])?$/u;
+const FORMS = "write 'owner/repo', 'env:owner/repo/ENVIRONMENT', 'org:ORG', 'dependabot:owner/repo' or 'dependabot-org:ORG'";
+function describeTarget(target) {
+    switch (target.kind) {
+        case 'repository':
+            return `${target.owner}/${target.repo}`;
+        case 'environment':
+            return `env:${target.owner}/${target.repo}/${target.environment}`;
+        case 'organization':
+            return `org:${target.org}`;
+        case 'dependabot':
+            return `dependabot:${target.owner}/${target.repo}`;
+        case 'dependabot-org':
+            return `dependabot-org:${target.org}`;
+    }
+}
+/** The repository a target belongs to, when it belongs to one. */
+function repositoryOf(target) {
+    return 'repo' in target ? `${target.owner}/${target.repo}` : undefined;
+}
+/**
+ * Whether a workflow in `repository` may read its AWS secrets from this target: the target's
+ * repository or environment secrets, or its organization's secrets. Dependabot secrets are
+ * only given to Dependabot's runs.
+ */
+function feedsRepository(target, repository) {
+    const wanted = repository.toLowerCase();
+    switch (target.kind) {
+        case 'repository':
+        case 'environment':
+            return `${target.owner}/${target.repo}`.toLowerCase() === wanted;
+        case 'organization':
+            return wanted.startsWith(`${target.org.toLowerCase()}/`);
+        default:
+            return false;
+    }
+}
+/**
+ * Parses the `targets` input: one per line, blank lines and `#` comments ignored.
+ * Returns the targets or a message saying which line is wrong and what is allowed.
+ */
+function parseTargets(text) {
+    const targets = [];
+    const seen = new Map();
+    const lines = text.split(/\r?\n/);
+    for (const [index, raw] of lines.entries()) {
+        const line = raw.replace(/(^|\s)#.*$/, '').trim();
+        if (line === '')
+            continue;
+        const where = `line ${index + 1} ('${line}')`;
+        const parsed = parseLine(line);
+        if (typeof parsed === 'string')
+            return { error: `${where}: ${parsed}` };
+        // GitHub names are case-insensitive: two spellings reach the same secrets.
+        const scope = describeTarget(parsed).toLowerCase();
+        const first = seen.get(scope);
+        if (first !== undefined) {
+            return {
+                error: `${where} reaches the same secrets as line ${first}; list each target once`
+            };
+        }
+        seen.set(scope, index + 1);
+        targets.push(parsed);
+    }
+    return targets;
+}
+function parseLine(line) {
+    const colon = /^([a-z-]+):(.*)$/i.exec(line);
+    const prefix = colon?.[1]?.toLowerCase();
+    const rest = colon?.[2] ?? line;
+    switch (prefix) {
+        case undefined:
+            return parseRepository(line, 'repository');
+        case 'dependabot':
+            return parseRepository(rest, 'dependabot');
+        case 'org':
+        case 'dependabot-org': {
+            const org = rest;
+            if (!OWNER.test(org) || org.endsWith('-')) {
+                return `'${org}' is not a valid GitHub organization name; ${FORMS}`;
+            }
+            return prefix === 'org' ? { kind: 'organization', org } : { kind: 'dependabot-org', org };
+        }
+        case 'env': {
+            const [owner, repo, ...environmentParts] = rest.split('/');
+            const environment = environmentParts.join('/');
+            const repository = parseRepository(`${owner ?? ''}/${repo ?? ''}`, 'repository');
+            if (typeof repository === 'string')
+                return repository;
+            if (environmentParts.length === 0 || environment === '') {
+                return `an environment target names the environment after the repository: 'env:owner/repo/ENVIRONMENT'`;
+            }
+            if (!ENVIRONMENT.test(environment)) {
+                return `'${environment}' is not a valid environment name (1 to 255 characters, no control characters)`;
+            }
+            return { kind: 'environment', owner: repository.owner, repo: repository.repo, environment };
+        }
+        default:
+            return `'${prefix}:' is not a kind of target; ${FORMS}`;
+    }
+}
+function parseRepository(text, kind) {
+    const parts = text.split('/');
+    const [owner, repo] = parts;
+    if (parts.length !== 2 || owner === undefined || repo === undefined) {
+        return `not a target; ${FORMS}, one per line`;
+    }
+    if (!OWNER.test(owner) || owner.endsWith('-')) {
+        return `'${owner}' is not a valid GitHub owner name`;
+    }
+    if (!REPO.test(repo) || repo === '.' || repo === '..') {
+        return `'${repo}' is not a valid repository name`;
+    }
+    return { kind, owner, repo };
 }
 
 ;// CONCATENATED MODULE: ./src/marks.ts
@@ -68934,7 +69055,11 @@ async function verifyNewKey(options) {
 
 
 
+
+/** Targets written at once (two PUTs each); see MAX_WRITES_IN_FLIGHT in github.ts. */
 const WRITE_CONCURRENCY = 4;
+/** Progress lines for long fan-outs: about every tenth of the targets, at least this many apart. */
+const PROGRESS_MIN_STEP = 20;
 const CREATE_ATTEMPTS = 4;
 /** Runs the planned steps in order; stops at the first failure, after undoing what it can. */
 async function apply(steps, context) {
@@ -68961,19 +69086,21 @@ async function apply(steps, context) {
     };
     const mark = (fields) => writeMark({ ...fields, at: clock.now(), ...runFields });
     /**
-     * Writes `key` to every target; returns why targets failed. The repository this workflow runs
-     * in goes last, and only once every other target has the key: a later run signs with what that
-     * repository holds, so if this run stops half-way the next one still holds a consistent pair
-     * and knows which way to heal.
+     * Writes `key` to every target; returns why targets failed. The targets this workflow reads
+     * its own key from go last, and only once every other target has the key: a later run signs
+     * with what they hold, so if this run stops half-way the next one still holds a consistent
+     * pair and knows which way to heal.
      */
     const distribute = async (key) => {
         const values = [
             { name: settings.accessKeyIdSecretName, value: key.accessKeyId },
             { name: settings.secretAccessKeySecretName, value: key.secretAccessKey }
         ];
-        const ownName = settings.run.repository.toLowerCase();
-        const own = prepared.filter(target => target.name.toLowerCase() === ownName);
+        const own = prepared.filter(target => feedsRepository(target.target, settings.run.repository));
         const failures = [];
+        const total = prepared.length;
+        const progressEvery = Math.max(PROGRESS_MIN_STEP, Math.ceil(total / 10));
+        let done = 0;
         const writeAll = async (targets) => {
             const queue = [...targets];
             const worker = async () => {
@@ -68989,16 +69116,27 @@ async function apply(steps, context) {
                     catch (error) {
                         failures.push(describeError(error));
                     }
+                    done += 1;
+                    if (total > PROGRESS_MIN_STEP && (done % progressEvery === 0 || done === total)) {
+                        log.info(`written ${result.written.length}/${total} targets${failures.length > 0 ? `, ${failures.length} failed` : ''}`);
+                    }
                 }
             };
             await Promise.all(Array.from({ length: WRITE_CONCURRENCY }, worker));
         };
-        await writeAll(prepared.filter(target => !own.includes(target)));
-        if (failures.length === 0)
-            await writeAll(own);
-        else if (own.length > 0)
-            failures.push(`${own[0]?.name ?? ''}: not written, because other targets failed`);
-        log.info(`Wrote ${keyLabel(key.accessKeyId)} to ${result.written.length}/${prepared.length} targets.`);
+        log.startGroup(`Writing ${keyLabel(key.accessKeyId)} to ${total} target(s)`);
+        try {
+            await writeAll(prepared.filter(target => !own.includes(target)));
+            if (failures.length === 0)
+                await writeAll(own);
+            else
+                for (const target of own)
+                    failures.push(`${target.name}: not written, because other targets failed`);
+        }
+        finally {
+            log.endGroup();
+        }
+        log.info(`Wrote ${keyLabel(key.accessKeyId)} to ${result.written.length}/${total} targets.`);
         return failures;
     };
     /** Deletes a key no target holds, signing with this run's own (still active) credentials. */
@@ -74595,54 +74733,6 @@ async function sealForGitHub(value, publicKeyBase64) {
     return libsodium_wrappers.to_base64(sealed, libsodium_wrappers.base64_variants.ORIGINAL);
 }
 
-;// CONCATENATED MODULE: ./src/targets.ts
-const OWNER = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})$/;
-const REPO = /^[A-Za-z0-9._-]{1,100}$/;
-const LATER_FORMS = ['env:', 'org:', 'dependabot:', 'dependabot-org:'];
-function describeTarget(target) {
-    return `${target.owner}/${target.repo}`;
-}
-/**
- * Parses the `targets` input: one per line, blank lines and `#` comments ignored.
- * Returns the targets or a message saying which line is wrong and what is allowed.
- */
-function parseTargets(text) {
-    const targets = [];
-    const seen = new Map();
-    const lines = text.split(/\r?\n/);
-    for (const [index, raw] of lines.entries()) {
-        const line = raw.replace(/(^|\s)#.*$/, '').trim();
-        if (line === '')
-            continue;
-        const where = `line ${index + 1} ('${line}')`;
-        const later = LATER_FORMS.find(prefix => line.toLowerCase().startsWith(prefix));
-        if (later) {
-            return {
-                error: `${where}: '${later}' targets are not supported by this version; use owner/repo`
-            };
-        }
-        const parts = line.split('/');
-        const [owner, repo] = parts;
-        if (parts.length !== 2 || owner === undefined || repo === undefined) {
-            return { error: `${where} is not a target; write one 'owner/repo' per line` };
-        }
-        if (!OWNER.test(owner) || owner.endsWith('-')) {
-            return { error: `${where}: '${owner}' is not a valid GitHub owner name` };
-        }
-        if (!REPO.test(repo) || repo === '.' || repo === '..') {
-            return { error: `${where}: '${repo}' is not a valid repository name` };
-        }
-        const key = line.toLowerCase();
-        const first = seen.get(key);
-        if (first !== undefined) {
-            return { error: `${where} repeats line ${first}; list each target once` };
-        }
-        seen.set(key, index + 1);
-        targets.push({ kind: 'repository', owner, repo });
-    }
-    return targets;
-}
-
 ;// CONCATENATED MODULE: ./src/github.ts
 
 
@@ -74664,50 +74754,153 @@ class TargetError extends Error {
 const RATE_LIMIT_RETRIES = 4;
 /** A wait longer than this fails the run instead (the message says when to try again). */
 const MAX_RATE_LIMIT_WAIT_S = 120;
-function createSecrets(token, requestTimeoutMs, log) {
-    const onLimit = (kind) => (retryAfter, options, _octokit, retryCount) => {
+/** Writes in flight at most: the two PUTs of each of the targets written at once (apply.ts). */
+const MAX_WRITES_IN_FLIGHT = 8;
+function createSecrets(options) {
+    const stats = { requests: 0, rateLimited: 0, pausedMs: 0 };
+    // GitHub asks clients that hit a rate limit to stop every request until the wait is over,
+    // not just the one it refused: every request waits for this time before it is sent.
+    let resumeAt = 0;
+    const onLimit = (kind) => (retryAfter, request, _octokit, retryCount) => {
+        stats.rateLimited += 1;
         const retrying = retryCount < RATE_LIMIT_RETRIES && retryAfter <= MAX_RATE_LIMIT_WAIT_S;
-        log(`GitHub ${kind} rate limit on ${options.method ?? ''} ${options.url ?? ''}: ${retrying ? `waiting ${retryAfter} s as GitHub asks, then retrying` : 'giving up'}.`);
+        if (retrying) {
+            const until = Date.now() + retryAfter * 1000;
+            // One line per pause, not per refused request.
+            if (until > resumeAt + 500) {
+                options.log(`GitHub ${kind} rate limit on ${request.method ?? ''} ${request.url ?? ''}: pausing every request for ${retryAfter} s as GitHub asks.`);
+            }
+            stats.pausedMs += Math.max(0, until - Math.max(Date.now(), resumeAt));
+            resumeAt = Math.max(resumeAt, until);
+        }
+        else {
+            options.log(`GitHub ${kind} rate limit on ${request.method ?? ''} ${request.url ?? ''}: giving up (asked to wait ${retryAfter} s, attempt ${retryCount + 1}).`);
+        }
         return retrying;
     };
     // No baseUrl or request options here: getOctokit's defaults carry GITHUB_API_URL and the proxy.
     // plugin-retry retries 5xx, resets and timeouts (3 times, never 4xx such as 401/403/404/422).
     // plugin-throttling waits out 403/429 rate limits. Its default write pacing (one write a second,
-    // one at a time) would also split the two PUTs of a target by a second: writes start at once here,
-    // up to 4 in flight.
-    const octokit = getOctokit(token, {
+    // one at a time) would take 16 minutes for 500 targets and split the two PUTs of a target by a
+    // second: writes start at once here, and the pause above keeps the pace GitHub asks for.
+    const octokit = getOctokit(options.token, {
         throttle: {
             Bottleneck: (bottleneck_lib_default()),
-            write: new (bottleneck_lib_default()).Group({ maxConcurrent: 4, minTime: 0 }),
+            write: new (bottleneck_lib_default()).Group({ maxConcurrent: MAX_WRITES_IN_FLIGHT, minTime: 0 }),
             onRateLimit: onLimit('primary'),
             onSecondaryRateLimit: onLimit('secondary')
         }
     }, retry, throttling);
     // Octokit has no timeout of its own. Each attempt, retries included, gets a fresh one by
     // wrapping the (proxy-aware) fetch; a timed-out attempt fails as a 500 that plugin-retry retries.
-    octokit.hook.before('request', options => {
-        const inner = options.request?.fetch ?? globalThis.fetch;
-        options.request = {
-            ...options.request,
-            fetch: (url, init) => inner(url, { ...init, signal: AbortSignal.timeout(requestTimeoutMs) })
+    octokit.hook.before('request', requestOptions => {
+        const inner = requestOptions.request?.fetch ?? globalThis.fetch;
+        requestOptions.request = {
+            ...requestOptions.request,
+            fetch: async (url, init) => {
+                const wait = resumeAt - Date.now();
+                if (wait > 0)
+                    await new Promise(resolve => setTimeout(resolve, wait));
+                stats.requests += 1;
+                return inner(url, { ...init, signal: AbortSignal.timeout(options.requestTimeoutMs) });
+            }
         };
     });
-    return octokitSecrets(octokit);
+    return octokitSecrets(octokit, { ...options, stats });
 }
-function octokitSecrets(octokit) {
-    const readPublicKey = async (target, name) => {
+function scopeOf(target) {
+    switch (target.kind) {
+        case 'repository':
+            return {
+                base: '/repos/{owner}/{repo}/actions/secrets',
+                params: { owner: target.owner, repo: target.repo },
+                org: false
+            };
+        case 'environment':
+            return {
+                // Octokit percent-encodes each parameter, so any environment name is one path segment.
+                base: '/repos/{owner}/{repo}/environments/{environment_name}/secrets',
+                params: { owner: target.owner, repo: target.repo, environment_name: target.environment },
+                org: false
+            };
+        case 'dependabot':
+            return {
+                base: '/repos/{owner}/{repo}/dependabot/secrets',
+                params: { owner: target.owner, repo: target.repo },
+                org: false
+            };
+        case 'organization':
+            return { base: '/orgs/{org}/actions/secrets', params: { org: target.org }, org: true };
+        case 'dependabot-org':
+            return { base: '/orgs/{org}/dependabot/secrets', params: { org: target.org }, org: true };
+    }
+}
+/** GitHub's largest page. */
+const REPOSITORIES_PER_PAGE = 100;
+function octokitSecrets(octokit, options) {
+    const readPublicKey = async (prepared) => {
+        const scope = scopeOf(prepared.target);
         try {
-            const { data } = await octokit.rest.actions.getRepoPublicKey({
-                owner: target.owner,
-                repo: target.repo
-            });
-            return { keyId: data.key_id, key: data.key };
+            const { data } = await octokit.request(`GET ${scope.base}/public-key`, scope.params);
+            const key = data;
+            return { keyId: key.key_id, key: key.key };
         }
         catch (error) {
-            throw explain(name, error, 'read the secrets public key of');
+            throw await explainMissing(prepared.target, prepared.name, error, 'read the public key of');
         }
     };
+    /**
+     * Why a read failed with 404: the repository, the environment or the organization is missing
+     * or hidden from the token. One more read tells which, so the message can name it.
+     */
+    const explainMissing = async (target, name, error, doing) => {
+        if (statusOf(error) !== 404 || target.kind !== 'environment') {
+            return explain(target, name, error, doing);
+        }
+        try {
+            await octokit.rest.repos.get({ owner: target.owner, repo: target.repo });
+        }
+        catch {
+            return explain(target, name, error, doing);
+        }
+        return new TargetError(name, `Environment '${target.environment}' does not exist in ${target.owner}/${target.repo} (404). ` +
+            'The action does not create environments: create it in the repository settings, or fix the target.', 404);
+    };
+    /** The visibility of an organization secret as it is now, so the write keeps it. */
+    const readOrgAccess = async (scope, secretName) => {
+        let visibility;
+        try {
+            const { data } = await octokit.request(`GET ${scope.base}/{secret_name}`, {
+                ...scope.params,
+                secret_name: secretName
+            });
+            visibility = data.visibility;
+        }
+        catch (error) {
+            if (statusOf(error) === 404)
+                return undefined;
+            throw error;
+        }
+        if (visibility !== 'selected')
+            return { visibility };
+        // Every page: a PUT with a partial list would drop the rest of the selection.
+        const ids = [];
+        for (let page = 1;; page++) {
+            const { data } = await octokit.request(`GET ${scope.base}/{secret_name}/repositories`, {
+                ...scope.params,
+                secret_name: secretName,
+                per_page: REPOSITORIES_PER_PAGE,
+                page
+            });
+            const { total_count: total, repositories } = data;
+            ids.push(...repositories.map(repo => repo.id));
+            if (repositories.length < REPOSITORIES_PER_PAGE || ids.length >= total)
+                break;
+        }
+        return { visibility, selected_repository_ids: ids };
+    };
     return {
+        stats: () => ({ ...options.stats }),
         async runState(repository, runId, attempt) {
             const [owner, repo] = repository.split('/');
             if (!owner || !repo)
@@ -74723,41 +74916,44 @@ function octokitSecrets(octokit) {
         },
         async prepare(target) {
             const name = describeTarget(target);
-            try {
-                await octokit.rest.repos.get({ owner: target.owner, repo: target.repo });
-            }
-            catch (error) {
-                throw explain(name, error, 'read the repository');
-            }
-            return { target, name, publicKey: await readPublicKey(target, name) };
+            return { target, name, publicKey: await readPublicKey({ target, name }) };
         },
         async write(prepared, secrets) {
-            const { target, name } = prepared;
+            const scope = scopeOf(prepared.target);
             const putAll = async () => {
                 const key = prepared.publicKey;
+                // Sealed once per scope and public key, for both secrets.
                 const sealed = await Promise.all(secrets.map(secret => sealForGitHub(secret.value, key.key)));
+                let access = [];
+                if (scope.org) {
+                    const current = await Promise.all(secrets.map(secret => readOrgAccess(scope, secret.name)));
+                    // A new secret of the pair takes its partner's visibility, so both reach the same
+                    // repositories; with neither, org-secret-visibility decides.
+                    const partner = current.find(found => found !== undefined);
+                    access = current.map(found => found ?? partner ?? { visibility: options.orgSecretVisibility });
+                }
                 // Both PUTs at once: a run queued between them would read a mismatched pair.
-                await Promise.all(secrets.map((secret, index) => octokit.rest.actions.createOrUpdateRepoSecret({
-                    owner: target.owner,
-                    repo: target.repo,
+                await Promise.all(secrets.map((secret, index) => octokit.request(`PUT ${scope.base}/{secret_name}`, {
+                    ...scope.params,
                     secret_name: secret.name,
                     encrypted_value: sealed[index] ?? '',
-                    key_id: key.keyId
+                    key_id: key.keyId,
+                    ...access[index]
                 })));
             };
             try {
                 await putAll();
             }
             catch (error) {
-                // A 422 can mean the repository's key pair changed since preflight: read it once more.
+                // A 422 can mean the scope's key pair changed since preflight: read it once more.
                 if (statusOf(error) !== 422)
-                    throw explain(name, error, 'write secrets to');
-                prepared.publicKey = await readPublicKey(target, name);
+                    throw explain(prepared.target, prepared.name, error, 'write secrets to');
+                prepared.publicKey = await readPublicKey(prepared);
                 try {
                     await putAll();
                 }
                 catch (second) {
-                    throw explain(name, second, 'write secrets to');
+                    throw explain(prepared.target, prepared.name, second, 'write secrets to');
                 }
             }
         }
@@ -74767,20 +74963,37 @@ function statusOf(error) {
     const status = error?.status;
     return typeof status === 'number' ? status : undefined;
 }
-function explain(target, error, doing) {
+/** What the token needs for a target: the fine-grained PAT permission and the GitHub App one. */
+function permissionFor(target) {
+    switch (target.kind) {
+        case 'repository':
+            return 'the repository permission "Secrets: read and write" (fine-grained PAT; GitHub App: secrets)';
+        case 'environment':
+            return 'the repository permission "Environments: read and write" (fine-grained PAT; GitHub App: environments)';
+        case 'dependabot':
+            return 'the repository permission "Dependabot secrets: read and write" (fine-grained PAT; GitHub App: dependabot_secrets)';
+        case 'organization':
+            return 'the organization permission "Secrets: read and write" (fine-grained PAT; GitHub App: organization_secrets)';
+        case 'dependabot-org':
+            return 'the organization permission "Organization dependabot secrets: read and write" (fine-grained PAT; GitHub App: organization_dependabot_secrets)';
+    }
+}
+function explain(target, name, error, doing) {
     const status = statusOf(error);
     const message = error instanceof Error ? error.message : String(error);
+    const where = 'org' in target ? `organization ${target.org}` : `repository ${repositoryOf(target) ?? ''}`;
     const fix = status === 401
         ? 'the github-token was rejected (expired or revoked?); create a new token and update the secret that holds it'
-        : status === 403
-            ? 'the github-token may not do this. It needs the repository permission "Secrets: read and write" ' +
-                '(fine-grained PAT) or the secrets permission (GitHub App). The workflow GITHUB_TOKEN cannot write secrets'
-            : status === 404
-                ? "the repository does not exist or the github-token cannot see it; check the target and the token's repository access"
-                : status === 422
-                    ? 'GitHub refused the encrypted value'
-                    : 'GitHub did not answer as expected';
-    return new TargetError(target, `Could not ${doing} ${target} (${status ?? 'no response'}: ${message}): ${fix}.`, status);
+        : status === 403 && /rate limit/i.test(message)
+            ? 'GitHub kept rate-limiting the token after the action waited; run again later, or spread the targets over more runs'
+            : status === 403
+                ? `the github-token may not do this. It needs ${permissionFor(target)}. The workflow GITHUB_TOKEN cannot write secrets`
+                : status === 404
+                    ? `the ${where} does not exist or the github-token cannot see it; check the target and the token's access`
+                    : status === 422
+                        ? 'GitHub refused the encrypted value'
+                        : 'GitHub did not answer as expected';
+    return new TargetError(name, `Could not ${doing} ${name} (${status ?? 'no response'}: ${message}): ${fix}.`, status);
 }
 
 ;// CONCATENATED MODULE: ./src/snapshot.ts
@@ -75031,7 +75244,8 @@ const INPUT_DEFAULTS = {
     'expected-account-id': '',
     'export-credentials': 'false',
     'request-timeout': '30s',
-    'reactivate-previous': 'false'
+    'reactivate-previous': 'false',
+    'org-secret-visibility': 'private'
 };
 const SECRET_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const IAM_USER_NAME = /^[\w+=,.@-]{1,64}$/;
@@ -75090,6 +75304,12 @@ function readSettings(readInput, env) {
     if (reactivatePrevious && settings_boolean(input, 'force')) {
         throw new InputError('reactivate-previous', 'cannot be combined with force: one undoes a rotation, the other starts one. Set only one of them.');
     }
+    const orgSecretVisibility = input('org-secret-visibility').toLowerCase();
+    if (orgSecretVisibility !== 'private' && orgSecretVisibility !== 'all') {
+        throw new InputError('org-secret-visibility', orgSecretVisibility === 'selected'
+            ? "'selected' needs a list of repositories: create the two organization secrets once with their selection, and the action keeps it on every write"
+            : `must be private or all, got '${orgSecretVisibility}'`);
+    }
     const settings = {
         githubToken,
         targets: Object.freeze(targets),
@@ -75106,6 +75326,7 @@ function readSettings(readInput, env) {
         expectedAccountId,
         exportCredentials: settings_boolean(input, 'export-credentials'),
         reactivatePrevious,
+        orgSecretVisibility,
         requestTimeoutMs,
         run: Object.freeze({
             repository: env.GITHUB_REPOSITORY ?? 'local',
@@ -75159,6 +75380,8 @@ function settings_boolean(input, name) {
 const log = {
     info: message => info(message),
     warning: message => core_warning(message),
+    startGroup: name => startGroup(name),
+    endGroup: () => endGroup(),
     mask: value => core_setSecret(value)
 };
 /** settings -> observe -> plan -> preflight -> apply -> report. */
@@ -75167,7 +75390,12 @@ async function run() {
         const settings = readSettings((name) => getInput(name), process.env);
         core_setSecret(settings.githubToken);
         const aws = createAws(settings.awsRegion, settings.requestTimeoutMs);
-        const secrets = createSecrets(settings.githubToken, settings.requestTimeoutMs, log.info);
+        const secrets = createSecrets({
+            token: settings.githubToken,
+            requestTimeoutMs: settings.requestTimeoutMs,
+            orgSecretVisibility: settings.orgSecretVisibility,
+            log: log.info
+        });
         const { snapshot, signing } = await observe(aws, settings, (repository, runId, attempt) => secrets.runState(repository, runId, attempt));
         log.mask(signing.accessKeyId);
         log.mask(signing.secretAccessKey);
@@ -75236,6 +75464,8 @@ async function run() {
             cancellation
         });
         cancellation.dispose();
+        const github = secrets.stats();
+        info(`GitHub: ${github.requests} request(s)${github.rateLimited > 0 ? `, ${github.rateLimited} rate-limited answer(s) waited out, paused ${(github.pausedMs / 1000).toFixed(1)} s` : ''}.`);
         await finish(result);
         if (settings.exportCredentials && !result.failure) {
             if (result.current) {

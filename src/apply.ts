@@ -2,6 +2,7 @@ import { awsErrorCode, awsStatus, isTransientAwsError, type Aws, type Credential
 import { describeError, StepFailure, Yield } from './errors.js'
 import { keyLabel } from './format.js'
 import type { PreparedTarget, Secrets } from './github.js'
+import { feedsRepository } from './targets.js'
 import { INTENT_TAG_KEY, writeMark, type Mark } from './marks.js'
 import type { Cancellation } from './cancel.js'
 import { describeStep, type Step } from './plan.js'
@@ -14,6 +15,9 @@ import { formatDuration } from './duration.js'
 export interface Logger {
   info(message: string): void
   warning(message: string): void
+  /** A collapsible group in the runner's log. */
+  startGroup(name: string): void
+  endGroup(): void
   /** Registers a value with the runner's masking before anything could print it. */
   mask(value: string): void
 }
@@ -49,7 +53,10 @@ export interface ApplyResult {
   yielded: string | undefined
 }
 
+/** Targets written at once (two PUTs each); see MAX_WRITES_IN_FLIGHT in github.ts. */
 const WRITE_CONCURRENCY = 4
+/** Progress lines for long fan-outs: about every tenth of the targets, at least this many apart. */
+const PROGRESS_MIN_STEP = 20
 const CREATE_ATTEMPTS = 4
 
 /** Runs the planned steps in order; stops at the first failure, after undoing what it can. */
@@ -79,19 +86,21 @@ export async function apply(steps: readonly Step[], context: ApplyContext): Prom
     writeMark({ ...fields, at: clock.now(), ...runFields })
 
   /**
-   * Writes `key` to every target; returns why targets failed. The repository this workflow runs
-   * in goes last, and only once every other target has the key: a later run signs with what that
-   * repository holds, so if this run stops half-way the next one still holds a consistent pair
-   * and knows which way to heal.
+   * Writes `key` to every target; returns why targets failed. The targets this workflow reads
+   * its own key from go last, and only once every other target has the key: a later run signs
+   * with what they hold, so if this run stops half-way the next one still holds a consistent
+   * pair and knows which way to heal.
    */
   const distribute = async (key: Credentials): Promise<string[]> => {
     const values = [
       { name: settings.accessKeyIdSecretName, value: key.accessKeyId },
       { name: settings.secretAccessKeySecretName, value: key.secretAccessKey }
     ]
-    const ownName = settings.run.repository.toLowerCase()
-    const own = prepared.filter(target => target.name.toLowerCase() === ownName)
+    const own = prepared.filter(target => feedsRepository(target.target, settings.run.repository))
     const failures: string[] = []
+    const total = prepared.length
+    const progressEvery = Math.max(PROGRESS_MIN_STEP, Math.ceil(total / 10))
+    let done = 0
     const writeAll = async (targets: readonly PreparedTarget[]): Promise<void> => {
       const queue = [...targets]
       const worker = async (): Promise<void> => {
@@ -106,17 +115,27 @@ export async function apply(steps: readonly Step[], context: ApplyContext): Prom
           } catch (error) {
             failures.push(describeError(error))
           }
+          done += 1
+          if (total > PROGRESS_MIN_STEP && (done % progressEvery === 0 || done === total)) {
+            log.info(
+              `written ${result.written.length}/${total} targets${failures.length > 0 ? `, ${failures.length} failed` : ''}`
+            )
+          }
         }
       }
       await Promise.all(Array.from({ length: WRITE_CONCURRENCY }, worker))
     }
-    await writeAll(prepared.filter(target => !own.includes(target)))
-    if (failures.length === 0) await writeAll(own)
-    else if (own.length > 0)
-      failures.push(`${own[0]?.name ?? ''}: not written, because other targets failed`)
-    log.info(
-      `Wrote ${keyLabel(key.accessKeyId)} to ${result.written.length}/${prepared.length} targets.`
-    )
+    log.startGroup(`Writing ${keyLabel(key.accessKeyId)} to ${total} target(s)`)
+    try {
+      await writeAll(prepared.filter(target => !own.includes(target)))
+      if (failures.length === 0) await writeAll(own)
+      else
+        for (const target of own)
+          failures.push(`${target.name}: not written, because other targets failed`)
+    } finally {
+      log.endGroup()
+    }
+    log.info(`Wrote ${keyLabel(key.accessKeyId)} to ${result.written.length}/${total} targets.`)
     return failures
   }
 

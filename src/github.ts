@@ -3,7 +3,7 @@ import { retry } from '@octokit/plugin-retry'
 import { throttling } from '@octokit/plugin-throttling'
 import Bottleneck from 'bottleneck'
 import { sealForGitHub } from './crypto.js'
-import { describeTarget, type Target } from './targets.js'
+import { describeTarget, repositoryOf, type Target } from './targets.js'
 
 type Octokit = ReturnType<typeof getOctokit>
 
@@ -21,6 +21,8 @@ export interface SecretValue {
 
 /** GitHub secrets as the action needs them. The API base comes from GITHUB_API_URL. */
 export interface Secrets {
+  /** What the run cost on GitHub's side, for the log and the benchmark. */
+  stats(): GitHubStats
   prepare(target: Target): Promise<PreparedTarget>
   write(prepared: PreparedTarget, secrets: readonly SecretValue[]): Promise<void>
   /** Whether a workflow run attempt is still going, as far as the token may see. */
@@ -28,6 +30,24 @@ export interface Secrets {
 }
 
 export type RunState = 'running' | 'finished' | 'unknown'
+
+export interface GitHubStats {
+  /** HTTP requests sent, retries included. */
+  requests: number
+  /** Rate-limited answers that were waited out (or given up on). */
+  rateLimited: number
+  /** Wall time during which every request was held back after a rate limit, in ms. */
+  pausedMs: number
+}
+
+export interface SecretsOptions {
+  readonly token: string
+  readonly requestTimeoutMs: number
+  /** Visibility of an organization secret the action creates (an existing one keeps its own). */
+  readonly orgSecretVisibility: 'private' | 'all'
+  readonly log: (message: string) => void
+  readonly stats: GitHubStats
+}
 
 export class TargetError extends Error {
   constructor(
@@ -45,36 +65,52 @@ const RATE_LIMIT_RETRIES = 4
 /** A wait longer than this fails the run instead (the message says when to try again). */
 const MAX_RATE_LIMIT_WAIT_S = 120
 
-export function createSecrets(
-  token: string,
-  requestTimeoutMs: number,
-  log: (message: string) => void
-): Secrets {
+/** Writes in flight at most: the two PUTs of each of the targets written at once (apply.ts). */
+const MAX_WRITES_IN_FLIGHT = 8
+
+export function createSecrets(options: Omit<SecretsOptions, 'stats'>): Secrets {
+  const stats: GitHubStats = { requests: 0, rateLimited: 0, pausedMs: 0 }
+  // GitHub asks clients that hit a rate limit to stop every request until the wait is over,
+  // not just the one it refused: every request waits for this time before it is sent.
+  let resumeAt = 0
   const onLimit =
     (kind: string) =>
     (
       retryAfter: number,
-      options: { method?: string; url?: string },
+      request: { method?: string; url?: string },
       _octokit: unknown,
       retryCount: number
     ) => {
+      stats.rateLimited += 1
       const retrying = retryCount < RATE_LIMIT_RETRIES && retryAfter <= MAX_RATE_LIMIT_WAIT_S
-      log(
-        `GitHub ${kind} rate limit on ${options.method ?? ''} ${options.url ?? ''}: ${retrying ? `waiting ${retryAfter} s as GitHub asks, then retrying` : 'giving up'}.`
-      )
+      if (retrying) {
+        const until = Date.now() + retryAfter * 1000
+        // One line per pause, not per refused request.
+        if (until > resumeAt + 500) {
+          options.log(
+            `GitHub ${kind} rate limit on ${request.method ?? ''} ${request.url ?? ''}: pausing every request for ${retryAfter} s as GitHub asks.`
+          )
+        }
+        stats.pausedMs += Math.max(0, until - Math.max(Date.now(), resumeAt))
+        resumeAt = Math.max(resumeAt, until)
+      } else {
+        options.log(
+          `GitHub ${kind} rate limit on ${request.method ?? ''} ${request.url ?? ''}: giving up (asked to wait ${retryAfter} s, attempt ${retryCount + 1}).`
+        )
+      }
       return retrying
     }
   // No baseUrl or request options here: getOctokit's defaults carry GITHUB_API_URL and the proxy.
   // plugin-retry retries 5xx, resets and timeouts (3 times, never 4xx such as 401/403/404/422).
   // plugin-throttling waits out 403/429 rate limits. Its default write pacing (one write a second,
-  // one at a time) would also split the two PUTs of a target by a second: writes start at once here,
-  // up to 4 in flight.
+  // one at a time) would take 16 minutes for 500 targets and split the two PUTs of a target by a
+  // second: writes start at once here, and the pause above keeps the pace GitHub asks for.
   const octokit: Octokit = getOctokit(
-    token,
+    options.token,
     {
       throttle: {
         Bottleneck,
-        write: new Bottleneck.Group({ maxConcurrent: 4, minTime: 0 }),
+        write: new Bottleneck.Group({ maxConcurrent: MAX_WRITES_IN_FLIGHT, minTime: 0 }),
         onRateLimit: onLimit('primary'),
         onSecondaryRateLimit: onLimit('secondary')
       }
@@ -84,30 +120,142 @@ export function createSecrets(
   )
   // Octokit has no timeout of its own. Each attempt, retries included, gets a fresh one by
   // wrapping the (proxy-aware) fetch; a timed-out attempt fails as a 500 that plugin-retry retries.
-  octokit.hook.before('request', options => {
-    const inner = options.request?.fetch ?? globalThis.fetch
-    options.request = {
-      ...options.request,
-      fetch: (url: string, init: RequestInit) =>
-        inner(url, { ...init, signal: AbortSignal.timeout(requestTimeoutMs) })
+  octokit.hook.before('request', requestOptions => {
+    const inner = requestOptions.request?.fetch ?? globalThis.fetch
+    requestOptions.request = {
+      ...requestOptions.request,
+      fetch: async (url: string, init: RequestInit) => {
+        const wait = resumeAt - Date.now()
+        if (wait > 0) await new Promise(resolve => setTimeout(resolve, wait))
+        stats.requests += 1
+        return inner(url, { ...init, signal: AbortSignal.timeout(options.requestTimeoutMs) })
+      }
     }
   })
-  return octokitSecrets(octokit)
+  return octokitSecrets(octokit, { ...options, stats })
 }
 
-function octokitSecrets(octokit: Octokit): Secrets {
-  const readPublicKey = async (target: Target, name: string) => {
+/** Where a target's secrets live in the REST API, and what it takes to write them. */
+interface Scope {
+  /** The path of the secrets collection, e.g. /repos/{owner}/{repo}/actions/secrets. */
+  readonly base: string
+  readonly params: Record<string, string>
+  /** Organization secrets carry a visibility and, for `selected`, a set of repositories. */
+  readonly org: boolean
+}
+
+function scopeOf(target: Target): Scope {
+  switch (target.kind) {
+    case 'repository':
+      return {
+        base: '/repos/{owner}/{repo}/actions/secrets',
+        params: { owner: target.owner, repo: target.repo },
+        org: false
+      }
+    case 'environment':
+      return {
+        // Octokit percent-encodes each parameter, so any environment name is one path segment.
+        base: '/repos/{owner}/{repo}/environments/{environment_name}/secrets',
+        params: { owner: target.owner, repo: target.repo, environment_name: target.environment },
+        org: false
+      }
+    case 'dependabot':
+      return {
+        base: '/repos/{owner}/{repo}/dependabot/secrets',
+        params: { owner: target.owner, repo: target.repo },
+        org: false
+      }
+    case 'organization':
+      return { base: '/orgs/{org}/actions/secrets', params: { org: target.org }, org: true }
+    case 'dependabot-org':
+      return { base: '/orgs/{org}/dependabot/secrets', params: { org: target.org }, org: true }
+  }
+}
+
+/** GitHub's largest page. */
+const REPOSITORIES_PER_PAGE = 100
+
+interface OrgAccess {
+  visibility: string
+  selected_repository_ids?: number[]
+}
+
+function octokitSecrets(octokit: Octokit, options: SecretsOptions): Secrets {
+  const readPublicKey = async (prepared: { target: Target; name: string }) => {
+    const scope = scopeOf(prepared.target)
     try {
-      const { data } = await octokit.rest.actions.getRepoPublicKey({
-        owner: target.owner,
-        repo: target.repo
-      })
-      return { keyId: data.key_id, key: data.key }
+      const { data } = await octokit.request(`GET ${scope.base}/public-key`, scope.params)
+      const key = data as { key_id: string; key: string }
+      return { keyId: key.key_id, key: key.key }
     } catch (error) {
-      throw explain(name, error, 'read the secrets public key of')
+      throw await explainMissing(prepared.target, prepared.name, error, 'read the public key of')
     }
   }
+
+  /**
+   * Why a read failed with 404: the repository, the environment or the organization is missing
+   * or hidden from the token. One more read tells which, so the message can name it.
+   */
+  const explainMissing = async (
+    target: Target,
+    name: string,
+    error: unknown,
+    doing: string
+  ): Promise<TargetError> => {
+    if (statusOf(error) !== 404 || target.kind !== 'environment') {
+      return explain(target, name, error, doing)
+    }
+    try {
+      await octokit.rest.repos.get({ owner: target.owner, repo: target.repo })
+    } catch {
+      return explain(target, name, error, doing)
+    }
+    return new TargetError(
+      name,
+      `Environment '${target.environment}' does not exist in ${target.owner}/${target.repo} (404). ` +
+        'The action does not create environments: create it in the repository settings, or fix the target.',
+      404
+    )
+  }
+
+  /** The visibility of an organization secret as it is now, so the write keeps it. */
+  const readOrgAccess = async (
+    scope: Scope,
+    secretName: string
+  ): Promise<OrgAccess | undefined> => {
+    let visibility: string
+    try {
+      const { data } = await octokit.request(`GET ${scope.base}/{secret_name}`, {
+        ...scope.params,
+        secret_name: secretName
+      })
+      visibility = (data as { visibility: string }).visibility
+    } catch (error) {
+      if (statusOf(error) === 404) return undefined
+      throw error
+    }
+    if (visibility !== 'selected') return { visibility }
+    // Every page: a PUT with a partial list would drop the rest of the selection.
+    const ids: number[] = []
+    for (let page = 1; ; page++) {
+      const { data } = await octokit.request(`GET ${scope.base}/{secret_name}/repositories`, {
+        ...scope.params,
+        secret_name: secretName,
+        per_page: REPOSITORIES_PER_PAGE,
+        page
+      })
+      const { total_count: total, repositories } = data as {
+        total_count: number
+        repositories: Array<{ id: number }>
+      }
+      ids.push(...repositories.map(repo => repo.id))
+      if (repositories.length < REPOSITORIES_PER_PAGE || ids.length >= total) break
+    }
+    return { visibility, selected_repository_ids: ids }
+  }
+
   return {
+    stats: () => ({ ...options.stats }),
     async runState(repository, runId, attempt) {
       const [owner, repo] = repository.split('/')
       if (!owner || !repo) return 'unknown'
@@ -124,29 +272,37 @@ function octokitSecrets(octokit: Octokit): Secrets {
     },
     async prepare(target) {
       const name = describeTarget(target)
-      try {
-        await octokit.rest.repos.get({ owner: target.owner, repo: target.repo })
-      } catch (error) {
-        throw explain(name, error, 'read the repository')
-      }
-      return { target, name, publicKey: await readPublicKey(target, name) }
+      return { target, name, publicKey: await readPublicKey({ target, name }) }
     },
     async write(prepared, secrets) {
-      const { target, name } = prepared
+      const scope = scopeOf(prepared.target)
       const putAll = async () => {
         const key = prepared.publicKey
+        // Sealed once per scope and public key, for both secrets.
         const sealed = await Promise.all(
           secrets.map(secret => sealForGitHub(secret.value, key.key))
         )
+        let access: OrgAccess[] = []
+        if (scope.org) {
+          const current = await Promise.all(
+            secrets.map(secret => readOrgAccess(scope, secret.name))
+          )
+          // A new secret of the pair takes its partner's visibility, so both reach the same
+          // repositories; with neither, org-secret-visibility decides.
+          const partner = current.find(found => found !== undefined)
+          access = current.map(
+            found => found ?? partner ?? { visibility: options.orgSecretVisibility }
+          )
+        }
         // Both PUTs at once: a run queued between them would read a mismatched pair.
         await Promise.all(
           secrets.map((secret, index) =>
-            octokit.rest.actions.createOrUpdateRepoSecret({
-              owner: target.owner,
-              repo: target.repo,
+            octokit.request(`PUT ${scope.base}/{secret_name}`, {
+              ...scope.params,
               secret_name: secret.name,
               encrypted_value: sealed[index] ?? '',
-              key_id: key.keyId
+              key_id: key.keyId,
+              ...access[index]
             })
           )
         )
@@ -154,13 +310,14 @@ function octokitSecrets(octokit: Octokit): Secrets {
       try {
         await putAll()
       } catch (error) {
-        // A 422 can mean the repository's key pair changed since preflight: read it once more.
-        if (statusOf(error) !== 422) throw explain(name, error, 'write secrets to')
-        prepared.publicKey = await readPublicKey(target, name)
+        // A 422 can mean the scope's key pair changed since preflight: read it once more.
+        if (statusOf(error) !== 422)
+          throw explain(prepared.target, prepared.name, error, 'write secrets to')
+        prepared.publicKey = await readPublicKey(prepared)
         try {
           await putAll()
         } catch (second) {
-          throw explain(name, second, 'write secrets to')
+          throw explain(prepared.target, prepared.name, second, 'write secrets to')
         }
       }
     }
@@ -172,23 +329,42 @@ function statusOf(error: unknown): number | undefined {
   return typeof status === 'number' ? status : undefined
 }
 
-function explain(target: string, error: unknown, doing: string): TargetError {
+/** What the token needs for a target: the fine-grained PAT permission and the GitHub App one. */
+export function permissionFor(target: Target): string {
+  switch (target.kind) {
+    case 'repository':
+      return 'the repository permission "Secrets: read and write" (fine-grained PAT; GitHub App: secrets)'
+    case 'environment':
+      return 'the repository permission "Environments: read and write" (fine-grained PAT; GitHub App: environments)'
+    case 'dependabot':
+      return 'the repository permission "Dependabot secrets: read and write" (fine-grained PAT; GitHub App: dependabot_secrets)'
+    case 'organization':
+      return 'the organization permission "Secrets: read and write" (fine-grained PAT; GitHub App: organization_secrets)'
+    case 'dependabot-org':
+      return 'the organization permission "Organization dependabot secrets: read and write" (fine-grained PAT; GitHub App: organization_dependabot_secrets)'
+  }
+}
+
+function explain(target: Target, name: string, error: unknown, doing: string): TargetError {
   const status = statusOf(error)
   const message = error instanceof Error ? error.message : String(error)
+  const where =
+    'org' in target ? `organization ${target.org}` : `repository ${repositoryOf(target) ?? ''}`
   const fix =
     status === 401
       ? 'the github-token was rejected (expired or revoked?); create a new token and update the secret that holds it'
-      : status === 403
-        ? 'the github-token may not do this. It needs the repository permission "Secrets: read and write" ' +
-          '(fine-grained PAT) or the secrets permission (GitHub App). The workflow GITHUB_TOKEN cannot write secrets'
-        : status === 404
-          ? "the repository does not exist or the github-token cannot see it; check the target and the token's repository access"
-          : status === 422
-            ? 'GitHub refused the encrypted value'
-            : 'GitHub did not answer as expected'
+      : status === 403 && /rate limit/i.test(message)
+        ? 'GitHub kept rate-limiting the token after the action waited; run again later, or spread the targets over more runs'
+        : status === 403
+          ? `the github-token may not do this. It needs ${permissionFor(target)}. The workflow GITHUB_TOKEN cannot write secrets`
+          : status === 404
+            ? `the ${where} does not exist or the github-token cannot see it; check the target and the token's access`
+            : status === 422
+              ? 'GitHub refused the encrypted value'
+              : 'GitHub did not answer as expected'
   return new TargetError(
-    target,
-    `Could not ${doing} ${target} (${status ?? 'no response'}: ${message}): ${fix}.`,
+    name,
+    `Could not ${doing} ${name} (${status ?? 'no response'}: ${message}): ${fix}.`,
     status
   )
 }

@@ -15,6 +15,8 @@ import { keyLabel } from './format.js'
 const log: Logger = {
   info: message => core.info(message),
   warning: message => core.warning(message),
+  startGroup: name => core.startGroup(name),
+  endGroup: () => core.endGroup(),
   mask: value => core.setSecret(value)
 }
 
@@ -25,7 +27,12 @@ export async function run(): Promise<void> {
     core.setSecret(settings.githubToken)
 
     const aws = createAws(settings.awsRegion, settings.requestTimeoutMs)
-    const secrets = createSecrets(settings.githubToken, settings.requestTimeoutMs, log.info)
+    const secrets = createSecrets({
+      token: settings.githubToken,
+      requestTimeoutMs: settings.requestTimeoutMs,
+      orgSecretVisibility: settings.orgSecretVisibility,
+      log: log.info
+    })
     const { snapshot, signing } = await observe(aws, settings, (repository, runId, attempt) =>
       secrets.runState(repository, runId, attempt)
     )
@@ -100,6 +107,10 @@ export async function run(): Promise<void> {
       cancellation
     })
     cancellation.dispose()
+    const github = secrets.stats()
+    core.info(
+      `GitHub: ${github.requests} request(s)${github.rateLimited > 0 ? `, ${github.rateLimited} rate-limited answer(s) waited out, paused ${(github.pausedMs / 1000).toFixed(1)} s` : ''}.`
+    )
     await finish(result)
 
     if (settings.exportCredentials && !result.failure) {

@@ -21,6 +21,8 @@ export interface Settings {
   readonly exportCredentials: boolean
   /** Make the most recently retired key active again instead of rotating (manual dispatch). */
   readonly reactivatePrevious: boolean
+  /** Visibility of an organization secret the action creates; existing ones keep theirs. */
+  readonly orgSecretVisibility: 'private' | 'all'
   /** Per HTTP attempt, for AWS and GitHub; a timed-out attempt is retried. */
   readonly requestTimeoutMs: number
   /** Who is running: recorded in the marks so later runs can tell whose key is whose. */
@@ -50,7 +52,8 @@ export const INPUT_DEFAULTS = {
   'expected-account-id': '',
   'export-credentials': 'false',
   'request-timeout': '30s',
-  'reactivate-previous': 'false'
+  'reactivate-previous': 'false',
+  'org-secret-visibility': 'private'
 } as const
 
 export type InputName = keyof typeof INPUT_DEFAULTS
@@ -144,6 +147,16 @@ export function readSettings(readInput: ReadInput, env: NodeJS.ProcessEnv): Sett
     )
   }
 
+  const orgSecretVisibility = input('org-secret-visibility').toLowerCase()
+  if (orgSecretVisibility !== 'private' && orgSecretVisibility !== 'all') {
+    throw new InputError(
+      'org-secret-visibility',
+      orgSecretVisibility === 'selected'
+        ? "'selected' needs a list of repositories: create the two organization secrets once with their selection, and the action keeps it on every write"
+        : `must be private or all, got '${orgSecretVisibility}'`
+    )
+  }
+
   const settings: Settings = {
     githubToken,
     targets: Object.freeze(targets),
@@ -160,6 +173,7 @@ export function readSettings(readInput: ReadInput, env: NodeJS.ProcessEnv): Sett
     expectedAccountId,
     exportCredentials: boolean(input, 'export-credentials'),
     reactivatePrevious,
+    orgSecretVisibility,
     requestTimeoutMs,
     run: Object.freeze({
       repository: env.GITHUB_REPOSITORY ?? 'local',

@@ -1,17 +1,60 @@
-/** A place that holds the key as a pair of secrets. Later kinds: environments, orgs, Dependabot. */
-export interface RepositoryTarget {
-  readonly kind: 'repository'
-  readonly owner: string
-  readonly repo: string
-}
-export type Target = RepositoryTarget
+/** A place that holds the key as a pair of secrets: one GitHub secret scope. */
+export type Target =
+  | { readonly kind: 'repository'; readonly owner: string; readonly repo: string }
+  | {
+      readonly kind: 'environment'
+      readonly owner: string
+      readonly repo: string
+      readonly environment: string
+    }
+  | { readonly kind: 'organization'; readonly org: string }
+  | { readonly kind: 'dependabot'; readonly owner: string; readonly repo: string }
+  | { readonly kind: 'dependabot-org'; readonly org: string }
 
 const OWNER = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})$/
 const REPO = /^[A-Za-z0-9._-]{1,100}$/
-const LATER_FORMS = ['env:', 'org:', 'dependabot:', 'dependabot-org:']
+// GitHub allows up to 255 characters and documents no character set ("/" is sent as %2F); a
+// target line is trimmed, so no spaces at either end, and control characters are refused.
+const ENVIRONMENT = /^[^\s\p{Cc}](?:[^\p{Cc}]{0,253}[^\s\p{Cc}])?$/u
+const FORMS =
+  "write 'owner/repo', 'env:owner/repo/ENVIRONMENT', 'org:ORG', 'dependabot:owner/repo' or 'dependabot-org:ORG'"
 
 export function describeTarget(target: Target): string {
-  return `${target.owner}/${target.repo}`
+  switch (target.kind) {
+    case 'repository':
+      return `${target.owner}/${target.repo}`
+    case 'environment':
+      return `env:${target.owner}/${target.repo}/${target.environment}`
+    case 'organization':
+      return `org:${target.org}`
+    case 'dependabot':
+      return `dependabot:${target.owner}/${target.repo}`
+    case 'dependabot-org':
+      return `dependabot-org:${target.org}`
+  }
+}
+
+/** The repository a target belongs to, when it belongs to one. */
+export function repositoryOf(target: Target): string | undefined {
+  return 'repo' in target ? `${target.owner}/${target.repo}` : undefined
+}
+
+/**
+ * Whether a workflow in `repository` may read its AWS secrets from this target: the target's
+ * repository or environment secrets, or its organization's secrets. Dependabot secrets are
+ * only given to Dependabot's runs.
+ */
+export function feedsRepository(target: Target, repository: string): boolean {
+  const wanted = repository.toLowerCase()
+  switch (target.kind) {
+    case 'repository':
+    case 'environment':
+      return `${target.owner}/${target.repo}`.toLowerCase() === wanted
+    case 'organization':
+      return wanted.startsWith(`${target.org.toLowerCase()}/`)
+    default:
+      return false
+  }
 }
 
 /**
@@ -26,30 +69,71 @@ export function parseTargets(text: string): Target[] | { error: string } {
     const line = raw.replace(/(^|\s)#.*$/, '').trim()
     if (line === '') continue
     const where = `line ${index + 1} ('${line}')`
-    const later = LATER_FORMS.find(prefix => line.toLowerCase().startsWith(prefix))
-    if (later) {
+    const parsed = parseLine(line)
+    if (typeof parsed === 'string') return { error: `${where}: ${parsed}` }
+    // GitHub names are case-insensitive: two spellings reach the same secrets.
+    const scope = describeTarget(parsed).toLowerCase()
+    const first = seen.get(scope)
+    if (first !== undefined) {
       return {
-        error: `${where}: '${later}' targets are not supported by this version; use owner/repo`
+        error: `${where} reaches the same secrets as line ${first}; list each target once`
       }
     }
-    const parts = line.split('/')
-    const [owner, repo] = parts
-    if (parts.length !== 2 || owner === undefined || repo === undefined) {
-      return { error: `${where} is not a target; write one 'owner/repo' per line` }
-    }
-    if (!OWNER.test(owner) || owner.endsWith('-')) {
-      return { error: `${where}: '${owner}' is not a valid GitHub owner name` }
-    }
-    if (!REPO.test(repo) || repo === '.' || repo === '..') {
-      return { error: `${where}: '${repo}' is not a valid repository name` }
-    }
-    const key = line.toLowerCase()
-    const first = seen.get(key)
-    if (first !== undefined) {
-      return { error: `${where} repeats line ${first}; list each target once` }
-    }
-    seen.set(key, index + 1)
-    targets.push({ kind: 'repository', owner, repo })
+    seen.set(scope, index + 1)
+    targets.push(parsed)
   }
   return targets
+}
+
+function parseLine(line: string): Target | string {
+  const colon = /^([a-z-]+):(.*)$/i.exec(line)
+  const prefix = colon?.[1]?.toLowerCase()
+  const rest = colon?.[2] ?? line
+  switch (prefix) {
+    case undefined:
+      return parseRepository(line, 'repository')
+    case 'dependabot':
+      return parseRepository(rest, 'dependabot')
+    case 'org':
+    case 'dependabot-org': {
+      const org = rest
+      if (!OWNER.test(org) || org.endsWith('-')) {
+        return `'${org}' is not a valid GitHub organization name; ${FORMS}`
+      }
+      return prefix === 'org' ? { kind: 'organization', org } : { kind: 'dependabot-org', org }
+    }
+    case 'env': {
+      const [owner, repo, ...environmentParts] = rest.split('/')
+      const environment = environmentParts.join('/')
+      const repository = parseRepository(`${owner ?? ''}/${repo ?? ''}`, 'repository')
+      if (typeof repository === 'string') return repository
+      if (environmentParts.length === 0 || environment === '') {
+        return `an environment target names the environment after the repository: 'env:owner/repo/ENVIRONMENT'`
+      }
+      if (!ENVIRONMENT.test(environment)) {
+        return `'${environment}' is not a valid environment name (1 to 255 characters, no control characters)`
+      }
+      return { kind: 'environment', owner: repository.owner, repo: repository.repo, environment }
+    }
+    default:
+      return `'${prefix}:' is not a kind of target; ${FORMS}`
+  }
+}
+
+function parseRepository(
+  text: string,
+  kind: 'repository' | 'dependabot'
+): Extract<Target, { kind: 'repository' | 'dependabot' }> | string {
+  const parts = text.split('/')
+  const [owner, repo] = parts
+  if (parts.length !== 2 || owner === undefined || repo === undefined) {
+    return `not a target; ${FORMS}, one per line`
+  }
+  if (!OWNER.test(owner) || owner.endsWith('-')) {
+    return `'${owner}' is not a valid GitHub owner name`
+  }
+  if (!REPO.test(repo) || repo === '.' || repo === '..') {
+    return `'${repo}' is not a valid repository name`
+  }
+  return { kind, owner, repo }
 }

@@ -1,5 +1,7 @@
 /**
- * Wire-level emulator of GitHub's REST API for repository Actions secrets.
+ * Wire-level emulator of GitHub's REST API for secrets: repository, environment, organization
+ * and Dependabot scopes, with organization secret visibility and selected repositories, a
+ * secondary rate limit on a scaled clock, and an optional base path (GitHub Enterprise Server).
  *
  * It holds real libsodium key pairs and opens every sealed box it receives, so a client that
  * encrypts wrongly fails here as it would on GitHub. Status codes, bodies and messages follow
@@ -14,25 +16,75 @@ import sodium from 'libsodium-wrappers'
 export type SecretsAccess = 'write' | 'read' | 'none'
 export type TokenKind = 'pat' | 'app' | 'github-token'
 
+/** GitHub App permission names; a fine-grained PAT has the same ones under display names. */
+export type Permission =
+  | 'secrets'
+  | 'environments'
+  | 'dependabot_secrets'
+  | 'actions'
+  | 'organization_secrets'
+  | 'organization_dependabot_secrets'
+
 export interface TokenGrant {
   repos: string[] | '*'
+  /** Organizations the token may act on (organization permissions). Default: every one. */
+  orgs?: string[] | '*'
+  /** The repository permission "Secrets". */
   secrets: SecretsAccess
   /** 'github-token' is the workflow's GITHUB_TOKEN: it never has a secrets permission. */
   kind?: TokenKind
   /** The repository permission "Actions" (reading workflow runs). Default: none. */
   actions?: 'read' | 'none'
+  /** Further permissions; unset ones are none. */
+  permissions?: Partial<Record<Permission, SecretsAccess>>
+}
+
+/** Which secrets a route acts on. */
+export type ScopeKind = 'actions' | 'environment' | 'dependabot' | 'org-actions' | 'org-dependabot'
+
+/** A scope, named as the tests name it. */
+export type ScopeRef =
+  | { kind: 'actions' | 'dependabot'; repo: string }
+  | { kind: 'environment'; repo: string; environment: string }
+  | { kind: 'org-actions' | 'org-dependabot'; org: string }
+
+export interface OrgAccess {
+  visibility: 'all' | 'private' | 'selected'
+  selectedRepositoryIds: number[]
+}
+
+/**
+ * GitHub's secondary rate limit, on a clock that tests may speed up: `pointsPerWindow` points
+ * per `windowMs` (GitHub: 900 a minute, a GET costing 1 and a write 5) and `maxConcurrent`
+ * requests at once (GitHub: 100).
+ */
+export interface SecondaryRateLimit {
+  pointsPerWindow: number
+  windowMs: number
+  maxConcurrent: number
 }
 
 export type RunStatus = 'queued' | 'in_progress' | 'completed'
 
 export type RouteName =
-  'get-repo' | 'get-public-key' | 'put-secret' | 'get-secret' | 'list-secrets' | 'get-run-attempt'
+  | 'get-repo'
+  | 'get-environment'
+  | 'get-public-key'
+  | 'put-secret'
+  | 'get-secret'
+  | 'list-secrets'
+  | 'list-secret-repositories'
+  | 'get-run-attempt'
 
 export interface InterceptedCall {
   route: RouteName
   method: string
   path: string
-  repo: string
+  /** The repository (repository scopes), or undefined for organization routes. */
+  repo?: string
+  org?: string
+  scope?: ScopeKind
+  environment?: string
   secretName?: string
   token?: string
 }
@@ -61,13 +113,30 @@ export interface RequestRecord {
   /** 0 when the socket was reset on purpose. */
   status: number
   repo?: string
+  org?: string
+  scope?: ScopeKind
+  environment?: string
   secretName?: string
+  /** The secondary rate limit refused it. */
+  throttled?: boolean
 }
 
 export interface SecretState {
   value: string
   createdAt: Date
   updatedAt: Date
+  /** Organization secrets only. */
+  access?: OrgAccess
+}
+
+export interface RateLimitReport {
+  /** Answers refused with a secondary rate limit. */
+  throttled: number
+  /**
+   * Requests that arrived after a refusal had been answered and before its retry-after had
+   * passed: a client that keeps going while GitHub asked it to stop.
+   */
+  ignoredRetryAfter: number
 }
 
 export interface GitHubEmulator {
@@ -75,14 +144,24 @@ export interface GitHubEmulator {
   url: string
   close(): Promise<void>
   addRepo(fullName: string): void
+  /** An organization: repositories whose owner it is belong to it. */
+  addOrg(login: string): void
+  addEnvironment(repo: string, name: string): void
   addToken(token: string, grant: TokenGrant): void
-  /** Decrypted plaintext of the last accepted write. */
+  /** The repository's numeric id, as selected_repository_ids use it. */
+  repoId(repo: string): number
+  /** Decrypted plaintext of the last accepted write (repository Actions secrets). */
   secret(repo: string, name: string): SecretState | undefined
   setSecret(repo: string, name: string, value: string): void
+  /** Any scope; organization secrets carry their visibility and selection. */
+  scopeSecret(scope: ScopeRef, name: string): SecretState | undefined
+  setScopeSecret(scope: ScopeRef, name: string, value: string, access?: OrgAccess): void
+  scopeHistory(scope: ScopeRef, name: string): Array<{ at: number; value: string }>
   /** Every value the secret held, in order. */
   history(repo: string, name: string): Array<{ at: number; value: string }>
   /** New key pair and key_id; writes sealed for the old key are then rejected. */
   rotatePublicKey(repo: string): void
+  rateLimitReport(): RateLimitReport
   /** A workflow run attempt, as GET /repos/{o}/{r}/actions/runs/{id}/attempts/{n} shows it. */
   setRun(repo: string, runId: string, attempt: string, status: RunStatus): void
   hasRepo(repo: string): boolean
@@ -118,6 +197,7 @@ interface StoredSecret {
   value: string
   createdAt: Date
   updatedAt: Date
+  access?: OrgAccess
 }
 
 let keyCounter = 0
@@ -164,13 +244,20 @@ class SecretScope {
     }
   }
 
-  write(name: string, value: string, now: Date): 'created' | 'updated' {
+  write(name: string, value: string, now: Date, access?: OrgAccess): 'created' | 'updated' {
     const existing = this.secrets.get(name)
     if (existing) {
       existing.value = value
       existing.updatedAt = now
+      if (access) existing.access = access
     } else {
-      this.secrets.set(name, { name, value, createdAt: now, updatedAt: now })
+      this.secrets.set(name, {
+        name,
+        value,
+        createdAt: now,
+        updatedAt: now,
+        ...(access ? { access } : {})
+      })
     }
     const history = this.histories.get(name) ?? []
     history.push({ at: now.getTime(), value })
@@ -197,7 +284,17 @@ interface Repo {
   name: string
   fullName: string
   actions: SecretScope
+  dependabot: SecretScope
+  /** By lower-cased name: GitHub's environment names are case-insensitive. */
+  environments: Map<string, { name: string; id: number; secrets: SecretScope }>
   runs: Map<string, RunStatus>
+}
+
+interface Org {
+  id: number
+  login: string
+  actions: SecretScope
+  dependabot: SecretScope
 }
 
 interface Token {
@@ -207,64 +304,157 @@ interface Token {
   resetAt: number
 }
 
-/** What GitHub requires of the token on a route, beyond seeing the repository. */
-type Need = 'repo' | 'secrets-read' | 'secrets-write' | 'actions-read'
+/** What GitHub requires of the token on a route, beyond seeing the repository or organization. */
+interface Need {
+  permission: Permission | 'none'
+  access: 'read' | 'write'
+}
+
+/** What a route's path names: a repository (and maybe an environment), or an organization. */
+interface Place {
+  repo?: Repo
+  org?: Org
+  environment?: string
+  secretName?: string
+  /** The scope a secrets route acts on; undefined when it does not exist (a 404). */
+  scope?: SecretScope
+  scopeKind?: ScopeKind
+}
 
 interface Route {
   name: RouteName
   method: string
   pattern: RegExp
+  /** Repository routes capture owner and repo first; organization routes the org. */
+  on: 'repo' | 'org'
+  scopeKind?: ScopeKind
   need: Need
   docs: string
-  /** The scope a secrets route acts on; environment, org and Dependabot routes add their own. */
-  scope?: (repo: Repo) => SecretScope
 }
+
+const DOCS_ENV = 'https://docs.github.com/rest/actions/secrets#get-an-environment-public-key'
+const DOCS_DEPENDABOT = 'https://docs.github.com/rest/dependabot/secrets'
+const read = (permission: Permission | 'none'): Need => ({ permission, access: 'read' })
+const write = (permission: Permission): Need => ({ permission, access: 'write' })
+
+/** The four secrets routes of one scope, under `prefix` (a regex source ending before /secrets). */
+function secretRoutes(
+  prefix: string,
+  on: 'repo' | 'org',
+  scopeKind: ScopeKind,
+  permission: Permission,
+  docs: string
+): Route[] {
+  const base = `^${prefix}/secrets`
+  return [
+    {
+      name: 'get-public-key',
+      method: 'GET',
+      pattern: new RegExp(`${base}/public-key$`),
+      on,
+      scopeKind,
+      need: read(permission),
+      docs
+    },
+    {
+      name: 'list-secrets',
+      method: 'GET',
+      pattern: new RegExp(`${base}$`),
+      on,
+      scopeKind,
+      need: read(permission),
+      docs
+    },
+    // Only organization secrets have a visibility and selected repositories.
+    ...(on === 'org'
+      ? [
+          {
+            name: 'list-secret-repositories' as const,
+            method: 'GET',
+            pattern: new RegExp(`${base}/([^/]+)/repositories$`),
+            on,
+            scopeKind,
+            need: read(permission),
+            docs
+          }
+        ]
+      : []),
+    {
+      name: 'get-secret',
+      method: 'GET',
+      pattern: new RegExp(`${base}/([^/]+)$`),
+      on,
+      scopeKind,
+      need: read(permission),
+      docs
+    },
+    {
+      name: 'put-secret',
+      method: 'PUT',
+      pattern: new RegExp(`${base}/([^/]+)$`),
+      on,
+      scopeKind,
+      need: write(permission),
+      docs
+    }
+  ]
+}
+
+const REPO_PATH = String.raw`\/repos\/([^/]+)\/([^/]+)`
+const ORG_PATH = String.raw`\/orgs\/([^/]+)`
 
 const ROUTES: Route[] = [
   {
     name: 'get-repo',
     method: 'GET',
-    pattern: /^\/repos\/([^/]+)\/([^/]+)$/,
-    need: 'repo',
+    pattern: new RegExp(`^${REPO_PATH}$`),
+    on: 'repo',
+    need: read('none'),
     docs: 'https://docs.github.com/rest/repos/repos#get-a-repository'
   },
   {
-    name: 'get-public-key',
+    name: 'get-environment',
     method: 'GET',
-    pattern: /^\/repos\/([^/]+)\/([^/]+)\/actions\/secrets\/public-key$/,
-    need: 'secrets-read',
-    docs: `${DOCS_SECRETS}#get-a-repository-public-key`,
-    scope: repo => repo.actions
+    pattern: new RegExp(`^${REPO_PATH}/environments/([^/]+)$`),
+    on: 'repo',
+    need: read('actions'),
+    docs: 'https://docs.github.com/rest/deployments/environments#get-an-environment'
   },
-  {
-    name: 'list-secrets',
-    method: 'GET',
-    pattern: /^\/repos\/([^/]+)\/([^/]+)\/actions\/secrets$/,
-    need: 'secrets-read',
-    docs: `${DOCS_SECRETS}#list-repository-secrets`,
-    scope: repo => repo.actions
-  },
-  {
-    name: 'get-secret',
-    method: 'GET',
-    pattern: /^\/repos\/([^/]+)\/([^/]+)\/actions\/secrets\/([^/]+)$/,
-    need: 'secrets-read',
-    docs: `${DOCS_SECRETS}#get-a-repository-secret`,
-    scope: repo => repo.actions
-  },
-  {
-    name: 'put-secret',
-    method: 'PUT',
-    pattern: /^\/repos\/([^/]+)\/([^/]+)\/actions\/secrets\/([^/]+)$/,
-    need: 'secrets-write',
-    docs: `${DOCS_SECRETS}#create-or-update-a-repository-secret`,
-    scope: repo => repo.actions
-  },
+  ...secretRoutes(`${REPO_PATH}/actions`, 'repo', 'actions', 'secrets', DOCS_SECRETS),
+  ...secretRoutes(
+    `${REPO_PATH}/environments/([^/]+)`,
+    'repo',
+    'environment',
+    'environments',
+    DOCS_ENV
+  ),
+  ...secretRoutes(
+    `${REPO_PATH}/dependabot`,
+    'repo',
+    'dependabot',
+    'dependabot_secrets',
+    DOCS_DEPENDABOT
+  ),
+  ...secretRoutes(
+    `${ORG_PATH}/actions`,
+    'org',
+    'org-actions',
+    'organization_secrets',
+    DOCS_SECRETS
+  ),
+  ...secretRoutes(
+    `${ORG_PATH}/dependabot`,
+    'org',
+    'org-dependabot',
+    'organization_dependabot_secrets',
+    DOCS_DEPENDABOT
+  ),
   {
     name: 'get-run-attempt',
     method: 'GET',
-    pattern: /^\/repos\/([^/]+)\/([^/]+)\/actions\/runs\/(\d+)\/attempts\/(\d+)$/,
-    need: 'actions-read',
+    pattern: new RegExp(`^${REPO_PATH}/actions/runs/(\\d+)/attempts/(\\d+)$`),
+    on: 'repo',
+    need: read('actions'),
     docs: 'https://docs.github.com/rest/actions/workflow-runs#get-a-workflow-run-attempt'
   }
 ]
@@ -351,7 +541,11 @@ function readBody(req: IncomingMessage): Promise<Buffer | undefined> {
 }
 
 /** Validates a PUT body as GitHub does; returns the fields or throws the 422/400 GitHub sends. */
-function parsePutBody(raw: Buffer, docs: string): { encrypted: string; keyId: string } {
+function parsePutBody(
+  raw: Buffer,
+  docs: string,
+  org: unknown
+): { encrypted: string; keyId: string; access?: OrgAccess } {
   let body: unknown
   const text = raw.toString('utf8')
   try {
@@ -364,7 +558,9 @@ function parsePutBody(raw: Buffer, docs: string): { encrypted: string; keyId: st
     throw new ReplyError(errorReply(400, 'Problems parsing JSON', docs))
   }
   const fields = body as Record<string, unknown>
-  const missing = ['encrypted_value', 'key_id'].filter(field => fields[field] === undefined)
+  // Organization secrets must say who may use them.
+  const required = org ? ['encrypted_value', 'key_id', 'visibility'] : ['encrypted_value', 'key_id']
+  const missing = required.filter(field => fields[field] === undefined)
   if (missing.length > 0) {
     const list = missing.map(field => `"${field}"`).join(', ')
     const verb = missing.length === 1 ? "wasn't" : "weren't"
@@ -387,11 +583,43 @@ function parsePutBody(raw: Buffer, docs: string): { encrypted: string; keyId: st
     const message = `Invalid request.\n\n${encrypted} does not match /${BASE64.source.replace(/\//g, '\\/')}/.`
     throw new ReplyError(errorReply(422, message, docs))
   }
-  return { encrypted, keyId: fields.key_id as string }
+  if (!org) return { encrypted, keyId: fields.key_id as string }
+  const visibility = fields.visibility
+  if (visibility !== 'all' && visibility !== 'private' && visibility !== 'selected') {
+    throw new ReplyError(
+      errorReply(
+        422,
+        `Invalid request.\n\n${JSON.stringify(visibility)} is not a member of ["all", "private", "selected"].`,
+        docs
+      )
+    )
+  }
+  const ids = fields.selected_repository_ids ?? []
+  if (!Array.isArray(ids) || ids.some(id => !Number.isInteger(id))) {
+    throw new ReplyError(
+      errorReply(
+        422,
+        "Invalid request.\n\nFor 'properties/selected_repository_ids', items must be integers.",
+        docs
+      )
+    )
+  }
+  // As on GitHub, `selected` with no ids clears the selection; other visibilities drop it.
+  return {
+    encrypted,
+    keyId: fields.key_id as string,
+    access: {
+      visibility,
+      selectedRepositoryIds: visibility === 'selected' ? (ids as number[]) : []
+    }
+  }
 }
 
+/** How long after a rate-limit refusal a client may still send requests it had already started. */
+const CLIENT_REACTION_MS = 100
+
 export async function startGitHubEmulator(
-  options: { basePath?: string } = {}
+  options: { basePath?: string; secondaryRateLimit?: SecondaryRateLimit } = {}
 ): Promise<GitHubEmulator> {
   await sodium.ready
   const basePath = (options.basePath ?? '').replace(/\/+$/, '')
@@ -400,6 +628,7 @@ export async function startGitHubEmulator(
   }
 
   const repos = new Map<string, Repo>()
+  const orgs = new Map<string, Org>()
   const tokens = new Map<string, Token>()
   const interceptors: Interceptor[] = []
   const requests: RequestRecord[] = []
@@ -410,6 +639,25 @@ export async function startGitHubEmulator(
   const anonymousResetAt = Math.floor(Date.now() / 1000) + 3600
 
   const findRepo = (fullName: string): Repo | undefined => repos.get(fullName.toLowerCase())
+  const scopeOf = (ref: ScopeRef): SecretScope => {
+    switch (ref.kind) {
+      case 'actions':
+        return mustFindRepo(ref.repo).actions
+      case 'dependabot':
+        return mustFindRepo(ref.repo).dependabot
+      case 'environment': {
+        const found = mustFindRepo(ref.repo).environments.get(ref.environment.toLowerCase())
+        if (!found) throw new Error(`GitHub emulator: no environment ${ref.environment}`)
+        return found.secrets
+      }
+      case 'org-actions':
+      case 'org-dependabot': {
+        const org = orgs.get(ref.org.toLowerCase())
+        if (!org) throw new Error(`GitHub emulator: no organization ${ref.org}`)
+        return ref.kind === 'org-actions' ? org.actions : org.dependabot
+      }
+    }
+  }
   const mustFindRepo = (fullName: string): Repo => {
     const repo = findRepo(fullName)
     if (!repo) throw new Error(`GitHub emulator: no repository ${fullName}`)
@@ -428,17 +676,36 @@ export async function startGitHubEmulator(
       timers.add(entry)
     })
 
-  const canSee = (token: Token, repo: Repo): boolean =>
-    token.grant.repos === '*' ||
-    token.grant.repos.some(name => name.toLowerCase() === repo.fullName.toLowerCase())
+  const canSee = (token: Token, place: Place): boolean => {
+    if (place.org) {
+      const orgs = token.grant.orgs ?? '*'
+      return (
+        orgs === '*' || orgs.some(login => login.toLowerCase() === place.org?.login.toLowerCase())
+      )
+    }
+    const repo = place.repo
+    return (
+      repo !== undefined &&
+      (token.grant.repos === '*' ||
+        token.grant.repos.some(name => name.toLowerCase() === repo.fullName.toLowerCase()))
+    )
+  }
 
-  const hasSecrets = (token: Token, need: Need): boolean => {
-    if (need === 'repo') return true
-    if (need === 'actions-read')
-      return token.kind === 'github-token' || token.grant.actions === 'read'
-    // The workflow's GITHUB_TOKEN has no secrets permission at all.
-    const access: SecretsAccess = token.kind === 'github-token' ? 'none' : token.grant.secrets
-    return need === 'secrets-read' ? access !== 'none' : access === 'write'
+  const accessOf = (token: Token, permission: Permission): SecretsAccess => {
+    if (permission === 'actions') {
+      if (token.kind === 'github-token') return 'read'
+      return token.grant.permissions?.actions ?? (token.grant.actions === 'read' ? 'read' : 'none')
+    }
+    // The workflow's GITHUB_TOKEN has no secrets permission of any kind.
+    if (token.kind === 'github-token') return 'none'
+    if (permission === 'secrets') return token.grant.permissions?.secrets ?? token.grant.secrets
+    return token.grant.permissions?.[permission] ?? 'none'
+  }
+
+  const allows = (token: Token, need: Need): boolean => {
+    if (need.permission === 'none') return true
+    const access = accessOf(token, need.permission)
+    return need.access === 'read' ? access !== 'none' : access === 'write'
   }
 
   const rateHeaders = (token: Token | undefined): Record<string, string> => {
@@ -472,16 +739,18 @@ export async function startGitHubEmulator(
   }
 
   /** Answers a request that passed auth and interception. */
-  const handle = (
-    route: Route,
-    repo: Repo,
-    secretName: string | undefined,
-    url: URL,
-    raw: Buffer,
-    origin: string
-  ): Reply => {
-    if (route.name === 'get-repo') return repoReply(repo)
-    if (route.name === 'get-run-attempt') {
+  const handle = (route: Route, place: Place, url: URL, raw: Buffer, origin: string): Reply => {
+    const { repo, secretName } = place
+    if (route.name === 'get-repo' && repo) return repoReply(repo)
+    if (route.name === 'get-environment' && repo) {
+      const environment = repo.environments.get((place.environment ?? '').toLowerCase())
+      if (!environment) return errorReply(404, 'Not Found', route.docs)
+      return {
+        status: 200,
+        body: { id: environment.id, name: environment.name, protection_rules: [] }
+      }
+    }
+    if (route.name === 'get-run-attempt' && repo) {
       const [runId = '', attempt = ''] = url.pathname
         .split('/')
         .slice(-3)
@@ -499,49 +768,98 @@ export async function startGitHubEmulator(
         }
       }
     }
-    if (!route.scope) throw new Error(`GitHub emulator: route ${route.name} has no scope`)
-    const scope = route.scope(repo)
+    const scope = place.scope
+    // A missing environment has no secrets: GitHub answers 404, it never creates one.
+    if (!scope) return errorReply(404, 'Not Found', route.docs)
     switch (route.name) {
       case 'get-public-key':
         return { status: 200, body: scope.publicKeyJson() }
       case 'get-secret': {
         const stored = secretName === undefined ? undefined : scope.read(secretName.toUpperCase())
         if (!stored) return errorReply(404, 'Not Found', route.docs)
-        return {
-          status: 200,
-          body: {
-            name: stored.name,
-            created_at: isoSeconds(stored.createdAt),
-            updated_at: isoSeconds(stored.updatedAt)
+        const body: Record<string, unknown> = {
+          name: stored.name,
+          created_at: isoSeconds(stored.createdAt),
+          updated_at: isoSeconds(stored.updatedAt)
+        }
+        if (place.org && stored.access) {
+          body.visibility = stored.access.visibility
+          if (stored.access.visibility === 'selected') {
+            body.selected_repositories_url = `${origin}${url.pathname}/repositories`
           }
         }
+        return { status: 200, body }
       }
       case 'list-secrets':
-        return listSecrets(scope, url, origin)
+        return page(
+          scope.list().map(secret => ({
+            name: secret.name,
+            created_at: isoSeconds(secret.createdAt),
+            updated_at: isoSeconds(secret.updatedAt),
+            ...(place.org && secret.access ? { visibility: secret.access.visibility } : {})
+          })),
+          'secrets',
+          url,
+          origin
+        )
+      case 'list-secret-repositories': {
+        const stored = secretName === undefined ? undefined : scope.read(secretName.toUpperCase())
+        if (!stored) return errorReply(404, 'Not Found', route.docs)
+        if (stored.access?.visibility !== 'selected') {
+          return errorReply(409, 'Visibility must be set to `selected`', route.docs)
+        }
+        const selected = stored.access.selectedRepositoryIds.flatMap(id => {
+          const found = [...repos.values()].find(candidate => candidate.id === id)
+          return found ? [found] : []
+        })
+        return page(
+          selected.map(found => repoReply(found).body),
+          'repositories',
+          url,
+          origin
+        )
+      }
       case 'put-secret': {
-        const { encrypted, keyId } = parsePutBody(raw, route.docs)
+        const { encrypted, keyId, access } = parsePutBody(raw, route.docs, place.org)
         const name = secretName ?? ''
         const problem = nameProblem(name)
         if (problem) return errorReply(422, problem, route.docs)
+        if (access && place.org) {
+          const foreign = access.selectedRepositoryIds.filter(
+            id =>
+              ![...repos.values()].some(
+                r => r.id === id && r.owner.toLowerCase() === place.org?.login.toLowerCase()
+              )
+          )
+          if (foreign.length > 0) {
+            return errorReply(
+              422,
+              `Repository ids ${foreign.join(', ')} are not in the organization.`,
+              route.docs
+            )
+          }
+        }
         const plain = scope.open(keyId, encrypted)
         if (!plain) return errorReply(422, MSG_BAD_SEAL, route.docs)
         if (plain.length > MAX_SECRET_BYTES) return errorReply(422, MSG_TOO_LARGE, route.docs)
         const value = Buffer.from(plain).toString('utf8')
-        const outcome = scope.write(name.toUpperCase(), value, new Date())
+        const outcome = scope.write(name.toUpperCase(), value, new Date(), access)
         return outcome === 'created' ? { status: 201, body: {} } : { status: 204 }
       }
+      default:
+        throw new Error(`GitHub emulator: route ${route.name} has no handler`)
     }
   }
 
-  const listSecrets = (scope: SecretScope, url: URL, origin: string): Reply => {
+  /** One page of a list, with GitHub's per_page rules, total_count and Link header. */
+  const page = (items: unknown[], key: string, url: URL, origin: string): Reply => {
     // GitHub caps per_page at 100 and falls back to defaults for junk.
     const perPageRaw = Number.parseInt(url.searchParams.get('per_page') ?? '', 10)
     const perPage = Number.isInteger(perPageRaw) && perPageRaw > 0 ? Math.min(perPageRaw, 100) : 30
     const pageRaw = Number.parseInt(url.searchParams.get('page') ?? '', 10)
-    const page = Number.isInteger(pageRaw) && pageRaw > 0 ? pageRaw : 1
-    const all = scope.list()
-    const slice = all.slice((page - 1) * perPage, page * perPage)
-    const lastPage = Math.max(1, Math.ceil(all.length / perPage))
+    const pageNumber = Number.isInteger(pageRaw) && pageRaw > 0 ? pageRaw : 1
+    const slice = items.slice((pageNumber - 1) * perPage, pageNumber * perPage)
+    const lastPage = Math.max(1, Math.ceil(items.length / perPage))
     const link = (p: number, rel: string): string => {
       const next = new URL(url.pathname, origin)
       next.searchParams.set('per_page', String(perPage))
@@ -549,20 +867,10 @@ export async function startGitHubEmulator(
       return `<${next.toString()}>; rel="${rel}"`
     }
     const links: string[] = []
-    if (page > 1) links.push(link(Math.min(page - 1, lastPage), 'prev'))
-    if (page < lastPage) links.push(link(page + 1, 'next'), link(lastPage, 'last'))
-    if (page > 1) links.push(link(1, 'first'))
-    const reply: Reply = {
-      status: 200,
-      body: {
-        total_count: all.length,
-        secrets: slice.map(secret => ({
-          name: secret.name,
-          created_at: isoSeconds(secret.createdAt),
-          updated_at: isoSeconds(secret.updatedAt)
-        }))
-      }
-    }
+    if (pageNumber > 1) links.push(link(Math.min(pageNumber - 1, lastPage), 'prev'))
+    if (pageNumber < lastPage) links.push(link(pageNumber + 1, 'next'), link(lastPage, 'last'))
+    if (pageNumber > 1) links.push(link(1, 'first'))
+    const reply: Reply = { status: 200, body: { total_count: items.length, [key]: slice } }
     if (links.length > 0) reply.headers = { link: links.join(', ') }
     return reply
   }
@@ -620,27 +928,24 @@ export async function startGitHubEmulator(
       return
     }
 
-    const [owner = '', repoName = '', third] = params
-    const secretName = route.scope ? third : undefined
-    const repo = findRepo(`${owner}/${repoName}`)
-    record.repo = repo?.fullName ?? `${owner}/${repoName}`
-    if (secretName !== undefined) record.secretName = secretName
-    // GitHub hides repositories the token cannot see.
-    if (!repo || !canSee(token, repo)) {
+    if (throttle(record, res, token, id)) return
+
+    const place = resolve(route, params)
+    if (route.on === 'repo') record.repo = place.repo?.fullName ?? `${params[0]}/${params[1]}`
+    if (place.org) record.org = place.org.login
+    if (route.scopeKind) record.scope = route.scopeKind
+    if (place.environment !== undefined) record.environment = place.environment
+    if (place.secretName !== undefined) record.secretName = place.secretName
+    // GitHub hides repositories and organizations the token cannot see.
+    if ((!place.repo && !place.org) || !canSee(token, place)) {
       reply(errorReply(404, 'Not Found', route.docs))
       return
     }
-    if (!hasSecrets(token, route.need)) {
+    if (!allows(token, route.need)) {
       const who = token.kind === 'pat' ? 'personal access token' : 'integration'
-      const permission =
-        route.need === 'actions-read'
-          ? 'actions=read'
-          : route.need === 'secrets-write'
-            ? 'secrets=write'
-            : 'secrets=read'
       reply(
         errorReply(403, `Resource not accessible by ${who}`, route.docs, {
-          'x-accepted-github-permissions': permission
+          'x-accepted-github-permissions': `${route.need.permission}=${route.need.access}`
         })
       )
       return
@@ -650,10 +955,13 @@ export async function startGitHubEmulator(
       route: route.name,
       method,
       path: url.pathname,
-      repo: repo.fullName,
       token: auth?.[1] ?? ''
     }
-    if (secretName !== undefined) call.secretName = secretName
+    if (place.repo) call.repo = place.repo.fullName
+    if (place.org) call.org = place.org.login
+    if (route.scopeKind) call.scope = route.scopeKind
+    if (place.environment !== undefined) call.environment = place.environment
+    if (place.secretName !== undefined) call.secretName = place.secretName
     for (const interceptor of [...interceptors]) {
       const fault = await interceptor(call)
       if (!fault) continue
@@ -673,11 +981,98 @@ export async function startGitHubEmulator(
     if (closed) return
     const origin = `http://${req.headers.host ?? '127.0.0.1'}`
     try {
-      reply(handle(route, repo, secretName, url, raw, origin))
+      reply(handle(route, place, url, raw, origin))
     } catch (error) {
       if (error instanceof ReplyError) reply(error.reply)
       else throw error
     }
+  }
+
+  /** The repository, organization and scope a matched route names. */
+  const resolve = (route: Route, params: string[]): Place => {
+    if (route.on === 'org') {
+      const [login = '', secretName] = params
+      const org = orgs.get(login.toLowerCase())
+      const place: Place = {}
+      if (org) {
+        place.org = org
+        place.scope = route.scopeKind === 'org-dependabot' ? org.dependabot : org.actions
+      }
+      if (secretName !== undefined) place.secretName = secretName
+      return place
+    }
+    const [owner = '', name = '', ...rest] = params
+    const repo = findRepo(`${owner}/${name}`)
+    const place: Place = {}
+    if (repo) place.repo = repo
+    if (route.name === 'get-environment' || route.scopeKind === 'environment') {
+      const [environment = '', secretName] = rest
+      place.environment = environment
+      if (secretName !== undefined) place.secretName = secretName
+      const found = repo?.environments.get(environment.toLowerCase())
+      if (found) place.scope = found.secrets
+      return place
+    }
+    if (route.scopeKind) {
+      const [secretName] = rest
+      if (secretName !== undefined) place.secretName = secretName
+      if (repo) place.scope = route.scopeKind === 'dependabot' ? repo.dependabot : repo.actions
+    }
+    return place
+  }
+
+  // The secondary rate limit: points per window on a scaled clock, and requests in flight.
+  const limit = options.secondaryRateLimit
+  let windowStart = 0
+  let windowPoints = 0
+  let penaltyUntil = 0
+  let lastRefusalSentAt = 0
+  let inFlight = 0
+  const rateReport: RateLimitReport = { throttled: 0, ignoredRetryAfter: 0 }
+
+  /** Refuses a request as GitHub's secondary rate limit would; true when it did. */
+  const throttle = (
+    record: RequestRecord,
+    res: ServerResponse,
+    token: Token,
+    id: string
+  ): boolean => {
+    if (!limit) return false
+    const now = Date.now()
+    inFlight += 1
+    res.on('close', () => {
+      inFlight -= 1
+    })
+    // A request sent well after the client was told to wait, before the wait was over.
+    if (
+      now < penaltyUntil &&
+      lastRefusalSentAt > 0 &&
+      now - lastRefusalSentAt > CLIENT_REACTION_MS
+    ) {
+      rateReport.ignoredRetryAfter += 1
+    }
+    const start = Math.floor(now / limit.windowMs) * limit.windowMs
+    if (start !== windowStart) {
+      windowStart = start
+      windowPoints = 0
+    }
+    const cost = record.method === 'GET' ? 1 : 5
+    const overBudget = windowPoints + cost > limit.pointsPerWindow
+    if (now >= penaltyUntil && !overBudget && inFlight <= limit.maxConcurrent) {
+      windowPoints += cost
+      return false
+    }
+    if (now >= penaltyUntil) {
+      penaltyUntil = overBudget ? windowStart + limit.windowMs : now + 1000
+    }
+    rateReport.throttled += 1
+    record.throttled = true
+    const retryAfter = Math.max(1, Math.ceil((penaltyUntil - now) / 1000))
+    res.on('finish', () => {
+      lastRefusalSentAt = Math.max(lastRefusalSentAt, Date.now())
+    })
+    send(res, faultReply({ status: 403, retryAfterSeconds: retryAfter }, DOCS_RATE, id), token, id)
+    return true
   }
 
   const server = createServer((req, res) => {
@@ -724,8 +1119,70 @@ export async function startGitHubEmulator(
         name,
         fullName: `${owner}/${name}`,
         actions: new SecretScope(),
+        dependabot: new SecretScope(),
+        environments: new Map(),
         runs: new Map()
       })
+    },
+
+    addOrg(login) {
+      if (orgs.has(login.toLowerCase())) throw new Error(`GitHub emulator: org ${login} exists`)
+      nextRepoId += 1
+      orgs.set(login.toLowerCase(), {
+        id: nextRepoId,
+        login,
+        actions: new SecretScope(),
+        dependabot: new SecretScope()
+      })
+    },
+
+    addEnvironment(repo, name) {
+      nextRepoId += 1
+      mustFindRepo(repo).environments.set(name.toLowerCase(), {
+        name,
+        id: nextRepoId,
+        secrets: new SecretScope()
+      })
+    },
+
+    repoId(repo) {
+      return mustFindRepo(repo).id
+    },
+
+    scopeSecret(ref, name) {
+      const stored = scopeOf(ref).read(name.toUpperCase())
+      if (!stored) return undefined
+      return {
+        value: stored.value,
+        createdAt: new Date(stored.createdAt),
+        updatedAt: new Date(stored.updatedAt),
+        ...(stored.access
+          ? {
+              access: {
+                visibility: stored.access.visibility,
+                selectedRepositoryIds: [...stored.access.selectedRepositoryIds]
+              }
+            }
+          : {})
+      }
+    },
+
+    setScopeSecret(ref, name, value, access) {
+      const problem = nameProblem(name)
+      if (problem) throw new Error(`GitHub emulator: ${problem}`)
+      const isOrg = ref.kind === 'org-actions' || ref.kind === 'org-dependabot'
+      if (isOrg !== (access !== undefined)) {
+        throw new Error('GitHub emulator: organization secrets, and only they, have an access')
+      }
+      scopeOf(ref).write(name.toUpperCase(), value, new Date(), access)
+    },
+
+    scopeHistory(ref, name) {
+      return scopeOf(ref).history(name.toUpperCase())
+    },
+
+    rateLimitReport() {
+      return { ...rateReport }
     },
 
     addToken(token, grant) {

@@ -4,7 +4,7 @@
  * the bundled action the way a workflow would (signing with the key its repository holds).
  */
 import { startAwsEmulator, type AwsEmulator, type AwsEmulatorOptions } from './aws.js'
-import { startGitHubEmulator, type GitHubEmulator } from './github.js'
+import { startGitHubEmulator, type GitHubEmulator, type SecondaryRateLimit } from './github.js'
 import { runAction, type RunOptions, type RunResult } from './runner.js'
 
 export const DAY = 86_400_000
@@ -17,6 +17,9 @@ export interface WorldOptions extends AwsEmulatorOptions {
   repos?: string[]
   keyAgeDays?: number
   basePath?: string
+  /** Organizations to create; repositories they own belong to them. */
+  orgs?: string[]
+  secondaryRateLimit?: SecondaryRateLimit
 }
 
 export interface World {
@@ -37,13 +40,28 @@ export interface World {
 
 export async function startWorld(options: WorldOptions = {}): Promise<World> {
   const aws = await startAwsEmulator(options)
-  const github = await startGitHubEmulator(options.basePath ? { basePath: options.basePath } : {})
+  const github = await startGitHubEmulator({
+    ...(options.basePath ? { basePath: options.basePath } : {}),
+    ...(options.secondaryRateLimit ? { secondaryRateLimit: options.secondaryRateLimit } : {})
+  })
+  for (const org of options.orgs ?? []) github.addOrg(org)
   const repos = options.repos ?? ['acme/app']
   aws.createUser(USER)
   const key = aws.createAccessKey(USER, {
     createdAt: new Date(Date.now() - (options.keyAgeDays ?? 100) * DAY)
   })
-  github.addToken(TOKEN, { repos: '*', secrets: 'write', kind: 'pat', actions: 'read' })
+  github.addToken(TOKEN, {
+    repos: '*',
+    secrets: 'write',
+    kind: 'pat',
+    actions: 'read',
+    permissions: {
+      environments: 'write',
+      dependabot_secrets: 'write',
+      organization_secrets: 'write',
+      organization_dependabot_secrets: 'write'
+    }
+  })
   for (const repo of repos) {
     github.addRepo(repo)
     github.setSecret(repo, ID_SECRET, key.accessKeyId)
