@@ -5,7 +5,7 @@
  */
 import fc from 'fast-check'
 import type { ChildProcess } from 'node:child_process'
-import { maskedLog, nodeBinaries } from './emulators/runner.js'
+import { maskedLog, nodeBinaries, type RunResult } from './emulators/runner.js'
 import { DAY, KEY_SECRET, startWorld, USER, type World } from './emulators/world.js'
 
 const [runner] = nodeBinaries()
@@ -115,14 +115,21 @@ function checkActiveKeysHeld(world: World, personKeys: ReadonlySet<string>): voi
     )
 }
 
-function checkNoSecretPrinted(world: World, stdout: string, stderr: string): void {
+function checkNoSecretPrinted(world: World, result: RunResult): void {
+  const { stdout, stderr } = result
+  const outputs = JSON.stringify(result.outputs)
   const secrets = [
     ...world.aws.keys(USER).map(k => k.secretAccessKey),
     ...REPOS.flatMap(repo => world.github.history(repo, KEY_SECRET).map(h => h.value))
   ]
   const { visible } = maskedLog(stdout)
   for (const secret of secrets) {
-    if (visible.includes(secret) || stderr.includes(secret))
+    if (
+      visible.includes(secret) ||
+      stderr.includes(secret) ||
+      outputs.includes(secret) ||
+      result.summary.includes(secret)
+    )
       throw new Error('invariant 4: a secret was printed')
   }
 }
@@ -188,7 +195,12 @@ async function runWithFault(
   for (const remove of removers) remove()
   if (process.env.DEBUG_PROPERTY)
     console.log(JSON.stringify(step), runId, result.code, result.stdout)
-  checkNoSecretPrinted(world, result.stdout, result.stderr)
+  checkNoSecretPrinted(world, result)
+  // Invariant 3: one run at a time never runs out of slots (LimitExceeded) for its new key.
+  if (
+    world.aws.requests.some(r => r.action === 'CreateAccessKey' && r.errorCode === 'LimitExceeded')
+  )
+    throw new Error('invariant 3: CreateAccessKey failed with LimitExceeded')
   return { killed: killed || result.signal === 'SIGKILL' }
 }
 

@@ -114,7 +114,7 @@ describe(`overlapping runs on ${runner?.name ?? 'node'}`, () => {
     world.aws.setTag(
       USER,
       stale.accessKeyId,
-      pendingMark('999999', 30, old.accessKeyId, 'elsewhere/repo')
+      pendingMark('999999', 40, old.accessKeyId, 'elsewhere/repo')
     )
     const result = await world.run({}, withNode)
     expect(result.code).toBe(0)

@@ -117,6 +117,34 @@ describe(`reactivating the previous key on ${runner?.name ?? 'node'}`, () => {
     expect(status(old)).toBe('Inactive')
   }, 60_000)
 
+  it('warns, with the service and region, when the old key is used while the new one is written', async () => {
+    world = await startWorld({ propagationDelayMs: 300 })
+    const oldCredentials = world.stored()
+    let used = false
+    world.github.intercept(async call => {
+      if (call.route === 'put-secret' && !used) {
+        used = true
+        // A second after the run began writing, a server still signs with the old key.
+        await new Promise(resolve => setTimeout(resolve, 1_100))
+        await consumerUses(oldCredentials)
+      }
+      return undefined
+    })
+    const result = await world.run({}, withNode)
+    expect(result.code).toBe(0)
+    expect(result.outputs['deactivated-access-key-ids']).toBe(oldCredentials.accessKeyId)
+    expect(result.stdout).toMatch(
+      /::warning::AKIA…\S+ was used at \S+ \(sts, eu-west-1\), while this run was writing the new key/
+    )
+  })
+
+  it('does not take its own calls with the old key for another consumer', async () => {
+    world = await startWorld({ propagationDelayMs: 300 })
+    const result = await world.run({}, withNode)
+    expect(result.outputs.rotated).toBe('true')
+    expect(result.stdout).not.toMatch(/::warning::/)
+  })
+
   it('refuses reactivate-previous when nothing was retired, changing nothing', async () => {
     world = await startWorld({ keyAgeDays: 10, propagationDelayMs: 300 })
     const before = world.aws.requests.length

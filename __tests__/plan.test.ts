@@ -232,29 +232,33 @@ describe('planner', () => {
     expect(kinds(p)).toEqual(['finish-distribution:AKIANEW1', 'deactivate-key:AKIAOLD1'])
   })
 
-  it('writes the previous key back and deletes a half-distributed key when this run signs with the previous key', () => {
-    const p = plan(
-      snapshot(
-        [
-          key('AKIAOLD1', 'Active', 91),
-          key('AKIANEW1', 'Active', 0, {
-            state: 'pending',
-            previousKeyId: 'AKIAOLD1',
-            atDaysAgo: 0,
-            runId: '8'
-          })
-        ],
-        { signingKeyId: 'AKIAOLD1', runs: { '8.1': 'finished' } }
-      ),
-      settings,
-      NOW
+  /** A key left pending by run 8 (finished), while this run signs with the previous key. */
+  const halfDistributed = (previousAgeDays: number) =>
+    snapshot(
+      [
+        key('AKIAOLD1', 'Active', previousAgeDays),
+        key('AKIANEW1', 'Active', 0, {
+          state: 'pending',
+          previousKeyId: 'AKIAOLD1',
+          atDaysAgo: 0,
+          runId: '8'
+        })
+      ],
+      { signingKeyId: 'AKIAOLD1', runs: { '8.1': 'finished' } }
     )
+
+  it('writes the previous key back and deletes a half-distributed key when this run signs with the previous key', () => {
+    const p = plan(halfDistributed(91), settings, NOW)
     expect(kinds(p)).toEqual([
       'restore:AKIAOLD1',
       'delete-key:AKIANEW1',
       'rotate:AKIAOLD1',
       'deactivate-key:AKIAOLD1'
     ])
+  })
+
+  it('finishes an interrupted forced rotation afresh, though the previous key is young', () => {
+    expect(kinds(plan(halfDistributed(5), settings, NOW))).toContain('rotate:AKIAOLD1')
   })
 
   it('refuses to touch a half-distributed key in admin mode', () => {
@@ -419,8 +423,17 @@ describe('planner', () => {
     })
 
     it('waits while GitHub cannot tell and the mark is younger than the lease, then cleans up', () => {
-      expect(plan(pendingOf('88', '1', 5), settings, NOW).waiting).toMatch(/lease is 17m/)
-      expect(kinds(plan(pendingOf('88', '1', 18), settings, NOW))[0]).toBe('restore:AKIAOLD1')
+      expect(plan(pendingOf('88', '1', 5), settings, NOW).waiting).toMatch(/lease is 32m/)
+      expect(kinds(plan(pendingOf('88', '1', 33), settings, NOW))[0]).toBe('restore:AKIAOLD1')
+    })
+
+    it('past the lease a mark is abandoned even while GitHub shows its run in progress', () => {
+      const running = (minutes: number) => ({
+        ...pendingOf('77', '1', minutes),
+        runs: { '77.1': 'running' as const }
+      })
+      expect(plan(running(31), settings, NOW).waiting).toMatch(/in progress/)
+      expect(kinds(plan(running(33), settings, NOW))[0]).toBe('restore:AKIAOLD1')
     })
   })
 

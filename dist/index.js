@@ -68395,994 +68395,6 @@ function age(ms) {
     return formatDuration(Math.floor(ms / 3_600_000) * 3_600_000);
 }
 
-;// CONCATENATED MODULE: ./src/targets.ts
-const OWNER = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})$/;
-const REPO = /^[A-Za-z0-9._-]{1,100}$/;
-// GitHub allows up to 255 characters and documents no character set ("/" is sent as %2F); a
-// target line is trimmed, so no spaces at either end, and control characters are refused.
-const ENVIRONMENT = /^[^\s\p{Cc}](?:[^\p{Cc}]{0,253}[^\s\p{Cc}])?$/u;
-const FORMS = "write 'owner/repo', 'env:owner/repo/ENVIRONMENT', 'org:ORG', 'dependabot:owner/repo' or 'dependabot-org:ORG'";
-function describeTarget(target) {
-    switch (target.kind) {
-        case 'repository':
-            return `${target.owner}/${target.repo}`;
-        case 'environment':
-            return `env:${target.owner}/${target.repo}/${target.environment}`;
-        case 'organization':
-            return `org:${target.org}`;
-        case 'dependabot':
-            return `dependabot:${target.owner}/${target.repo}`;
-        case 'dependabot-org':
-            return `dependabot-org:${target.org}`;
-    }
-}
-/** The repository a target belongs to, when it belongs to one. */
-function repositoryOf(target) {
-    return 'repo' in target ? `${target.owner}/${target.repo}` : undefined;
-}
-/**
- * Whether a workflow in `repository` may read its AWS secrets from this target: the target's
- * repository or environment secrets, or its organization's secrets. Dependabot secrets are
- * only given to Dependabot's runs.
- */
-function feedsRepository(target, repository) {
-    const wanted = repository.toLowerCase();
-    switch (target.kind) {
-        case 'repository':
-        case 'environment':
-            return `${target.owner}/${target.repo}`.toLowerCase() === wanted;
-        case 'organization':
-            return wanted.startsWith(`${target.org.toLowerCase()}/`);
-        default:
-            return false;
-    }
-}
-/**
- * Parses the `targets` input: one per line, blank lines and `#` comments ignored.
- * Returns the targets or a message saying which line is wrong and what is allowed.
- */
-function parseTargets(text) {
-    const targets = [];
-    const seen = new Map();
-    const lines = text.split(/\r?\n/);
-    for (const [index, raw] of lines.entries()) {
-        const line = raw.replace(/(^|\s)#.*$/, '').trim();
-        if (line === '')
-            continue;
-        const where = `line ${index + 1} ('${line}')`;
-        const parsed = parseLine(line);
-        if (typeof parsed === 'string')
-            return { error: `${where}: ${parsed}` };
-        // GitHub names are case-insensitive: two spellings reach the same secrets.
-        const scope = describeTarget(parsed).toLowerCase();
-        const first = seen.get(scope);
-        if (first !== undefined) {
-            return {
-                error: `${where} reaches the same secrets as line ${first}; list each target once`
-            };
-        }
-        seen.set(scope, index + 1);
-        targets.push(parsed);
-    }
-    return targets;
-}
-function parseLine(line) {
-    const colon = /^([a-z-]+):(.*)$/i.exec(line);
-    const prefix = colon?.[1]?.toLowerCase();
-    const rest = colon?.[2] ?? line;
-    switch (prefix) {
-        case undefined:
-            return parseRepository(line, 'repository');
-        case 'dependabot':
-            return parseRepository(rest, 'dependabot');
-        case 'org':
-        case 'dependabot-org': {
-            const org = rest;
-            if (!OWNER.test(org) || org.endsWith('-')) {
-                return `'${org}' is not a valid GitHub organization name; ${FORMS}`;
-            }
-            return prefix === 'org' ? { kind: 'organization', org } : { kind: 'dependabot-org', org };
-        }
-        case 'env': {
-            const [owner, repo, ...environmentParts] = rest.split('/');
-            const environment = environmentParts.join('/');
-            const repository = parseRepository(`${owner ?? ''}/${repo ?? ''}`, 'repository');
-            if (typeof repository === 'string')
-                return repository;
-            if (environmentParts.length === 0 || environment === '') {
-                return `an environment target names the environment after the repository: 'env:owner/repo/ENVIRONMENT'`;
-            }
-            if (!ENVIRONMENT.test(environment)) {
-                return `'${environment}' is not a valid environment name (1 to 255 characters, no control characters)`;
-            }
-            return { kind: 'environment', owner: repository.owner, repo: repository.repo, environment };
-        }
-        default:
-            return `'${prefix}:' is not a kind of target; ${FORMS}`;
-    }
-}
-function parseRepository(text, kind) {
-    const parts = text.split('/');
-    const [owner, repo] = parts;
-    if (parts.length !== 2 || owner === undefined || repo === undefined) {
-        return `not a target; ${FORMS}, one per line`;
-    }
-    if (!OWNER.test(owner) || owner.endsWith('-')) {
-        return `'${owner}' is not a valid GitHub owner name`;
-    }
-    if (!REPO.test(repo) || repo === '.' || repo === '..') {
-        return `'${repo}' is not a valid repository name`;
-    }
-    return { kind, owner, repo };
-}
-
-;// CONCATENATED MODULE: ./src/marks.ts
-const INTENT_TAG_KEY = 'rotate-aws-access-keys';
-const PREFIX = 'rotate-aws-access-keys';
-const VERSION = 'v1';
-const MAX_LENGTH = 256;
-const ALLOWED = /^[A-Za-z0-9 _.:/=+\-@]*$/;
-const STATES = ['creating', 'pending', 'active', 'retired', 'reactivated'];
-function writeMark(mark) {
-    const words = [PREFIX, VERSION, `state=${mark.state}`, `at=${isoSeconds(mark.at)}`];
-    if (mark.runId !== undefined)
-        words.push(`run=${mark.runId}.${mark.runAttempt ?? '1'}`);
-    if (mark.previousKeyId !== undefined)
-        words.push(`prev=${mark.previousKeyId}`);
-    const withoutRepository = words.join(' ');
-    const repository = mark.repository?.replace(/[^A-Za-z0-9_.:/=+\-@]/g, '_');
-    // The repository only helps a reader (run ids are unique across GitHub): drop it rather than
-    // exceed the limit.
-    const full = repository ? `${withoutRepository} repo=${repository}` : withoutRepository;
-    const text = full.length <= MAX_LENGTH ? full : withoutRepository;
-    if (!ALLOWED.test(text) || text.length > MAX_LENGTH) {
-        throw new Error(`mark would break IAM's tag value rules: ${text}`);
-    }
-    return text;
-}
-function readMark(tagValue) {
-    if (tagValue === undefined)
-        return { kind: 'none' };
-    const words = tagValue.trim().split(/\s+/);
-    if (words[0] !== PREFIX)
-        return { kind: 'none' };
-    if (words[1] !== VERSION) {
-        return {
-            kind: 'unreadable',
-            reason: `written by another version of this action (${words[1] ?? 'no version'})`
-        };
-    }
-    const fields = new Map();
-    for (const word of words.slice(2)) {
-        const split = word.indexOf('=');
-        if (split > 0)
-            fields.set(word.slice(0, split), word.slice(split + 1));
-    }
-    const state = fields.get('state');
-    if (state === undefined || !STATES.includes(state)) {
-        return { kind: 'unreadable', reason: `unknown state '${fields.get('state') ?? ''}'` };
-    }
-    const at = Date.parse(fields.get('at') ?? '');
-    if (Number.isNaN(at)) {
-        return { kind: 'unreadable', reason: `unreadable time '${fields.get('at') ?? ''}'` };
-    }
-    const mark = { state, at };
-    const run = /^(\d+)\.(\d+)$/.exec(fields.get('run') ?? '');
-    if (run?.[1] !== undefined && run[2] !== undefined) {
-        mark.runId = run[1];
-        mark.runAttempt = run[2];
-    }
-    const previousKeyId = fields.get('prev');
-    if (previousKeyId)
-        mark.previousKeyId = previousKeyId;
-    const repository = fields.get('repo');
-    if (repository)
-        mark.repository = repository;
-    return { kind: 'ours', mark };
-}
-function isoSeconds(ms) {
-    return new Date(Math.floor(ms / 1000) * 1000).toISOString().replace('.000Z', 'Z');
-}
-
-;// CONCATENATED MODULE: ./src/plan.ts
-
-/**
- * A reactivated key is deactivated again only after this long without use, however short
- * deactivate-after is: AWS's last-use record is not real-time, and the key was reactivated
- * because something needed it.
- */
-const REACTIVATION_GRACE_MS = 86_400_000;
-/**
- * How long a run may hold a pending key when GitHub cannot tell whether it is still going: its
- * verification (verify-timeout) plus a fan-out to many targets.
- */
-function leaseMs(settings) {
-    return settings.verifyTimeoutMs + 15 * 60_000;
-}
-/** GitHub ends every job within 6 hours: a run still "in progress" past that is not ours to wait on. */
-const LONGEST_JOB_MS = 6 * 3_600_000;
-function plan(snapshot, settings, now) {
-    const refuse = (refusal) => ({
-        steps: [],
-        refusal,
-        notes: [],
-        currentKeyId: undefined
-    });
-    const { caller } = snapshot;
-    if (caller.kind === 'root') {
-        return refuse('The credentials belong to the AWS account root user. AWS advises against root access keys; ' +
-            'rotate an IAM user with its own credentials or an IAM role instead, and delete the root access key.');
-    }
-    if (settings.expectedAccountId !== undefined && caller.accountId !== settings.expectedAccountId) {
-        return refuse(`The credentials belong to AWS account ${caller.accountId}, not ${settings.expectedAccountId} ` +
-            '(expected-account-id). Check which credentials the workflow configures.');
-    }
-    const unreadable = snapshot.keys.flatMap(key => key.mark.kind === 'unreadable' ? [`${keyLabel(key.id)} (${key.mark.reason})`] : []);
-    if (unreadable.length > 0) {
-        return refuse(`The marks on ${unreadable.join(', ')} cannot be read by this version. ` +
-            'Use the version of the action that wrote them, or have a person check the keys.');
-    }
-    const steps = [];
-    const notes = [];
-    const orphan = findOrphan(snapshot);
-    if (orphan) {
-        const holder = holderAlive(orphan.intent, snapshot, settings, now);
-        if (holder)
-            return waitFor(holder, orphan.key);
-        steps.push({
-            kind: 'delete-key',
-            keyId: orphan.key.id,
-            reason: `created by ${runOf(orphan.intent)}, which stopped before marking it, so no target ever held it`
-        });
-    }
-    if (snapshot.staleMarks.length > 0) {
-        steps.push({ kind: 'remove-marks', tagKeys: snapshot.staleMarks });
-    }
-    const byAge = snapshot.keys
-        .filter(key => key.id !== orphan?.key.id)
-        .sort((a, b) => a.createdAt - b.createdAt || (a.id < b.id ? -1 : 1));
-    const active = byAge.filter(key => key.status === 'Active');
-    const inactive = byAge.filter(key => key.status === 'Inactive');
-    const signing = snapshot.signingKeyId;
-    const user = snapshot.userName;
-    if (active.length === 0) {
-        return refuse(`IAM user ${user} has no active access key. This action rotates a key that is in use; ` +
-            'create the first key, store it in the targets, then let the action take over.');
-    }
-    // Active keys the action cannot account for: not marked by it, not the key in use, and not the
-    // key that one of its own keys replaces.
-    const inUse = snapshot.mode === 'self' ? signing : active.length === 1 ? active[0]?.id : undefined;
-    const replacedByOurs = new Set(active.flatMap(key => {
-        const mark = ourMark(key);
-        return mark && mark.state !== 'retired' && mark.state !== 'reactivated' && mark.previousKeyId
-            ? [mark.previousKeyId]
-            : [];
-    }));
-    const unknown = active.filter(key => {
-        // A retired key that is active again (reactivate-previous, or by hand) is still the action's.
-        return ourMark(key) === undefined && key.id !== inUse && !replacedByOurs.has(key.id);
-    });
-    if (unknown.length > 0) {
-        const ids = unknown.map(key => keyLabel(key.id)).join(', ');
-        return refuse(`IAM user ${user} has active access keys that this action did not create and that are not the key in use: ${ids}. ` +
-            'Changing nothing: a person may rely on them. Find what uses them (IAM console, "last used"), ' +
-            'then deactivate and delete them, or add a description starting "rotate-aws-access-keys" only if you wrote it.');
-    }
-    // A key our active key replaced is retired even if the run that deactivated it died before
-    // marking it: it was retired when the new key reached every target.
-    const replacedAt = new Map(byAge.flatMap(key => {
-        const mark = ourMark(key);
-        return mark?.state === 'active' && mark.previousKeyId
-            ? [[mark.previousKeyId, mark.at]]
-            : [];
-    }));
-    const cleanUp = (keys, slotNeeded) => {
-        for (const key of keys) {
-            const mark = ourMark(key);
-            const retiredAt = retiredTime(mark) ?? replacedAt.get(key.id);
-            const deleteAt = retiredAt !== undefined ? retiredAt + settings.deleteAfterMs : undefined;
-            if (deleteAt !== undefined && now >= deleteAt) {
-                steps.push({
-                    kind: 'delete-key',
-                    keyId: key.id,
-                    reason: `retired ${age(now - (retiredAt ?? now))} ago; delete-after has passed`
-                });
-            }
-            else if (slotNeeded) {
-                steps.push({
-                    kind: 'delete-key',
-                    keyId: key.id,
-                    reason: 'inactive, so not in use, and its slot is needed for the new key (IAM allows two keys)'
-                });
-            }
-            else if (deleteAt !== undefined) {
-                notes.push(`Inactive key ${keyLabel(key.id)} will be deleted by the first run after ${isoTime(deleteAt)}.`);
-            }
-            else {
-                notes.push(`Inactive key ${keyLabel(key.id)} was not retired by this action; it is kept until a rotation needs its slot.`);
-            }
-        }
-    };
-    if (settings.reactivatePrevious) {
-        return reactivatePlan(active, inactive, replacedAt, settings, user, steps, notes);
-    }
-    if (active.length === 1) {
-        const [current] = active;
-        const mark = ourMark(current);
-        if (mark?.state === 'pending') {
-            const holder = holderAlive(mark, snapshot, settings, now);
-            if (holder)
-                return waitFor(holder, current);
-            if (snapshot.mode !== 'self') {
-                return refuse(pendingRefusal(current, mark));
-            }
-            cleanUp(inactive, false);
-            steps.push({
-                kind: 'finish-distribution',
-                keyId: current.id,
-                previousKeyId: undefined
-            });
-            notes.push(`Key ${keyLabel(current.id)} was left half-distributed by ${runOf(mark)}; this run finishes writing it.`);
-            return { steps, refusal: undefined, notes, currentKeyId: current.id };
-        }
-        if (!isDue(current, settings, now)) {
-            cleanUp(inactive, false);
-            notes.push(`Key ${keyLabel(current.id)} is ${age(now - current.createdAt)} old, younger than max-age; the next rotation is due at ${isoTime(current.createdAt + settings.maxAgeMs)}.`);
-            return { steps, refusal: undefined, notes, currentKeyId: current.id };
-        }
-        cleanUp(inactive, true);
-        notes.push(settings.force && now < current.createdAt + settings.maxAgeMs
-            ? `Key ${keyLabel(current.id)} is ${age(now - current.createdAt)} old; rotating because force is set.`
-            : `Key ${keyLabel(current.id)} is ${age(now - current.createdAt)} old; rotating (max-age ${age(settings.maxAgeMs)}).`);
-        pushRotation(current, settings, steps, notes);
-        return { steps, refusal: undefined, notes, currentKeyId: current.id };
-    }
-    // Two active keys: the newer one is the action's (the unknown-key rule above ensures that).
-    const [older, newer] = active;
-    const newerMark = ourMark(newer);
-    if (newerMark?.state === 'pending') {
-        const holder = holderAlive(newerMark, snapshot, settings, now);
-        if (holder)
-            return waitFor(holder, newer);
-        if (snapshot.mode !== 'self')
-            return refuse(pendingRefusal(newer, newerMark));
-        if (signing === newer.id) {
-            steps.push({ kind: 'finish-distribution', keyId: newer.id, previousKeyId: older.id });
-            notes.push(`Key ${keyLabel(newer.id)} was left half-distributed by ${runOf(newerMark)}; this run signs with it, so it finishes writing it.`);
-            if (settings.deactivateAfterMs === 0) {
-                steps.push({
-                    kind: 'deactivate-key',
-                    keyId: older.id,
-                    reason: 'replaced by the new key in every target'
-                });
-            }
-            return { steps, refusal: undefined, notes, currentKeyId: newer.id };
-        }
-        steps.push({ kind: 'restore', keyId: older.id, abandonedKeyId: newer.id });
-        steps.push({
-            kind: 'delete-key',
-            keyId: newer.id,
-            reason: `left half-distributed by ${runOf(newerMark)}; every target holds ${keyLabel(older.id)} again`
-        });
-        notes.push(`Key ${keyLabel(newer.id)} was left half-distributed by ${runOf(newerMark)}; this run signs with ${keyLabel(older.id)}, so it writes that key back everywhere and deletes the other.`);
-        if (isDue(older, settings, now))
-            pushRotation(older, settings, steps, notes);
-        return { steps, refusal: undefined, notes, currentKeyId: older.id };
-    }
-    if (newerMark?.state !== 'active') {
-        return refuse(`IAM user ${user} has two active keys and the newer, ${keyLabel(newer.id)}, was not created by this action. ` +
-            `Changing nothing: it is unclear which key the targets hold. Have a person deactivate the key that is no longer used.`);
-    }
-    const olderMark = ourMark(older);
-    if (olderMark?.state === 'retired' || olderMark?.state === 'reactivated') {
-        return reactivatedPlan(older, olderMark, newer, snapshot, settings, now, steps, notes);
-    }
-    // The newer key is distributed; the older one waits out deactivate-after.
-    const distributedAt = newerMark.at;
-    const deactivateAt = distributedAt + settings.deactivateAfterMs;
-    if (settings.force) {
-        notes.push('force is ignored: the previous rotation has not finished (two keys are active).');
-    }
-    if (snapshot.mode === 'self' && signing === older.id) {
-        notes.push(`This run signs with the previous key ${keyLabel(older.id)} (it was queued before the targets got ${keyLabel(newer.id)}); it stays active for now and a later run deactivates it.`);
-    }
-    else if (now >= deactivateAt) {
-        const used = older.lastUsed;
-        steps.push({
-            kind: 'deactivate-key',
-            keyId: older.id,
-            ...(used && used.at > distributedAt
-                ? {
-                    warning: `${keyLabel(older.id)} was used at ${isoTime(used.at)} (${used.service}, ${used.region}), after the targets got ${keyLabel(newer.id)} at ${isoTime(distributedAt)}: ` +
-                        `something outside the targets may still use it. It is only deactivated, so it can be re-activated in the IAM console until delete-after passes.`
-                }
-                : {}),
-            reason: settings.deactivateAfterMs > 0
-                ? 'deactivate-after has passed'
-                : 'replaced by the new key in every target'
-        });
-    }
-    else {
-        notes.push(`Previous key ${keyLabel(older.id)} stays active until ${isoTime(deactivateAt)} (deactivate-after).`);
-    }
-    return { steps, refusal: undefined, notes, currentKeyId: newer.id };
-}
-// How far from the intent's time CreateAccessKey can land: clock skew before, a slow call after.
-const INTENT_WINDOW_BEFORE_MS = 60_000;
-const INTENT_WINDOW_AFTER_MS = 10 * 60_000;
-/** An unmarked key that a run created right after writing its intent and then died. */
-function findOrphan(snapshot) {
-    const intent = snapshot.intent.kind === 'ours' ? snapshot.intent.mark : undefined;
-    if (intent?.state !== 'creating')
-        return undefined;
-    const candidates = snapshot.keys.filter(key => key.mark.kind === 'none' &&
-        key.id !== snapshot.signingKeyId &&
-        key.id !== intent.previousKeyId &&
-        key.createdAt >= intent.at - INTENT_WINDOW_BEFORE_MS &&
-        key.createdAt <= intent.at + INTENT_WINDOW_AFTER_MS);
-    const [only] = candidates;
-    return candidates.length === 1 && only ? { key: only, intent } : undefined;
-}
-/** A step in words, for the log, the summary and error messages. */
-function describeStep(step) {
-    switch (step.kind) {
-        case 'rotate':
-            return `Create a new key, verify it with STS, write it to every target (replaces ${keyLabel(step.previousKeyId)})`;
-        case 'deactivate-key':
-            return `Deactivate ${keyLabel(step.keyId)}: ${step.reason}`;
-        case 'delete-key':
-            return `Delete ${keyLabel(step.keyId)}: ${step.reason}`;
-        case 'finish-distribution':
-            return `Finish writing ${keyLabel(step.keyId)} to every target`;
-        case 'reactivate-key':
-            return `Reactivate ${keyLabel(step.keyId)} (reactivate-previous); the targets keep the current key`;
-        case 'mark-reactivated':
-            return `Record that ${keyLabel(step.keyId)} was reactivated by hand`;
-        case 'remove-marks':
-            return `Remove the marks of ${step.tagKeys.length} deleted key(s)`;
-        case 'restore':
-            return `Write ${keyLabel(step.keyId)} back to every target (abandon ${keyLabel(step.abandonedKeyId)})`;
-    }
-}
-/** reactivate-previous: make the key this action retired most recently active again. */
-function reactivatePlan(active, inactive, replacedAt, settings, user, steps, notes) {
-    const refuse = (why) => ({
-        steps: [],
-        refusal: `reactivate-previous: ${why} Nothing was changed.`,
-        notes: [],
-        currentKeyId: undefined
-    });
-    const [current, newer] = active;
-    if (newer) {
-        const olderMark = ourMark(current);
-        if (olderMark?.state === 'retired' || olderMark?.state === 'reactivated') {
-            // Asked twice (a re-run): the key is already active again, which is what was asked.
-            notes.push(`reactivate-previous: ${keyLabel(current.id)} is already active again; every target keeps ${keyLabel(newer.id)}.`);
-            return { steps, refusal: undefined, notes, currentKeyId: newer.id };
-        }
-        return refuse(`IAM user ${user} already has two active keys (${keyLabel(current.id)}, ${keyLabel(newer.id)}): the previous key has not been deactivated yet, so there is nothing to reactivate.`);
-    }
-    const currentMark = ourMark(current);
-    if (currentMark?.state === 'pending' || currentMark?.state === 'creating') {
-        return refuse(`${keyLabel(current.id)} is still being distributed by ${runOf(currentMark)}. Run once without reactivate-previous to finish that rotation, then ask again.`);
-    }
-    const newest = inactive
-        .map(key => ({ key, at: retiredTime(ourMark(key)) ?? replacedAt.get(key.id) }))
-        .filter((entry) => entry.at !== undefined)
-        .sort((a, b) => b.at - a.at)[0];
-    if (!newest) {
-        return refuse(`IAM user ${user} has no key that this action retired and that still exists (a retired key is deleted once delete-after has passed, and keys deactivated by a person are not the action's to reactivate).`);
-    }
-    steps.push({ kind: 'reactivate-key', keyId: newest.key.id });
-    notes.push(`reactivate-previous: ${keyLabel(newest.key.id)} (retired ${isoTime(newest.at)}) becomes active again for whatever still uses it; every target keeps ${keyLabel(current.id)}. ` +
-        `Later runs keep it active while it is used and deactivate it again once it has gone unused for ${age(quietPeriod(settings))}. No rotation starts while it is active.`);
-    return { steps, refusal: undefined, notes, currentKeyId: current.id };
-}
-/** How long a reactivated key must go unused before a run deactivates it again. */
-function quietPeriod(settings) {
-    return Math.max(settings.deactivateAfterMs, REACTIVATION_GRACE_MS);
-}
-/** The previous key is active again after the action retired it: something still needs it. */
-function reactivatedPlan(older, olderMark, newer, snapshot, settings, now, steps, notes) {
-    const warnings = [];
-    const done = () => ({ steps, refusal: undefined, notes, warnings, currentKeyId: newer.id });
-    const label = keyLabel(older.id);
-    if (settings.force || isDue(newer, settings, now)) {
-        notes.push(`No rotation can start while ${label} is active again: IAM allows two keys per user. Rotation resumes once ${label} is deactivated.`);
-    }
-    // Last use is recorded to the second: a use in the second of the mark counts as after it.
-    const used = older.lastUsed && older.lastUsed.at >= olderMark.at ? older.lastUsed : undefined;
-    const stillUsed = (use) => `${label}, retired by this action and active again, was used at ${isoTime(use.at)} by ${use.service} in ${use.region}: something still uses it. ` +
-        `Move that consumer to the key the targets hold (${keyLabel(newer.id)}).`;
-    if (olderMark.state === 'retired') {
-        // Reactivated by hand in the console: its quiet period starts when a run first sees it.
-        steps.push({ kind: 'mark-reactivated', keyId: older.id });
-        notes.push(`${label} was retired by this action and is active again (reactivated by hand). It is kept active while it is used and deactivated once unused for ${age(quietPeriod(settings))}.`);
-        if (used)
-            warnings.push(stillUsed(used));
-        return done();
-    }
-    const quietSince = Math.max(olderMark.at, used?.at ?? 0);
-    const deactivateAt = quietSince + quietPeriod(settings);
-    if (snapshot.mode === 'self' && snapshot.signingKeyId === older.id) {
-        notes.push(`This run signs with the reactivated key ${label}, so it does not deactivate it; give the workflow the key the targets hold.`);
-        return done();
-    }
-    if (now >= deactivateAt) {
-        steps.push({
-            kind: 'deactivate-key',
-            keyId: older.id,
-            reason: used
-                ? `reactivated ${isoTime(olderMark.at)}, last used ${isoTime(used.at)}: unused for ${age(now - used.at)}`
-                : `reactivated ${isoTime(olderMark.at)} and not used since`
-        });
-        return done();
-    }
-    if (used) {
-        warnings.push(`${stillUsed(used)} A run after ${isoTime(deactivateAt)} deactivates ${label} if it stays unused until then.`);
-    }
-    else {
-        notes.push(`${label} is active again since ${isoTime(olderMark.at)}; a run after ${isoTime(deactivateAt)} deactivates it unless it is used before then.`);
-    }
-    return done();
-}
-/** When a key was retired by the action, by its mark (a reactivated key counts from then). */
-function retiredTime(mark) {
-    return mark?.state === 'retired' || mark?.state === 'reactivated' ? mark.at : undefined;
-}
-/** Whether the run that wrote `mark` may still be working on its key, and why. */
-function holderAlive(mark, snapshot, settings, now) {
-    const markAge = now - mark.at;
-    const who = runOf(mark);
-    if (mark.runId === settings.run.runId) {
-        if (Number(mark.runAttempt ?? '1') < Number(settings.run.attempt))
-            return undefined;
-        // The same attempt: another job of this very run (a matrix). Only time can tell.
-        return markAge < leaseMs(settings) ? `${who} (a parallel job of this run)` : undefined;
-    }
-    const state = snapshot.runs[`${mark.runId ?? ''}.${mark.runAttempt ?? '1'}`] ?? 'unknown';
-    if (state === 'finished')
-        return undefined;
-    if (state === 'running')
-        return markAge < LONGEST_JOB_MS ? `${who}, which GitHub shows in progress` : undefined;
-    return markAge < leaseMs(settings)
-        ? `${who} (GitHub does not say whether it is still going; its mark is ${age(markAge)} old, the lease is ${age(leaseMs(settings))})`
-        : undefined;
-}
-function waitFor(holder, key) {
-    return {
-        steps: [],
-        refusal: undefined,
-        notes: [],
-        currentKeyId: undefined,
-        waiting: `Key ${keyLabel(key.id)} is being rotated by ${holder}; this run leaves it alone and changes nothing for this user. ` +
-            'Wait for that run to finish, or re-run this one later; a run that died is recognised once GitHub shows it completed or its lease has passed.'
-    };
-}
-function isDue(key, settings, now) {
-    return settings.force || settings.maxAgeMs === 0 || now >= key.createdAt + settings.maxAgeMs;
-}
-function pushRotation(current, settings, steps, notes) {
-    steps.push({ kind: 'rotate', previousKeyId: current.id });
-    if (settings.deactivateAfterMs === 0) {
-        steps.push({
-            kind: 'deactivate-key',
-            keyId: current.id,
-            reason: 'replaced by the new key in every target'
-        });
-    }
-    else {
-        notes.push(`The previous key stays active for deactivate-after (${age(settings.deactivateAfterMs)}), for runs queued before the change; the first run after that deactivates it.`);
-    }
-}
-function ourMark(key) {
-    return key.mark.kind === 'ours' ? key.mark.mark : undefined;
-}
-function runOf(mark) {
-    return mark.runId !== undefined
-        ? `run ${mark.runId} attempt ${mark.runAttempt ?? '1'}${mark.repository ? ` of ${mark.repository}` : ''}`
-        : 'an earlier run';
-}
-function pendingRefusal(key, mark) {
-    return (`Key ${keyLabel(key.id)} was created by ${runOf(mark)} at ${isoTime(mark.at)} and not yet written to every target. ` +
-        'This run does not sign with either key, so it cannot write a known key to every target. ' +
-        'Changing nothing. Let the self-rotation run that holds the key finish, or re-run it; ' +
-        'or have a person check which key the targets hold and delete the other.');
-}
-
-;// CONCATENATED MODULE: ./src/verify.ts
-
-/**
- * Waits until AWS accepts the new key: polls with growing delays (capped at one second, so the
- * wait ends within about a second of acceptance), then requires several acceptances in a row and
- * starts over on any rejection.
- */
-async function verifyNewKey(options) {
-    const { clock, expectedArn, timeoutMs } = options;
-    const confirmations = options.confirmations ?? 3;
-    const confirmIntervalMs = options.confirmIntervalMs ?? 200;
-    const start = clock.now();
-    const deadline = start + timeoutMs;
-    let attempts = 0;
-    let rejections = 0;
-    let accepted = 0;
-    let lastProblem = 'AWS did not accept the key';
-    for (;;) {
-        attempts++;
-        try {
-            const arn = await options.probe();
-            if (arn !== expectedArn) {
-                return {
-                    ok: false,
-                    reason: `STS says the new key belongs to ${arn}, not ${expectedArn}`,
-                    attempts,
-                    elapsedMs: clock.now() - start
-                };
-            }
-            accepted++;
-            if (accepted >= confirmations)
-                return { ok: true, attempts, elapsedMs: clock.now() - start };
-        }
-        catch (error) {
-            accepted = 0;
-            lastProblem = isYoungKeyRejection(error)
-                ? 'AWS still answered InvalidClientTokenId (the key had not propagated)'
-                : `the last check failed: ${error.message}`;
-            options.onRejected?.(attempts, clock.now() - start);
-        }
-        if (options.shouldStop?.()) {
-            return {
-                ok: false,
-                reason: 'the run was cancelled',
-                attempts,
-                elapsedMs: clock.now() - start
-            };
-        }
-        const wait = accepted > 0 ? confirmIntervalMs : backoff(rejections++);
-        if (clock.now() + wait > deadline) {
-            return { ok: false, reason: lastProblem, attempts, elapsedMs: clock.now() - start };
-        }
-        await clock.sleep(wait);
-    }
-}
-
-;// CONCATENATED MODULE: ./src/apply.ts
-
-
-
-
-
-
-
-
-
-/** Targets written at once (two PUTs each); see MAX_WRITES_IN_FLIGHT in github.ts. */
-const WRITE_CONCURRENCY = 4;
-/** Progress lines for long fan-outs: about every tenth of the targets, at least this many apart. */
-const PROGRESS_MIN_STEP = 20;
-const CREATE_ATTEMPTS = 4;
-/** Runs the planned steps in order; stops at the first failure, after undoing what it can. */
-async function apply(steps, context) {
-    const { snapshot, settings, clock, log, secrets, prepared } = context;
-    const user = snapshot.userName;
-    const result = {
-        rotated: false,
-        createdKeyId: undefined,
-        current: context.signing.accessKeyId === context.currentKeyId ? context.signing : undefined,
-        deactivated: [],
-        deleted: [],
-        reactivated: [],
-        written: [],
-        verification: undefined,
-        failure: undefined,
-        yielded: undefined
-    };
-    // Self-rotation switches to the new key once it is verified: the old one may be deactivated.
-    let aws = context.aws;
-    const runFields = {
-        runId: settings.run.runId,
-        runAttempt: settings.run.attempt,
-        repository: settings.run.repository
-    };
-    const mark = (fields) => writeMark({ ...fields, at: clock.now(), ...runFields });
-    /**
-     * Writes `key` to every target; returns why targets failed. The targets this workflow reads
-     * its own key from go last, and only once every other target has the key: a later run signs
-     * with what they hold, so if this run stops half-way the next one still holds a consistent
-     * pair and knows which way to heal.
-     */
-    const distribute = async (key) => {
-        const values = [
-            { name: settings.accessKeyIdSecretName, value: key.accessKeyId },
-            { name: settings.secretAccessKeySecretName, value: key.secretAccessKey }
-        ];
-        const own = prepared.filter(target => feedsRepository(target.target, settings.run.repository));
-        const failures = [];
-        const total = prepared.length;
-        const progressEvery = Math.max(PROGRESS_MIN_STEP, Math.ceil(total / 10));
-        let done = 0;
-        const writeAll = async (targets) => {
-            const queue = [...targets];
-            const worker = async () => {
-                for (let target = queue.shift(); target; target = queue.shift()) {
-                    if (context.cancellation.requested()) {
-                        failures.push(`${target.name}: not written, because the run was cancelled`);
-                        continue;
-                    }
-                    try {
-                        await secrets.write(target, values);
-                        result.written.push(target.name);
-                    }
-                    catch (error) {
-                        failures.push(describeError(error));
-                    }
-                    done += 1;
-                    if (total > PROGRESS_MIN_STEP && (done % progressEvery === 0 || done === total)) {
-                        log.info(`written ${result.written.length}/${total} targets${failures.length > 0 ? `, ${failures.length} failed` : ''}`);
-                    }
-                }
-            };
-            await Promise.all(Array.from({ length: WRITE_CONCURRENCY }, worker));
-        };
-        log.startGroup(`Writing ${keyLabel(key.accessKeyId)} to ${total} target(s)`);
-        try {
-            await writeAll(prepared.filter(target => !own.includes(target)));
-            if (failures.length === 0)
-                await writeAll(own);
-            else
-                for (const target of own)
-                    failures.push(`${target.name}: not written, because other targets failed`);
-        }
-        finally {
-            log.endGroup();
-        }
-        log.info(`Wrote ${keyLabel(key.accessKeyId)} to ${result.written.length}/${total} targets.`);
-        return failures;
-    };
-    /** Deletes a key no target holds, signing with this run's own (still active) credentials. */
-    const discard = async (keyId) => {
-        try {
-            await context.aws.deleteKey(user, keyId);
-            await context.aws.untag(user, keyId).catch(() => undefined);
-            result.createdKeyId = undefined;
-            return `Deleted the new key ${keyLabel(keyId)}`;
-        }
-        catch (error) {
-            return `Could not delete the new key ${keyLabel(keyId)} (${describeError(error)}); no target holds it, so delete it in the IAM console, or let the next run do it`;
-        }
-    };
-    /**
-     * CreateAccessKey, retried by hand. A call that got no answer (a timeout, a reset) may still
-     * have made a key whose secret never arrived: such a stray is deleted at once, so no key is left
-     * that no target holds. A call that AWS answered made no key; if it was LimitExceeded because a
-     * key appeared since this run looked, another run (or a person) got there first.
-     */
-    const createKeyRemovingStrays = async () => {
-        const known = new Set(snapshot.keys.map(key => key.id));
-        for (let attempt = 1;; attempt++) {
-            try {
-                return await aws.createKey(user);
-            }
-            catch (error) {
-                const answered = awsStatus(error) !== undefined;
-                let newcomers;
-                try {
-                    newcomers = (await aws.listKeys(user))
-                        .filter(key => !known.has(key.id))
-                        .map(key => key.id);
-                    if (!answered)
-                        for (const stray of newcomers)
-                            await aws.deleteKey(user, stray);
-                }
-                catch (cleanup) {
-                    throw new StepFailure(`Could not create a new access key for ${user} (${describeError(error)}), and could not check for a key AWS may have made anyway (${describeError(cleanup)}). ` +
-                        'The next run finds such a key by the intent mark and deletes it; the previous key and the secrets are unchanged.', { cause: cleanup });
-                }
-                if (answered && awsErrorCode(error) === 'LimitExceeded' && newcomers.length > 0) {
-                    throw new Yield(`Key ${newcomers.map(keyLabel).join(', ')} appeared after this run looked, and IAM allows two keys: another run is rotating this user. ` +
-                        'This run leaves the rotation to it; nothing was changed.');
-                }
-                if (!answered && newcomers.length > 0) {
-                    log.warning(`CreateAccessKey got no answer, but AWS had made ${newcomers.map(keyLabel).join(', ')}; its secret never arrived, so it was deleted.`);
-                }
-                if (attempt >= CREATE_ATTEMPTS || !isTransientAwsError(error)) {
-                    throw new StepFailure(`Could not create a new access key for ${user}: ${describeError(error)}. No new key is left behind; the previous key and the secrets are unchanged.`, { cause: error });
-                }
-                await clock.sleep(backoff(attempt, 1_000, 5_000));
-            }
-        }
-    };
-    /** The time a key became active again starts its quiet period (see the planner). */
-    async function markReactivated(keyId) {
-        try {
-            await aws.tag(user, keyId, mark({ state: 'reactivated' }));
-        }
-        catch (error) {
-            log.warning(`${keyLabel(keyId)} is active, but marking it reactivated failed (${describeError(error)}); the next run records it.`);
-        }
-    }
-    const handlers = {
-        'delete-key': async (step) => {
-            await aws.deleteKey(user, step.keyId);
-            result.deleted.push(step.keyId);
-            log.info(`Deleted key ${keyLabel(step.keyId)}: ${step.reason}.`);
-            try {
-                await aws.untag(user, step.keyId);
-            }
-            catch (error) {
-                log.warning(`Deleted key ${keyLabel(step.keyId)} but could not remove its tag: ${describeError(error)}`);
-            }
-        },
-        rotate: async (step) => {
-            try {
-                // The intent lets a later run recognise the key if this run dies before marking it.
-                await aws.tag(user, INTENT_TAG_KEY, mark({ state: 'creating', previousKeyId: step.previousKeyId }));
-            }
-            catch (error) {
-                throw new StepFailure(`Could not write the action's mark on ${user} (iam:TagUser: ${describeError(error)}). Nothing was changed: without marks a later run could not tell the action's keys from a person's.`);
-            }
-            const created = await createKeyRemovingStrays();
-            log.mask(created.accessKeyId);
-            log.mask(created.secretAccessKey);
-            result.createdKeyId = created.accessKeyId;
-            log.info(`Created key ${keyLabel(created.accessKeyId)} for ${user}.`);
-            try {
-                await aws.tag(user, created.accessKeyId, mark({ state: 'pending', previousKeyId: step.previousKeyId }));
-            }
-            catch (error) {
-                const undone = await discard(created.accessKeyId);
-                throw new StepFailure(`Could not mark the new key (iam:TagUser on ${user}: ${describeError(error)}); without the mark a later run could not recognise it. ${undone}. The previous key and the secrets are unchanged.`);
-            }
-            try {
-                await aws.untag(user, INTENT_TAG_KEY);
-            }
-            catch (error) {
-                log.warning(`Could not remove the intent mark from ${user} (iam:UntagUser: ${describeError(error)}); it is harmless and the next rotation replaces it.`);
-            }
-            const verification = await verifyNewKey({
-                probe: () => aws.probe(created),
-                expectedArn: snapshot.userArn,
-                timeoutMs: settings.verifyTimeoutMs,
-                clock,
-                shouldStop: () => context.cancellation.requested(),
-                onRejected: (attempt, elapsedMs) => {
-                    if (attempt === 1 || attempt % 5 === 0) {
-                        log.info(`Waiting for AWS to accept the new key (attempt ${attempt}, ${(elapsedMs / 1000).toFixed(1)} s)...`);
-                    }
-                }
-            });
-            result.verification = { attempts: verification.attempts, elapsedMs: verification.elapsedMs };
-            if (!verification.ok) {
-                const undone = await discard(created.accessKeyId);
-                throw new StepFailure((context.cancellation.requested()
-                    ? 'The run was cancelled while AWS verified the new key. '
-                    : `The new key was not verified within verify-timeout (${formatDuration(settings.verifyTimeoutMs)}): ${verification.reason}. `) +
-                    `${undone}; the previous key ${keyLabel(step.previousKeyId)} is still active and no secret was changed. The next run tries again; if this repeats, raise verify-timeout.`);
-            }
-            log.info(`AWS accepted the new key after ${(verification.elapsedMs / 1000).toFixed(1)} s (${verification.attempts} checks, the last ones in a row).`);
-            if (snapshot.mode === 'self') {
-                aws = aws.withYoungKey(created, clock.now() + settings.verifyTimeoutMs, clock);
-            }
-            const failures = await distribute(created);
-            if (failures.length > 0 && result.written.length === 0) {
-                const undone = await discard(created.accessKeyId);
-                throw new StepFailure(`No target could be written: ${failures.join('; ')}. ${undone}; the previous key ${keyLabel(step.previousKeyId)} is still active and every target still holds it.`);
-            }
-            if (failures.length > 0) {
-                throw new StepFailure(`The new key ${keyLabel(created.accessKeyId)} was written to ${result.written.join(', ')}, but not to every target: ${failures.join('; ')}. ` +
-                    `Both keys stay active, so every target holds a working key. The next run finishes this: a run that signs with the new key writes it everywhere, one that signs with the previous key writes that back and deletes the new one.`);
-            }
-            try {
-                await aws.tag(user, created.accessKeyId, mark({ state: 'active', previousKeyId: step.previousKeyId }));
-            }
-            catch (error) {
-                throw new StepFailure(`Every target holds the new key ${keyLabel(created.accessKeyId)}, but marking it distributed failed (${describeError(error)}). Both keys stay active; the next run (signing with the new key) marks it and retires the previous key.`);
-            }
-            result.rotated = true;
-            result.current = created;
-        },
-        'finish-distribution': async (step) => {
-            const failures = await distribute(context.signing);
-            if (failures.length > 0) {
-                throw new StepFailure(`Could not finish writing key ${keyLabel(step.keyId)} to every target: ${failures.join('; ')}. Both keys stay active; the next run tries again.`);
-            }
-            await aws.tag(user, step.keyId, mark({
-                state: 'active',
-                ...(step.previousKeyId ? { previousKeyId: step.previousKeyId } : {})
-            }));
-            result.current = context.signing;
-        },
-        restore: async (step) => {
-            const failures = await distribute(context.signing);
-            if (failures.length > 0) {
-                throw new StepFailure(`Could not write key ${keyLabel(step.keyId)} back to every target: ${failures.join('; ')}. Both keys stay active; the next run tries again.`);
-            }
-            result.current = context.signing;
-        },
-        'remove-marks': async (step) => {
-            try {
-                await aws.untagMany(user, step.tagKeys);
-                log.info(`Removed ${step.tagKeys.length} mark(s) of keys that no longer exist.`);
-            }
-            catch (error) {
-                log.warning(`Could not remove marks of deleted keys (${describeError(error)}); a later run tries again.`);
-            }
-        },
-        'reactivate-key': async (step) => {
-            try {
-                await aws.setStatus(user, step.keyId, 'Active');
-            }
-            catch (error) {
-                throw new StepFailure(`Could not reactivate ${keyLabel(step.keyId)} (iam:UpdateAccessKey: ${describeError(error)}). It stays inactive; every target still holds the current key.`);
-            }
-            result.reactivated.push(step.keyId);
-            log.info(`Reactivated key ${keyLabel(step.keyId)}; every target keeps the current key.`);
-            await markReactivated(step.keyId);
-        },
-        'mark-reactivated': async (step) => {
-            await markReactivated(step.keyId);
-        },
-        'deactivate-key': async (step) => {
-            try {
-                await aws.setStatus(user, step.keyId, 'Inactive');
-            }
-            catch (error) {
-                throw new StepFailure(`Could not deactivate the previous key ${keyLabel(step.keyId)} (${describeError(error)}). Every target holds the new key; the previous key stays active until a later run deactivates it.`);
-            }
-            result.deactivated.push(step.keyId);
-            log.info(`Deactivated key ${keyLabel(step.keyId)}: ${step.reason}.`);
-            if (step.warning)
-                log.warning(step.warning);
-            try {
-                await aws.tag(user, step.keyId, mark({ state: 'retired' }));
-            }
-            catch (error) {
-                log.warning(`Deactivated ${keyLabel(step.keyId)} but could not mark it retired (${describeError(error)}); it will be deleted when a rotation needs its slot.`);
-            }
-        }
-    };
-    for (const step of steps) {
-        if (context.cancellation.requested()) {
-            result.failure = new StepFailure(`The run was cancelled before this step: ${describeStep(step)}. Everything before it was finished; the next run starts again from what AWS shows.`);
-            break;
-        }
-        try {
-            await handlers[step.kind](step);
-        }
-        catch (error) {
-            if (error instanceof Yield) {
-                result.yielded = error.message;
-                break;
-            }
-            result.failure =
-                error instanceof StepFailure
-                    ? error
-                    : new StepFailure(`${describeStep(step)} failed: ${describeError(error)}. The steps after it were not done; the next run starts again from what AWS shows.`, { cause: error });
-            break;
-        }
-    }
-    return result;
-}
-
-;// CONCATENATED MODULE: ./src/cancel.ts
-function watchCancellation(log) {
-    let requested = false;
-    const onSignal = (signal) => {
-        if (!requested)
-            log(`Received ${signal}: stopping at the next safe point.`);
-        requested = true;
-    };
-    process.on('SIGINT', onSignal);
-    process.on('SIGTERM', onSignal);
-    return {
-        requested: () => requested,
-        dispose: () => {
-            process.off('SIGINT', onSignal);
-            process.off('SIGTERM', onSignal);
-        }
-    };
-}
-
 ;// CONCATENATED MODULE: ./node_modules/@actions/github/lib/context.js
 
 
@@ -69656,10 +68668,10 @@ function Collection() {
 
 
 // pkg/dist-src/version.js
-var dist_bundle_VERSION = "0.0.0-development";
+var VERSION = "0.0.0-development";
 
 // pkg/dist-src/defaults.js
-var userAgent = `octokit-endpoint.js/${dist_bundle_VERSION} ${getUserAgent()}`;
+var userAgent = `octokit-endpoint.js/${VERSION} ${getUserAgent()}`;
 var DEFAULTS = {
   method: "GET",
   baseUrl: "https://api.github.com",
@@ -70939,12 +69951,12 @@ class RequestError extends Error {
 
 
 // pkg/dist-src/version.js
-var request_dist_bundle_VERSION = "10.0.16";
+var dist_bundle_VERSION = "10.0.16";
 
 // pkg/dist-src/defaults.js
 var defaults_default = {
   headers: {
-    "user-agent": `octokit-request.js/${request_dist_bundle_VERSION} ${getUserAgent()}`
+    "user-agent": `octokit-request.js/${dist_bundle_VERSION} ${getUserAgent()}`
   }
 };
 
@@ -74733,6 +73745,127 @@ async function sealForGitHub(value, publicKeyBase64) {
     return libsodium_wrappers.to_base64(sealed, libsodium_wrappers.base64_variants.ORIGINAL);
 }
 
+;// CONCATENATED MODULE: ./src/targets.ts
+const OWNER = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})$/;
+const REPO = /^[A-Za-z0-9._-]{1,100}$/;
+// GitHub allows up to 255 characters and documents no character set ("/" is sent as %2F); a
+// target line is trimmed, so no spaces at either end, and control characters are refused.
+const ENVIRONMENT = /^[^\s\p{Cc}](?:[^\p{Cc}]{0,253}[^\s\p{Cc}])?$/u;
+const FORMS = "write 'owner/repo', 'env:owner/repo/ENVIRONMENT', 'org:ORG', 'dependabot:owner/repo' or 'dependabot-org:ORG'";
+function describeTarget(target) {
+    switch (target.kind) {
+        case 'repository':
+            return `${target.owner}/${target.repo}`;
+        case 'environment':
+            return `env:${target.owner}/${target.repo}/${target.environment}`;
+        case 'organization':
+            return `org:${target.org}`;
+        case 'dependabot':
+            return `dependabot:${target.owner}/${target.repo}`;
+        case 'dependabot-org':
+            return `dependabot-org:${target.org}`;
+    }
+}
+/** The repository a target belongs to, when it belongs to one. */
+function repositoryOf(target) {
+    return 'repo' in target ? `${target.owner}/${target.repo}` : undefined;
+}
+/**
+ * Whether a workflow in `repository` may read its AWS secrets from this target: the target's
+ * repository or environment secrets, or its organization's secrets. Dependabot secrets are
+ * only given to Dependabot's runs.
+ */
+function feedsRepository(target, repository) {
+    const wanted = repository.toLowerCase();
+    switch (target.kind) {
+        case 'repository':
+        case 'environment':
+            return `${target.owner}/${target.repo}`.toLowerCase() === wanted;
+        case 'organization':
+            return wanted.startsWith(`${target.org.toLowerCase()}/`);
+        default:
+            return false;
+    }
+}
+/**
+ * Parses the `targets` input: one per line, blank lines and `#` comments ignored.
+ * Returns the targets or a message saying which line is wrong and what is allowed.
+ */
+function parseTargets(text) {
+    const targets = [];
+    const seen = new Map();
+    const lines = text.split(/\r?\n/);
+    for (const [index, raw] of lines.entries()) {
+        const line = raw.replace(/(^|\s)#.*$/, '').trim();
+        if (line === '')
+            continue;
+        const where = `line ${index + 1} ('${line}')`;
+        const parsed = parseLine(line);
+        if (typeof parsed === 'string')
+            return { error: `${where}: ${parsed}` };
+        // GitHub names are case-insensitive: two spellings reach the same secrets.
+        const scope = describeTarget(parsed).toLowerCase();
+        const first = seen.get(scope);
+        if (first !== undefined) {
+            return {
+                error: `${where} reaches the same secrets as line ${first}; list each target once`
+            };
+        }
+        seen.set(scope, index + 1);
+        targets.push(parsed);
+    }
+    return targets;
+}
+function parseLine(line) {
+    const colon = /^([a-z-]+):(.*)$/i.exec(line);
+    const prefix = colon?.[1]?.toLowerCase();
+    const rest = colon?.[2] ?? line;
+    switch (prefix) {
+        case undefined:
+            return parseRepository(line, 'repository');
+        case 'dependabot':
+            return parseRepository(rest, 'dependabot');
+        case 'org':
+        case 'dependabot-org': {
+            const org = rest;
+            if (!OWNER.test(org) || org.endsWith('-')) {
+                return `'${org}' is not a valid GitHub organization name; ${FORMS}`;
+            }
+            return prefix === 'org' ? { kind: 'organization', org } : { kind: 'dependabot-org', org };
+        }
+        case 'env': {
+            const [owner, repo, ...environmentParts] = rest.split('/');
+            const environment = environmentParts.join('/');
+            const repository = parseRepository(`${owner ?? ''}/${repo ?? ''}`, 'repository');
+            if (typeof repository === 'string')
+                return repository;
+            if (environmentParts.length === 0 || environment === '') {
+                return `an environment target names the environment after the repository: 'env:owner/repo/ENVIRONMENT'`;
+            }
+            if (!ENVIRONMENT.test(environment)) {
+                return `'${environment}' is not a valid environment name (1 to 255 characters, no control characters)`;
+            }
+            return { kind: 'environment', owner: repository.owner, repo: repository.repo, environment };
+        }
+        default:
+            return `'${prefix}:' is not a kind of target; ${FORMS}`;
+    }
+}
+function parseRepository(text, kind) {
+    const parts = text.split('/');
+    const [owner, repo] = parts;
+    if (parts.length !== 2 || owner === undefined || repo === undefined) {
+        return `not a target; ${FORMS}, one per line`;
+    }
+    if (!OWNER.test(owner) || owner.endsWith('-')) {
+        return `'${owner}' is not a valid GitHub owner name`;
+    }
+    if (!REPO.test(repo) || repo === '.' || repo === '..') {
+        return `'${repo}' is not a valid repository name`;
+    }
+    return { kind, owner, repo };
+}
+
 ;// CONCATENATED MODULE: ./src/github.ts
 
 
@@ -74743,11 +73876,29 @@ async function sealForGitHub(value, publicKeyBase64) {
 class TargetError extends Error {
     target;
     status;
-    constructor(target, message, status) {
+    halfWritten;
+    constructor(target, message, status, 
+    /** Set when one secret of the pair was written and the other was not: a mismatched pair. */
+    halfWritten) {
         super(message);
         this.target = target;
         this.status = status;
+        this.halfWritten = halfWritten;
         this.name = 'TargetError';
+    }
+}
+/** One PUT of a pair failed after the other succeeded. */
+class HalfWritten extends Error {
+    written;
+    cause;
+    constructor(written, cause) {
+        super(cause instanceof Error ? cause.message : String(cause));
+        this.written = written;
+        this.cause = cause;
+        this.name = 'HalfWritten';
+    }
+    get status() {
+        return statusOf(this.cause);
     }
 }
 /** How often a rate-limited request is waited out and sent again before the run gives up. */
@@ -74933,13 +74084,20 @@ function octokitSecrets(octokit, options) {
                     access = current.map(found => found ?? partner ?? { visibility: options.orgSecretVisibility });
                 }
                 // Both PUTs at once: a run queued between them would read a mismatched pair.
-                await Promise.all(secrets.map((secret, index) => octokit.request(`PUT ${scope.base}/{secret_name}`, {
+                const outcomes = await Promise.allSettled(secrets.map((secret, index) => octokit.request(`PUT ${scope.base}/{secret_name}`, {
                     ...scope.params,
                     secret_name: secret.name,
                     encrypted_value: sealed[index] ?? '',
                     key_id: key.keyId,
                     ...access[index]
                 })));
+                const failed = outcomes.find(outcome => outcome.status === 'rejected');
+                if (!failed)
+                    return;
+                const written = secrets.filter((_, index) => outcomes[index]?.status === 'fulfilled');
+                if (written.length > 0)
+                    throw new HalfWritten(written.map(secret => secret.name).join(', '), failed.reason);
+                throw failed.reason;
             };
             try {
                 await putAll();
@@ -74979,6 +74137,10 @@ function permissionFor(target) {
     }
 }
 function explain(target, name, error, doing) {
+    if (error instanceof HalfWritten) {
+        const inner = explain(target, name, error.cause, doing);
+        return new TargetError(name, `${inner.message} Only ${error.written} was written: ${name} holds a mismatched pair.`, inner.status, error.written);
+    }
     const status = statusOf(error);
     const message = error instanceof Error ? error.message : String(error);
     const where = 'org' in target ? `organization ${target.org}` : `repository ${repositoryOf(target) ?? ''}`;
@@ -74994,6 +74156,949 @@ function explain(target, name, error, doing) {
                         ? 'GitHub refused the encrypted value'
                         : 'GitHub did not answer as expected';
     return new TargetError(name, `Could not ${doing} ${name} (${status ?? 'no response'}: ${message}): ${fix}.`, status);
+}
+
+;// CONCATENATED MODULE: ./src/marks.ts
+const INTENT_TAG_KEY = 'rotate-aws-access-keys';
+const PREFIX = 'rotate-aws-access-keys';
+const marks_VERSION = 'v1';
+const MAX_LENGTH = 256;
+const ALLOWED = /^[A-Za-z0-9 _.:/=+\-@]*$/;
+const STATES = ['creating', 'pending', 'active', 'retired', 'reactivated'];
+function writeMark(mark) {
+    const words = [PREFIX, marks_VERSION, `state=${mark.state}`, `at=${isoSeconds(mark.at)}`];
+    if (mark.runId !== undefined)
+        words.push(`run=${mark.runId}.${mark.runAttempt ?? '1'}`);
+    if (mark.previousKeyId !== undefined)
+        words.push(`prev=${mark.previousKeyId}`);
+    const withoutRepository = words.join(' ');
+    const repository = mark.repository?.replace(/[^A-Za-z0-9_.:/=+\-@]/g, '_');
+    // The repository only helps a reader (run ids are unique across GitHub): drop it rather than
+    // exceed the limit.
+    const full = repository ? `${withoutRepository} repo=${repository}` : withoutRepository;
+    const text = full.length <= MAX_LENGTH ? full : withoutRepository;
+    if (!ALLOWED.test(text) || text.length > MAX_LENGTH) {
+        throw new Error(`mark would break IAM's tag value rules: ${text}`);
+    }
+    return text;
+}
+function readMark(tagValue) {
+    if (tagValue === undefined)
+        return { kind: 'none' };
+    const words = tagValue.trim().split(/\s+/);
+    if (words[0] !== PREFIX)
+        return { kind: 'none' };
+    if (words[1] !== marks_VERSION) {
+        return {
+            kind: 'unreadable',
+            reason: `written by another version of this action (${words[1] ?? 'no version'})`
+        };
+    }
+    const fields = new Map();
+    for (const word of words.slice(2)) {
+        const split = word.indexOf('=');
+        if (split > 0)
+            fields.set(word.slice(0, split), word.slice(split + 1));
+    }
+    const state = fields.get('state');
+    if (state === undefined || !STATES.includes(state)) {
+        return { kind: 'unreadable', reason: `unknown state '${fields.get('state') ?? ''}'` };
+    }
+    const at = Date.parse(fields.get('at') ?? '');
+    if (Number.isNaN(at)) {
+        return { kind: 'unreadable', reason: `unreadable time '${fields.get('at') ?? ''}'` };
+    }
+    const mark = { state, at };
+    const run = /^(\d+)\.(\d+)$/.exec(fields.get('run') ?? '');
+    if (run?.[1] !== undefined && run[2] !== undefined) {
+        mark.runId = run[1];
+        mark.runAttempt = run[2];
+    }
+    const previousKeyId = fields.get('prev');
+    if (previousKeyId)
+        mark.previousKeyId = previousKeyId;
+    const repository = fields.get('repo');
+    if (repository)
+        mark.repository = repository;
+    return { kind: 'ours', mark };
+}
+function isoSeconds(ms) {
+    return new Date(Math.floor(ms / 1000) * 1000).toISOString().replace('.000Z', 'Z');
+}
+
+;// CONCATENATED MODULE: ./src/plan.ts
+
+/**
+ * A reactivated key is deactivated again only after this long without use, however short
+ * deactivate-after is: AWS's last-use record is not real-time, and the key was reactivated
+ * because something needed it.
+ */
+const REACTIVATION_GRACE_MS = 86_400_000;
+/**
+ * How long a run may hold a pending key, whatever else is known: its verification
+ * (verify-timeout) plus a large fan-out (1,000 targets take about 12 minutes at GitHub's pace).
+ * GitHub's "in progress" is the whole run's, not the rotation step's, so it cannot extend this.
+ */
+function leaseMs(settings) {
+    return settings.verifyTimeoutMs + FAN_OUT_ALLOWANCE_MS;
+}
+const FAN_OUT_ALLOWANCE_MS = 30 * 60_000;
+const ROOT_REFUSAL = 'The credentials belong to the AWS account root user. AWS advises against root access keys; ' +
+    'rotate an IAM user with its own credentials or an IAM role instead, and delete the root access key.';
+function plan(snapshot, settings, now) {
+    const refuse = (refusal) => ({
+        steps: [],
+        refusal,
+        notes: [],
+        currentKeyId: undefined
+    });
+    const { caller } = snapshot;
+    if (caller.kind === 'root') {
+        return refuse(ROOT_REFUSAL);
+    }
+    if (settings.expectedAccountId !== undefined && caller.accountId !== settings.expectedAccountId) {
+        return refuse(`The credentials belong to AWS account ${caller.accountId}, not ${settings.expectedAccountId} ` +
+            '(expected-account-id). Check which credentials the workflow configures.');
+    }
+    const unreadable = snapshot.keys.flatMap(key => key.mark.kind === 'unreadable' ? [`${keyLabel(key.id)} (${key.mark.reason})`] : []);
+    if (unreadable.length > 0) {
+        return refuse(`The marks on ${unreadable.join(', ')} cannot be read by this version. ` +
+            'Use the version of the action that wrote them, or have a person check the keys.');
+    }
+    const steps = [];
+    const notes = [];
+    const orphan = findOrphan(snapshot);
+    if (orphan) {
+        const holder = holderAlive(orphan.intent, snapshot, settings, now);
+        if (holder)
+            return waitFor(holder, orphan.key);
+        steps.push({
+            kind: 'delete-key',
+            keyId: orphan.key.id,
+            reason: `created by ${runOf(orphan.intent)}, which stopped before marking it, so no target ever held it`
+        });
+    }
+    if (snapshot.staleMarks.length > 0) {
+        steps.push({ kind: 'remove-marks', tagKeys: snapshot.staleMarks });
+    }
+    const byAge = snapshot.keys
+        .filter(key => key.id !== orphan?.key.id)
+        .sort((a, b) => a.createdAt - b.createdAt || (a.id < b.id ? -1 : 1));
+    const active = byAge.filter(key => key.status === 'Active');
+    const inactive = byAge.filter(key => key.status === 'Inactive');
+    const signing = snapshot.signingKeyId;
+    const user = snapshot.userName;
+    if (active.length === 0) {
+        return refuse(`IAM user ${user} has no active access key. This action rotates a key that is in use; ` +
+            'create the first key, store it in the targets, then let the action take over.');
+    }
+    // Active keys the action cannot account for: not marked by it, not the key in use, and not the
+    // key that one of its own keys replaces.
+    const inUse = snapshot.mode === 'self' ? signing : active.length === 1 ? active[0]?.id : undefined;
+    const replacedByOurs = new Set(active.flatMap(key => {
+        const mark = ourMark(key);
+        return mark && mark.state !== 'retired' && mark.state !== 'reactivated' && mark.previousKeyId
+            ? [mark.previousKeyId]
+            : [];
+    }));
+    const unknown = active.filter(key => {
+        // A retired key that is active again (reactivate-previous, or by hand) is still the action's.
+        return ourMark(key) === undefined && key.id !== inUse && !replacedByOurs.has(key.id);
+    });
+    if (unknown.length > 0) {
+        const ids = unknown.map(key => keyLabel(key.id)).join(', ');
+        return refuse(`IAM user ${user} has active access keys that this action did not create and that are not the key in use: ${ids}. ` +
+            'Changing nothing: a person may rely on them. Find what uses them (IAM console, "last used"), ' +
+            'then deactivate and delete them, or add a description starting "rotate-aws-access-keys" only if you wrote it.');
+    }
+    // A key our active key replaced is retired even if the run that deactivated it died before
+    // marking it: it was retired when the new key reached every target.
+    const replacedAt = new Map(byAge.flatMap(key => {
+        const mark = ourMark(key);
+        return mark?.state === 'active' && mark.previousKeyId
+            ? [[mark.previousKeyId, mark.at]]
+            : [];
+    }));
+    const cleanUp = (keys, slotNeeded) => {
+        for (const key of keys) {
+            const mark = ourMark(key);
+            const retiredAt = retiredTime(mark) ?? replacedAt.get(key.id);
+            const deleteAt = retiredAt !== undefined ? retiredAt + settings.deleteAfterMs : undefined;
+            if (deleteAt !== undefined && now >= deleteAt) {
+                steps.push({
+                    kind: 'delete-key',
+                    keyId: key.id,
+                    reason: `retired ${age(now - (retiredAt ?? now))} ago; delete-after has passed`
+                });
+            }
+            else if (slotNeeded) {
+                steps.push({
+                    kind: 'delete-key',
+                    keyId: key.id,
+                    reason: 'inactive, so not in use, and its slot is needed for the new key (IAM allows two keys)'
+                });
+            }
+            else if (deleteAt !== undefined) {
+                notes.push(`Inactive key ${keyLabel(key.id)} will be deleted by the first run after ${isoTime(deleteAt)}.`);
+            }
+            else {
+                notes.push(`Inactive key ${keyLabel(key.id)} was not retired by this action; it is kept until a rotation needs its slot.`);
+            }
+        }
+    };
+    if (settings.reactivatePrevious) {
+        return reactivatePlan(active, inactive, replacedAt, settings, user, steps, notes);
+    }
+    if (active.length === 1) {
+        const [current] = active;
+        const mark = ourMark(current);
+        if (mark?.state === 'pending') {
+            const holder = holderAlive(mark, snapshot, settings, now);
+            if (holder)
+                return waitFor(holder, current);
+            if (snapshot.mode !== 'self') {
+                return refuse(pendingRefusal(current, mark));
+            }
+            cleanUp(inactive, false);
+            steps.push({
+                kind: 'finish-distribution',
+                keyId: current.id,
+                previousKeyId: undefined
+            });
+            notes.push(`Key ${keyLabel(current.id)} was left half-distributed by ${runOf(mark)}; this run finishes writing it.`);
+            return { steps, refusal: undefined, notes, currentKeyId: current.id };
+        }
+        if (!isDue(current, settings, now)) {
+            cleanUp(inactive, false);
+            notes.push(`Key ${keyLabel(current.id)} is ${age(now - current.createdAt)} old, younger than max-age; the next rotation is due at ${isoTime(current.createdAt + settings.maxAgeMs)}.`);
+            return { steps, refusal: undefined, notes, currentKeyId: current.id };
+        }
+        cleanUp(inactive, true);
+        notes.push(settings.force && now < current.createdAt + settings.maxAgeMs
+            ? `Key ${keyLabel(current.id)} is ${age(now - current.createdAt)} old; rotating because force is set.`
+            : `Key ${keyLabel(current.id)} is ${age(now - current.createdAt)} old; rotating (max-age ${age(settings.maxAgeMs)}).`);
+        pushRotation(current, settings, steps, notes);
+        return { steps, refusal: undefined, notes, currentKeyId: current.id };
+    }
+    // Two active keys: the newer one is the action's (the unknown-key rule above ensures that).
+    const [older, newer] = active;
+    const newerMark = ourMark(newer);
+    if (newerMark?.state === 'pending') {
+        const holder = holderAlive(newerMark, snapshot, settings, now);
+        if (holder)
+            return waitFor(holder, newer);
+        if (snapshot.mode !== 'self')
+            return refuse(pendingRefusal(newer, newerMark));
+        if (signing === newer.id) {
+            steps.push({ kind: 'finish-distribution', keyId: newer.id, previousKeyId: older.id });
+            notes.push(`Key ${keyLabel(newer.id)} was left half-distributed by ${runOf(newerMark)}; this run signs with it, so it finishes writing it.`);
+            if (settings.deactivateAfterMs === 0) {
+                steps.push({
+                    kind: 'deactivate-key',
+                    keyId: older.id,
+                    reason: 'replaced by the new key in every target'
+                });
+            }
+            return { steps, refusal: undefined, notes, currentKeyId: newer.id };
+        }
+        steps.push({ kind: 'restore', keyId: older.id, abandonedKeyId: newer.id });
+        steps.push({
+            kind: 'delete-key',
+            keyId: newer.id,
+            reason: `left half-distributed by ${runOf(newerMark)}; every target holds ${keyLabel(older.id)} again`
+        });
+        notes.push(`Key ${keyLabel(newer.id)} was left half-distributed by ${runOf(newerMark)}; this run signs with ${keyLabel(older.id)}, so it writes that key back everywhere and deletes the other.`);
+        // That run was rotating, so a rotation was wanted (due or forced): finish it afresh.
+        pushRotation(older, settings, steps, notes);
+        return { steps, refusal: undefined, notes, currentKeyId: older.id };
+    }
+    if (newerMark?.state !== 'active') {
+        return refuse(`IAM user ${user} has two active keys and the newer, ${keyLabel(newer.id)}, was not created by this action. ` +
+            `Changing nothing: it is unclear which key the targets hold. Have a person deactivate the key that is no longer used.`);
+    }
+    const olderMark = ourMark(older);
+    if (olderMark?.state === 'retired' || olderMark?.state === 'reactivated') {
+        return reactivatedPlan(older, olderMark, newer, snapshot, settings, now, steps, notes);
+    }
+    // The newer key is distributed; the older one waits out deactivate-after.
+    const distributedAt = newerMark.at;
+    const deactivateAt = distributedAt + settings.deactivateAfterMs;
+    if (settings.force) {
+        notes.push('force is ignored: the previous rotation has not finished (two keys are active).');
+    }
+    if (snapshot.mode === 'self' && signing === older.id) {
+        notes.push(`This run signs with the previous key ${keyLabel(older.id)} (it was queued before the targets got ${keyLabel(newer.id)}); it stays active for now and a later run deactivates it.`);
+    }
+    else if (now >= deactivateAt) {
+        const used = older.lastUsed;
+        steps.push({
+            kind: 'deactivate-key',
+            keyId: older.id,
+            ...(used && used.at > distributedAt
+                ? {
+                    warning: `${keyLabel(older.id)} was used at ${isoTime(used.at)} (${used.service}, ${used.region}), after the targets got ${keyLabel(newer.id)} at ${isoTime(distributedAt)}: ` +
+                        `something outside the targets may still use it. It is only deactivated, so it can be re-activated in the IAM console until delete-after passes.`
+                }
+                : {}),
+            reason: settings.deactivateAfterMs > 0
+                ? 'deactivate-after has passed'
+                : 'replaced by the new key in every target'
+        });
+    }
+    else {
+        notes.push(`Previous key ${keyLabel(older.id)} stays active until ${isoTime(deactivateAt)} (deactivate-after).`);
+    }
+    return { steps, refusal: undefined, notes, currentKeyId: newer.id };
+}
+// How far from the intent's time CreateAccessKey can land: clock skew before, a slow call after.
+const INTENT_WINDOW_BEFORE_MS = 60_000;
+const INTENT_WINDOW_AFTER_MS = 10 * 60_000;
+/** An unmarked key that a run created right after writing its intent and then died. */
+function findOrphan(snapshot) {
+    const intent = snapshot.intent.kind === 'ours' ? snapshot.intent.mark : undefined;
+    if (intent?.state !== 'creating')
+        return undefined;
+    const candidates = snapshot.keys.filter(key => key.mark.kind === 'none' &&
+        key.id !== snapshot.signingKeyId &&
+        key.id !== intent.previousKeyId &&
+        key.createdAt >= intent.at - INTENT_WINDOW_BEFORE_MS &&
+        key.createdAt <= intent.at + INTENT_WINDOW_AFTER_MS);
+    const [only] = candidates;
+    return candidates.length === 1 && only ? { key: only, intent } : undefined;
+}
+/** A step in words, for the log, the summary and error messages. */
+function describeStep(step) {
+    switch (step.kind) {
+        case 'rotate':
+            return `Create a new key, verify it with STS, write it to every target (replaces ${keyLabel(step.previousKeyId)})`;
+        case 'deactivate-key':
+            return `Deactivate ${keyLabel(step.keyId)}: ${step.reason}`;
+        case 'delete-key':
+            return `Delete ${keyLabel(step.keyId)}: ${step.reason}`;
+        case 'finish-distribution':
+            return `Finish writing ${keyLabel(step.keyId)} to every target`;
+        case 'reactivate-key':
+            return `Reactivate ${keyLabel(step.keyId)} (reactivate-previous); the targets keep the current key`;
+        case 'mark-reactivated':
+            return `Record that ${keyLabel(step.keyId)} was reactivated by hand`;
+        case 'remove-marks':
+            return `Remove the marks of ${step.tagKeys.length} deleted key(s)`;
+        case 'restore':
+            return `Write ${keyLabel(step.keyId)} back to every target (abandon ${keyLabel(step.abandonedKeyId)})`;
+    }
+}
+/** reactivate-previous: make the key this action retired most recently active again. */
+function reactivatePlan(active, inactive, replacedAt, settings, user, steps, notes) {
+    const refuse = (why) => ({
+        steps: [],
+        refusal: `reactivate-previous: ${why} Nothing was changed.`,
+        notes: [],
+        currentKeyId: undefined
+    });
+    const [current, newer] = active;
+    if (newer) {
+        const olderMark = ourMark(current);
+        if (olderMark?.state === 'retired' || olderMark?.state === 'reactivated') {
+            // Asked twice (a re-run): the key is already active again, which is what was asked.
+            notes.push(`reactivate-previous: ${keyLabel(current.id)} is already active again; every target keeps ${keyLabel(newer.id)}.`);
+            return { steps, refusal: undefined, notes, currentKeyId: newer.id };
+        }
+        return refuse(`IAM user ${user} already has two active keys (${keyLabel(current.id)}, ${keyLabel(newer.id)}): the previous key has not been deactivated yet, so there is nothing to reactivate.`);
+    }
+    const currentMark = ourMark(current);
+    if (currentMark?.state === 'pending' || currentMark?.state === 'creating') {
+        return refuse(`${keyLabel(current.id)} is still being distributed by ${runOf(currentMark)}. Run once without reactivate-previous to finish that rotation, then ask again.`);
+    }
+    const newest = inactive
+        .map(key => ({ key, at: retiredTime(ourMark(key)) ?? replacedAt.get(key.id) }))
+        .filter((entry) => entry.at !== undefined)
+        .sort((a, b) => b.at - a.at)[0];
+    if (!newest) {
+        return refuse(`IAM user ${user} has no key that this action retired and that still exists (a retired key is deleted once delete-after has passed, and keys deactivated by a person are not the action's to reactivate).`);
+    }
+    steps.push({ kind: 'reactivate-key', keyId: newest.key.id });
+    notes.push(`reactivate-previous: ${keyLabel(newest.key.id)} (retired ${isoTime(newest.at)}) becomes active again for whatever still uses it; every target keeps ${keyLabel(current.id)}. ` +
+        `Later runs keep it active while it is used and deactivate it again once it has gone unused for ${age(quietPeriod(settings))}. No rotation starts while it is active.`);
+    return { steps, refusal: undefined, notes, currentKeyId: current.id };
+}
+/** How long a reactivated key must go unused before a run deactivates it again. */
+function quietPeriod(settings) {
+    return Math.max(settings.deactivateAfterMs, REACTIVATION_GRACE_MS);
+}
+/** The previous key is active again after the action retired it: something still needs it. */
+function reactivatedPlan(older, olderMark, newer, snapshot, settings, now, steps, notes) {
+    const warnings = [];
+    const done = () => ({ steps, refusal: undefined, notes, warnings, currentKeyId: newer.id });
+    const label = keyLabel(older.id);
+    if (settings.force || isDue(newer, settings, now)) {
+        notes.push(`No rotation can start while ${label} is active again: IAM allows two keys per user. Rotation resumes once ${label} is deactivated.`);
+    }
+    // Last use is recorded to the second: a use in the second of the mark counts as after it.
+    const used = older.lastUsed && older.lastUsed.at >= olderMark.at ? older.lastUsed : undefined;
+    const stillUsed = (use) => `${label}, retired by this action and active again, was used at ${isoTime(use.at)} by ${use.service} in ${use.region}: something still uses it. ` +
+        `Move that consumer to the key the targets hold (${keyLabel(newer.id)}).`;
+    if (olderMark.state === 'retired') {
+        // Reactivated by hand in the console: its quiet period starts when a run first sees it.
+        steps.push({ kind: 'mark-reactivated', keyId: older.id });
+        notes.push(`${label} was retired by this action and is active again (reactivated by hand). It is kept active while it is used and deactivated once unused for ${age(quietPeriod(settings))}.`);
+        if (used)
+            warnings.push(stillUsed(used));
+        return done();
+    }
+    const quietSince = Math.max(olderMark.at, used?.at ?? 0);
+    const deactivateAt = quietSince + quietPeriod(settings);
+    if (snapshot.mode === 'self' && snapshot.signingKeyId === older.id) {
+        notes.push(`This run signs with the reactivated key ${label}, so it does not deactivate it; give the workflow the key the targets hold.`);
+        return done();
+    }
+    if (now >= deactivateAt) {
+        steps.push({
+            kind: 'deactivate-key',
+            keyId: older.id,
+            reason: used
+                ? `reactivated ${isoTime(olderMark.at)}, last used ${isoTime(used.at)}: unused for ${age(now - used.at)}`
+                : `reactivated ${isoTime(olderMark.at)} and not used since`
+        });
+        return done();
+    }
+    if (used) {
+        warnings.push(`${stillUsed(used)} A run after ${isoTime(deactivateAt)} deactivates ${label} if it stays unused until then.`);
+    }
+    else {
+        notes.push(`${label} is active again since ${isoTime(olderMark.at)}; a run after ${isoTime(deactivateAt)} deactivates it unless it is used before then.`);
+    }
+    return done();
+}
+/** When a key was retired by the action, by its mark (a reactivated key counts from then). */
+function retiredTime(mark) {
+    return mark?.state === 'retired' || mark?.state === 'reactivated' ? mark.at : undefined;
+}
+/** Whether the run that wrote `mark` may still be working on its key, and why. */
+function holderAlive(mark, snapshot, settings, now) {
+    const markAge = now - mark.at;
+    const who = runOf(mark);
+    if (mark.runId === settings.run.runId) {
+        if (Number(mark.runAttempt ?? '1') < Number(settings.run.attempt))
+            return undefined;
+        // The same attempt: another job of this very run (a matrix). Only time can tell.
+        return markAge < leaseMs(settings) ? `${who} (a parallel job of this run)` : undefined;
+    }
+    const state = snapshot.runs[`${mark.runId ?? ''}.${mark.runAttempt ?? '1'}`] ?? 'unknown';
+    if (state === 'finished')
+        return undefined;
+    if (markAge >= leaseMs(settings))
+        return undefined;
+    if (state === 'running')
+        return `${who}, which GitHub shows in progress (its mark is ${age(markAge)} old; past ${age(leaseMs(settings))} it counts as abandoned)`;
+    return `${who} (GitHub does not say whether it is still going; its mark is ${age(markAge)} old, the lease is ${age(leaseMs(settings))})`;
+}
+function waitFor(holder, key) {
+    return {
+        steps: [],
+        refusal: undefined,
+        notes: [],
+        currentKeyId: undefined,
+        waiting: `Key ${keyLabel(key.id)} is being rotated by ${holder}; this run leaves it alone and changes nothing for this user. ` +
+            'Wait for that run to finish, or re-run this one later; a run that died is recognised as soon as GitHub shows it completed, or once its lease has passed.'
+    };
+}
+function isDue(key, settings, now) {
+    return settings.force || settings.maxAgeMs === 0 || now >= key.createdAt + settings.maxAgeMs;
+}
+function pushRotation(current, settings, steps, notes) {
+    steps.push({ kind: 'rotate', previousKeyId: current.id });
+    if (settings.deactivateAfterMs === 0) {
+        steps.push({
+            kind: 'deactivate-key',
+            keyId: current.id,
+            reason: 'replaced by the new key in every target'
+        });
+    }
+    else {
+        notes.push(`The previous key stays active for deactivate-after (${age(settings.deactivateAfterMs)}), for runs queued before the change; the first run after that deactivates it.`);
+    }
+}
+function ourMark(key) {
+    return key.mark.kind === 'ours' ? key.mark.mark : undefined;
+}
+function runOf(mark) {
+    return mark.runId !== undefined
+        ? `run ${mark.runId} attempt ${mark.runAttempt ?? '1'}${mark.repository ? ` of ${mark.repository}` : ''}`
+        : 'an earlier run';
+}
+function pendingRefusal(key, mark) {
+    return (`Key ${keyLabel(key.id)} was created by ${runOf(mark)} at ${isoTime(mark.at)} and not yet written to every target. ` +
+        'This run does not sign with either key, so it cannot write a known key to every target. ' +
+        'Changing nothing. Let the self-rotation run that holds the key finish, or re-run it; ' +
+        'or have a person check which key the targets hold and delete the other.');
+}
+
+;// CONCATENATED MODULE: ./src/verify.ts
+
+/**
+ * Waits until AWS accepts the new key: polls with growing delays (capped at half a second, so the
+ * wait ends within about a second of acceptance), then requires several acceptances in a row and
+ * starts over on any rejection.
+ */
+async function verifyNewKey(options) {
+    const { clock, expectedArn, timeoutMs } = options;
+    const confirmations = options.confirmations ?? 3;
+    const confirmIntervalMs = options.confirmIntervalMs ?? 200;
+    const start = clock.now();
+    const deadline = start + timeoutMs;
+    let attempts = 0;
+    let rejections = 0;
+    let accepted = 0;
+    let lastProblem = 'AWS did not accept the key';
+    for (;;) {
+        attempts++;
+        try {
+            const arn = await options.probe();
+            if (arn !== expectedArn) {
+                return {
+                    ok: false,
+                    reason: `STS says the new key belongs to ${arn}, not ${expectedArn}`,
+                    attempts,
+                    elapsedMs: clock.now() - start
+                };
+            }
+            accepted++;
+            if (accepted >= confirmations)
+                return { ok: true, attempts, elapsedMs: clock.now() - start };
+        }
+        catch (error) {
+            accepted = 0;
+            lastProblem = isYoungKeyRejection(error)
+                ? 'AWS still answered InvalidClientTokenId (the key had not propagated)'
+                : `the last check failed: ${error.message}`;
+            options.onRejected?.(attempts, clock.now() - start);
+        }
+        if (options.shouldStop?.()) {
+            return {
+                ok: false,
+                reason: 'the run was cancelled',
+                attempts,
+                elapsedMs: clock.now() - start
+            };
+        }
+        const wait = accepted > 0 ? confirmIntervalMs : backoff(rejections++);
+        if (clock.now() + wait > deadline) {
+            return { ok: false, reason: lastProblem, attempts, elapsedMs: clock.now() - start };
+        }
+        await clock.sleep(wait);
+    }
+}
+
+;// CONCATENATED MODULE: ./src/apply.ts
+
+
+
+
+
+
+
+
+
+
+/** Targets written at once (two PUTs each); see MAX_WRITES_IN_FLIGHT in github.ts. */
+const WRITE_CONCURRENCY = 4;
+/** Progress lines for long fan-outs: about every tenth of the targets, at least this many apart. */
+const PROGRESS_MIN_STEP = 20;
+const CREATE_ATTEMPTS = 4;
+/** Runs the planned steps in order; stops at the first failure, after undoing what it can. */
+async function apply(steps, context) {
+    const { snapshot, settings, clock, log, secrets, prepared } = context;
+    const user = snapshot.userName;
+    const result = {
+        rotated: false,
+        createdKeyId: undefined,
+        current: context.signing.accessKeyId === context.currentKeyId ? context.signing : undefined,
+        deactivated: [],
+        deleted: [],
+        reactivated: [],
+        written: [],
+        mismatched: [],
+        verification: undefined,
+        failure: undefined,
+        yielded: undefined
+    };
+    // Self-rotation switches to the new key once it is verified: the old one may be deactivated.
+    let aws = context.aws;
+    const runFields = {
+        runId: settings.run.runId,
+        runAttempt: settings.run.attempt,
+        repository: settings.run.repository
+    };
+    const mark = (fields) => writeMark({ ...fields, at: clock.now(), ...runFields });
+    /**
+     * Writes `key` to every target; returns why targets failed. The targets this workflow reads
+     * its own key from go last, and only once every other target has the key: a later run signs
+     * with what they hold, so if this run stops half-way the next one still holds a consistent
+     * pair and knows which way to heal.
+     */
+    const distribute = async (key, previous) => {
+        const pairOf = (credentials) => [
+            { name: settings.accessKeyIdSecretName, value: credentials.accessKeyId },
+            { name: settings.secretAccessKeySecretName, value: credentials.secretAccessKey }
+        ];
+        const values = pairOf(key);
+        const own = prepared.filter(target => feedsRepository(target.target, settings.run.repository));
+        const failures = [];
+        const total = prepared.length;
+        const progressEvery = Math.max(PROGRESS_MIN_STEP, Math.ceil(total / 10));
+        let done = 0;
+        const writeAll = async (targets) => {
+            const queue = [...targets];
+            const worker = async () => {
+                for (let target = queue.shift(); target; target = queue.shift()) {
+                    if (context.cancellation.requested()) {
+                        failures.push(`${target.name}: not written, because the run was cancelled`);
+                        continue;
+                    }
+                    try {
+                        await secrets.write(target, values);
+                        result.written.push(target.name);
+                    }
+                    catch (error) {
+                        failures.push(error instanceof TargetError && error.halfWritten
+                            ? `${error.message} ${await mendHalfWritten(target, previous && pairOf(previous))}`
+                            : describeError(error));
+                    }
+                    done += 1;
+                    if (total > PROGRESS_MIN_STEP && (done % progressEvery === 0 || done === total)) {
+                        log.info(`written ${result.written.length}/${total} targets${failures.length > 0 ? `, ${failures.length} failed` : ''}`);
+                    }
+                }
+            };
+            await Promise.all(Array.from({ length: WRITE_CONCURRENCY }, worker));
+        };
+        log.startGroup(`Writing ${keyLabel(key.accessKeyId)} to ${total} target(s)`);
+        try {
+            await writeAll(prepared.filter(target => !own.includes(target)));
+            if (failures.length === 0)
+                await writeAll(own);
+            else
+                for (const target of own)
+                    failures.push(`${target.name}: not written, because other targets failed`);
+        }
+        finally {
+            log.endGroup();
+        }
+        log.info(`Wrote ${keyLabel(key.accessKeyId)} to ${result.written.length}/${total} targets.`);
+        return failures;
+    };
+    /**
+     * One secret of a target's pair was written and the other was not. Writes the previous pair
+     * back when this run knows it; otherwise the target stays on record as mismatched, and the
+     * new key must not be deleted (the target names it).
+     */
+    const mendHalfWritten = async (target, previous) => {
+        if (previous) {
+            try {
+                await secrets.write(target, previous);
+                return `Both of its secrets were set back to the previous key ${keyLabel(previous[0]?.value ?? '')}.`;
+            }
+            catch (error) {
+                result.mismatched.push(target.name);
+                return `Setting them back failed too (${describeError(error)}).`;
+            }
+        }
+        result.mismatched.push(target.name);
+        return 'This run does not know the previous secret, so it cannot set the pair back.';
+    };
+    /** Deletes a key no target holds, signing with this run's own (still active) credentials. */
+    const discard = async (keyId) => {
+        try {
+            await context.aws.deleteKey(user, keyId);
+            await context.aws.untag(user, keyId).catch(() => undefined);
+            result.createdKeyId = undefined;
+            return `Deleted the new key ${keyLabel(keyId)}`;
+        }
+        catch (error) {
+            return `Could not delete the new key ${keyLabel(keyId)} (${describeError(error)}); no target holds it, so delete it in the IAM console, or let the next run do it`;
+        }
+    };
+    /**
+     * CreateAccessKey, retried by hand. A call that got no answer (a timeout, a reset) may still
+     * have made a key whose secret never arrived: such a stray is deleted at once, so no key is left
+     * that no target holds. A call that AWS answered made no key; if it was LimitExceeded because a
+     * key appeared since this run looked, another run (or a person) got there first.
+     */
+    const createKeyRemovingStrays = async () => {
+        const known = new Set(snapshot.keys.map(key => key.id));
+        for (let attempt = 1;; attempt++) {
+            try {
+                return await aws.createKey(user);
+            }
+            catch (error) {
+                const answered = awsStatus(error) !== undefined;
+                let newcomers;
+                try {
+                    newcomers = (await aws.listKeys(user))
+                        .filter(key => !known.has(key.id))
+                        .map(key => key.id);
+                    if (!answered)
+                        for (const stray of newcomers)
+                            await aws.deleteKey(user, stray);
+                }
+                catch (cleanup) {
+                    throw new StepFailure(`Could not create a new access key for ${user} (${describeError(error)}), and could not check for a key AWS may have made anyway (${describeError(cleanup)}). ` +
+                        'The next run finds such a key by the intent mark and deletes it; the previous key and the secrets are unchanged.', { cause: cleanup });
+                }
+                if (answered && awsErrorCode(error) === 'LimitExceeded' && newcomers.length > 0) {
+                    throw new Yield(`Key ${newcomers.map(keyLabel).join(', ')} appeared after this run looked, and IAM allows two keys: another run is rotating this user. ` +
+                        'This run leaves the rotation to it; nothing was changed.');
+                }
+                if (!answered && newcomers.length > 0) {
+                    log.warning(`CreateAccessKey got no answer, but AWS had made ${newcomers.map(keyLabel).join(', ')}; its secret never arrived, so it was deleted.`);
+                }
+                if (attempt >= CREATE_ATTEMPTS || !isTransientAwsError(error)) {
+                    throw new StepFailure(`Could not create a new access key for ${user}: ${describeError(error)}. No new key is left behind; the previous key and the secrets are unchanged.`, { cause: error });
+                }
+                await clock.sleep(backoff(attempt, 1_000, 5_000));
+            }
+        }
+    };
+    let distributionStartedAt;
+    /**
+     * Whether AWS already shows a use of the previous key after this run began writing the new
+     * one: something outside the targets still uses it. AWS records last use with a delay, so
+     * silence proves little; a later run (deactivate-after) sees more.
+     */
+    async function usedSinceDistribution(keyId) {
+        if (distributionStartedAt === undefined)
+            return undefined;
+        try {
+            const used = await aws.lastUse(keyId);
+            if (!used || used.at <= distributionStartedAt)
+                return undefined;
+            return (`${keyLabel(keyId)} was used at ${isoTime(used.at)} (${used.service}, ${used.region}), while this run was writing the new key: ` +
+                'something outside the targets may still use it. It is only deactivated: if something breaks, run with reactivate-previous (or re-activate it in the IAM console) until delete-after passes.');
+        }
+        catch (error) {
+            log.info(`Could not read the last use of ${keyLabel(keyId)} (${describeError(error)}).`);
+            return undefined;
+        }
+    }
+    /** Removes the intent mark, if it is still the one this run wrote. Best effort. */
+    async function clearIntent(written) {
+        try {
+            const tags = await context.aws.listTags(user);
+            if (tags[INTENT_TAG_KEY] === written)
+                await context.aws.untag(user, INTENT_TAG_KEY);
+        }
+        catch (error) {
+            log.warning(`Could not remove the intent mark from ${user} (${describeError(error)}); a later rotation replaces it.`);
+        }
+    }
+    /** The time a key became active again starts its quiet period (see the planner). */
+    async function markReactivated(keyId) {
+        try {
+            await aws.tag(user, keyId, mark({ state: 'reactivated' }));
+        }
+        catch (error) {
+            log.warning(`${keyLabel(keyId)} is active, but marking it reactivated failed (${describeError(error)}); the next run records it.`);
+        }
+    }
+    const handlers = {
+        'delete-key': async (step) => {
+            await aws.deleteKey(user, step.keyId);
+            result.deleted.push(step.keyId);
+            log.info(`Deleted key ${keyLabel(step.keyId)}: ${step.reason}.`);
+            try {
+                await aws.untag(user, step.keyId);
+            }
+            catch (error) {
+                log.warning(`Deleted key ${keyLabel(step.keyId)} but could not remove its tag: ${describeError(error)}`);
+            }
+        },
+        rotate: async (step) => {
+            const intent = mark({ state: 'creating', previousKeyId: step.previousKeyId });
+            try {
+                // The intent lets a later run recognise the key if this run dies before marking it.
+                await aws.tag(user, INTENT_TAG_KEY, intent);
+            }
+            catch (error) {
+                throw new StepFailure(`Could not write the action's mark on ${user} (iam:TagUser: ${describeError(error)}). No key was created: without marks a later run could not tell the action's keys from a person's.`);
+            }
+            let created;
+            try {
+                created = await createKeyRemovingStrays();
+            }
+            catch (error) {
+                // No key of ours exists: a stale intent could make a person's new key look like ours.
+                // A run that yielded leaves the intent alone; it may be the other run's by now.
+                if (!(error instanceof Yield))
+                    await clearIntent(intent);
+                throw error;
+            }
+            log.mask(created.accessKeyId);
+            log.mask(created.secretAccessKey);
+            result.createdKeyId = created.accessKeyId;
+            log.info(`Created key ${keyLabel(created.accessKeyId)} for ${user}.`);
+            try {
+                await aws.tag(user, created.accessKeyId, mark({ state: 'pending', previousKeyId: step.previousKeyId }));
+            }
+            catch (error) {
+                const undone = await discard(created.accessKeyId);
+                await clearIntent(intent);
+                throw new StepFailure(`Could not mark the new key (iam:TagUser on ${user}: ${describeError(error)}); without the mark a later run could not recognise it. ${undone}. The previous key and the secrets are unchanged.`);
+            }
+            try {
+                await aws.untag(user, INTENT_TAG_KEY);
+            }
+            catch (error) {
+                log.warning(`Could not remove the intent mark from ${user} (iam:UntagUser: ${describeError(error)}); it is harmless and the next rotation replaces it.`);
+            }
+            const verification = await verifyNewKey({
+                probe: () => aws.probe(created),
+                expectedArn: snapshot.userArn,
+                timeoutMs: settings.verifyTimeoutMs,
+                clock,
+                shouldStop: () => context.cancellation.requested(),
+                onRejected: (attempt, elapsedMs) => {
+                    if (attempt === 1 || attempt % 5 === 0) {
+                        log.info(`Waiting for AWS to accept the new key (attempt ${attempt}, ${(elapsedMs / 1000).toFixed(1)} s)...`);
+                    }
+                }
+            });
+            result.verification = { attempts: verification.attempts, elapsedMs: verification.elapsedMs };
+            if (!verification.ok) {
+                const undone = await discard(created.accessKeyId);
+                throw new StepFailure((context.cancellation.requested()
+                    ? 'The run was cancelled while AWS verified the new key. '
+                    : `The new key was not verified within verify-timeout (${formatDuration(settings.verifyTimeoutMs)}): ${verification.reason}. `) +
+                    `${undone}; the previous key ${keyLabel(step.previousKeyId)} is still active and no secret was changed. The next run tries again; if this repeats, raise verify-timeout.`);
+            }
+            log.info(`AWS accepted the new key after ${(verification.elapsedMs / 1000).toFixed(1)} s (${verification.attempts} checks, the last ones in a row).`);
+            if (snapshot.mode === 'self') {
+                aws = aws.withYoungKey(created, clock.now() + settings.verifyTimeoutMs, clock);
+            }
+            const previous = context.signing.accessKeyId === step.previousKeyId ? context.signing : undefined;
+            // This run's own calls with the previous key all come before this moment.
+            distributionStartedAt = clock.now();
+            const failures = await distribute(created, previous);
+            if (failures.length > 0 && result.written.length === 0 && result.mismatched.length === 0) {
+                const undone = await discard(created.accessKeyId);
+                throw new StepFailure(`No target could be written: ${failures.join('; ')}. ${undone}; the previous key ${keyLabel(step.previousKeyId)} is still active and every target still holds it.`);
+            }
+            if (failures.length > 0) {
+                throw new StepFailure(`The new key ${keyLabel(created.accessKeyId)} was written to ${result.written.join(', ') || 'no target in full'}, but not to every target: ${failures.join('; ')}. ` +
+                    (result.mismatched.length > 0
+                        ? `Both keys stay active; ${result.mismatched.join(', ')} holds a mismatched pair until a run writes it again. `
+                        : 'Both keys stay active, so every target holds a working key. ') +
+                    `The next run finishes this: a run that signs with the new key writes it everywhere, one that signs with the previous key writes that back and deletes the new one.`);
+            }
+            try {
+                await aws.tag(user, created.accessKeyId, mark({ state: 'active', previousKeyId: step.previousKeyId }));
+            }
+            catch (error) {
+                throw new StepFailure(`Every target holds the new key ${keyLabel(created.accessKeyId)}, but marking it distributed failed (${describeError(error)}). Both keys stay active; the next run (signing with the new key) marks it and retires the previous key.`);
+            }
+            result.rotated = true;
+            result.current = created;
+        },
+        'finish-distribution': async (step) => {
+            const failures = await distribute(context.signing);
+            if (failures.length > 0) {
+                throw new StepFailure(`Could not finish writing key ${keyLabel(step.keyId)} to every target: ${failures.join('; ')}. Both keys stay active; the next run tries again.`);
+            }
+            await aws.tag(user, step.keyId, mark({
+                state: 'active',
+                ...(step.previousKeyId ? { previousKeyId: step.previousKeyId } : {})
+            }));
+            result.current = context.signing;
+        },
+        restore: async (step) => {
+            const failures = await distribute(context.signing);
+            if (failures.length > 0) {
+                throw new StepFailure(`Could not write key ${keyLabel(step.keyId)} back to every target: ${failures.join('; ')}. Both keys stay active; the next run tries again.`);
+            }
+            result.current = context.signing;
+        },
+        'remove-marks': async (step) => {
+            try {
+                await aws.untagMany(user, step.tagKeys);
+                log.info(`Removed ${step.tagKeys.length} mark(s) of keys that no longer exist.`);
+            }
+            catch (error) {
+                log.warning(`Could not remove marks of deleted keys (${describeError(error)}); a later run tries again.`);
+            }
+        },
+        'reactivate-key': async (step) => {
+            try {
+                await aws.setStatus(user, step.keyId, 'Active');
+            }
+            catch (error) {
+                throw new StepFailure(`Could not reactivate ${keyLabel(step.keyId)} (iam:UpdateAccessKey: ${describeError(error)}). It stays inactive; every target still holds the current key.`);
+            }
+            result.reactivated.push(step.keyId);
+            log.info(`Reactivated key ${keyLabel(step.keyId)}; every target keeps the current key.`);
+            await markReactivated(step.keyId);
+        },
+        'mark-reactivated': async (step) => {
+            await markReactivated(step.keyId);
+        },
+        'deactivate-key': async (step) => {
+            try {
+                await aws.setStatus(user, step.keyId, 'Inactive');
+            }
+            catch (error) {
+                throw new StepFailure(`Could not deactivate the previous key ${keyLabel(step.keyId)} (${describeError(error)}). Every target holds the new key; the previous key stays active until a later run deactivates it.`);
+            }
+            result.deactivated.push(step.keyId);
+            log.info(`Deactivated key ${keyLabel(step.keyId)}: ${step.reason}.`);
+            const warning = step.warning ?? (await usedSinceDistribution(step.keyId));
+            if (warning)
+                log.warning(warning);
+            try {
+                await aws.tag(user, step.keyId, mark({ state: 'retired' }));
+            }
+            catch (error) {
+                log.warning(`Deactivated ${keyLabel(step.keyId)} but could not mark it retired (${describeError(error)}); it will be deleted when a rotation needs its slot.`);
+            }
+        }
+    };
+    for (const step of steps) {
+        if (context.cancellation.requested()) {
+            result.failure = new StepFailure(`The run was cancelled before this step: ${describeStep(step)}. Everything before it was finished; the next run starts again from what AWS shows.`);
+            break;
+        }
+        try {
+            await handlers[step.kind](step);
+        }
+        catch (error) {
+            if (error instanceof Yield) {
+                result.yielded = error.message;
+                break;
+            }
+            result.failure =
+                error instanceof StepFailure
+                    ? error
+                    : new StepFailure(`${describeStep(step)} failed: ${describeError(error)}. The steps after it were not done; the next run starts again from what AWS shows.`, { cause: error });
+            break;
+        }
+    }
+    return result;
+}
+
+;// CONCATENATED MODULE: ./src/cancel.ts
+function watchCancellation(log) {
+    let requested = false;
+    const onSignal = (signal) => {
+        if (!requested)
+            log(`Received ${signal}: stopping at the next safe point.`);
+        requested = true;
+    };
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+    return {
+        requested: () => requested,
+        dispose: () => {
+            process.off('SIGINT', onSignal);
+            process.off('SIGTERM', onSignal);
+        }
+    };
 }
 
 ;// CONCATENATED MODULE: ./src/snapshot.ts
@@ -75017,11 +75122,20 @@ function parseCallerArn(arn, accountId) {
 
 
 
+
 const ACCESS_KEY_ID = /^(AKIA|ASIA)[A-Z0-9]{12,124}$/;
 /** Read-only calls that gather everything the planner decides from. */
 async function observe(aws, settings, runState) {
-    const [identity, signing] = await Promise.all([aws.callerIdentity(), aws.signingCredentials()]);
+    const [identity, signing] = await Promise.all([
+        aws.callerIdentity().catch((error) => {
+            throw explainCredentials(error);
+        }),
+        aws.signingCredentials()
+    ]);
     const caller = parseCallerArn(identity.arn, identity.accountId);
+    // The planner refuses root credentials; without a user name there is nothing to observe first.
+    if (caller.kind === 'root' && settings.iamUserName === undefined)
+        throw new Refusal(ROOT_REFUSAL);
     const userName = settings.iamUserName ?? caller.userName;
     if (userName === undefined) {
         throw new InputError('iam-user-name', `is required when the credentials are not an IAM user's own (the caller is ${caller.arn}); name the user whose key to rotate`);
@@ -75073,6 +75187,20 @@ async function observe(aws, settings, runState) {
         },
         signing
     };
+}
+/** AWS refused the credentials the workflow configured: say what that usually means. */
+function explainCredentials(error) {
+    const code = awsErrorCode(error);
+    if (code === 'SignatureDoesNotMatch') {
+        return new Refusal('AWS refused the credentials this workflow gave: the signature does not match, so the access key id and the secret ' +
+            'access key are not a pair (for example a run stopped between writing the two secrets, or one secret was edited by hand). ' +
+            'Nothing was changed. Set both secrets to one key of the user (IAM console: create or pick a key) and run again.');
+    }
+    if (code === 'InvalidClientTokenId') {
+        return new Refusal('AWS does not know the access key id this workflow gave (InvalidClientTokenId): the key was deleted or deactivated, or the ' +
+            'secret holds something else. Nothing was changed. Set both secrets to an active key of the user and run again.');
+    }
+    return error;
 }
 
 ;// CONCATENATED MODULE: ./src/report.ts

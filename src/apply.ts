@@ -1,7 +1,7 @@
 import { awsErrorCode, awsStatus, isTransientAwsError, type Aws, type Credentials } from './aws.js'
 import { describeError, StepFailure, Yield } from './errors.js'
-import { keyLabel } from './format.js'
-import type { PreparedTarget, Secrets } from './github.js'
+import { isoTime, keyLabel } from './format.js'
+import { TargetError, type PreparedTarget, type Secrets, type SecretValue } from './github.js'
 import { feedsRepository } from './targets.js'
 import { INTENT_TAG_KEY, writeMark, type Mark } from './marks.js'
 import type { Cancellation } from './cancel.js'
@@ -47,6 +47,8 @@ export interface ApplyResult {
   readonly reactivated: string[]
   /** Targets written with the current key this run. */
   readonly written: string[]
+  /** Targets left holding one secret of the new pair and one of the old. */
+  readonly mismatched: string[]
   verification: { attempts: number; elapsedMs: number } | undefined
   failure: StepFailure | undefined
   /** Set when the run stepped aside for another run that is rotating the same user. */
@@ -71,6 +73,7 @@ export async function apply(steps: readonly Step[], context: ApplyContext): Prom
     deleted: [],
     reactivated: [],
     written: [],
+    mismatched: [],
     verification: undefined,
     failure: undefined,
     yielded: undefined
@@ -91,11 +94,12 @@ export async function apply(steps: readonly Step[], context: ApplyContext): Prom
    * with what they hold, so if this run stops half-way the next one still holds a consistent
    * pair and knows which way to heal.
    */
-  const distribute = async (key: Credentials): Promise<string[]> => {
-    const values = [
-      { name: settings.accessKeyIdSecretName, value: key.accessKeyId },
-      { name: settings.secretAccessKeySecretName, value: key.secretAccessKey }
+  const distribute = async (key: Credentials, previous?: Credentials): Promise<string[]> => {
+    const pairOf = (credentials: Credentials) => [
+      { name: settings.accessKeyIdSecretName, value: credentials.accessKeyId },
+      { name: settings.secretAccessKeySecretName, value: credentials.secretAccessKey }
     ]
+    const values = pairOf(key)
     const own = prepared.filter(target => feedsRepository(target.target, settings.run.repository))
     const failures: string[] = []
     const total = prepared.length
@@ -113,7 +117,11 @@ export async function apply(steps: readonly Step[], context: ApplyContext): Prom
             await secrets.write(target, values)
             result.written.push(target.name)
           } catch (error) {
-            failures.push(describeError(error))
+            failures.push(
+              error instanceof TargetError && error.halfWritten
+                ? `${error.message} ${await mendHalfWritten(target, previous && pairOf(previous))}`
+                : describeError(error)
+            )
           }
           done += 1
           if (total > PROGRESS_MIN_STEP && (done % progressEvery === 0 || done === total)) {
@@ -137,6 +145,28 @@ export async function apply(steps: readonly Step[], context: ApplyContext): Prom
     }
     log.info(`Wrote ${keyLabel(key.accessKeyId)} to ${result.written.length}/${total} targets.`)
     return failures
+  }
+
+  /**
+   * One secret of a target's pair was written and the other was not. Writes the previous pair
+   * back when this run knows it; otherwise the target stays on record as mismatched, and the
+   * new key must not be deleted (the target names it).
+   */
+  const mendHalfWritten = async (
+    target: PreparedTarget,
+    previous: SecretValue[] | undefined
+  ): Promise<string> => {
+    if (previous) {
+      try {
+        await secrets.write(target, previous)
+        return `Both of its secrets were set back to the previous key ${keyLabel(previous[0]?.value ?? '')}.`
+      } catch (error) {
+        result.mismatched.push(target.name)
+        return `Setting them back failed too (${describeError(error)}).`
+      }
+    }
+    result.mismatched.push(target.name)
+    return 'This run does not know the previous secret, so it cannot set the pair back.'
   }
 
   /** Deletes a key no target holds, signing with this run's own (still active) credentials. */
@@ -199,6 +229,39 @@ export async function apply(steps: readonly Step[], context: ApplyContext): Prom
     }
   }
 
+  let distributionStartedAt: number | undefined
+  /**
+   * Whether AWS already shows a use of the previous key after this run began writing the new
+   * one: something outside the targets still uses it. AWS records last use with a delay, so
+   * silence proves little; a later run (deactivate-after) sees more.
+   */
+  async function usedSinceDistribution(keyId: string): Promise<string | undefined> {
+    if (distributionStartedAt === undefined) return undefined
+    try {
+      const used = await aws.lastUse(keyId)
+      if (!used || used.at <= distributionStartedAt) return undefined
+      return (
+        `${keyLabel(keyId)} was used at ${isoTime(used.at)} (${used.service}, ${used.region}), while this run was writing the new key: ` +
+        'something outside the targets may still use it. It is only deactivated: if something breaks, run with reactivate-previous (or re-activate it in the IAM console) until delete-after passes.'
+      )
+    } catch (error) {
+      log.info(`Could not read the last use of ${keyLabel(keyId)} (${describeError(error)}).`)
+      return undefined
+    }
+  }
+
+  /** Removes the intent mark, if it is still the one this run wrote. Best effort. */
+  async function clearIntent(written: string): Promise<void> {
+    try {
+      const tags = await context.aws.listTags(user)
+      if (tags[INTENT_TAG_KEY] === written) await context.aws.untag(user, INTENT_TAG_KEY)
+    } catch (error) {
+      log.warning(
+        `Could not remove the intent mark from ${user} (${describeError(error)}); a later rotation replaces it.`
+      )
+    }
+  }
+
   /** The time a key became active again starts its quiet period (see the planner). */
   async function markReactivated(keyId: string): Promise<void> {
     try {
@@ -225,19 +288,24 @@ export async function apply(steps: readonly Step[], context: ApplyContext): Prom
     },
 
     rotate: async (step: Extract<Step, { kind: 'rotate' }>) => {
+      const intent = mark({ state: 'creating', previousKeyId: step.previousKeyId })
       try {
         // The intent lets a later run recognise the key if this run dies before marking it.
-        await aws.tag(
-          user,
-          INTENT_TAG_KEY,
-          mark({ state: 'creating', previousKeyId: step.previousKeyId })
-        )
+        await aws.tag(user, INTENT_TAG_KEY, intent)
       } catch (error) {
         throw new StepFailure(
-          `Could not write the action's mark on ${user} (iam:TagUser: ${describeError(error)}). Nothing was changed: without marks a later run could not tell the action's keys from a person's.`
+          `Could not write the action's mark on ${user} (iam:TagUser: ${describeError(error)}). No key was created: without marks a later run could not tell the action's keys from a person's.`
         )
       }
-      const created = await createKeyRemovingStrays()
+      let created: Awaited<ReturnType<typeof createKeyRemovingStrays>>
+      try {
+        created = await createKeyRemovingStrays()
+      } catch (error) {
+        // No key of ours exists: a stale intent could make a person's new key look like ours.
+        // A run that yielded leaves the intent alone; it may be the other run's by now.
+        if (!(error instanceof Yield)) await clearIntent(intent)
+        throw error
+      }
       log.mask(created.accessKeyId)
       log.mask(created.secretAccessKey)
       result.createdKeyId = created.accessKeyId
@@ -250,6 +318,7 @@ export async function apply(steps: readonly Step[], context: ApplyContext): Prom
         )
       } catch (error) {
         const undone = await discard(created.accessKeyId)
+        await clearIntent(intent)
         throw new StepFailure(
           `Could not mark the new key (iam:TagUser on ${user}: ${describeError(error)}); without the mark a later run could not recognise it. ${undone}. The previous key and the secrets are unchanged.`
         )
@@ -293,8 +362,12 @@ export async function apply(steps: readonly Step[], context: ApplyContext): Prom
         aws = aws.withYoungKey(created, clock.now() + settings.verifyTimeoutMs, clock)
       }
 
-      const failures = await distribute(created)
-      if (failures.length > 0 && result.written.length === 0) {
+      const previous =
+        context.signing.accessKeyId === step.previousKeyId ? context.signing : undefined
+      // This run's own calls with the previous key all come before this moment.
+      distributionStartedAt = clock.now()
+      const failures = await distribute(created, previous)
+      if (failures.length > 0 && result.written.length === 0 && result.mismatched.length === 0) {
         const undone = await discard(created.accessKeyId)
         throw new StepFailure(
           `No target could be written: ${failures.join('; ')}. ${undone}; the previous key ${keyLabel(step.previousKeyId)} is still active and every target still holds it.`
@@ -302,8 +375,11 @@ export async function apply(steps: readonly Step[], context: ApplyContext): Prom
       }
       if (failures.length > 0) {
         throw new StepFailure(
-          `The new key ${keyLabel(created.accessKeyId)} was written to ${result.written.join(', ')}, but not to every target: ${failures.join('; ')}. ` +
-            `Both keys stay active, so every target holds a working key. The next run finishes this: a run that signs with the new key writes it everywhere, one that signs with the previous key writes that back and deletes the new one.`
+          `The new key ${keyLabel(created.accessKeyId)} was written to ${result.written.join(', ') || 'no target in full'}, but not to every target: ${failures.join('; ')}. ` +
+            (result.mismatched.length > 0
+              ? `Both keys stay active; ${result.mismatched.join(', ')} holds a mismatched pair until a run writes it again. `
+              : 'Both keys stay active, so every target holds a working key. ') +
+            `The next run finishes this: a run that signs with the new key writes it everywhere, one that signs with the previous key writes that back and deletes the new one.`
         )
       }
       try {
@@ -387,7 +463,8 @@ export async function apply(steps: readonly Step[], context: ApplyContext): Prom
       }
       result.deactivated.push(step.keyId)
       log.info(`Deactivated key ${keyLabel(step.keyId)}: ${step.reason}.`)
-      if (step.warning) log.warning(step.warning)
+      const warning = step.warning ?? (await usedSinceDistribution(step.keyId))
+      if (warning) log.warning(warning)
       try {
         await aws.tag(user, step.keyId, mark({ state: 'retired' }))
       } catch (error) {

@@ -53,10 +53,26 @@ export class TargetError extends Error {
   constructor(
     readonly target: string,
     message: string,
-    readonly status?: number
+    readonly status?: number,
+    /** Set when one secret of the pair was written and the other was not: a mismatched pair. */
+    readonly halfWritten?: string
   ) {
     super(message)
     this.name = 'TargetError'
+  }
+}
+
+/** One PUT of a pair failed after the other succeeded. */
+class HalfWritten extends Error {
+  constructor(
+    readonly written: string,
+    override readonly cause: unknown
+  ) {
+    super(cause instanceof Error ? cause.message : String(cause))
+    this.name = 'HalfWritten'
+  }
+  get status(): number | undefined {
+    return statusOf(this.cause)
   }
 }
 
@@ -295,7 +311,7 @@ function octokitSecrets(octokit: Octokit, options: SecretsOptions): Secrets {
           )
         }
         // Both PUTs at once: a run queued between them would read a mismatched pair.
-        await Promise.all(
+        const outcomes = await Promise.allSettled(
           secrets.map((secret, index) =>
             octokit.request(`PUT ${scope.base}/{secret_name}`, {
               ...scope.params,
@@ -306,6 +322,12 @@ function octokitSecrets(octokit: Octokit, options: SecretsOptions): Secrets {
             })
           )
         )
+        const failed = outcomes.find(outcome => outcome.status === 'rejected')
+        if (!failed) return
+        const written = secrets.filter((_, index) => outcomes[index]?.status === 'fulfilled')
+        if (written.length > 0)
+          throw new HalfWritten(written.map(secret => secret.name).join(', '), failed.reason)
+        throw failed.reason
       }
       try {
         await putAll()
@@ -346,6 +368,15 @@ export function permissionFor(target: Target): string {
 }
 
 function explain(target: Target, name: string, error: unknown, doing: string): TargetError {
+  if (error instanceof HalfWritten) {
+    const inner = explain(target, name, error.cause, doing)
+    return new TargetError(
+      name,
+      `${inner.message} Only ${error.written} was written: ${name} holds a mismatched pair.`,
+      inner.status,
+      error.written
+    )
+  }
   const status = statusOf(error)
   const message = error instanceof Error ? error.message : String(error)
   const where =

@@ -1,5 +1,6 @@
 import { awsErrorCode, type Aws, type Credentials } from './aws.js'
-import { InputError } from './errors.js'
+import { InputError, Refusal } from './errors.js'
+import { ROOT_REFUSAL } from './plan.js'
 import { INTENT_TAG_KEY, readMark } from './marks.js'
 import type { RunState } from './github.js'
 import type { Settings } from './settings.js'
@@ -19,8 +20,15 @@ export async function observe(
   settings: Pick<Settings, 'iamUserName' | 'run'>,
   runState: (repository: string, runId: string, attempt: string) => Promise<RunState>
 ): Promise<Observation> {
-  const [identity, signing] = await Promise.all([aws.callerIdentity(), aws.signingCredentials()])
+  const [identity, signing] = await Promise.all([
+    aws.callerIdentity().catch((error: unknown) => {
+      throw explainCredentials(error)
+    }),
+    aws.signingCredentials()
+  ])
   const caller = parseCallerArn(identity.arn, identity.accountId)
+  // The planner refuses root credentials; without a user name there is nothing to observe first.
+  if (caller.kind === 'root' && settings.iamUserName === undefined) throw new Refusal(ROOT_REFUSAL)
   const userName = settings.iamUserName ?? caller.userName
   if (userName === undefined) {
     throw new InputError(
@@ -86,4 +94,23 @@ export async function observe(
     },
     signing
   }
+}
+
+/** AWS refused the credentials the workflow configured: say what that usually means. */
+function explainCredentials(error: unknown): unknown {
+  const code = awsErrorCode(error)
+  if (code === 'SignatureDoesNotMatch') {
+    return new Refusal(
+      'AWS refused the credentials this workflow gave: the signature does not match, so the access key id and the secret ' +
+        'access key are not a pair (for example a run stopped between writing the two secrets, or one secret was edited by hand). ' +
+        'Nothing was changed. Set both secrets to one key of the user (IAM console: create or pick a key) and run again.'
+    )
+  }
+  if (code === 'InvalidClientTokenId') {
+    return new Refusal(
+      'AWS does not know the access key id this workflow gave (InvalidClientTokenId): the key was deleted or deactivated, or the ' +
+        'secret holds something else. Nothing was changed. Set both secrets to an active key of the user and run again.'
+    )
+  }
+  return error
 }

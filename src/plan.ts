@@ -72,14 +72,18 @@ export type PlanSettings = Pick<
 export const REACTIVATION_GRACE_MS = 86_400_000
 
 /**
- * How long a run may hold a pending key when GitHub cannot tell whether it is still going: its
- * verification (verify-timeout) plus a fan-out to many targets.
+ * How long a run may hold a pending key, whatever else is known: its verification
+ * (verify-timeout) plus a large fan-out (1,000 targets take about 12 minutes at GitHub's pace).
+ * GitHub's "in progress" is the whole run's, not the rotation step's, so it cannot extend this.
  */
 export function leaseMs(settings: Pick<Settings, 'verifyTimeoutMs'>): number {
-  return settings.verifyTimeoutMs + 15 * 60_000
+  return settings.verifyTimeoutMs + FAN_OUT_ALLOWANCE_MS
 }
-/** GitHub ends every job within 6 hours: a run still "in progress" past that is not ours to wait on. */
-const LONGEST_JOB_MS = 6 * 3_600_000
+const FAN_OUT_ALLOWANCE_MS = 30 * 60_000
+
+export const ROOT_REFUSAL =
+  'The credentials belong to the AWS account root user. AWS advises against root access keys; ' +
+  'rotate an IAM user with its own credentials or an IAM role instead, and delete the root access key.'
 
 export function plan(snapshot: Snapshot, settings: PlanSettings, now: number): Plan {
   const refuse = (refusal: string): Plan => ({
@@ -91,10 +95,7 @@ export function plan(snapshot: Snapshot, settings: PlanSettings, now: number): P
   const { caller } = snapshot
 
   if (caller.kind === 'root') {
-    return refuse(
-      'The credentials belong to the AWS account root user. AWS advises against root access keys; ' +
-        'rotate an IAM user with its own credentials or an IAM role instead, and delete the root access key.'
-    )
+    return refuse(ROOT_REFUSAL)
   }
   if (settings.expectedAccountId !== undefined && caller.accountId !== settings.expectedAccountId) {
     return refuse(
@@ -277,7 +278,8 @@ export function plan(snapshot: Snapshot, settings: PlanSettings, now: number): P
     notes.push(
       `Key ${keyLabel(newer.id)} was left half-distributed by ${runOf(newerMark)}; this run signs with ${keyLabel(older.id)}, so it writes that key back everywhere and deletes the other.`
     )
-    if (isDue(older, settings, now)) pushRotation(older, settings, steps, notes)
+    // That run was rotating, so a rotation was wanted (due or forced): finish it afresh.
+    pushRotation(older, settings, steps, notes)
     return { steps, refusal: undefined, notes, currentKeyId: older.id }
   }
 
@@ -510,11 +512,10 @@ function holderAlive(
   }
   const state = snapshot.runs[`${mark.runId ?? ''}.${mark.runAttempt ?? '1'}`] ?? 'unknown'
   if (state === 'finished') return undefined
+  if (markAge >= leaseMs(settings)) return undefined
   if (state === 'running')
-    return markAge < LONGEST_JOB_MS ? `${who}, which GitHub shows in progress` : undefined
-  return markAge < leaseMs(settings)
-    ? `${who} (GitHub does not say whether it is still going; its mark is ${age(markAge)} old, the lease is ${age(leaseMs(settings))})`
-    : undefined
+    return `${who}, which GitHub shows in progress (its mark is ${age(markAge)} old; past ${age(leaseMs(settings))} it counts as abandoned)`
+  return `${who} (GitHub does not say whether it is still going; its mark is ${age(markAge)} old, the lease is ${age(leaseMs(settings))})`
 }
 
 function waitFor(holder: string, key: KeyState): Plan {
@@ -525,7 +526,7 @@ function waitFor(holder: string, key: KeyState): Plan {
     currentKeyId: undefined,
     waiting:
       `Key ${keyLabel(key.id)} is being rotated by ${holder}; this run leaves it alone and changes nothing for this user. ` +
-      'Wait for that run to finish, or re-run this one later; a run that died is recognised once GitHub shows it completed or its lease has passed.'
+      'Wait for that run to finish, or re-run this one later; a run that died is recognised as soon as GitHub shows it completed, or once its lease has passed.'
   }
 }
 

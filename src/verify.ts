@@ -25,7 +25,7 @@ export type VerifyResult =
     }
 
 /**
- * Waits until AWS accepts the new key: polls with growing delays (capped at one second, so the
+ * Waits until AWS accepts the new key: polls with growing delays (capped at half a second, so the
  * wait ends within about a second of acceptance), then requires several acceptances in a row and
  * starts over on any rejection.
  */

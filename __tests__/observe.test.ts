@@ -1,0 +1,42 @@
+import type { Aws } from '../src/aws.js'
+import { InputError, Refusal } from '../src/errors.js'
+import { observe } from '../src/observe.js'
+
+const run = { repository: 'acme/app', runId: '1', attempt: '1' }
+const unknownRun = () => Promise.resolve('unknown' as const)
+
+/** An Aws that answers only who is calling; any other call fails the test. */
+function callerOnly(arn: string): Aws {
+  const handler: ProxyHandler<object> = {
+    get: (_target, name) => {
+      if (name === 'callerIdentity')
+        return () => Promise.resolve({ arn, accountId: '123456789012' })
+      if (name === 'signingCredentials')
+        return () => Promise.resolve({ accessKeyId: 'AKIAEXAMPLEEXAMPLE12', secretAccessKey: 'x' })
+      return () => Promise.reject(new Error(`unexpected call ${String(name)}`))
+    }
+  }
+  return new Proxy({}, handler) as Aws
+}
+
+describe('observe', () => {
+  it('refuses root credentials with the root explanation, not an input error', async () => {
+    const caught = await observe(
+      callerOnly('arn:aws:iam::123456789012:root'),
+      { iamUserName: undefined, run },
+      unknownRun
+    ).catch((error: unknown) => error)
+    expect(caught).toBeInstanceOf(Refusal)
+    expect((caught as Error).message).toMatch(/account root user/)
+  })
+
+  it('asks for iam-user-name when a role calls without one', async () => {
+    const caught = await observe(
+      callerOnly('arn:aws:sts::123456789012:assumed-role/rotator/session'),
+      { iamUserName: undefined, run },
+      unknownRun
+    ).catch((error: unknown) => error)
+    expect(caught).toBeInstanceOf(InputError)
+    expect((caught as InputError).input).toBe('iam-user-name')
+  })
+})
