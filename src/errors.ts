@@ -33,6 +33,20 @@ export class Yield extends Error {
   }
 }
 
+/** A GitHub target could not be read or written; the message names it and what to do. */
+export class TargetError extends Error {
+  constructor(
+    readonly target: string,
+    message: string,
+    readonly status?: number,
+    /** Set when one secret of the pair was written and the other was not: a mismatched pair. */
+    readonly halfWritten?: string
+  ) {
+    super(message)
+    this.name = 'TargetError'
+  }
+}
+
 export function describeError(error: unknown): string {
   if (error instanceof Error) {
     const code = (error as { Code?: string; code?: string }).Code

@@ -3,6 +3,7 @@ import { retry } from '@octokit/plugin-retry'
 import { throttling } from '@octokit/plugin-throttling'
 import Bottleneck from 'bottleneck'
 import { sealForGitHub } from './crypto.js'
+import { TargetError } from './errors.js'
 import { describeTarget, repositoryOf, type Target } from './targets.js'
 
 type Octokit = ReturnType<typeof getOctokit>
@@ -47,19 +48,6 @@ export interface SecretsOptions {
   readonly orgSecretVisibility: 'private' | 'all'
   readonly log: (message: string) => void
   readonly stats: GitHubStats
-}
-
-export class TargetError extends Error {
-  constructor(
-    readonly target: string,
-    message: string,
-    readonly status?: number,
-    /** Set when one secret of the pair was written and the other was not: a mismatched pair. */
-    readonly halfWritten?: string
-  ) {
-    super(message)
-    this.name = 'TargetError'
-  }
 }
 
 /** One PUT of a pair failed after the other succeeded. */

@@ -1,9 +1,8 @@
 import * as core from '@actions/core'
 import { apply, type ApplyResult, type Logger } from './apply.js'
 import { watchCancellation } from './cancel.js'
-import { createAws } from './aws.js'
 import { describeError, InputError } from './errors.js'
-import { createSecrets, type PreparedTarget } from './github.js'
+import type { PreparedTarget, Secrets } from './github.js'
 import { observe } from './observe.js'
 import { plan } from './plan.js'
 import { buildReport } from './report.js'
@@ -26,16 +25,27 @@ export async function run(): Promise<void> {
     const settings = readSettings((name: InputName) => core.getInput(name), process.env)
     core.setSecret(settings.githubToken)
 
+    // The SDKs load only once the inputs are known to be good: bad input fails fast.
+    const { createAws } = await import('./aws.js')
     const aws = createAws(settings.awsRegion, settings.requestTimeoutMs)
-    const secrets = createSecrets({
-      token: settings.githubToken,
-      requestTimeoutMs: settings.requestTimeoutMs,
-      orgSecretVisibility: settings.orgSecretVisibility,
-      log: log.info
-    })
-    const { snapshot, signing } = await observe(aws, settings, (repository, runId, attempt) =>
-      secrets.runState(repository, runId, attempt)
+    // The GitHub client (Octokit, undici, libsodium: most of the bundle) is compiled while the
+    // first AWS requests are in flight, not before them.
+    let loadSecrets: Promise<Secrets> | undefined
+    const secretsClient = (): Promise<Secrets> =>
+      (loadSecrets ??= import('./github.js').then(github =>
+        github.createSecrets({
+          token: settings.githubToken,
+          requestTimeoutMs: settings.requestTimeoutMs,
+          orgSecretVisibility: settings.orgSecretVisibility,
+          log: log.info
+        })
+      ))
+    const observing = observe(aws, settings, async (repository, runId, attempt) =>
+      (await secretsClient()).runState(repository, runId, attempt)
     )
+    setImmediate(() => void secretsClient().catch(() => undefined))
+    const { snapshot, signing } = await observing
+    const secrets = await secretsClient()
     log.mask(signing.accessKeyId)
     log.mask(signing.secretAccessKey)
     if (signing.sessionToken) log.mask(signing.sessionToken)

@@ -1,4 +1,5 @@
-import { awsErrorCode, type Aws, type Credentials } from './aws.js'
+import { awsErrorCode } from './aws-errors.js'
+import type { Aws, Credentials } from './aws.js'
 import { InputError, Refusal } from './errors.js'
 import { ROOT_REFUSAL } from './plan.js'
 import { INTENT_TAG_KEY, readMark } from './marks.js'

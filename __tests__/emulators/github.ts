@@ -1024,6 +1024,7 @@ export async function startGitHubEmulator(
   // The secondary rate limit: points per window on a scaled clock, and requests in flight.
   const limit = options.secondaryRateLimit
   let windowStart = 0
+  let firstRequestAt = 0
   let windowPoints = 0
   let penaltyUntil = 0
   let lastRefusalSentAt = 0
@@ -1051,7 +1052,10 @@ export async function startGitHubEmulator(
     ) {
       rateReport.ignoredRetryAfter += 1
     }
-    const start = Math.floor(now / limit.windowMs) * limit.windowMs
+    // Windows start at the first request, so a run's first window is a whole one.
+    if (firstRequestAt === 0) firstRequestAt = now
+    const start =
+      firstRequestAt + Math.floor((now - firstRequestAt) / limit.windowMs) * limit.windowMs
     if (start !== windowStart) {
       windowStart = start
       windowPoints = 0

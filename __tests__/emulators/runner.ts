@@ -30,6 +30,8 @@ export interface RunOptions {
   node?: string
   /** Called with the child as soon as it starts (tests that kill it mid-run). */
   onSpawn?: (child: ChildProcess) => void
+  /** More environment for the child (the benchmark's NODE_OPTIONS). */
+  extraEnv?: Record<string, string>
 }
 
 export interface RunResult {
@@ -40,6 +42,8 @@ export interface RunResult {
   outputs: Record<string, string>
   exported: Record<string, string>
   summary: string
+  /** Date.now() just before the process was spawned. */
+  startedAt: number
   durationMs: number
 }
 
@@ -75,6 +79,7 @@ export async function runAction(options: RunOptions): Promise<RunResult> {
   for (const [name, value] of Object.entries(options.inputs)) {
     env[`INPUT_${name.toUpperCase()}`] = value
   }
+  Object.assign(env, options.extraEnv)
 
   const started = Date.now()
   const child = spawn(options.node ?? process.execPath, [ACTION], {
@@ -97,6 +102,7 @@ export async function runAction(options: RunOptions): Promise<RunResult> {
     outputs: parseRunnerFile(readFileSync(files.output, 'utf8')),
     exported: parseRunnerFile(readFileSync(files.env, 'utf8')),
     summary: readFileSync(files.summary, 'utf8'),
+    startedAt: started,
     durationMs: Date.now() - started
   }
   rmSync(dir, { recursive: true, force: true })

@@ -1,0 +1,174 @@
+export const id = 258;
+export const ids = [258];
+export const modules = {
+
+/***/ 4258:
+/***/ ((__unused_webpack_module, __webpack_exports__, __webpack_require__) => {
+
+/* harmony export */ __webpack_require__.d(__webpack_exports__, {
+/* harmony export */   createAws: () => (/* binding */ createAws)
+/* harmony export */ });
+/* harmony import */ var _aws_sdk_client_iam__WEBPACK_IMPORTED_MODULE_3__ = __webpack_require__(6764);
+/* harmony import */ var _aws_sdk_client_sts__WEBPACK_IMPORTED_MODULE_4__ = __webpack_require__(1695);
+/* harmony import */ var _retry_js__WEBPACK_IMPORTED_MODULE_0__ = __webpack_require__(9809);
+/* harmony import */ var _regions_js__WEBPACK_IMPORTED_MODULE_1__ = __webpack_require__(5374);
+/* harmony import */ var _aws_errors_js__WEBPACK_IMPORTED_MODULE_2__ = __webpack_require__(5148);
+
+
+
+
+
+// The SDK's standard strategy (throttling, 5xx, resets, timeouts) with one more attempt than its
+// default 3, and timeouts, which the SDK does not set by default.
+function clientConfig(requestTimeoutMs) {
+    return {
+        maxAttempts: 4,
+        requestHandler: {
+            connectionTimeout: Math.min(5_000, requestTimeoutMs),
+            requestTimeout: requestTimeoutMs
+        }
+    };
+}
+/** Clients for the given credentials, or the SDK's default chain (env, OIDC web identity, ...). */
+function createAws(region, requestTimeoutMs, credentials, youngKey) {
+    const config = { ...clientConfig(requestTimeoutMs), ...(credentials ? { credentials } : {}) };
+    const iam = new _aws_sdk_client_iam__WEBPACK_IMPORTED_MODULE_3__/* .IAMClient */ .h8v({ ...config, region: (0,_regions_js__WEBPACK_IMPORTED_MODULE_1__/* .iamRegionFor */ .JW)(region) });
+    // CreateAccessKey is not idempotent: an SDK retry after a timeout could make a second key whose
+    // secret this run never sees. The lifecycle retries it itself, after removing such strays.
+    const iamOnce = new _aws_sdk_client_iam__WEBPACK_IMPORTED_MODULE_3__/* .IAMClient */ .h8v({ ...config, region: (0,_regions_js__WEBPACK_IMPORTED_MODULE_1__/* .iamRegionFor */ .JW)(region), maxAttempts: 1 });
+    const sts = new _aws_sdk_client_sts__WEBPACK_IMPORTED_MODULE_4__/* .STSClient */ .iM({ ...config, region });
+    if (youngKey) {
+        // Wraps the whole send (serialize, sign, the SDK's own retries), so each retry is signed anew.
+        const retryYoungKey = next => args => (0,_retry_js__WEBPACK_IMPORTED_MODULE_0__/* .retryUntil */ .v6)(() => next(args), _retry_js__WEBPACK_IMPORTED_MODULE_0__/* .isYoungKeyRejection */ .PF, youngKey.deadline, youngKey.clock);
+        const options = { step: 'initialize', name: 'retryYoungKey' };
+        iam.middlewareStack.add(retryYoungKey, options);
+        sts.middlewareStack.add(retryYoungKey, options);
+    }
+    return sdkAws({ iam, iamOnce, sts }, region, requestTimeoutMs);
+}
+function sdkAws(clients, region, requestTimeoutMs) {
+    const { iam, iamOnce, sts } = clients;
+    return {
+        async callerIdentity() {
+            const answer = await sts.send(new _aws_sdk_client_sts__WEBPACK_IMPORTED_MODULE_4__/* .GetCallerIdentityCommand */ .zI({}));
+            return { arn: answer.Arn ?? '', accountId: answer.Account ?? '' };
+        },
+        async signingCredentials() {
+            const provider = iam.config.credentials;
+            const resolved = await provider();
+            return {
+                accessKeyId: resolved.accessKeyId,
+                secretAccessKey: resolved.secretAccessKey,
+                ...(resolved.sessionToken ? { sessionToken: resolved.sessionToken } : {})
+            };
+        },
+        async getUserArn(userName) {
+            const answer = await iam.send(new _aws_sdk_client_iam__WEBPACK_IMPORTED_MODULE_3__/* .GetUserCommand */ .T3b({ UserName: userName }));
+            return answer.User?.Arn ?? '';
+        },
+        async listKeys(userName) {
+            const keys = [];
+            let marker;
+            do {
+                const page = await iam.send(new _aws_sdk_client_iam__WEBPACK_IMPORTED_MODULE_3__/* .ListAccessKeysCommand */ .Qxm({ UserName: userName, ...(marker ? { Marker: marker } : {}) }));
+                for (const key of page.AccessKeyMetadata ?? []) {
+                    if (!key.AccessKeyId)
+                        continue;
+                    keys.push({
+                        id: key.AccessKeyId,
+                        status: key.Status === 'Active' ? 'Active' : 'Inactive',
+                        createdAt: key.CreateDate?.getTime() ?? 0
+                    });
+                }
+                marker = page.IsTruncated ? page.Marker : undefined;
+            } while (marker);
+            return keys;
+        },
+        async lastUse(accessKeyId) {
+            const answer = await iam.send(new _aws_sdk_client_iam__WEBPACK_IMPORTED_MODULE_3__/* .GetAccessKeyLastUsedCommand */ .qRl({ AccessKeyId: accessKeyId }));
+            const used = answer.AccessKeyLastUsed;
+            if (!used?.LastUsedDate)
+                return undefined;
+            return {
+                at: used.LastUsedDate.getTime(),
+                service: used.ServiceName ?? 'N/A',
+                region: used.Region ?? 'N/A'
+            };
+        },
+        async listTags(userName) {
+            const tags = {};
+            let marker;
+            do {
+                const page = await iam.send(new _aws_sdk_client_iam__WEBPACK_IMPORTED_MODULE_3__/* .ListUserTagsCommand */ .K8S({ UserName: userName, ...(marker ? { Marker: marker } : {}) }));
+                for (const tag of page.Tags ?? []) {
+                    if (tag.Key !== undefined)
+                        tags[tag.Key] = tag.Value ?? '';
+                }
+                marker = page.IsTruncated ? page.Marker : undefined;
+            } while (marker);
+            return tags;
+        },
+        async createKey(userName) {
+            const answer = await iamOnce.send(new _aws_sdk_client_iam__WEBPACK_IMPORTED_MODULE_3__/* .CreateAccessKeyCommand */ .hN({ UserName: userName }));
+            const key = answer.AccessKey;
+            if (!key?.AccessKeyId || !key.SecretAccessKey) {
+                throw new Error('CreateAccessKey answered without a key');
+            }
+            return {
+                accessKeyId: key.AccessKeyId,
+                secretAccessKey: key.SecretAccessKey,
+                createdAt: key.CreateDate?.getTime() ?? Date.now()
+            };
+        },
+        async tag(userName, key, value) {
+            await iam.send(new _aws_sdk_client_iam__WEBPACK_IMPORTED_MODULE_3__/* .TagUserCommand */ .pkA({ UserName: userName, Tags: [{ Key: key, Value: value }] }));
+        },
+        async untag(userName, key) {
+            await iam.send(new _aws_sdk_client_iam__WEBPACK_IMPORTED_MODULE_3__/* .UntagUserCommand */ .KZ_({ UserName: userName, TagKeys: [key] }));
+        },
+        async untagMany(userName, keys) {
+            // UntagUser takes at most 50 keys, as many as a user can hold.
+            for (let i = 0; i < keys.length; i += 50) {
+                await iam.send(new _aws_sdk_client_iam__WEBPACK_IMPORTED_MODULE_3__/* .UntagUserCommand */ .KZ_({ UserName: userName, TagKeys: keys.slice(i, i + 50) }));
+            }
+        },
+        async setStatus(userName, accessKeyId, status) {
+            await iam.send(new _aws_sdk_client_iam__WEBPACK_IMPORTED_MODULE_3__/* .UpdateAccessKeyCommand */ .SF3({ UserName: userName, AccessKeyId: accessKeyId, Status: status }));
+        },
+        async deleteKey(userName, accessKeyId) {
+            try {
+                await iam.send(new _aws_sdk_client_iam__WEBPACK_IMPORTED_MODULE_3__/* .DeleteAccessKeyCommand */ .yq0({ UserName: userName, AccessKeyId: accessKeyId }));
+            }
+            catch (error) {
+                // A retry after a timed-out delete finds the key gone: that is the outcome asked for.
+                if ((0,_aws_errors_js__WEBPACK_IMPORTED_MODULE_2__/* .awsErrorCode */ .J6)(error) !== 'NoSuchEntity')
+                    throw error;
+            }
+        },
+        async probe(credentials) {
+            const probeClient = new _aws_sdk_client_sts__WEBPACK_IMPORTED_MODULE_4__/* .STSClient */ .iM({
+                ...clientConfig(requestTimeoutMs),
+                region,
+                credentials,
+                maxAttempts: 1
+            });
+            try {
+                const answer = await probeClient.send(new _aws_sdk_client_sts__WEBPACK_IMPORTED_MODULE_4__/* .GetCallerIdentityCommand */ .zI({}));
+                return answer.Arn ?? '';
+            }
+            finally {
+                probeClient.destroy();
+            }
+        },
+        withYoungKey(credentials, deadline, clock) {
+            return createAws(region, requestTimeoutMs, credentials, { deadline, clock });
+        }
+    };
+}
+
+
+/***/ })
+
+};
+
+//# sourceMappingURL=258.index.js.map

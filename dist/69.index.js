@@ -1,0 +1,332 @@
+export const id = 69;
+export const ids = [69];
+export const modules = {
+
+/***/ 69:
+/***/ ((__unused_webpack_module, __webpack_exports__, __webpack_require__) => {
+
+// ESM COMPAT FLAG
+__webpack_require__.r(__webpack_exports__);
+
+// EXPORTS
+__webpack_require__.d(__webpack_exports__, {
+  createSecrets: () => (/* binding */ createSecrets),
+  permissionFor: () => (/* binding */ permissionFor)
+});
+
+// EXTERNAL MODULE: ./node_modules/@actions/github/lib/github.js + 21 modules
+var github = __webpack_require__(1758);
+// EXTERNAL MODULE: ./node_modules/@octokit/plugin-retry/dist-bundle/index.js
+var dist_bundle = __webpack_require__(9735);
+// EXTERNAL MODULE: ./node_modules/@octokit/plugin-throttling/dist-bundle/index.js
+var plugin_throttling_dist_bundle = __webpack_require__(6856);
+// EXTERNAL MODULE: ./node_modules/bottleneck/lib/index.js
+var lib = __webpack_require__(2203);
+var lib_default = /*#__PURE__*/__webpack_require__.n(lib);
+// EXTERNAL MODULE: ./node_modules/libsodium-wrappers/dist/modules-esm/libsodium-wrappers.mjs + 1 modules
+var libsodium_wrappers = __webpack_require__(4768);
+;// CONCATENATED MODULE: ./src/crypto.ts
+
+/**
+ * Seals `value` for a GitHub secrets public key (libsodium sealed box). GitHub reads standard,
+ * padded base64; libsodium's default variant is URL-safe and would be rejected.
+ */
+async function sealForGitHub(value, publicKeyBase64) {
+    await libsodium_wrappers/* default.ready */.Ay.ready;
+    const publicKey = libsodium_wrappers/* default.from_base64 */.Ay.from_base64(publicKeyBase64, libsodium_wrappers/* default.base64_variants */.Ay.base64_variants.ORIGINAL);
+    if (publicKey.length !== libsodium_wrappers/* default */.Ay.crypto_box_PUBLICKEYBYTES) {
+        throw new Error(`public key has ${publicKey.length} bytes, expected ${libsodium_wrappers/* default */.Ay.crypto_box_PUBLICKEYBYTES}`);
+    }
+    const sealed = libsodium_wrappers/* default */.Ay.crypto_box_seal(libsodium_wrappers/* default.from_string */.Ay.from_string(value), publicKey);
+    return libsodium_wrappers/* default.to_base64 */.Ay.to_base64(sealed, libsodium_wrappers/* default.base64_variants */.Ay.base64_variants.ORIGINAL);
+}
+
+// EXTERNAL MODULE: ./src/errors.ts
+var errors = __webpack_require__(3916);
+// EXTERNAL MODULE: ./src/targets.ts
+var targets = __webpack_require__(8993);
+;// CONCATENATED MODULE: ./src/github.ts
+
+
+
+
+
+
+
+/** One PUT of a pair failed after the other succeeded. */
+class HalfWritten extends Error {
+    written;
+    cause;
+    constructor(written, cause) {
+        super(cause instanceof Error ? cause.message : String(cause));
+        this.written = written;
+        this.cause = cause;
+        this.name = 'HalfWritten';
+    }
+    get status() {
+        return statusOf(this.cause);
+    }
+}
+/** How often a rate-limited request is waited out and sent again before the run gives up. */
+const RATE_LIMIT_RETRIES = 4;
+/** A wait longer than this fails the run instead (the message says when to try again). */
+const MAX_RATE_LIMIT_WAIT_S = 120;
+/** Writes in flight at most: the two PUTs of each of the targets written at once (apply.ts). */
+const MAX_WRITES_IN_FLIGHT = 8;
+function createSecrets(options) {
+    const stats = { requests: 0, rateLimited: 0, pausedMs: 0 };
+    // GitHub asks clients that hit a rate limit to stop every request until the wait is over,
+    // not just the one it refused: every request waits for this time before it is sent.
+    let resumeAt = 0;
+    const onLimit = (kind) => (retryAfter, request, _octokit, retryCount) => {
+        stats.rateLimited += 1;
+        const retrying = retryCount < RATE_LIMIT_RETRIES && retryAfter <= MAX_RATE_LIMIT_WAIT_S;
+        if (retrying) {
+            const until = Date.now() + retryAfter * 1000;
+            // One line per pause, not per refused request.
+            if (until > resumeAt + 500) {
+                options.log(`GitHub ${kind} rate limit on ${request.method ?? ''} ${request.url ?? ''}: pausing every request for ${retryAfter} s as GitHub asks.`);
+            }
+            stats.pausedMs += Math.max(0, until - Math.max(Date.now(), resumeAt));
+            resumeAt = Math.max(resumeAt, until);
+        }
+        else {
+            options.log(`GitHub ${kind} rate limit on ${request.method ?? ''} ${request.url ?? ''}: giving up (asked to wait ${retryAfter} s, attempt ${retryCount + 1}).`);
+        }
+        return retrying;
+    };
+    // No baseUrl or request options here: getOctokit's defaults carry GITHUB_API_URL and the proxy.
+    // plugin-retry retries 5xx, resets and timeouts (3 times, never 4xx such as 401/403/404/422).
+    // plugin-throttling waits out 403/429 rate limits. Its default write pacing (one write a second,
+    // one at a time) would take 16 minutes for 500 targets and split the two PUTs of a target by a
+    // second: writes start at once here, and the pause above keeps the pace GitHub asks for.
+    const octokit = (0,github/* getOctokit */.Q)(options.token, {
+        throttle: {
+            Bottleneck: (lib_default()),
+            write: new (lib_default()).Group({ maxConcurrent: MAX_WRITES_IN_FLIGHT, minTime: 0 }),
+            onRateLimit: onLimit('primary'),
+            onSecondaryRateLimit: onLimit('secondary')
+        }
+    }, dist_bundle/* retry */.L, plugin_throttling_dist_bundle/* throttling */.A);
+    // Octokit has no timeout of its own. Each attempt, retries included, gets a fresh one by
+    // wrapping the (proxy-aware) fetch; a timed-out attempt fails as a 500 that plugin-retry retries.
+    octokit.hook.before('request', requestOptions => {
+        const inner = requestOptions.request?.fetch ?? globalThis.fetch;
+        requestOptions.request = {
+            ...requestOptions.request,
+            fetch: async (url, init) => {
+                const wait = resumeAt - Date.now();
+                if (wait > 0)
+                    await new Promise(resolve => setTimeout(resolve, wait));
+                stats.requests += 1;
+                return inner(url, { ...init, signal: AbortSignal.timeout(options.requestTimeoutMs) });
+            }
+        };
+    });
+    return octokitSecrets(octokit, { ...options, stats });
+}
+function scopeOf(target) {
+    switch (target.kind) {
+        case 'repository':
+            return {
+                base: '/repos/{owner}/{repo}/actions/secrets',
+                params: { owner: target.owner, repo: target.repo },
+                org: false
+            };
+        case 'environment':
+            return {
+                // Octokit percent-encodes each parameter, so any environment name is one path segment.
+                base: '/repos/{owner}/{repo}/environments/{environment_name}/secrets',
+                params: { owner: target.owner, repo: target.repo, environment_name: target.environment },
+                org: false
+            };
+        case 'dependabot':
+            return {
+                base: '/repos/{owner}/{repo}/dependabot/secrets',
+                params: { owner: target.owner, repo: target.repo },
+                org: false
+            };
+        case 'organization':
+            return { base: '/orgs/{org}/actions/secrets', params: { org: target.org }, org: true };
+        case 'dependabot-org':
+            return { base: '/orgs/{org}/dependabot/secrets', params: { org: target.org }, org: true };
+    }
+}
+/** GitHub's largest page. */
+const REPOSITORIES_PER_PAGE = 100;
+function octokitSecrets(octokit, options) {
+    const readPublicKey = async (prepared) => {
+        const scope = scopeOf(prepared.target);
+        try {
+            const { data } = await octokit.request(`GET ${scope.base}/public-key`, scope.params);
+            const key = data;
+            return { keyId: key.key_id, key: key.key };
+        }
+        catch (error) {
+            throw await explainMissing(prepared.target, prepared.name, error, 'read the public key of');
+        }
+    };
+    /**
+     * Why a read failed with 404: the repository, the environment or the organization is missing
+     * or hidden from the token. One more read tells which, so the message can name it.
+     */
+    const explainMissing = async (target, name, error, doing) => {
+        if (statusOf(error) !== 404 || target.kind !== 'environment') {
+            return explain(target, name, error, doing);
+        }
+        try {
+            await octokit.rest.repos.get({ owner: target.owner, repo: target.repo });
+        }
+        catch {
+            return explain(target, name, error, doing);
+        }
+        return new errors/* TargetError */.I0(name, `Environment '${target.environment}' does not exist in ${target.owner}/${target.repo} (404). ` +
+            'The action does not create environments: create it in the repository settings, or fix the target.', 404);
+    };
+    /** The visibility of an organization secret as it is now, so the write keeps it. */
+    const readOrgAccess = async (scope, secretName) => {
+        let visibility;
+        try {
+            const { data } = await octokit.request(`GET ${scope.base}/{secret_name}`, {
+                ...scope.params,
+                secret_name: secretName
+            });
+            visibility = data.visibility;
+        }
+        catch (error) {
+            if (statusOf(error) === 404)
+                return undefined;
+            throw error;
+        }
+        if (visibility !== 'selected')
+            return { visibility };
+        // Every page: a PUT with a partial list would drop the rest of the selection.
+        const ids = [];
+        for (let page = 1;; page++) {
+            const { data } = await octokit.request(`GET ${scope.base}/{secret_name}/repositories`, {
+                ...scope.params,
+                secret_name: secretName,
+                per_page: REPOSITORIES_PER_PAGE,
+                page
+            });
+            const { total_count: total, repositories } = data;
+            ids.push(...repositories.map(repo => repo.id));
+            if (repositories.length < REPOSITORIES_PER_PAGE || ids.length >= total)
+                break;
+        }
+        return { visibility, selected_repository_ids: ids };
+    };
+    return {
+        stats: () => ({ ...options.stats }),
+        async runState(repository, runId, attempt) {
+            const [owner, repo] = repository.split('/');
+            if (!owner || !repo)
+                return 'unknown';
+            try {
+                const { data } = await octokit.request('GET /repos/{owner}/{repo}/actions/runs/{run_id}/attempts/{attempt_number}', { owner, repo, run_id: Number(runId), attempt_number: Number(attempt) });
+                return data.status === 'completed' ? 'finished' : 'running';
+            }
+            catch {
+                // No Actions read permission, another repository, or a deleted run: the lease decides.
+                return 'unknown';
+            }
+        },
+        async prepare(target) {
+            const name = (0,targets/* describeTarget */.ff)(target);
+            return { target, name, publicKey: await readPublicKey({ target, name }) };
+        },
+        async write(prepared, secrets) {
+            const scope = scopeOf(prepared.target);
+            const putAll = async () => {
+                const key = prepared.publicKey;
+                // Sealed once per scope and public key, for both secrets.
+                const sealed = await Promise.all(secrets.map(secret => sealForGitHub(secret.value, key.key)));
+                let access = [];
+                if (scope.org) {
+                    const current = await Promise.all(secrets.map(secret => readOrgAccess(scope, secret.name)));
+                    // A new secret of the pair takes its partner's visibility, so both reach the same
+                    // repositories; with neither, org-secret-visibility decides.
+                    const partner = current.find(found => found !== undefined);
+                    access = current.map(found => found ?? partner ?? { visibility: options.orgSecretVisibility });
+                }
+                // Both PUTs at once: a run queued between them would read a mismatched pair.
+                const outcomes = await Promise.allSettled(secrets.map((secret, index) => octokit.request(`PUT ${scope.base}/{secret_name}`, {
+                    ...scope.params,
+                    secret_name: secret.name,
+                    encrypted_value: sealed[index] ?? '',
+                    key_id: key.keyId,
+                    ...access[index]
+                })));
+                const failed = outcomes.find(outcome => outcome.status === 'rejected');
+                if (!failed)
+                    return;
+                const written = secrets.filter((_, index) => outcomes[index]?.status === 'fulfilled');
+                if (written.length > 0)
+                    throw new HalfWritten(written.map(secret => secret.name).join(', '), failed.reason);
+                throw failed.reason;
+            };
+            try {
+                await putAll();
+            }
+            catch (error) {
+                // A 422 can mean the scope's key pair changed since preflight: read it once more.
+                if (statusOf(error) !== 422)
+                    throw explain(prepared.target, prepared.name, error, 'write secrets to');
+                prepared.publicKey = await readPublicKey(prepared);
+                try {
+                    await putAll();
+                }
+                catch (second) {
+                    throw explain(prepared.target, prepared.name, second, 'write secrets to');
+                }
+            }
+        }
+    };
+}
+function statusOf(error) {
+    const status = error?.status;
+    return typeof status === 'number' ? status : undefined;
+}
+/** What the token needs for a target: the fine-grained PAT permission and the GitHub App one. */
+function permissionFor(target) {
+    switch (target.kind) {
+        case 'repository':
+            return 'the repository permission "Secrets: read and write" (fine-grained PAT; GitHub App: secrets)';
+        case 'environment':
+            return 'the repository permission "Environments: read and write" (fine-grained PAT; GitHub App: environments)';
+        case 'dependabot':
+            return 'the repository permission "Dependabot secrets: read and write" (fine-grained PAT; GitHub App: dependabot_secrets)';
+        case 'organization':
+            return 'the organization permission "Secrets: read and write" (fine-grained PAT; GitHub App: organization_secrets)';
+        case 'dependabot-org':
+            return 'the organization permission "Organization dependabot secrets: read and write" (fine-grained PAT; GitHub App: organization_dependabot_secrets)';
+    }
+}
+function explain(target, name, error, doing) {
+    if (error instanceof HalfWritten) {
+        const inner = explain(target, name, error.cause, doing);
+        return new errors/* TargetError */.I0(name, `${inner.message} Only ${error.written} was written: ${name} holds a mismatched pair.`, inner.status, error.written);
+    }
+    const status = statusOf(error);
+    const message = error instanceof Error ? error.message : String(error);
+    const where = 'org' in target ? `organization ${target.org}` : `repository ${(0,targets/* repositoryOf */._M)(target) ?? ''}`;
+    const fix = status === 401
+        ? 'the github-token was rejected (expired or revoked?); create a new token and update the secret that holds it'
+        : status === 403 && /rate limit/i.test(message)
+            ? 'GitHub kept rate-limiting the token after the action waited; run again later, or spread the targets over more runs'
+            : status === 403
+                ? `the github-token may not do this. It needs ${permissionFor(target)}. The workflow GITHUB_TOKEN cannot write secrets`
+                : status === 404
+                    ? `the ${where} does not exist or the github-token cannot see it; check the target and the token's access`
+                    : status === 422
+                        ? 'GitHub refused the encrypted value'
+                        : 'GitHub did not answer as expected';
+    return new errors/* TargetError */.I0(name, `Could not ${doing} ${name} (${status ?? 'no response'}: ${message}): ${fix}.`, status);
+}
+
+
+/***/ })
+
+};
+
+//# sourceMappingURL=69.index.js.map

@@ -1,0 +1,429 @@
+/**
+ * `npm run bench`: measures the bundled dist/index.js against the local emulators, as the runner
+ * runs it (Node 24 when installed). Writes bench/results.json and prints a markdown report.
+ *
+ * 1. Start-up: process start to first network request, and peak memory, beside `node -e ''`.
+ * 2. Verification: rotation time minus the emulated propagation delay (2, 6, 12 s, and flicker).
+ * 3. Fan-out: 100 and 500 repository targets under the emulated secondary rate limit, beside the
+ *    lower bound that limit allows.
+ * 4. Calls: the AWS and GitHub requests of one rotation of one target, beside the minimum.
+ *
+ * It reports; it gates nothing. BENCH_QUICK=1 runs fewer and smaller cases (a smoke test).
+ */
+import { spawn } from 'node:child_process'
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync
+} from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join, resolve } from 'node:path'
+import type { SecondaryRateLimit } from '../__tests__/emulators/github.js'
+import { nodeBinaries, type RunResult } from '../__tests__/emulators/runner.js'
+import { startWorld, USER, type World, type WorldOptions } from '../__tests__/emulators/world.js'
+
+const QUICK = process.env.BENCH_QUICK === '1'
+const STARTUP_RUNS = QUICK ? 3 : 20
+const DELAYS_MS = QUICK ? [2_000] : [2_000, 6_000, 12_000]
+const FAN_OUTS = QUICK ? [20] : [100, 500]
+// GitHub's documented secondary limit (900 points a minute) on a clock six times faster, so the
+// 500-target case takes about a minute instead of six; retry-after stays in whole seconds.
+const RATE_LIMIT: SecondaryRateLimit = {
+  pointsPerWindow: 900,
+  windowMs: 10_000,
+  maxConcurrent: 100
+}
+const PEAK_RSS_PRELOAD = resolve('bench/peak-rss.cjs')
+
+const [runner] = nodeBinaries()
+const node = runner?.path ?? process.execPath
+
+interface Measured {
+  startup: {
+    node: string
+    runs: number
+    firstRequestMs: { median: number; p90: number }
+    bareNodeMs: { median: number; p90: number }
+    peakRssMiB: { action: number; bareNode: number }
+    bundleBytes: number
+  }
+  verification: Array<{
+    case: string
+    delayMs: number
+    totalMs: number
+    overheadMs: number
+    checks: number
+  }>
+  fanOut: Array<{
+    targets: number
+    wallMs: number
+    githubMs: number
+    requests: number
+    throttled: number
+    ignoredRetryAfter: number
+    points: number
+    lowerBoundMs: number
+    ratio: number
+    failures: number
+  }>
+  calls: {
+    aws: Record<string, number>
+    github: Record<string, number>
+    awsTotal: number
+    githubTotal: number
+  }
+}
+
+function quantile(values: number[], q: number): number {
+  const sorted = [...values].sort((a, b) => a - b)
+  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? 0
+}
+
+async function withWorld<T>(options: WorldOptions, body: (world: World) => Promise<T>): Promise<T> {
+  const world = await startWorld(options)
+  try {
+    return await body(world)
+  } finally {
+    await world.close()
+  }
+}
+
+function rssFile(): { path: string; read: () => number; remove: () => void } {
+  const dir = mkdtempSync(join(tmpdir(), 'bench-rss-'))
+  const path = join(dir, 'rss')
+  return {
+    path,
+    read: () => Number(readFileSync(path, 'utf8')) / 1024,
+    remove: () => rmSync(dir, { recursive: true, force: true })
+  }
+}
+
+/** Wall time of `node -e ''` with the same preload, and its peak memory. */
+async function bareNode(): Promise<{ ms: number; rssMiB: number }> {
+  const rss = rssFile()
+  const started = Date.now()
+  await new Promise<void>((done, fail) => {
+    const child = spawn(node, ['-e', ''], {
+      env: {
+        PATH: process.env.PATH ?? '',
+        NODE_OPTIONS: `--require ${PEAK_RSS_PRELOAD}`,
+        BENCH_RSS_FILE: rss.path
+      },
+      stdio: 'ignore'
+    })
+    child.on('error', fail)
+    child.on('close', () => done())
+  })
+  const ms = Date.now() - started
+  const rssMiB = rss.read()
+  rss.remove()
+  return { ms, rssMiB }
+}
+
+async function measureStartup(): Promise<Measured['startup']> {
+  const firstRequest: number[] = []
+  const bare: number[] = []
+  const actionRss: number[] = []
+  const bareRss: number[] = []
+  // A run with nothing due: the process starts, reads AWS and GitHub, and ends.
+  await withWorld({ keyAgeDays: 10 }, async world => {
+    for (let i = 0; i < STARTUP_RUNS; i++) {
+      const rss = rssFile()
+      const before = { aws: world.aws.requests.length, github: world.github.requests.length }
+      const result = await world.run(
+        {},
+        {
+          node,
+          extraEnv: { NODE_OPTIONS: `--require ${PEAK_RSS_PRELOAD}`, BENCH_RSS_FILE: rss.path }
+        }
+      )
+      if (result.code !== 0) throw new Error(`start-up run failed:\n${result.stdout}`)
+      const first = Math.min(
+        world.aws.requests[before.aws]?.at ?? Infinity,
+        world.github.requests[before.github]?.at ?? Infinity
+      )
+      firstRequest.push(first - result.startedAt)
+      actionRss.push(rss.read())
+      rss.remove()
+      const baseline = await bareNode()
+      bare.push(baseline.ms)
+      bareRss.push(baseline.rssMiB)
+    }
+  })
+  return {
+    node: runner?.name ?? `local node ${process.version}`,
+    runs: STARTUP_RUNS,
+    firstRequestMs: { median: quantile(firstRequest, 0.5), p90: quantile(firstRequest, 0.9) },
+    bareNodeMs: { median: quantile(bare, 0.5), p90: quantile(bare, 0.9) },
+    peakRssMiB: { action: Math.max(...actionRss), bareNode: Math.max(...bareRss) },
+    bundleBytes: statSync('dist/index.js').size
+  }
+}
+
+function newKeyChecks(world: World, oldKeyId: string): number {
+  return world.aws.requests.filter(
+    r => r.service === 'sts' && r.accessKeyId !== oldKeyId && r.accessKeyId !== ''
+  ).length
+}
+
+async function measureVerification(): Promise<Measured['verification']> {
+  const rows: Measured['verification'] = []
+  for (const delayMs of DELAYS_MS) {
+    await withWorld({ propagationDelayMs: delayMs }, async world => {
+      const old = world.stored().accessKeyId
+      const result = await rotate(world)
+      rows.push({
+        case: `propagation ${delayMs / 1000} s`,
+        delayMs,
+        totalMs: result.durationMs,
+        overheadMs: result.durationMs - delayMs,
+        checks: newKeyChecks(world, old)
+      })
+    })
+  }
+  // Accepted, rejected, accepted: the confirmation must start over and still end soon.
+  const delayMs = 2_000
+  await withWorld({}, async world => {
+    const old = world.stored().accessKeyId
+    let createdAt = 0
+    world.aws.intercept(call => {
+      if (call.action === 'CreateAccessKey') createdAt = Date.now()
+      return undefined
+    })
+    const verdicts = [true, false]
+    world.aws.setAcceptance((key, now, service) => {
+      if (key.accessKeyId === old) return true
+      if (createdAt === 0 || now < createdAt + delayMs) return false
+      return service === 'sts' ? (verdicts.shift() ?? true) : true
+    })
+    const result = await rotate(world)
+    rows.push({
+      case: 'flicker after 2 s (accepted, rejected, accepted)',
+      delayMs,
+      totalMs: result.durationMs,
+      overheadMs: result.durationMs - delayMs,
+      checks: newKeyChecks(world, old)
+    })
+  })
+  return rows
+}
+
+async function rotate(world: World, inputs: Record<string, string> = {}): Promise<RunResult> {
+  const result = await world.run(inputs, { node })
+  if (result.code !== 0 || result.outputs.rotated !== 'true') {
+    throw new Error(`rotation failed (exit ${result.code}):\n${result.stdout}`)
+  }
+  return result
+}
+
+async function measureFanOut(): Promise<Measured['fanOut']> {
+  const rows: Measured['fanOut'] = []
+  for (const targets of FAN_OUTS) {
+    const repos = Array.from(
+      { length: targets },
+      (_, i) => `acme/service-${String(i).padStart(3, '0')}`
+    )
+    await withWorld(
+      { repos, propagationDelayMs: 300, secondaryRateLimit: RATE_LIMIT },
+      async world => {
+        const result = await rotate(world)
+        const accepted = world.github.requests.filter(r => !r.throttled && r.status !== 0)
+        const points = accepted.reduce((sum, r) => sum + (r.method === 'GET' ? 1 : 5), 0)
+        const times = world.github.requests.map(r => r.at)
+        // GitHub time: first to last GitHub request, less the AWS work between preflight and writes.
+        const lastRead = Math.max(
+          ...world.github.requests.filter(r => r.route === 'get-public-key').map(r => r.at)
+        )
+        const firstWrite = Math.min(
+          ...world.github.requests.filter(r => r.route === 'put-secret').map(r => r.at)
+        )
+        const githubMs =
+          Math.max(...times) - Math.min(...times) - Math.max(0, firstWrite - lastRead)
+        // Fixed windows: the last point can be spent no sooner than the start of the window it needs.
+        const lowerBoundMs =
+          (Math.ceil(points / RATE_LIMIT.pointsPerWindow) - 1) * RATE_LIMIT.windowMs
+        const limits = world.github.rateLimitReport()
+        const key = world.aws.keys(USER).find(k => k.status === 'Active')
+        const failures = repos.filter(
+          repo => world.stored(repo).accessKeyId !== key?.accessKeyId
+        ).length
+        rows.push({
+          targets,
+          wallMs: result.durationMs,
+          githubMs,
+          requests: world.github.requests.length,
+          throttled: limits.throttled,
+          ignoredRetryAfter: limits.ignoredRetryAfter,
+          points,
+          lowerBoundMs,
+          ratio: lowerBoundMs > 0 ? githubMs / lowerBoundMs : 0,
+          failures
+        })
+      }
+    )
+  }
+  return rows
+}
+
+async function measureCalls(): Promise<Measured['calls']> {
+  return withWorld({ propagationDelayMs: 1_000 }, async world => {
+    await rotate(world)
+    const count = (names: string[]): Record<string, number> => {
+      const counts: Record<string, number> = {}
+      for (const name of names) counts[name] = (counts[name] ?? 0) + 1
+      return counts
+    }
+    const aws = count(
+      world.aws.requests.map(
+        r => `${r.service}:${r.action}${r.status === 200 ? '' : ` (${r.errorCode ?? r.status})`}`
+      )
+    )
+    const github = count(world.github.requests.map(r => `${r.method} ${r.route}`))
+    return {
+      aws,
+      github,
+      awsTotal: world.aws.requests.length,
+      githubTotal: world.github.requests.length
+    }
+  })
+}
+
+// What one rotation of one target cannot do without, and why.
+const MINIMUM_CALLS: Array<[string, number, string]> = [
+  ['sts:GetCallerIdentity (who is calling)', 1, 'observe'],
+  ['iam:GetUser, ListAccessKeys, ListUserTags', 3, 'observe: the keys and their marks'],
+  ['iam:GetAccessKeyLastUsed', 1, 'observe: one per existing key'],
+  ['iam:CreateAccessKey', 1, 'the new key'],
+  ['iam:TagUser/UntagUser (marks)', 5, 'intent, pending, untag intent, active, retired'],
+  ['sts:GetCallerIdentity with the new key', 3, 'at least one, three by design (confirmation)'],
+  ['iam:UpdateAccessKey', 1, 'deactivate the previous key'],
+  ['GitHub GET public key', 1, 'per scope'],
+  ['GitHub PUT secret', 2, 'id and secret']
+]
+
+function table(header: string[], rows: Array<Array<string | number>>): string {
+  return [
+    `| ${header.join(' | ')} |`,
+    `|${header.map(() => '---').join('|')}|`,
+    ...rows.map(row => `| ${row.join(' | ')} |`)
+  ].join('\n')
+}
+
+async function main(): Promise<void> {
+  if (!existsSync('dist/index.js')) throw new Error('dist/index.js is missing: run npm run bundle')
+  console.error(
+    `Benchmarking dist/index.js on ${runner?.name ?? 'local node'}${QUICK ? ' (quick)' : ''}...`
+  )
+  const measured: Measured = {
+    startup: await measureStartup(),
+    verification: await measureVerification(),
+    fanOut: await measureFanOut(),
+    calls: await measureCalls()
+  }
+  mkdirSync('bench', { recursive: true })
+  const results = {
+    date: new Date().toISOString(),
+    quick: QUICK,
+    node: measured.startup.node,
+    rateLimit: RATE_LIMIT,
+    ...measured
+  }
+  writeFileSync('bench/results.json', `${JSON.stringify(results, null, 2)}\n`)
+
+  const s = measured.startup
+  const lines = [
+    `## Benchmark (${results.date}, ${s.node}${QUICK ? ', quick' : ''})`,
+    '',
+    '### Start-up',
+    '',
+    table(
+      ['measure', 'action', "node -e ''", 'goal'],
+      [
+        [
+          `to first request, median of ${s.runs}`,
+          `${s.firstRequestMs.median} ms`,
+          `${s.bareNodeMs.median} ms (whole run)`,
+          '< 120 ms'
+        ],
+        ['to first request, p90', `${s.firstRequestMs.p90} ms`, `${s.bareNodeMs.p90} ms`, ''],
+        [
+          'peak memory',
+          `${s.peakRssMiB.action.toFixed(1)} MiB`,
+          `${s.peakRssMiB.bareNode.toFixed(1)} MiB`,
+          '< 100 MiB'
+        ],
+        ['bundle', `${(s.bundleBytes / 1024 / 1024).toFixed(2)} MiB`, '', '']
+      ]
+    ),
+    '',
+    '### Verification',
+    '',
+    table(
+      ['case', 'delay', 'total', 'overhead', 'STS checks with the new key', 'goal'],
+      measured.verification.map(row => [
+        row.case,
+        `${row.delayMs / 1000} s`,
+        `${(row.totalMs / 1000).toFixed(2)} s`,
+        `${(row.overheadMs / 1000).toFixed(2)} s`,
+        row.checks,
+        '< 1 s'
+      ])
+    ),
+    '',
+    `### Fan-out (secondary limit ${RATE_LIMIT.pointsPerWindow} points per ${RATE_LIMIT.windowMs / 1000} s window: GitHub's rate, 6x faster)`,
+    '',
+    table(
+      [
+        'targets',
+        'wall',
+        'GitHub time',
+        'lower bound',
+        'ratio',
+        'requests',
+        'points',
+        'throttled',
+        'ignored retry-after',
+        'failures'
+      ],
+      measured.fanOut.map(row => [
+        row.targets,
+        `${(row.wallMs / 1000).toFixed(1)} s`,
+        `${(row.githubMs / 1000).toFixed(1)} s`,
+        `${(row.lowerBoundMs / 1000).toFixed(1)} s`,
+        `${row.ratio.toFixed(2)}x`,
+        row.requests,
+        row.points,
+        row.throttled,
+        row.ignoredRetryAfter,
+        row.failures
+      ])
+    ),
+    '',
+    '### Calls for one rotation of one target',
+    '',
+    table(
+      ['measured', 'count'],
+      [
+        ...Object.entries(measured.calls.aws).map(([name, n]) => [name, n]),
+        ...Object.entries(measured.calls.github).map(([name, n]) => [`GitHub ${name}`, n])
+      ]
+    ),
+    '',
+    table(
+      ['minimum the lifecycle needs', 'count', 'why'],
+      MINIMUM_CALLS.map(([name, n, why]) => [name, n, why])
+    ),
+    '',
+    `Totals: ${measured.calls.awsTotal} AWS requests (minimum ${MINIMUM_CALLS.slice(0, 7).reduce((sum, row) => sum + row[1], 0)}), ${measured.calls.githubTotal} GitHub requests (minimum 3).`
+  ]
+  console.log(lines.join('\n'))
+}
+
+main().catch((error: unknown) => {
+  console.error(error)
+  process.exitCode = 1
+})
