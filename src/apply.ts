@@ -54,6 +54,8 @@ export interface ApplyResult {
   failure: StepFailure | undefined
   /** Set when the run stepped aside for another run that is rotating the same user. */
   yielded: string | undefined
+  /** Missing permissions met on side steps: the run fails after finishing its work. */
+  readonly permissionProblems: string[]
 }
 
 /** Targets written at once (two PUTs each); see MAX_WRITES_IN_FLIGHT in github.ts. */
@@ -77,7 +79,8 @@ export async function apply(steps: readonly Step[], context: ApplyContext): Prom
     mismatched: [],
     verification: undefined,
     failure: undefined,
-    yielded: undefined
+    yielded: undefined,
+    permissionProblems: []
   }
   // Self-rotation switches to the new key once it is verified: the old one may be deactivated.
   let aws = context.aws
@@ -230,6 +233,16 @@ export async function apply(steps: readonly Step[], context: ApplyContext): Prom
     }
   }
 
+  /**
+   * A side step failed (removing a tag). A passing fault is a warning; a missing permission
+   * fails the run once everything else is done, so a person grants it before the user's 50 tags
+   * fill up.
+   */
+  function sideProblem(error: unknown, message: string): void {
+    if (awsErrorCode(error) === 'AccessDenied') result.permissionProblems.push(message)
+    else log.warning(message)
+  }
+
   let distributionStartedAt: number | undefined
   /**
    * Whether AWS already shows a use of the previous key after this run began writing the new
@@ -282,7 +295,8 @@ export async function apply(steps: readonly Step[], context: ApplyContext): Prom
       try {
         await aws.untag(user, step.keyId)
       } catch (error) {
-        log.warning(
+        sideProblem(
+          error,
           `Deleted key ${keyLabel(step.keyId)} but could not remove its tag: ${describeError(error)}`
         )
       }
@@ -327,8 +341,9 @@ export async function apply(steps: readonly Step[], context: ApplyContext): Prom
       try {
         await aws.untag(user, INTENT_TAG_KEY)
       } catch (error) {
-        log.warning(
-          `Could not remove the intent mark from ${user} (iam:UntagUser: ${describeError(error)}); it is harmless and the next rotation replaces it.`
+        sideProblem(
+          error,
+          `Could not remove the intent mark from ${user} (iam:UntagUser: ${describeError(error)}); the next rotation replaces it.`
         )
       }
 
@@ -431,7 +446,8 @@ export async function apply(steps: readonly Step[], context: ApplyContext): Prom
         await aws.untagMany(user, step.tagKeys)
         log.info(`Removed ${step.tagKeys.length} mark(s) of keys that no longer exist.`)
       } catch (error) {
-        log.warning(
+        sideProblem(
+          error,
           `Could not remove marks of deleted keys (${describeError(error)}); a later run tries again.`
         )
       }

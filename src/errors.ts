@@ -50,7 +50,17 @@ export class TargetError extends Error {
 export function describeError(error: unknown): string {
   if (error instanceof Error) {
     const code = (error as { Code?: string; code?: string }).Code
-    return code && !error.message.includes(code) ? `${code}: ${error.message}` : error.message
+    const message =
+      code && !error.message.includes(code) ? `${code}: ${error.message}` : error.message
+    return `${message}${permissionAdvice(code ?? error.name, error.message)}`
   }
   return String(error)
+}
+
+/** AWS names the permission it refused; say where to grant it. */
+function permissionAdvice(code: string, message: string): string {
+  if (code !== 'AccessDenied') return ''
+  const permission = /not authorized to perform: (\S+)/.exec(message)?.[1]
+  if (!permission) return ''
+  return ` (Grant ${permission} to the AWS credentials this workflow uses: policies/self-rotation.json and policies/admin-rotation.json list every permission the action needs.)`
 }

@@ -135,6 +135,8 @@ export async function run(): Promise<void> {
     }
     if (result.yielded) core.warning(result.yielded)
     if (result.failure) core.setFailed(result.failure.message)
+    else if (result.permissionProblems.length > 0)
+      core.setFailed(`The rotation itself is complete, but: ${result.permissionProblems.join(' ')}`)
   } catch (error) {
     core.setFailed(error instanceof InputError ? error.message : describeError(error))
   }

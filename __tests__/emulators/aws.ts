@@ -6,6 +6,7 @@
  * unknown or inactive keys, keys that have not propagated yet, a third key, another user's
  * keys, invalid tags. The real SDK talks to it through AWS_ENDPOINT_URL_IAM / _STS.
  */
+import { checkPolicy, evaluate, type PolicyDocument } from './iam-policy.js'
 import { createServer } from 'node:http'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
@@ -122,6 +123,12 @@ export interface AwsEmulator {
   shiftTime(ms: number): void
   /** Explicit deny of `action` (e.g. 'iam:TagUser') for a user or role name. */
   deny(principalName: string, action: string): void
+  /**
+   * Attaches an identity policy to a user or role. A principal with policies is authorized by
+   * them alone (IAM's evaluation: explicit Deny, then Allow); one without keeps the simple rule
+   * (a user acts on itself, an admin role on anyone).
+   */
+  attachPolicy(principalName: string, document: PolicyDocument): void
   setPropagationDelay(ms: number): void
   setAcceptance(rule: AcceptanceRule | undefined): void
   /** Runs after signature verification, in the order added. Returns a remover. */
@@ -363,6 +370,7 @@ export async function startAwsEmulator(options: AwsEmulatorOptions = {}): Promis
   const roles = new Map<string, Role>()
   const sessions = new Map<string, Session>()
   const denials = new Set<string>()
+  const policies = new Map<string, PolicyDocument[]>()
   const interceptors: Interceptor[] = []
   const requests: LoggedRequest[] = []
 
@@ -608,8 +616,29 @@ export async function startAwsEmulator(options: AwsEmulatorOptions = {}): Promis
         `${prefix} with an explicit deny in an identity-based policy`
       )
     }
-    const allowed = p.kind === 'user' ? p.user.name === targetUser : p.role.admin
-    if (!allowed) {
+    const attached = policies.get(principalName(p))
+    const resource = users.get(targetUser)?.arn ?? `arn:aws:iam::${accountId}:user/${targetUser}`
+    const allowed = attached
+      ? evaluate(attached, {
+          action: iamAction,
+          resource,
+          variables: { 'aws:username': p.kind === 'user' ? p.user.name : undefined }
+        })
+      : p.kind === 'user'
+        ? p.user.name === targetUser
+          ? 'allow'
+          : 'implicit-deny'
+        : p.role.admin
+          ? 'allow'
+          : 'implicit-deny'
+    if (allowed === 'explicit-deny') {
+      throw new AwsError(
+        403,
+        'AccessDenied',
+        `${prefix} with an explicit deny in an identity-based policy`
+      )
+    }
+    if (allowed !== 'allow') {
       throw new AwsError(
         403,
         'AccessDenied',
@@ -1136,6 +1165,10 @@ export async function startAwsEmulator(options: AwsEmulatorOptions = {}): Promis
         if (key.lastUsed)
           key.lastUsed = { ...key.lastUsed, date: new Date(key.lastUsed.date.getTime() - ms) }
       }
+    },
+    attachPolicy(name, document) {
+      checkPolicy(document)
+      policies.set(name, [...(policies.get(name) ?? []), document])
     },
     deny(name, action) {
       denials.add(`${name}\n${action}`)

@@ -3,6 +3,9 @@
  * whose key is stored in repositories' secrets, a token that may write them, and a way to run
  * the bundled action the way a workflow would (signing with the key its repository holds).
  */
+import { readFileSync } from 'node:fs'
+import { resolve } from 'node:path'
+import type { PolicyDocument } from './iam-policy.js'
 import { startAwsEmulator, type AwsEmulator, type AwsEmulatorOptions } from './aws.js'
 import { startGitHubEmulator, type GitHubEmulator, type SecondaryRateLimit } from './github.js'
 import { runAction, type RunOptions, type RunResult } from './runner.js'
@@ -20,6 +23,18 @@ export interface WorldOptions extends AwsEmulatorOptions {
   /** Organizations to create; repositories they own belong to them. */
   orgs?: string[]
   secondaryRateLimit?: SecondaryRateLimit
+  /**
+   * The deploy user's identity policy: by default the documented policies/self-rotation.json,
+   * so every end-to-end run proves it sufficient. null: the emulator's simple self rule.
+   */
+  userPolicy?: PolicyDocument | null
+  /** The deploy user's IAM path (admin policies select users by path). */
+  userPath?: string
+}
+
+/** A policy file of this repository, as users copy it. */
+export function policyFile(name: 'self-rotation' | 'admin-rotation'): PolicyDocument {
+  return JSON.parse(readFileSync(resolve('policies', `${name}.json`), 'utf8')) as PolicyDocument
 }
 
 export interface World {
@@ -46,7 +61,10 @@ export async function startWorld(options: WorldOptions = {}): Promise<World> {
   })
   for (const org of options.orgs ?? []) github.addOrg(org)
   const repos = options.repos ?? ['acme/app']
-  aws.createUser(USER)
+  aws.createUser(USER, options.userPath ? { path: options.userPath } : {})
+  const userPolicy =
+    options.userPolicy === undefined ? policyFile('self-rotation') : options.userPolicy
+  if (userPolicy) aws.attachPolicy(USER, userPolicy)
   const key = aws.createAccessKey(USER, {
     createdAt: new Date(Date.now() - (options.keyAgeDays ?? 100) * DAY)
   })

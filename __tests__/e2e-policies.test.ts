@@ -1,0 +1,98 @@
+/**
+ * The documented IAM policies, enforced by the emulator: every end-to-end run signs in as a user
+ * holding policies/self-rotation.json (see world.ts), the admin policy is proven here, the README
+ * shows the files as they are, and taking away any one permission fails the run with a message
+ * naming it.
+ */
+import { readFileSync } from 'node:fs'
+import type { PolicyDocument } from './emulators/iam-policy.js'
+import { nodeBinaries } from './emulators/runner.js'
+import { DAY, policyFile, startWorld, USER, type World } from './emulators/world.js'
+
+const [runner] = nodeBinaries()
+const withNode = runner ? { node: runner.path } : {}
+const SELF = policyFile('self-rotation')
+const PERMISSIONS = (Array.isArray(SELF.Statement) ? SELF.Statement : [SELF.Statement]).flatMap(
+  statement => [statement.Action ?? []].flat()
+)
+
+function without(document: PolicyDocument, permission: string): PolicyDocument {
+  const statements = Array.isArray(document.Statement) ? document.Statement : [document.Statement]
+  return {
+    ...document,
+    Statement: statements.map(statement => ({
+      ...statement,
+      Action: [statement.Action ?? []].flat().filter(action => action !== permission)
+    }))
+  }
+}
+
+function retiredMark(daysAgo: number): string {
+  const at = new Date(Date.now() - daysAgo * DAY).toISOString().replace(/\.\d{3}Z$/, 'Z')
+  return `rotate-aws-access-keys v1 state=retired at=${at} run=1.1 repo=acme/app`
+}
+
+describe(`IAM policies on ${runner?.name ?? 'node'}`, () => {
+  let world: World | undefined
+  afterEach(() => world?.close())
+
+  it('the README shows both policy files exactly', () => {
+    const readme = readFileSync('README.md', 'utf8')
+    const blocks = [...readme.matchAll(/```json\n([\s\S]*?)```/g)].map(match =>
+      JSON.parse(match[1] ?? '')
+    )
+    expect(blocks).toContainEqual(SELF)
+    expect(blocks).toContainEqual(policyFile('admin-rotation'))
+  })
+
+  it('self-rotation under the documented policy: rotate, retire, delete', async () => {
+    world = await startWorld({ propagationDelayMs: 300 })
+    const old = world.stored().accessKeyId
+    expect((await world.run({}, withNode)).outputs.rotated).toBe('true')
+    world.advance(8 * DAY)
+    const later = await world.run({}, withNode)
+    expect(later.code).toBe(0)
+    expect(later.outputs['deleted-access-key-ids']).toBe(old)
+    // Nothing was refused along the way.
+    expect(world.aws.requests.filter(r => r.errorCode === 'AccessDenied')).toEqual([])
+  })
+
+  it('admin rotation under the documented policy, for users under the /deploy/ path only', async () => {
+    world = await startWorld({ propagationDelayMs: 300, userPolicy: null, userPath: '/deploy/' })
+    world.aws.createRole('rotator')
+    world.aws.attachPolicy('rotator', policyFile('admin-rotation'))
+    const asRole = { ...withNode, credentials: world.aws.assumeRole('rotator', 'gha') }
+    const rotated = await world.run({ 'iam-user-name': USER }, asRole)
+    expect(rotated.code).toBe(0)
+    expect(rotated.outputs.rotated).toBe('true')
+
+    world.aws.createUser('someone-else')
+    const outside = await world.run({ 'iam-user-name': 'someone-else' }, asRole)
+    expect(outside.code).toBe(1)
+    expect(outside.stdout).toMatch(
+      /::error::.*not authorized to perform: iam:GetUser.*Grant iam:GetUser to the AWS credentials/
+    )
+  })
+
+  it.each(PERMISSIONS)('without %s the run fails with a message naming it', async permission => {
+    world = await startWorld({ propagationDelayMs: 300, userPolicy: without(SELF, permission) })
+    if (permission === 'iam:DeleteAccessKey') {
+      // A key retired long ago is due for deletion; the current key is young.
+      const retired = world.aws.createAccessKey(USER, {
+        status: 'Inactive',
+        createdAt: new Date(Date.now() - 200 * DAY)
+      })
+      world.aws.setTag(USER, retired.accessKeyId, retiredMark(30))
+    }
+    const result = await world.run(
+      permission === 'iam:DeleteAccessKey' ? { 'max-age': '365d' } : {},
+      withNode
+    )
+    expect(result.code).toBe(1)
+    expect(result.stdout).toMatch(new RegExp(`::error::.*${permission}`))
+    expect(result.stdout).toMatch(/policies\/self-rotation\.json/)
+    // Whatever failed, every target still holds an active key.
+    const held = world.stored().accessKeyId
+    expect(world.aws.keys(USER).find(k => k.accessKeyId === held)?.status).toBe('Active')
+  })
+})
