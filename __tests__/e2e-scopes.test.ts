@@ -201,6 +201,20 @@ describe(`secret scopes on ${runner?.name ?? 'node'}`, () => {
     expect(held({ kind: 'org-actions', org: 'acme' })).toEqual(activeKey())
   })
 
+  it('github-api-url points the writes elsewhere than GITHUB_API_URL', async () => {
+    world = await startWorld({ basePath: '/api/v3', propagationDelayMs: 300 })
+    const result = await world.run(
+      { 'github-api-url': world.github.url },
+      {
+        ...withNode,
+        githubUrl: 'http://127.0.0.1:9/unreachable'
+      }
+    )
+    expect(result.code).toBe(0)
+    expect(result.outputs.rotated).toBe('true')
+    expect(held({ kind: 'actions', repo: 'acme/app' })).toEqual(activeKey())
+  })
+
   it('writes the workflow’s own scopes last, after every other target', async () => {
     world = await startWorld({
       repos: ['acme/app', 'acme/api'],

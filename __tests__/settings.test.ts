@@ -98,6 +98,18 @@ describe('settings', () => {
     ],
     ['unknown target form', { targets: 'gitlab:acme/app' }, 'targets', /not a kind of target/],
     [
+      'github-api-url over plain http',
+      { 'github-api-url': 'http://github.example.com/api/v3' },
+      'github-api-url',
+      /https:\/\//
+    ],
+    [
+      'github-api-url not a URL',
+      { 'github-api-url': 'api.github.com' },
+      'github-api-url',
+      /https:\/\//
+    ],
+    [
       'org-secret-visibility selected',
       { 'org-secret-visibility': 'selected' },
       'org-secret-visibility',

@@ -95,12 +95,17 @@ function createSecrets(options) {
         }
         return retrying;
     };
-    // No baseUrl or request options here: getOctokit's defaults carry GITHUB_API_URL and the proxy.
+    // No request options here: getOctokit's defaults carry the proxy settings.
     // plugin-retry retries 5xx, resets and timeouts (3 times, never 4xx such as 401/403/404/422).
     // plugin-throttling waits out 403/429 rate limits. Its default write pacing (one write a second,
     // one at a time) would take 16 minutes for 500 targets and split the two PUTs of a target by a
     // second: writes start at once here, and the pause above keeps the pace GitHub asks for.
+    // The github-api-url input, else GITHUB_API_URL read now, not when @actions/github was loaded:
+    // the same value on a runner, and right under tools that set the environment later
+    // (@github/local-action).
+    const apiUrl = options.apiUrl ?? process.env.GITHUB_API_URL;
     const octokit = (0,github/* getOctokit */.Q)(options.token, {
+        ...(apiUrl ? { baseUrl: apiUrl } : {}),
         throttle: {
             Bottleneck: (lib_default()),
             write: new (lib_default()).Group({ maxConcurrent: MAX_WRITES_IN_FLIGHT, minTime: 0 }),

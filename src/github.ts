@@ -46,6 +46,8 @@ export interface SecretsOptions {
   readonly requestTimeoutMs: number
   /** Visibility of an organization secret the action creates (an existing one keeps its own). */
   readonly orgSecretVisibility: 'private' | 'all'
+  /** The API base, when the github-api-url input sets it. */
+  readonly apiUrl?: string | undefined
   readonly log: (message: string) => void
   readonly stats: GitHubStats
 }
@@ -104,14 +106,19 @@ export function createSecrets(options: Omit<SecretsOptions, 'stats'>): Secrets {
       }
       return retrying
     }
-  // No baseUrl or request options here: getOctokit's defaults carry GITHUB_API_URL and the proxy.
+  // No request options here: getOctokit's defaults carry the proxy settings.
   // plugin-retry retries 5xx, resets and timeouts (3 times, never 4xx such as 401/403/404/422).
   // plugin-throttling waits out 403/429 rate limits. Its default write pacing (one write a second,
   // one at a time) would take 16 minutes for 500 targets and split the two PUTs of a target by a
   // second: writes start at once here, and the pause above keeps the pace GitHub asks for.
+  // The github-api-url input, else GITHUB_API_URL read now, not when @actions/github was loaded:
+  // the same value on a runner, and right under tools that set the environment later
+  // (@github/local-action).
+  const apiUrl = options.apiUrl ?? process.env.GITHUB_API_URL
   const octokit: Octokit = getOctokit(
     options.token,
     {
+      ...(apiUrl ? { baseUrl: apiUrl } : {}),
       throttle: {
         Bottleneck,
         write: new Bottleneck.Group({ maxConcurrent: MAX_WRITES_IN_FLIGHT, minTime: 0 }),

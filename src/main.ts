@@ -37,6 +37,7 @@ export async function run(): Promise<void> {
           token: settings.githubToken,
           requestTimeoutMs: settings.requestTimeoutMs,
           orgSecretVisibility: settings.orgSecretVisibility,
+          apiUrl: settings.githubApiUrl,
           log: log.info
         })
       ))

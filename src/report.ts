@@ -1,6 +1,7 @@
 import type { ApplyResult } from './apply.js'
 import { age, isoTime, keyLabel } from './format.js'
-import { describeStep, type Plan } from './plan.js'
+import { describeStep, REACTIVATION_GRACE_MS, type Plan } from './plan.js'
+import type { MarkState } from './marks.js'
 import type { Settings } from './settings.js'
 import type { KeyState, Snapshot } from './snapshot.js'
 
@@ -25,7 +26,12 @@ export interface KeyRow {
   readonly createdAt: number
   readonly lastUsed: string
   readonly note: string
+  /** The action's mark on the key, when it has one: its state and since when. */
+  readonly state?: MarkState
+  readonly stateAt?: number
 }
+
+type NextSettings = Pick<Settings, 'maxAgeMs' | 'deactivateAfterMs' | 'deleteAfterMs'>
 
 /** Builds outputs and the step summary. Key ids appear in full only in outputs. */
 export function buildReport(input: {
@@ -62,6 +68,8 @@ export function buildReport(input: {
 
   const before = snapshot.keys.map(key => rowOf(key))
   const after = keysAfter(snapshot, result, now)
+  const nextBefore = nextActions(before, plan.currentKeyId, input.settings)
+  const nextAfter = nextActions(after, currentKeyId, input.settings)
   const lines: string[] = []
   const outcome =
     plan.waiting || result?.yielded
@@ -88,9 +96,9 @@ export function buildReport(input: {
   if (plan.waiting) lines.push(`> ${plan.waiting}`, '')
   if (result?.yielded) lines.push(`> ${result.yielded}`, '')
   if (result?.failure) lines.push(`> ${result.failure.message}`, '')
-  lines.push('### Keys before', '', ...keyTable(before, now), '')
+  lines.push('### Keys before', '', ...keyTable(before, nextBefore, now), '')
   if (!input.dryRun && !plan.refusal && !plan.waiting)
-    lines.push('### Keys after', '', ...keyTable(after, now), '')
+    lines.push('### Keys after', '', ...keyTable(after, nextAfter, now), '')
   if (plan.steps.length > 0) {
     lines.push(input.dryRun ? '### Planned steps' : '### Steps', '')
     for (const step of plan.steps) lines.push(`- ${describeStep(step)}`)
@@ -143,11 +151,10 @@ function whatHappensNext(
 }
 
 function rowOf(key: KeyState): KeyRow {
-  const mark =
-    key.mark.kind === 'ours'
-      ? `${key.mark.mark.state} since ${isoTime(key.mark.mark.at)}`
-      : 'not created by this action'
+  const ours = key.mark.kind === 'ours' ? key.mark.mark : undefined
+  const mark = ours ? `${ours.state} since ${isoTime(ours.at)}` : 'not created by this action'
   return {
+    ...(ours ? { state: ours.state, stateAt: ours.at } : {}),
     id: key.id,
     status: key.status,
     createdAt: key.createdAt,
@@ -164,9 +171,21 @@ function keysAfter(snapshot: Snapshot, result: ApplyResult | undefined, now: num
     .map(key => {
       const row = rowOf(key)
       if (result?.deactivated.includes(key.id))
-        return { ...row, status: 'Inactive', note: 'retired this run' }
+        return {
+          ...row,
+          status: 'Inactive',
+          note: 'retired this run',
+          state: 'retired' as const,
+          stateAt: now
+        }
       if (result?.reactivated.includes(key.id))
-        return { ...row, status: 'Active', note: 'reactivated this run' }
+        return {
+          ...row,
+          status: 'Active',
+          note: 'reactivated this run',
+          state: 'reactivated' as const,
+          stateAt: now
+        }
       return row
     })
   if (result?.createdKeyId && !result.deleted.includes(result.createdKeyId)) {
@@ -175,20 +194,50 @@ function keysAfter(snapshot: Snapshot, result: ApplyResult | undefined, now: num
       status: 'Active',
       createdAt: now,
       lastUsed: 'by this run',
-      note: result.rotated ? 'created and distributed this run' : 'created this run'
+      note: result.rotated ? 'created and distributed this run' : 'created this run',
+      ...(result.rotated ? { state: 'active' as const, stateAt: now } : {})
     })
   }
   return rows
 }
 
-function keyTable(rows: readonly KeyRow[], now: number): string[] {
+function keyTable(rows: readonly KeyRow[], next: readonly string[], now: number): string[] {
   if (rows.length === 0) return ['(none)']
   return [
-    '| key | status | age | last used | state |',
-    '|---|---|---|---|---|',
+    '| key | status | age | last used | state | next |',
+    '|---|---|---|---|---|---|',
     ...rows.map(
-      row =>
-        `| ${keyLabel(row.id)} | ${row.status} | ${age(now - row.createdAt)} | ${row.lastUsed} | ${row.note} |`
+      (row, index) =>
+        `| ${keyLabel(row.id)} | ${row.status} | ${age(now - row.createdAt)} | ${row.lastUsed} | ${row.note} | ${next[index] ?? ''} |`
     )
   ]
+}
+
+/** What a later run will do with each key, and from when (the planner decides; this tells). */
+function nextActions(
+  rows: readonly KeyRow[],
+  currentKeyId: string | undefined,
+  settings: NextSettings
+): string[] {
+  const current = rows.find(row => row.id === currentKeyId)
+  return rows.map(row => {
+    if (row.state === 'pending' || row.state === 'creating')
+      return 'finished or undone by the next run'
+    if (row.status === 'Inactive') {
+      return (row.state === 'retired' || row.state === 'reactivated') && row.stateAt !== undefined
+        ? `deleted after ${isoTime(row.stateAt + settings.deleteAfterMs)}`
+        : 'deleted when a rotation needs its slot'
+    }
+    if (row.id === currentKeyId) {
+      return settings.maxAgeMs === 0
+        ? 'rotated by the next run'
+        : `rotated after ${isoTime(row.createdAt + settings.maxAgeMs)}`
+    }
+    if (row.state === 'reactivated') {
+      return `deactivated once unused for ${age(Math.max(settings.deactivateAfterMs, REACTIVATION_GRACE_MS))}`
+    }
+    return current?.state === 'active' && current.stateAt !== undefined
+      ? `deactivated after ${isoTime(current.stateAt + settings.deactivateAfterMs)}`
+      : 'deactivated by a later run'
+  })
 }

@@ -23,6 +23,8 @@ export interface Settings {
   readonly reactivatePrevious: boolean
   /** Visibility of an organization secret the action creates; existing ones keep theirs. */
   readonly orgSecretVisibility: 'private' | 'all'
+  /** GitHub's REST API base; undefined: GITHUB_API_URL, as the runner sets it. */
+  readonly githubApiUrl: string | undefined
   /** Per HTTP attempt, for AWS and GitHub; a timed-out attempt is retried. */
   readonly requestTimeoutMs: number
   /** Who is running: recorded in the marks so later runs can tell whose key is whose. */
@@ -53,7 +55,8 @@ export const INPUT_DEFAULTS = {
   'export-credentials': 'false',
   'request-timeout': '30s',
   'reactivate-previous': 'false',
-  'org-secret-visibility': 'private'
+  'org-secret-visibility': 'private',
+  'github-api-url': ''
 } as const
 
 export type InputName = keyof typeof INPUT_DEFAULTS
@@ -157,6 +160,14 @@ export function readSettings(readInput: ReadInput, env: NodeJS.ProcessEnv): Sett
     )
   }
 
+  const githubApiUrl = input('github-api-url') || undefined
+  if (githubApiUrl !== undefined && !isSafeApiUrl(githubApiUrl)) {
+    throw new InputError(
+      'github-api-url',
+      `must be an https:// URL (http:// only for localhost), such as https://HOST/api/v3; got '${githubApiUrl}'. The token is sent there.`
+    )
+  }
+
   const settings: Settings = {
     githubToken,
     targets: Object.freeze(targets),
@@ -174,6 +185,7 @@ export function readSettings(readInput: ReadInput, env: NodeJS.ProcessEnv): Sett
     exportCredentials: boolean(input, 'export-credentials'),
     reactivatePrevious,
     orgSecretVisibility,
+    githubApiUrl,
     requestTimeoutMs,
     run: Object.freeze({
       repository: env.GITHUB_REPOSITORY ?? 'local',
@@ -216,4 +228,16 @@ function boolean(input: (name: InputName) => string, name: InputName): boolean {
   if (TRUE_WORDS.has(value)) return true
   if (FALSE_WORDS.has(value)) return false
   throw new InputError(name, `'${value}' is not a boolean; write true or false`)
+}
+
+function isSafeApiUrl(text: string): boolean {
+  let url: URL
+  try {
+    url = new URL(text)
+  } catch {
+    return false
+  }
+  if (url.username || url.password || url.search || url.hash) return false
+  const local = ['localhost', '127.0.0.1', '[::1]'].includes(url.hostname)
+  return url.protocol === 'https:' || (url.protocol === 'http:' && local)
 }

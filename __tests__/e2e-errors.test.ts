@@ -1,0 +1,81 @@
+/**
+ * Errors a user meets, each through the bundled action: the message says what failed, for which
+ * user or target, and what to do. (Missing IAM permissions: e2e-policies; token permissions per
+ * scope and missing environments: e2e-scopes; bad input: e2e-bad-input; faults: e2e-faults.)
+ */
+import { nodeBinaries } from './emulators/runner.js'
+import { ID_SECRET, KEY_SECRET, startWorld, USER, type World } from './emulators/world.js'
+
+const [runner] = nodeBinaries()
+const withNode = runner ? { node: runner.path } : {}
+const created = (world: World) =>
+  world.aws.requests.filter(r => r.action === 'CreateAccessKey' && r.status === 200).length
+
+describe(`error messages on ${runner?.name ?? 'node'}`, () => {
+  let world: World | undefined
+  afterEach(() => world?.close())
+
+  it('a token GitHub does not know (401): says to replace it, before any AWS change', async () => {
+    world = await startWorld({ propagationDelayMs: 300 })
+    const result = await world.run({ 'github-token': 'github_pat_revoked_long_ago' }, withNode)
+    expect(result.code).toBe(1)
+    expect(result.stdout).toMatch(
+      /::error::Preflight failed, so nothing was changed.*acme\/app \(401.*was rejected \(expired or revoked\?\); create a new token/
+    )
+    expect(created(world)).toBe(0)
+  })
+
+  it('the workflow gave a key id and a secret of different keys: says so and what to set', async () => {
+    world = await startWorld({ propagationDelayMs: 300 })
+    const other = world.aws.createAccessKey(USER)
+    world.github.setSecret('acme/app', KEY_SECRET, other.secretAccessKey)
+    const result = await world.run({}, withNode)
+    expect(result.code).toBe(1)
+    expect(result.stdout).toMatch(
+      /::error::AWS refused the credentials this workflow gave: the signature does not match, so the access key id and the secret access key are not a pair.*Set both secrets to one key/
+    )
+  })
+
+  it('the workflow gave a deleted key: says the key is unknown to AWS', async () => {
+    world = await startWorld({ propagationDelayMs: 300 })
+    const held = world.stored()
+    world.aws.createAccessKey(USER)
+    world.aws.deleteKey(held.accessKeyId)
+    const result = await world.run({}, withNode)
+    expect(result.code).toBe(1)
+    expect(result.stdout).toMatch(
+      /::error::AWS does not know the access key id this workflow gave \(InvalidClientTokenId\).*deleted or deactivated/
+    )
+  })
+
+  it('GitHub keeps rate-limiting: the run gives up after waiting, keeps every target working, says when to retry', async () => {
+    world = await startWorld({ repos: ['acme/app', 'acme/api'], propagationDelayMs: 300 })
+    world.github.intercept(call =>
+      call.route === 'put-secret' && call.repo === 'acme/api'
+        ? { status: 403, retryAfterSeconds: 1 }
+        : undefined
+    )
+    const result = await world.run({}, withNode)
+    expect(result.code).toBe(1)
+    expect(result.stdout).toMatch(/secondary rate limit .* giving up/)
+    expect(result.stdout).toMatch(
+      /::error::.*acme\/api.*GitHub kept rate-limiting the token after the action waited; run again later/
+    )
+    // Nothing was left half-done: the new key went away, the old one still works.
+    const held = world.stored('acme/api')
+    expect(world.aws.keys(USER).find(k => k.accessKeyId === held.accessKeyId)?.status).toBe(
+      'Active'
+    )
+    expect(world.github.secret('acme/app', ID_SECRET)?.value).toBe(held.accessKeyId)
+  }, 60_000)
+
+  it('verification never succeeds: names the timeout, deletes the new key, says what to raise', async () => {
+    world = await startWorld({ propagationDelayMs: 600_000 })
+    const result = await world.run({ 'verify-timeout': '5s' }, withNode)
+    expect(result.code).toBe(1)
+    expect(result.stdout).toMatch(
+      /::error::The new key was not verified within verify-timeout \(5s\): AWS still answered InvalidClientTokenId.*Deleted the new key.*raise verify-timeout/
+    )
+    expect(world.aws.keys(USER)).toHaveLength(1)
+  }, 30_000)
+})
