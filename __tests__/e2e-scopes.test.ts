@@ -157,6 +157,16 @@ describe(`secret scopes on ${runner?.name ?? 'node'}`, () => {
       'dependabot-org:acme',
       'organization_dependabot_secrets',
       /"Organization dependabot secrets: read and write"/
+    ],
+    [
+      'codespaces:acme/app',
+      'codespaces_secrets',
+      /repository permission "Codespaces secrets: read/
+    ],
+    [
+      'codespaces-org:acme',
+      'organization_codespaces_secrets',
+      /organization permission "Codespaces secrets: read and write"/
     ]
   ] as const)(
     '%s without the %s permission: preflight names it, nothing changes',
@@ -168,6 +178,8 @@ describe(`secret scopes on ${runner?.name ?? 'node'}`, () => {
         dependabot_secrets: 'write',
         organization_secrets: 'write',
         organization_dependabot_secrets: 'write',
+        codespaces_secrets: 'write',
+        organization_codespaces_secrets: 'write',
         [missing]: 'none'
       } as const
       world.github.addToken('github_pat_narrow', {
@@ -186,6 +198,31 @@ describe(`secret scopes on ${runner?.name ?? 'node'}`, () => {
       expect(created()).toBe(0)
     }
   )
+
+  it('writes Codespaces secrets of a repository and of the organization, keeping the selection', async () => {
+    world = await startWorld({ orgs: ['acme'], propagationDelayMs: 300 })
+    world.github.addRepo('acme/web')
+    const selected: OrgAccess = {
+      visibility: 'selected',
+      selectedRepositoryIds: [world.github.repoId('acme/web'), world.github.repoId('acme/app')]
+    }
+    seed({ kind: 'org-codespaces', org: 'acme' }, selected)
+    const result = await world.run(
+      { targets: 'acme/app\ncodespaces:acme/app\ncodespaces-org:acme' },
+      withNode
+    )
+    expect(result.code).toBe(0)
+    const key = activeKey()
+    expect(held({ kind: 'codespaces', repo: 'acme/app' })).toEqual(key)
+    expect(held({ kind: 'org-codespaces', org: 'acme' })).toEqual(key)
+    for (const name of [ID_SECRET, KEY_SECRET]) {
+      expect(
+        world.github.scopeSecret({ kind: 'org-codespaces', org: 'acme' }, name)?.access
+      ).toEqual(selected)
+    }
+    // Codespaces secrets are not the Actions secrets of the same repository.
+    expect(world.github.requests.some(r => r.scope === 'codespaces')).toBe(true)
+  })
 
   it('GitHub Enterprise Server: the API base path comes from GITHUB_API_URL', async () => {
     world = await startWorld({ basePath: '/api/v3', orgs: ['acme'], propagationDelayMs: 300 })

@@ -22,11 +22,22 @@ describe('targets', () => {
     ])
   })
 
-  it('a repository, its environments and its Dependabot secrets are different scopes', () => {
+  it('a repository, its environments, Dependabot and Codespaces secrets are different scopes', () => {
     const parsed = parseTargets(
-      'acme/app\nenv:acme/app/prod\ndependabot:acme/app\norg:acme\ndependabot-org:acme'
+      'acme/app\nenv:acme/app/prod\ndependabot:acme/app\norg:acme\ndependabot-org:acme\ncodespaces:acme/app\ncodespaces-org:acme'
     )
-    expect('error' in parsed ? parsed.error : parsed.length).toBe(5)
+    expect('error' in parsed ? parsed.error : parsed.map(describeTarget)).toEqual([
+      'acme/app',
+      'env:acme/app/prod',
+      'dependabot:acme/app',
+      'org:acme',
+      'dependabot-org:acme',
+      'codespaces:acme/app',
+      'codespaces-org:acme'
+    ])
+    const feeds = parseTargets('codespaces:acme/app\ncodespaces-org:acme')
+    if ('error' in feeds) throw new Error(feeds.error)
+    expect(feeds.map(target => feedsRepository(target, 'acme/app'))).toEqual([false, false])
   })
 
   it('knows which targets feed a workflow in a repository (they are written last)', () => {

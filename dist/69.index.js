@@ -155,6 +155,14 @@ function scopeOf(target) {
             return { base: '/orgs/{org}/actions/secrets', params: { org: target.org }, org: true };
         case 'dependabot-org':
             return { base: '/orgs/{org}/dependabot/secrets', params: { org: target.org }, org: true };
+        case 'codespaces':
+            return {
+                base: '/repos/{owner}/{repo}/codespaces/secrets',
+                params: { owner: target.owner, repo: target.repo },
+                org: false
+            };
+        case 'codespaces-org':
+            return { base: '/orgs/{org}/codespaces/secrets', params: { org: target.org }, org: true };
     }
 }
 /** GitHub's largest page. */
@@ -305,6 +313,10 @@ function permissionFor(target) {
             return 'the organization permission "Secrets: read and write" (fine-grained PAT; GitHub App: organization_secrets)';
         case 'dependabot-org':
             return 'the organization permission "Organization dependabot secrets: read and write" (fine-grained PAT; GitHub App: organization_dependabot_secrets)';
+        case 'codespaces':
+            return 'the repository permission "Codespaces secrets: read and write" (fine-grained PAT; GitHub App: codespaces_secrets)';
+        case 'codespaces-org':
+            return 'the organization permission "Codespaces secrets: read and write" (fine-grained PAT; GitHub App: organization_codespaces_secrets)';
     }
 }
 function explain(target, name, error, doing) {

@@ -180,6 +180,14 @@ function scopeOf(target: Target): Scope {
       return { base: '/orgs/{org}/actions/secrets', params: { org: target.org }, org: true }
     case 'dependabot-org':
       return { base: '/orgs/{org}/dependabot/secrets', params: { org: target.org }, org: true }
+    case 'codespaces':
+      return {
+        base: '/repos/{owner}/{repo}/codespaces/secrets',
+        params: { owner: target.owner, repo: target.repo },
+        org: false
+      }
+    case 'codespaces-org':
+      return { base: '/orgs/{org}/codespaces/secrets', params: { org: target.org }, org: true }
   }
 }
 
@@ -359,6 +367,10 @@ export function permissionFor(target: Target): string {
       return 'the organization permission "Secrets: read and write" (fine-grained PAT; GitHub App: organization_secrets)'
     case 'dependabot-org':
       return 'the organization permission "Organization dependabot secrets: read and write" (fine-grained PAT; GitHub App: organization_dependabot_secrets)'
+    case 'codespaces':
+      return 'the repository permission "Codespaces secrets: read and write" (fine-grained PAT; GitHub App: codespaces_secrets)'
+    case 'codespaces-org':
+      return 'the organization permission "Codespaces secrets: read and write" (fine-grained PAT; GitHub App: organization_codespaces_secrets)'
   }
 }
 

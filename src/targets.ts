@@ -10,6 +10,8 @@ export type Target =
   | { readonly kind: 'organization'; readonly org: string }
   | { readonly kind: 'dependabot'; readonly owner: string; readonly repo: string }
   | { readonly kind: 'dependabot-org'; readonly org: string }
+  | { readonly kind: 'codespaces'; readonly owner: string; readonly repo: string }
+  | { readonly kind: 'codespaces-org'; readonly org: string }
 
 const OWNER = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})$/
 const REPO = /^[A-Za-z0-9._-]{1,100}$/
@@ -17,7 +19,7 @@ const REPO = /^[A-Za-z0-9._-]{1,100}$/
 // target line is trimmed, so no spaces at either end, and control characters are refused.
 const ENVIRONMENT = /^[^\s\p{Cc}](?:[^\p{Cc}]{0,253}[^\s\p{Cc}])?$/u
 const FORMS =
-  "write 'owner/repo', 'env:owner/repo/ENVIRONMENT', 'org:ORG', 'dependabot:owner/repo' or 'dependabot-org:ORG'"
+  "write 'owner/repo', 'env:owner/repo/ENVIRONMENT', 'org:ORG', 'dependabot:owner/repo', 'dependabot-org:ORG', 'codespaces:owner/repo' or 'codespaces-org:ORG'"
 
 export function describeTarget(target: Target): string {
   switch (target.kind) {
@@ -31,6 +33,10 @@ export function describeTarget(target: Target): string {
       return `dependabot:${target.owner}/${target.repo}`
     case 'dependabot-org':
       return `dependabot-org:${target.org}`
+    case 'codespaces':
+      return `codespaces:${target.owner}/${target.repo}`
+    case 'codespaces-org':
+      return `codespaces-org:${target.org}`
   }
 }
 
@@ -41,8 +47,8 @@ export function repositoryOf(target: Target): string | undefined {
 
 /**
  * Whether a workflow in `repository` may read its AWS secrets from this target: the target's
- * repository or environment secrets, or its organization's secrets. Dependabot secrets are
- * only given to Dependabot's runs.
+ * repository or environment secrets, or its organization's secrets. Dependabot and Codespaces
+ * secrets are only given to Dependabot's runs and to codespaces.
  */
 export function feedsRepository(target: Target, repository: string): boolean {
   const wanted = repository.toLowerCase()
@@ -93,14 +99,16 @@ function parseLine(line: string): Target | string {
     case undefined:
       return parseRepository(line, 'repository')
     case 'dependabot':
-      return parseRepository(rest, 'dependabot')
+    case 'codespaces':
+      return parseRepository(rest, prefix)
     case 'org':
-    case 'dependabot-org': {
+    case 'dependabot-org':
+    case 'codespaces-org': {
       const org = rest
       if (!OWNER.test(org) || org.endsWith('-')) {
         return `'${org}' is not a valid GitHub organization name; ${FORMS}`
       }
-      return prefix === 'org' ? { kind: 'organization', org } : { kind: 'dependabot-org', org }
+      return prefix === 'org' ? { kind: 'organization', org } : { kind: prefix, org }
     }
     case 'env': {
       const [owner, repo, ...environmentParts] = rest.split('/')
@@ -122,8 +130,8 @@ function parseLine(line: string): Target | string {
 
 function parseRepository(
   text: string,
-  kind: 'repository' | 'dependabot'
-): Extract<Target, { kind: 'repository' | 'dependabot' }> | string {
+  kind: 'repository' | 'dependabot' | 'codespaces'
+): Extract<Target, { kind: 'repository' | 'dependabot' | 'codespaces' }> | string {
   const parts = text.split('/')
   const [owner, repo] = parts
   if (parts.length !== 2 || owner === undefined || repo === undefined) {

@@ -24,6 +24,8 @@ export type Permission =
   | 'actions'
   | 'organization_secrets'
   | 'organization_dependabot_secrets'
+  | 'codespaces_secrets'
+  | 'organization_codespaces_secrets'
 
 export interface TokenGrant {
   repos: string[] | '*'
@@ -40,13 +42,20 @@ export interface TokenGrant {
 }
 
 /** Which secrets a route acts on. */
-export type ScopeKind = 'actions' | 'environment' | 'dependabot' | 'org-actions' | 'org-dependabot'
+export type ScopeKind =
+  | 'actions'
+  | 'environment'
+  | 'dependabot'
+  | 'codespaces'
+  | 'org-actions'
+  | 'org-dependabot'
+  | 'org-codespaces'
 
 /** A scope, named as the tests name it. */
 export type ScopeRef =
-  | { kind: 'actions' | 'dependabot'; repo: string }
+  | { kind: 'actions' | 'dependabot' | 'codespaces'; repo: string }
   | { kind: 'environment'; repo: string; environment: string }
-  | { kind: 'org-actions' | 'org-dependabot'; org: string }
+  | { kind: 'org-actions' | 'org-dependabot' | 'org-codespaces'; org: string }
 
 export interface OrgAccess {
   visibility: 'all' | 'private' | 'selected'
@@ -285,6 +294,7 @@ interface Repo {
   fullName: string
   actions: SecretScope
   dependabot: SecretScope
+  codespaces: SecretScope
   /** By lower-cased name: GitHub's environment names are case-insensitive. */
   environments: Map<string, { name: string; id: number; secrets: SecretScope }>
   runs: Map<string, RunStatus>
@@ -295,6 +305,7 @@ interface Org {
   login: string
   actions: SecretScope
   dependabot: SecretScope
+  codespaces: SecretScope
 }
 
 interface Token {
@@ -334,6 +345,7 @@ interface Route {
 
 const DOCS_ENV = 'https://docs.github.com/rest/actions/secrets#get-an-environment-public-key'
 const DOCS_DEPENDABOT = 'https://docs.github.com/rest/dependabot/secrets'
+const DOCS_CODESPACES = 'https://docs.github.com/rest/codespaces'
 const read = (permission: Permission | 'none'): Need => ({ permission, access: 'read' })
 const write = (permission: Permission): Need => ({ permission, access: 'write' })
 
@@ -448,6 +460,20 @@ const ROUTES: Route[] = [
     'org-dependabot',
     'organization_dependabot_secrets',
     DOCS_DEPENDABOT
+  ),
+  ...secretRoutes(
+    `${REPO_PATH}/codespaces`,
+    'repo',
+    'codespaces',
+    'codespaces_secrets',
+    DOCS_CODESPACES
+  ),
+  ...secretRoutes(
+    `${ORG_PATH}/codespaces`,
+    'org',
+    'org-codespaces',
+    'organization_codespaces_secrets',
+    DOCS_CODESPACES
   ),
   {
     name: 'get-run-attempt',
@@ -645,16 +671,23 @@ export async function startGitHubEmulator(
         return mustFindRepo(ref.repo).actions
       case 'dependabot':
         return mustFindRepo(ref.repo).dependabot
+      case 'codespaces':
+        return mustFindRepo(ref.repo).codespaces
       case 'environment': {
         const found = mustFindRepo(ref.repo).environments.get(ref.environment.toLowerCase())
         if (!found) throw new Error(`GitHub emulator: no environment ${ref.environment}`)
         return found.secrets
       }
       case 'org-actions':
-      case 'org-dependabot': {
+      case 'org-dependabot':
+      case 'org-codespaces': {
         const org = orgs.get(ref.org.toLowerCase())
         if (!org) throw new Error(`GitHub emulator: no organization ${ref.org}`)
-        return ref.kind === 'org-actions' ? org.actions : org.dependabot
+        return ref.kind === 'org-actions'
+          ? org.actions
+          : ref.kind === 'org-dependabot'
+            ? org.dependabot
+            : org.codespaces
       }
     }
   }
@@ -996,7 +1029,12 @@ export async function startGitHubEmulator(
       const place: Place = {}
       if (org) {
         place.org = org
-        place.scope = route.scopeKind === 'org-dependabot' ? org.dependabot : org.actions
+        place.scope =
+          route.scopeKind === 'org-dependabot'
+            ? org.dependabot
+            : route.scopeKind === 'org-codespaces'
+              ? org.codespaces
+              : org.actions
       }
       if (secretName !== undefined) place.secretName = secretName
       return place
@@ -1016,7 +1054,13 @@ export async function startGitHubEmulator(
     if (route.scopeKind) {
       const [secretName] = rest
       if (secretName !== undefined) place.secretName = secretName
-      if (repo) place.scope = route.scopeKind === 'dependabot' ? repo.dependabot : repo.actions
+      if (repo)
+        place.scope =
+          route.scopeKind === 'dependabot'
+            ? repo.dependabot
+            : route.scopeKind === 'codespaces'
+              ? repo.codespaces
+              : repo.actions
     }
     return place
   }
@@ -1124,6 +1168,7 @@ export async function startGitHubEmulator(
         fullName: `${owner}/${name}`,
         actions: new SecretScope(),
         dependabot: new SecretScope(),
+        codespaces: new SecretScope(),
         environments: new Map(),
         runs: new Map()
       })
@@ -1136,7 +1181,8 @@ export async function startGitHubEmulator(
         id: nextRepoId,
         login,
         actions: new SecretScope(),
-        dependabot: new SecretScope()
+        dependabot: new SecretScope(),
+        codespaces: new SecretScope()
       })
     },
 
@@ -1174,7 +1220,7 @@ export async function startGitHubEmulator(
     setScopeSecret(ref, name, value, access) {
       const problem = nameProblem(name)
       if (problem) throw new Error(`GitHub emulator: ${problem}`)
-      const isOrg = ref.kind === 'org-actions' || ref.kind === 'org-dependabot'
+      const isOrg = ref.kind.startsWith('org-')
       if (isOrg !== (access !== undefined)) {
         throw new Error('GitHub emulator: organization secrets, and only they, have an access')
       }

@@ -77,7 +77,9 @@ export async function startWorld(options: WorldOptions = {}): Promise<World> {
       environments: 'write',
       dependabot_secrets: 'write',
       organization_secrets: 'write',
-      organization_dependabot_secrets: 'write'
+      organization_dependabot_secrets: 'write',
+      codespaces_secrets: 'write',
+      organization_codespaces_secrets: 'write'
     }
   })
   for (const repo of repos) {
