@@ -59,7 +59,7 @@ describe(`error messages on ${runner?.name ?? 'node'}`, () => {
     expect(result.code).toBe(1)
     expect(result.stdout).toMatch(/secondary rate limit .* giving up/)
     expect(result.stdout).toMatch(
-      /::error::.*acme\/api.*GitHub kept rate-limiting the token after the action waited; run again later/
+      /::error::.*acme\/api.*GitHub kept rate-limiting the token after the action waited as asked; run again later/
     )
     // Nothing was left half-done: the new key went away, the old one still works.
     const held = world.stored('acme/api')
@@ -68,6 +68,38 @@ describe(`error messages on ${runner?.name ?? 'node'}`, () => {
     )
     expect(world.github.secret('acme/app', ID_SECRET)?.value).toBe(held.accessKeyId)
   }, 60_000)
+
+  it('a 429 with retry-after is waited out once, not retried on another schedule', async () => {
+    world = await startWorld({ propagationDelayMs: 300 })
+    let refused = 0
+    world.github.intercept(call =>
+      call.route === 'put-secret' && call.secretName === KEY_SECRET && refused++ === 0
+        ? { status: 429, retryAfterSeconds: 1 }
+        : undefined
+    )
+    const result = await world.run({}, withNode)
+    expect(result.code).toBe(0)
+    expect(result.stdout).toMatch(/secondary rate limit .* pausing every request for 1 s/)
+    const writes = world.github.requests.filter(
+      r => r.route === 'put-secret' && r.secretName === KEY_SECRET
+    )
+    expect(writes.map(r => r.status)).toEqual([429, 204])
+  })
+
+  it('export-credentials in admin mode clears the role session token for later steps', async () => {
+    world = await startWorld({ propagationDelayMs: 300 })
+    world.aws.createRole('rotator', { admin: true })
+    const result = await world.run(
+      { 'iam-user-name': USER, 'export-credentials': 'true' },
+      { ...withNode, credentials: world.aws.assumeRole('rotator', 'gha') }
+    )
+    expect(result.code).toBe(0)
+    expect(result.exported).toEqual({
+      AWS_ACCESS_KEY_ID: world.stored().accessKeyId,
+      AWS_SECRET_ACCESS_KEY: world.stored().secretAccessKey,
+      AWS_SESSION_TOKEN: ''
+    })
+  })
 
   it('verification never succeeds: names the timeout, deletes the new key, says what to raise', async () => {
     world = await startWorld({ propagationDelayMs: 600_000 })

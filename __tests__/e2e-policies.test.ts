@@ -74,6 +74,37 @@ describe(`IAM policies on ${runner?.name ?? 'node'}`, () => {
     )
   })
 
+  it('self-rotation of a user under an IAM path, under the same policy', async () => {
+    world = await startWorld({ propagationDelayMs: 300, userPath: '/deploy/' })
+    const result = await world.run({}, withNode)
+    expect(result.code).toBe(0)
+    expect(result.outputs.rotated).toBe('true')
+  })
+
+  it.each(PERMISSIONS)('admin mode without %s fails with a message naming it', async permission => {
+    world = await startWorld({ propagationDelayMs: 300, userPolicy: null, userPath: '/deploy/' })
+    world.aws.createRole('rotator')
+    world.aws.attachPolicy('rotator', without(policyFile('admin-rotation'), permission))
+    if (permission === 'iam:DeleteAccessKey') {
+      const retired = world.aws.createAccessKey(USER, {
+        status: 'Inactive',
+        createdAt: new Date(Date.now() - 200 * DAY)
+      })
+      world.aws.setTag(USER, retired.accessKeyId, retiredMark(30))
+    }
+    const result = await world.run(
+      {
+        'iam-user-name': USER,
+        ...(permission === 'iam:DeleteAccessKey' ? { 'max-age': '365d' } : {})
+      },
+      { ...withNode, credentials: world.aws.assumeRole('rotator', 'gha') }
+    )
+    expect(result.code).toBe(1)
+    expect(result.stdout).toMatch(
+      new RegExp(`::error::.*${permission}.*policies/admin-rotation\\.json`)
+    )
+  })
+
   it.each(PERMISSIONS)('without %s the run fails with a message naming it', async permission => {
     world = await startWorld({ propagationDelayMs: 300, userPolicy: without(SELF, permission) })
     if (permission === 'iam:DeleteAccessKey') {

@@ -618,6 +618,51 @@ describe('planner', () => {
     })
   })
 
+  describe('a first key (bootstrap, admin mode)', () => {
+    const retired = (id: string, retiredDaysAgo: number) =>
+      key(id, 'Inactive', 200, { state: 'retired', atDaysAgo: retiredDaysAgo })
+
+    it('creates the first key of a user with no key, deactivating nothing', () => {
+      const p = plan(snapshot([], admin), settings, NOW)
+      expect(p.refusal).toBeUndefined()
+      expect(kinds(p)).toEqual(['rotate:undefined'])
+      expect(p.notes.join(' ')).toMatch(/creates its first key/)
+    })
+
+    it('creates it beside a key this action retired, and keeps that one until delete-after', () => {
+      const p = plan(snapshot([retired('AKIAOLD1', 2)], admin), settings, NOW)
+      expect(kinds(p)).toEqual(['rotate:undefined'])
+      expect(p.notes.join(' ')).toMatch(/AKIAOLD1 will be deleted by the first run after/)
+    })
+
+    it('frees a slot among two retired keys by deleting the older, or any past delete-after', () => {
+      expect(
+        kinds(
+          plan(snapshot([retired('AKIAOLD1', 3), retired('AKIAOLD2', 1)], admin), settings, NOW)
+        )
+      ).toEqual(['delete-key:AKIAOLD1', 'rotate:undefined'])
+      expect(kinds(plan(snapshot([retired('AKIAOLD1', 10)], admin), settings, NOW))).toEqual([
+        'delete-key:AKIAOLD1',
+        'rotate:undefined'
+      ])
+    })
+
+    it('refuses when an inactive key was switched off by someone else', () => {
+      const p = plan(snapshot([key('AKIAPERS', 'Inactive', 50)], admin), settings, NOW)
+      expect(p.steps).toEqual([])
+      expect(p.refusal).toMatch(/deactivated by someone other than this action/)
+    })
+
+    it('says self-rotation cannot start from zero, and reactivate-previous has nothing to keep', () => {
+      expect(plan(snapshot([retired('AKIAOLD1', 2)]), settings, NOW).refusal).toMatch(
+        /self-rotation cannot start from zero/
+      )
+      expect(
+        plan(snapshot([], admin), { ...settings, reactivatePrevious: true }, NOW).refusal
+      ).toMatch(/reactivate-previous: .* no active key/)
+    })
+  })
+
   it('refuses marks it cannot read', () => {
     const unreadable: KeyState = {
       ...key('AKIAOLD1', 'Active', 91),

@@ -106,6 +106,9 @@ function createSecrets(options) {
     const apiUrl = options.apiUrl ?? process.env.GITHUB_API_URL;
     const octokit = (0,github/* getOctokit */.Q)(options.token, {
         ...(apiUrl ? { baseUrl: apiUrl } : {}),
+        // plugin-retry would retry a 429 on its own schedule, ignoring retry-after and the pause
+        // below: rate limits are plugin-throttling's alone.
+        retry: { doNotRetry: [400, 401, 403, 404, 410, 422, 429, 451] },
         throttle: {
             Bottleneck: (lib_default()),
             write: new (lib_default()).Group({ maxConcurrent: MAX_WRITES_IN_FLIGHT, minTime: 0 }),
@@ -319,6 +322,16 @@ function permissionFor(target) {
             return 'the organization permission "Codespaces secrets: read and write" (fine-grained PAT; GitHub App: organization_codespaces_secrets)';
     }
 }
+/** A primary limit names its reset time; a secondary one was waited out up to 4 times. */
+function rateLimitAdvice(error) {
+    const headers = error
+        .response?.headers;
+    const reset = Number(headers?.['x-ratelimit-reset']);
+    if (headers?.['x-ratelimit-remaining'] === '0' && reset > 0) {
+        return `the token's hourly API budget is spent until ${new Date(reset * 1000).toISOString()}, longer than the action waits; run again after that, or use a GitHub App token (higher limits)`;
+    }
+    return 'GitHub kept rate-limiting the token after the action waited as asked; run again later, or spread the targets over more runs';
+}
 function explain(target, name, error, doing) {
     if (error instanceof HalfWritten) {
         const inner = explain(target, name, error.cause, doing);
@@ -329,8 +342,8 @@ function explain(target, name, error, doing) {
     const where = 'org' in target ? `organization ${target.org}` : `repository ${(0,targets/* repositoryOf */._M)(target) ?? ''}`;
     const fix = status === 401
         ? 'the github-token was rejected (expired or revoked?); create a new token and update the secret that holds it'
-        : status === 403 && /rate limit/i.test(message)
-            ? 'GitHub kept rate-limiting the token after the action waited; run again later, or spread the targets over more runs'
+        : (status === 403 || status === 429) && /rate limit/i.test(message)
+            ? rateLimitAdvice(error)
             : status === 403
                 ? `the github-token may not do this. It needs ${permissionFor(target)}. The workflow GITHUB_TOKEN cannot write secrets`
                 : status === 404

@@ -15,6 +15,7 @@ import {
   existsSync,
   mkdirSync,
   mkdtempSync,
+  readdirSync,
   readFileSync,
   rmSync,
   statSync,
@@ -49,7 +50,7 @@ interface Measured {
     firstRequestMs: { median: number; p90: number }
     bareNodeMs: { median: number; p90: number }
     peakRssMiB: { action: number; bareNode: number }
-    bundleBytes: number
+    bundleBytes: { main: number; total: number }
   }
   verification: Array<{
     case: string
@@ -160,7 +161,13 @@ async function measureStartup(): Promise<Measured['startup']> {
     firstRequestMs: { median: quantile(firstRequest, 0.5), p90: quantile(firstRequest, 0.9) },
     bareNodeMs: { median: quantile(bare, 0.5), p90: quantile(bare, 0.9) },
     peakRssMiB: { action: Math.max(...actionRss), bareNode: Math.max(...bareRss) },
-    bundleBytes: statSync('dist/index.js').size
+    // index.js loads first; the chunks (the AWS SDK, the GitHub client) load on demand.
+    bundleBytes: {
+      main: statSync('dist/index.js').size,
+      total: readdirSync('dist')
+        .filter(file => file.endsWith('.js'))
+        .reduce((sum, file) => sum + statSync(join('dist', file)).size, 0)
+    }
   }
 }
 
@@ -356,7 +363,12 @@ async function main(): Promise<void> {
           `${s.peakRssMiB.bareNode.toFixed(1)} MiB`,
           '< 100 MiB'
         ],
-        ['bundle', `${(s.bundleBytes / 1024 / 1024).toFixed(2)} MiB`, '', '']
+        [
+          'bundle: index.js / all chunks',
+          `${(s.bundleBytes.main / 1024 / 1024).toFixed(2)} / ${(s.bundleBytes.total / 1024 / 1024).toFixed(2)} MiB`,
+          '',
+          ''
+        ]
       ]
     ),
     '',

@@ -89,8 +89,13 @@ export async function apply(steps: readonly Step[], context: ApplyContext): Prom
     runAttempt: settings.run.attempt,
     repository: settings.run.repository
   }
-  const mark = (fields: Pick<Mark, 'state' | 'previousKeyId'>): string =>
-    writeMark({ ...fields, at: clock.now(), ...runFields })
+  const mark = (fields: { state: Mark['state']; previousKeyId?: string | undefined }): string =>
+    writeMark({
+      state: fields.state,
+      ...(fields.previousKeyId ? { previousKeyId: fields.previousKeyId } : {}),
+      at: clock.now(),
+      ...runFields
+    })
 
   /**
    * Writes `key` to every target; returns why targets failed. The targets this workflow reads
@@ -368,7 +373,7 @@ export async function apply(steps: readonly Step[], context: ApplyContext): Prom
           (context.cancellation.requested()
             ? 'The run was cancelled while AWS verified the new key. '
             : `The new key was not verified within verify-timeout (${formatDuration(settings.verifyTimeoutMs)}): ${verification.reason}. `) +
-            `${undone}; the previous key ${keyLabel(step.previousKeyId)} is still active and no secret was changed. The next run tries again; if this repeats, raise verify-timeout.`
+            `${undone}; ${step.previousKeyId ? `the previous key ${keyLabel(step.previousKeyId)} is still active and ` : ''}no secret was changed. The next run tries again; if this repeats, raise verify-timeout.`
         )
       }
       log.info(
@@ -386,7 +391,7 @@ export async function apply(steps: readonly Step[], context: ApplyContext): Prom
       if (failures.length > 0 && result.written.length === 0 && result.mismatched.length === 0) {
         const undone = await discard(created.accessKeyId)
         throw new StepFailure(
-          `No target could be written: ${failures.join('; ')}. ${undone}; the previous key ${keyLabel(step.previousKeyId)} is still active and every target still holds it.`
+          `No target could be written: ${failures.join('; ')}. ${undone}; ${step.previousKeyId ? `the previous key ${keyLabel(step.previousKeyId)} is still active and every target still holds it` : 'no target was changed'}.`
         )
       }
       if (failures.length > 0) {

@@ -119,6 +119,9 @@ export function createSecrets(options: Omit<SecretsOptions, 'stats'>): Secrets {
     options.token,
     {
       ...(apiUrl ? { baseUrl: apiUrl } : {}),
+      // plugin-retry would retry a 429 on its own schedule, ignoring retry-after and the pause
+      // below: rate limits are plugin-throttling's alone.
+      retry: { doNotRetry: [400, 401, 403, 404, 410, 422, 429, 451] },
       throttle: {
         Bottleneck,
         write: new Bottleneck.Group({ maxConcurrent: MAX_WRITES_IN_FLIGHT, minTime: 0 }),
@@ -374,6 +377,17 @@ export function permissionFor(target: Target): string {
   }
 }
 
+/** A primary limit names its reset time; a secondary one was waited out up to 4 times. */
+function rateLimitAdvice(error: unknown): string {
+  const headers = (error as { response?: { headers?: Record<string, string | undefined> } })
+    .response?.headers
+  const reset = Number(headers?.['x-ratelimit-reset'])
+  if (headers?.['x-ratelimit-remaining'] === '0' && reset > 0) {
+    return `the token's hourly API budget is spent until ${new Date(reset * 1000).toISOString()}, longer than the action waits; run again after that, or use a GitHub App token (higher limits)`
+  }
+  return 'GitHub kept rate-limiting the token after the action waited as asked; run again later, or spread the targets over more runs'
+}
+
 function explain(target: Target, name: string, error: unknown, doing: string): TargetError {
   if (error instanceof HalfWritten) {
     const inner = explain(target, name, error.cause, doing)
@@ -391,8 +405,8 @@ function explain(target: Target, name: string, error: unknown, doing: string): T
   const fix =
     status === 401
       ? 'the github-token was rejected (expired or revoked?); create a new token and update the secret that holds it'
-      : status === 403 && /rate limit/i.test(message)
-        ? 'GitHub kept rate-limiting the token after the action waited; run again later, or spread the targets over more runs'
+      : (status === 403 || status === 429) && /rate limit/i.test(message)
+        ? rateLimitAdvice(error)
         : status === 403
           ? `the github-token may not do this. It needs ${permissionFor(target)}. The workflow GITHUB_TOKEN cannot write secrets`
           : status === 404

@@ -75,12 +75,26 @@ export async function run(): Promise<void> {
 
     for (const note of decided.notes) core.info(note)
     for (const warning of decided.warnings ?? []) core.warning(warning)
+    const exportKey = (key: { accessKeyId: string; secretAccessKey: string }): void => {
+      core.exportVariable('AWS_ACCESS_KEY_ID', key.accessKeyId)
+      core.exportVariable('AWS_SECRET_ACCESS_KEY', key.secretAccessKey)
+      // A role's session token (admin mode) would otherwise travel with the user's key and
+      // break every later call; the SDKs and the CLI ignore an empty one.
+      if (process.env.AWS_SESSION_TOKEN) core.exportVariable('AWS_SESSION_TOKEN', '')
+    }
+    const nothingExported = (why: string): void => {
+      if (settings.exportCredentials) {
+        core.warning(`export-credentials: nothing was exported, because ${why}.`)
+      }
+    }
     if (decided.waiting) {
       core.warning(decided.waiting)
+      nothingExported('another run is rotating this key')
       await finish(undefined)
       return
     }
     if (decided.refusal) {
+      nothingExported('the run refused')
       await finish(undefined)
       core.setFailed(decided.refusal)
       return
@@ -100,6 +114,12 @@ export async function run(): Promise<void> {
 
     if (settings.dryRun) {
       core.info(`Dry run: ${decided.steps.length} step(s) planned, none applied.`)
+      // A dry run changes nothing: the key this run signs with is still the one the targets hold.
+      if (settings.exportCredentials && signing.accessKeyId === decided.currentKeyId) {
+        exportKey(signing)
+      } else {
+        nothingExported('this is a dry run that does not sign with the key the targets hold')
+      }
       await finish(undefined)
       return
     }
@@ -126,8 +146,7 @@ export async function run(): Promise<void> {
 
     if (settings.exportCredentials && !result.failure) {
       if (result.current) {
-        core.exportVariable('AWS_ACCESS_KEY_ID', result.current.accessKeyId)
-        core.exportVariable('AWS_SECRET_ACCESS_KEY', result.current.secretAccessKey)
+        exportKey(result.current)
       } else {
         core.warning(
           'export-credentials: this run does not know the secret of the key the targets hold, so nothing was exported.'

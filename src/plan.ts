@@ -10,8 +10,11 @@ import type { Settings } from './settings.js'
 export type Step =
   /** Delete an inactive key (retired long enough, or blocking the slot a rotation needs). */
   | { readonly kind: 'delete-key'; readonly keyId: string; readonly reason: string }
-  /** Create, mark, verify and distribute a new key that replaces `previousKeyId`. */
-  | { readonly kind: 'rotate'; readonly previousKeyId: string }
+  /**
+   * Create, mark, verify and distribute a new key that replaces `previousKeyId`; with none, the
+   * user's first key (admin mode, bootstrap).
+   */
+  | { readonly kind: 'rotate'; readonly previousKeyId: string | undefined }
   /** Write a key this run signs with, left half-distributed by an earlier run, to every target. */
   | {
       readonly kind: 'finish-distribution'
@@ -137,10 +140,7 @@ export function plan(snapshot: Snapshot, settings: PlanSettings, now: number): P
   const user = snapshot.userName
 
   if (active.length === 0) {
-    return refuse(
-      `IAM user ${user} has no active access key. This action rotates a key that is in use; ` +
-        'create the first key, store it in the targets, then let the action take over.'
-    )
+    return firstKeyPlan(snapshot, inactive, settings, now, steps, notes)
   }
 
   // Active keys the action cannot account for: not marked by it, not the key in use, and not the
@@ -352,7 +352,9 @@ function findOrphan(snapshot: Snapshot): { key: KeyState; intent: Mark } | undef
 export function describeStep(step: Step): string {
   switch (step.kind) {
     case 'rotate':
-      return `Create a new key, verify it with STS, write it to every target (replaces ${keyLabel(step.previousKeyId)})`
+      return step.previousKeyId
+        ? `Create a new key, verify it with STS, write it to every target (replaces ${keyLabel(step.previousKeyId)})`
+        : "Create the user's first key, verify it with STS, write it to every target"
     case 'deactivate-key':
       return `Deactivate ${keyLabel(step.keyId)}: ${step.reason}`
     case 'delete-key':
@@ -494,6 +496,76 @@ function reactivatedPlan(
 /** When a key was retired by the action, by its mark (a reactivated key counts from then). */
 function retiredTime(mark: Mark | undefined): number | undefined {
   return mark?.state === 'retired' || mark?.state === 'reactivated' ? mark.at : undefined
+}
+
+/**
+ * No active key. In admin mode a new deploy user (made by Terraform or CloudFormation with no
+ * key) gets its first key, as does one whose only keys this action retired. An inactive key the
+ * action did not retire may have been switched off on purpose (an incident): a person decides.
+ * Self-rotation signs with an active key of the user, so it never gets here from zero.
+ */
+function firstKeyPlan(
+  snapshot: Snapshot,
+  inactive: readonly KeyState[],
+  settings: PlanSettings,
+  now: number,
+  steps: Step[],
+  notes: string[]
+): Plan {
+  const user = snapshot.userName
+  const refuse = (refusal: string): Plan => ({
+    steps: [],
+    refusal,
+    notes: [],
+    currentKeyId: undefined
+  })
+  if (snapshot.mode === 'self') {
+    return refuse(
+      `IAM user ${user} has no active access key, so a run cannot sign in as it; self-rotation cannot start from zero. ` +
+        'Create the first key (or let an admin-mode run create it), store it in the targets, then let the action take over.'
+    )
+  }
+  if (settings.reactivatePrevious) {
+    return refuse(
+      `reactivate-previous: IAM user ${user} has no active key, so there is no current key for the targets to keep. ` +
+        'Nothing was changed. Run without reactivate-previous to give the user a new first key, or re-activate a key in the IAM console.'
+    )
+  }
+  const notOurs = inactive.filter(key => retiredTime(ourMark(key)) === undefined)
+  if (notOurs.length > 0) {
+    return refuse(
+      `IAM user ${user} has no active access key, and ${notOurs.map(key => keyLabel(key.id)).join(', ')} was deactivated by someone other than this action. ` +
+        'Changing nothing: it may have been switched off on purpose. Delete it (or re-activate it) in the IAM console, then run again.'
+    )
+  }
+  // IAM allows two keys: the first key needs a free slot. Retired keys past delete-after go; of
+  // two younger ones the older goes, the newer stays for a reactivation.
+  const byRetirement = inactive
+    .map(key => ({ key, retiredAt: retiredTime(ourMark(key)) ?? now }))
+    .sort((a, b) => a.retiredAt - b.retiredAt)
+  let kept = byRetirement.length
+  for (const { key, retiredAt } of byRetirement) {
+    const expired = now >= retiredAt + settings.deleteAfterMs
+    if (expired || kept >= 2) {
+      kept -= 1
+      steps.push({
+        kind: 'delete-key',
+        keyId: key.id,
+        reason: expired
+          ? `retired ${age(now - retiredAt)} ago; delete-after has passed`
+          : 'retired by this action, and its slot is needed for the first key'
+      })
+    } else {
+      notes.push(
+        `Inactive key ${keyLabel(key.id)} will be deleted by the first run after ${isoTime(retiredAt + settings.deleteAfterMs)}.`
+      )
+    }
+  }
+  steps.push({ kind: 'rotate', previousKeyId: undefined })
+  notes.push(
+    `IAM user ${user} has no active access key: this run creates its first key, verifies it and writes it to every target. Nothing is deactivated.`
+  )
+  return { steps, refusal: undefined, notes, currentKeyId: undefined }
 }
 
 /** Whether the run that wrote `mark` may still be working on its key, and why. */

@@ -50,7 +50,7 @@ export function buildReport(input: {
   const outputs: Outputs = {
     rotated: String(result?.rotated ?? false),
     'access-key-id': currentKeyId ?? '',
-    'previous-access-key-id': result?.rotated && rotation ? rotation.previousKeyId : '',
+    'previous-access-key-id': result?.rotated && rotation ? (rotation.previousKeyId ?? '') : '',
     'deactivated-access-key-ids': (result?.deactivated ?? []).join(','),
     'deleted-access-key-ids': (result?.deleted ?? []).join(','),
     'reactivated-access-key-ids': (result?.reactivated ?? []).join(','),
