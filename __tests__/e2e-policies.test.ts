@@ -32,6 +32,15 @@ function retiredMark(daysAgo: number): string {
   return `rotate-aws-access-keys v1 state=retired at=${at} run=1.1 repo=acme/app`
 }
 
+/** A key retired long ago, due for deletion (the run that deletes it needs DeleteAccessKey). */
+function seedKeyDueForDeletion(world: World): void {
+  const retired = world.aws.createAccessKey(USER, {
+    status: 'Inactive',
+    createdAt: new Date(Date.now() - 200 * DAY)
+  })
+  world.aws.setTag(USER, retired.accessKeyId, retiredMark(30))
+}
+
 describe(`IAM policies on ${runner?.name ?? 'node'}`, () => {
   let world: World | undefined
   afterEach(() => world?.close())
@@ -85,13 +94,7 @@ describe(`IAM policies on ${runner?.name ?? 'node'}`, () => {
     world = await startWorld({ propagationDelayMs: 300, userPolicy: null, userPath: '/deploy/' })
     world.aws.createRole('rotator')
     world.aws.attachPolicy('rotator', without(policyFile('admin-rotation'), permission))
-    if (permission === 'iam:DeleteAccessKey') {
-      const retired = world.aws.createAccessKey(USER, {
-        status: 'Inactive',
-        createdAt: new Date(Date.now() - 200 * DAY)
-      })
-      world.aws.setTag(USER, retired.accessKeyId, retiredMark(30))
-    }
+    if (permission === 'iam:DeleteAccessKey') seedKeyDueForDeletion(world)
     const result = await world.run(
       {
         'iam-user-name': USER,
@@ -107,14 +110,7 @@ describe(`IAM policies on ${runner?.name ?? 'node'}`, () => {
 
   it.each(PERMISSIONS)('without %s the run fails with a message naming it', async permission => {
     world = await startWorld({ propagationDelayMs: 300, userPolicy: without(SELF, permission) })
-    if (permission === 'iam:DeleteAccessKey') {
-      // A key retired long ago is due for deletion; the current key is young.
-      const retired = world.aws.createAccessKey(USER, {
-        status: 'Inactive',
-        createdAt: new Date(Date.now() - 200 * DAY)
-      })
-      world.aws.setTag(USER, retired.accessKeyId, retiredMark(30))
-    }
+    if (permission === 'iam:DeleteAccessKey') seedKeyDueForDeletion(world)
     const result = await world.run(
       permission === 'iam:DeleteAccessKey' ? { 'max-age': '365d' } : {},
       withNode
