@@ -3,14 +3,7 @@
  * key. In admin mode the action creates, marks, verifies and distributes the first key.
  */
 import { nodeBinaries } from './emulators/runner.js'
-import {
-  DAY,
-  ID_SECRET,
-  KEY_SECRET,
-  policyFile,
-  startWorld,
-  type World
-} from './emulators/world.js'
+import { DAY, ID_SECRET, KEY_SECRET, adminRole, startWorld, type World } from './emulators/world.js'
 
 const [runner] = nodeBinaries()
 const withNode = runner ? { node: runner.path } : {}
@@ -22,12 +15,7 @@ describe(`a user's first key on ${runner?.name ?? 'node'}`, () => {
   async function adminWorld(): Promise<{ world: World; asRole: object }> {
     const created = await startWorld({ repos: ['acme/web', 'acme/api'], propagationDelayMs: 300 })
     created.aws.createUser('deploy-new', { path: '/deploy/' })
-    created.aws.createRole('key-rotator')
-    created.aws.attachPolicy('key-rotator', policyFile('admin-rotation'))
-    return {
-      world: created,
-      asRole: { ...withNode, credentials: created.aws.assumeRole('key-rotator', 'gha') }
-    }
+    return { world: created, asRole: { ...withNode, ...adminRole(created) } }
   }
 
   it('creates, verifies and writes the first key of a user that has none', async () => {

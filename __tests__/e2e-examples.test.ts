@@ -9,7 +9,7 @@ import { spawnSync } from 'node:child_process'
 import { readdirSync, readFileSync } from 'node:fs'
 import { parse } from 'yaml'
 import { nodeBinaries } from './emulators/runner.js'
-import { DAY, policyFile, startWorld, TOKEN, USER, type World } from './emulators/world.js'
+import { DAY, adminRole, startWorld, TOKEN, USER, type World } from './emulators/world.js'
 
 const [runner] = nodeBinaries()
 const withNode = runner ? { node: runner.path } : {}
@@ -105,12 +105,7 @@ describe(`example workflows on ${runner?.name ?? 'node'}`, () => {
       created.aws.createUser(user, { path: '/deploy/' })
       created.aws.createAccessKey(user, { createdAt: new Date(Date.now() - 100 * DAY) })
     }
-    created.aws.createRole('key-rotator')
-    created.aws.attachPolicy('key-rotator', policyFile('admin-rotation'))
-    return {
-      world: created,
-      asRole: { ...withNode, credentials: created.aws.assumeRole('key-rotator', 'gha') }
-    }
+    return { world: created, asRole: { ...withNode, ...adminRole(created) } }
   }
 
   it('admin-rotation-oidc.yml rotates deploy-bot as the role, into repositories and an environment', async () => {

@@ -7,7 +7,7 @@
 import { readFileSync } from 'node:fs'
 import type { PolicyDocument } from './emulators/iam-policy.js'
 import { nodeBinaries } from './emulators/runner.js'
-import { DAY, policyFile, startWorld, USER, type World } from './emulators/world.js'
+import { DAY, adminRole, policyFile, startWorld, USER, type World } from './emulators/world.js'
 
 const [runner] = nodeBinaries()
 const withNode = runner ? { node: runner.path } : {}
@@ -68,9 +68,7 @@ describe(`IAM policies on ${runner?.name ?? 'node'}`, () => {
 
   it('admin rotation under the documented policy, for users under the /deploy/ path only', async () => {
     world = await startWorld({ propagationDelayMs: 300, userPolicy: null, userPath: '/deploy/' })
-    world.aws.createRole('rotator')
-    world.aws.attachPolicy('rotator', policyFile('admin-rotation'))
-    const asRole = { ...withNode, credentials: world.aws.assumeRole('rotator', 'gha') }
+    const asRole = { ...withNode, ...adminRole(world) }
     const rotated = await world.run({ 'iam-user-name': USER }, asRole)
     expect(rotated.code).toBe(0)
     expect(rotated.outputs.rotated).toBe('true')
@@ -92,15 +90,14 @@ describe(`IAM policies on ${runner?.name ?? 'node'}`, () => {
 
   it.each(PERMISSIONS)('admin mode without %s fails with a message naming it', async permission => {
     world = await startWorld({ propagationDelayMs: 300, userPolicy: null, userPath: '/deploy/' })
-    world.aws.createRole('rotator')
-    world.aws.attachPolicy('rotator', without(policyFile('admin-rotation'), permission))
+    const asRole = adminRole(world, without(policyFile('admin-rotation'), permission))
     if (permission === 'iam:DeleteAccessKey') seedKeyDueForDeletion(world)
     const result = await world.run(
       {
         'iam-user-name': USER,
         ...(permission === 'iam:DeleteAccessKey' ? { 'max-age': '365d' } : {})
       },
-      { ...withNode, credentials: world.aws.assumeRole('rotator', 'gha') }
+      { ...withNode, ...asRole }
     )
     expect(result.code).toBe(1)
     expect(result.stdout).toMatch(

@@ -71,8 +71,6 @@ class HalfWritten extends Error {
 const RATE_LIMIT_RETRIES = 4;
 /** A wait longer than this fails the run instead (the message says when to try again). */
 const MAX_RATE_LIMIT_WAIT_S = 120;
-/** Writes in flight at most: the two PUTs of each of the targets written at once (apply.ts). */
-const MAX_WRITES_IN_FLIGHT = 8;
 function createSecrets(options) {
     const stats = { requests: 0, rateLimited: 0, pausedMs: 0 };
     // GitHub asks clients that hit a rate limit to stop every request until the wait is over,
@@ -95,14 +93,12 @@ function createSecrets(options) {
         }
         return retrying;
     };
-    // No request options here: getOctokit's defaults carry the proxy settings.
-    // plugin-retry retries 5xx, resets and timeouts (3 times, never 4xx such as 401/403/404/422).
-    // plugin-throttling waits out 403/429 rate limits. Its default write pacing (one write a second,
-    // one at a time) would take 16 minutes for 500 targets and split the two PUTs of a target by a
-    // second: writes start at once here, and the pause above keeps the pace GitHub asks for.
     // The github-api-url input, else GITHUB_API_URL read now, not when @actions/github was loaded:
     // the same value on a runner, and right under tools that set the environment later
-    // (@github/local-action).
+    // (@github/local-action). No request options: getOctokit's defaults carry the proxy settings.
+    // plugin-retry retries 5xx, resets and timeouts (3 times, never 4xx). plugin-throttling waits
+    // out 403/429 rate limits; its default write pacing (one write a second, one at a time) would
+    // take 16 minutes for 500 targets and split the two PUTs of a target by a second.
     const apiUrl = options.apiUrl ?? process.env.GITHUB_API_URL;
     const octokit = (0,github/* getOctokit */.Q)(options.token, {
         ...(apiUrl ? { baseUrl: apiUrl } : {}),
@@ -111,7 +107,9 @@ function createSecrets(options) {
         retry: { doNotRetry: [400, 401, 403, 404, 410, 422, 429, 451] },
         throttle: {
             Bottleneck: (lib_default()),
-            write: new (lib_default()).Group({ maxConcurrent: MAX_WRITES_IN_FLIGHT, minTime: 0 }),
+            // Only paces writes (the plugin queues a no-op here before each one): no pause between
+            // them. How many targets are written at once is apply's WRITE_CONCURRENCY.
+            write: new (lib_default()).Group({ minTime: 0 }),
             onRateLimit: onLimit('primary'),
             onSecondaryRateLimit: onLimit('secondary')
         }
@@ -133,40 +131,61 @@ function createSecrets(options) {
     });
     return octokitSecrets(octokit, { ...options, stats });
 }
-function scopeOf(target) {
-    switch (target.kind) {
-        case 'repository':
-            return {
-                base: '/repos/{owner}/{repo}/actions/secrets',
-                params: { owner: target.owner, repo: target.repo },
-                org: false
-            };
-        case 'environment':
-            return {
-                // Octokit percent-encodes each parameter, so any environment name is one path segment.
-                base: '/repos/{owner}/{repo}/environments/{environment_name}/secrets',
-                params: { owner: target.owner, repo: target.repo, environment_name: target.environment },
-                org: false
-            };
-        case 'dependabot':
-            return {
-                base: '/repos/{owner}/{repo}/dependabot/secrets',
-                params: { owner: target.owner, repo: target.repo },
-                org: false
-            };
-        case 'organization':
-            return { base: '/orgs/{org}/actions/secrets', params: { org: target.org }, org: true };
-        case 'dependabot-org':
-            return { base: '/orgs/{org}/dependabot/secrets', params: { org: target.org }, org: true };
-        case 'codespaces':
-            return {
-                base: '/repos/{owner}/{repo}/codespaces/secrets',
-                params: { owner: target.owner, repo: target.repo },
-                org: false
-            };
-        case 'codespaces-org':
-            return { base: '/orgs/{org}/codespaces/secrets', params: { org: target.org }, org: true };
+/**
+ * Each kind of target: its secrets collection in the REST API, and the permission a token needs
+ * there (fine-grained PAT name, GitHub App name).
+ */
+const KINDS = {
+    repository: {
+        base: '/repos/{owner}/{repo}/actions/secrets',
+        pat: 'repository permission "Secrets',
+        app: 'secrets'
+    },
+    // Octokit percent-encodes each parameter, so any environment name is one path segment.
+    environment: {
+        base: '/repos/{owner}/{repo}/environments/{environment_name}/secrets',
+        pat: 'repository permission "Environments',
+        app: 'environments'
+    },
+    dependabot: {
+        base: '/repos/{owner}/{repo}/dependabot/secrets',
+        pat: 'repository permission "Dependabot secrets',
+        app: 'dependabot_secrets'
+    },
+    codespaces: {
+        base: '/repos/{owner}/{repo}/codespaces/secrets',
+        pat: 'repository permission "Codespaces secrets',
+        app: 'codespaces_secrets'
+    },
+    organization: {
+        base: '/orgs/{org}/actions/secrets',
+        pat: 'organization permission "Secrets',
+        app: 'organization_secrets'
+    },
+    'dependabot-org': {
+        base: '/orgs/{org}/dependabot/secrets',
+        pat: 'organization permission "Organization dependabot secrets',
+        app: 'organization_dependabot_secrets'
+    },
+    'codespaces-org': {
+        base: '/orgs/{org}/codespaces/secrets',
+        pat: 'organization permission "Codespaces secrets',
+        app: 'organization_codespaces_secrets'
     }
+};
+function scopeOf(target) {
+    const base = KINDS[target.kind].base;
+    if ('org' in target)
+        return { base, params: { org: target.org }, org: true };
+    return {
+        base,
+        params: {
+            owner: target.owner,
+            repo: target.repo,
+            ...(target.kind === 'environment' ? { environment_name: target.environment } : {})
+        },
+        org: false
+    };
 }
 /** GitHub's largest page. */
 const REPOSITORIES_PER_PAGE = 100;
@@ -305,22 +324,8 @@ function statusOf(error) {
 }
 /** What the token needs for a target: the fine-grained PAT permission and the GitHub App one. */
 function permissionFor(target) {
-    switch (target.kind) {
-        case 'repository':
-            return 'the repository permission "Secrets: read and write" (fine-grained PAT; GitHub App: secrets)';
-        case 'environment':
-            return 'the repository permission "Environments: read and write" (fine-grained PAT; GitHub App: environments)';
-        case 'dependabot':
-            return 'the repository permission "Dependabot secrets: read and write" (fine-grained PAT; GitHub App: dependabot_secrets)';
-        case 'organization':
-            return 'the organization permission "Secrets: read and write" (fine-grained PAT; GitHub App: organization_secrets)';
-        case 'dependabot-org':
-            return 'the organization permission "Organization dependabot secrets: read and write" (fine-grained PAT; GitHub App: organization_dependabot_secrets)';
-        case 'codespaces':
-            return 'the repository permission "Codespaces secrets: read and write" (fine-grained PAT; GitHub App: codespaces_secrets)';
-        case 'codespaces-org':
-            return 'the organization permission "Codespaces secrets: read and write" (fine-grained PAT; GitHub App: organization_codespaces_secrets)';
-    }
+    const { pat, app } = KINDS[target.kind];
+    return `the ${pat}: read and write" (fine-grained PAT; GitHub App: ${app})`;
 }
 /** A primary limit names its reset time; a secondary one was waited out up to 4 times. */
 function rateLimitAdvice(error) {

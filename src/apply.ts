@@ -58,7 +58,7 @@ export interface ApplyResult {
   readonly permissionProblems: string[]
 }
 
-/** Targets written at once (two PUTs each); see MAX_WRITES_IN_FLIGHT in github.ts. */
+/** Targets written at once, two PUTs each: the action's only bound on concurrent writes. */
 const WRITE_CONCURRENCY = 4
 /** Progress lines for long fan-outs: about every tenth of the targets, at least this many apart. */
 const PROGRESS_MIN_STEP = 20

@@ -28,7 +28,7 @@ export async function run(): Promise<void> {
     // The SDKs load only once the inputs are known to be good: bad input fails fast.
     const { createAws } = await import('./aws.js')
     const aws = createAws(settings.awsRegion, settings.requestTimeoutMs)
-    // The GitHub client (Octokit, undici, libsodium: most of the bundle) is compiled while the
+    // The GitHub client (Octokit and its plugins, Bottleneck, libsodium) is compiled while the
     // first AWS requests are in flight, not before them.
     let loadSecrets: Promise<Secrets> | undefined
     const secretsClient = (): Promise<Secrets> =>

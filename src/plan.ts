@@ -72,7 +72,7 @@ export type PlanSettings = Pick<
  * deactivate-after is: AWS's last-use record is not real-time, and the key was reactivated
  * because something needed it.
  */
-export const REACTIVATION_GRACE_MS = 86_400_000
+const REACTIVATION_GRACE_MS = 86_400_000
 
 /**
  * How long a run may hold a pending key, whatever else is known: its verification
@@ -88,13 +88,24 @@ export const ROOT_REFUSAL =
   'The credentials belong to the AWS account root user. AWS advises against root access keys; ' +
   'rotate an IAM user with its own credentials or an IAM role instead, and delete the root access key.'
 
+/** A refusal: nothing is done, and the text says why and what a person should do. */
+function refuse(refusal: string): Plan {
+  return { steps: [], refusal, notes: [], currentKeyId: undefined }
+}
+
+/** A decision to act (or to wait quietly): the steps, what to tell, and the key targets hold. */
+function decide(
+  steps: Step[],
+  notes: string[],
+  currentKeyId: string | undefined,
+  warnings?: string[]
+): Plan {
+  return { steps, refusal: undefined, notes, currentKeyId, ...(warnings ? { warnings } : {}) }
+}
+
+type CleanUp = (keys: readonly KeyState[], slotNeeded: boolean) => void
+
 export function plan(snapshot: Snapshot, settings: PlanSettings, now: number): Plan {
-  const refuse = (refusal: string): Plan => ({
-    steps: [],
-    refusal,
-    notes: [],
-    currentKeyId: undefined
-  })
   const { caller } = snapshot
 
   if (caller.kind === 'root') {
@@ -138,10 +149,6 @@ export function plan(snapshot: Snapshot, settings: PlanSettings, now: number): P
   const inactive = byAge.filter(key => key.status === 'Inactive')
   const signing = snapshot.signingKeyId
   const user = snapshot.userName
-
-  if (active.length === 0) {
-    return firstKeyPlan(snapshot, inactive, settings, now, steps, notes)
-  }
 
   // Active keys the action cannot account for: not marked by it, not the key in use, and not the
   // key that one of its own keys replaces.
@@ -207,6 +214,9 @@ export function plan(snapshot: Snapshot, settings: PlanSettings, now: number): P
     }
   }
 
+  if (active.length === 0) {
+    return firstKeyPlan(snapshot, inactive, settings, steps, notes, cleanUp)
+  }
   if (settings.reactivatePrevious) {
     return reactivatePlan(active, inactive, replacedAt, settings, user, steps, notes)
   }
@@ -229,14 +239,14 @@ export function plan(snapshot: Snapshot, settings: PlanSettings, now: number): P
       notes.push(
         `Key ${keyLabel(current.id)} was left half-distributed by ${runOf(mark)}; this run finishes writing it.`
       )
-      return { steps, refusal: undefined, notes, currentKeyId: current.id }
+      return decide(steps, notes, current.id)
     }
     if (!isDue(current, settings, now)) {
       cleanUp(inactive, false)
       notes.push(
         `Key ${keyLabel(current.id)} is ${age(now - current.createdAt)} old, younger than max-age; the next rotation is due at ${isoTime(current.createdAt + settings.maxAgeMs)}.`
       )
-      return { steps, refusal: undefined, notes, currentKeyId: current.id }
+      return decide(steps, notes, current.id)
     }
     cleanUp(inactive, true)
     notes.push(
@@ -245,7 +255,7 @@ export function plan(snapshot: Snapshot, settings: PlanSettings, now: number): P
         : `Key ${keyLabel(current.id)} is ${age(now - current.createdAt)} old; rotating (max-age ${age(settings.maxAgeMs)}).`
     )
     pushRotation(current, settings, steps, notes)
-    return { steps, refusal: undefined, notes, currentKeyId: current.id }
+    return decide(steps, notes, current.id)
   }
 
   // Two active keys: the newer one is the action's (the unknown-key rule above ensures that).
@@ -267,7 +277,7 @@ export function plan(snapshot: Snapshot, settings: PlanSettings, now: number): P
           reason: 'replaced by the new key in every target'
         })
       }
-      return { steps, refusal: undefined, notes, currentKeyId: newer.id }
+      return decide(steps, notes, newer.id)
     }
     steps.push({ kind: 'restore', keyId: older.id, abandonedKeyId: newer.id })
     steps.push({
@@ -280,7 +290,7 @@ export function plan(snapshot: Snapshot, settings: PlanSettings, now: number): P
     )
     // That run was rotating, so a rotation was wanted (due or forced): finish it afresh.
     pushRotation(older, settings, steps, notes)
-    return { steps, refusal: undefined, notes, currentKeyId: older.id }
+    return decide(steps, notes, older.id)
   }
 
   if (newerMark?.state !== 'active') {
@@ -325,7 +335,7 @@ export function plan(snapshot: Snapshot, settings: PlanSettings, now: number): P
       `Previous key ${keyLabel(older.id)} stays active until ${isoTime(deactivateAt)} (deactivate-after).`
     )
   }
-  return { steps, refusal: undefined, notes, currentKeyId: newer.id }
+  return decide(steps, notes, newer.id)
 }
 
 // How far from the intent's time CreateAccessKey can land: clock skew before, a slow call after.
@@ -382,12 +392,8 @@ function reactivatePlan(
   steps: Step[],
   notes: string[]
 ): Plan {
-  const refuse = (why: string): Plan => ({
-    steps: [],
-    refusal: `reactivate-previous: ${why} Nothing was changed.`,
-    notes: [],
-    currentKeyId: undefined
-  })
+  const refuseToReactivate = (why: string): Plan =>
+    refuse(`reactivate-previous: ${why} Nothing was changed.`)
   const [current, newer] = active as [KeyState, KeyState | undefined]
   if (newer) {
     const olderMark = ourMark(current)
@@ -396,15 +402,15 @@ function reactivatePlan(
       notes.push(
         `reactivate-previous: ${keyLabel(current.id)} is already active again; every target keeps ${keyLabel(newer.id)}.`
       )
-      return { steps, refusal: undefined, notes, currentKeyId: newer.id }
+      return decide(steps, notes, newer.id)
     }
-    return refuse(
+    return refuseToReactivate(
       `IAM user ${user} already has two active keys (${keyLabel(current.id)}, ${keyLabel(newer.id)}): the previous key has not been deactivated yet, so there is nothing to reactivate.`
     )
   }
   const currentMark = ourMark(current)
   if (currentMark?.state === 'pending' || currentMark?.state === 'creating') {
-    return refuse(
+    return refuseToReactivate(
       `${keyLabel(current.id)} is still being distributed by ${runOf(currentMark)}. Run once without reactivate-previous to finish that rotation, then ask again.`
     )
   }
@@ -413,7 +419,7 @@ function reactivatePlan(
     .filter((entry): entry is { key: KeyState; at: number } => entry.at !== undefined)
     .sort((a, b) => b.at - a.at)[0]
   if (!newest) {
-    return refuse(
+    return refuseToReactivate(
       `IAM user ${user} has no key that this action retired and that still exists (a retired key is deleted once delete-after has passed, and keys deactivated by a person are not the action's to reactivate).`
     )
   }
@@ -422,11 +428,11 @@ function reactivatePlan(
     `reactivate-previous: ${keyLabel(newest.key.id)} (retired ${isoTime(newest.at)}) becomes active again for whatever still uses it; every target keeps ${keyLabel(current.id)}. ` +
       `Later runs keep it active while it is used and deactivate it again once it has gone unused for ${age(quietPeriod(settings))}. No rotation starts while it is active.`
   )
-  return { steps, refusal: undefined, notes, currentKeyId: current.id }
+  return decide(steps, notes, current.id)
 }
 
 /** How long a reactivated key must go unused before a run deactivates it again. */
-function quietPeriod(settings: PlanSettings): number {
+export function quietPeriod(settings: Pick<Settings, 'deactivateAfterMs'>): number {
   return Math.max(settings.deactivateAfterMs, REACTIVATION_GRACE_MS)
 }
 
@@ -442,7 +448,7 @@ function reactivatedPlan(
   notes: string[]
 ): Plan {
   const warnings: string[] = []
-  const done = (): Plan => ({ steps, refusal: undefined, notes, warnings, currentKeyId: newer.id })
+  const done = (): Plan => decide(steps, notes, newer.id, warnings)
   const label = keyLabel(older.id)
   if (settings.force || isDue(newer, settings, now)) {
     notes.push(
@@ -508,17 +514,11 @@ function firstKeyPlan(
   snapshot: Snapshot,
   inactive: readonly KeyState[],
   settings: PlanSettings,
-  now: number,
   steps: Step[],
-  notes: string[]
+  notes: string[],
+  cleanUp: CleanUp
 ): Plan {
   const user = snapshot.userName
-  const refuse = (refusal: string): Plan => ({
-    steps: [],
-    refusal,
-    notes: [],
-    currentKeyId: undefined
-  })
   if (snapshot.mode === 'self') {
     return refuse(
       `IAM user ${user} has no active access key, so a run cannot sign in as it; self-rotation cannot start from zero. ` +
@@ -538,34 +538,18 @@ function firstKeyPlan(
         'Changing nothing: it may have been switched off on purpose. Delete it (or re-activate it) in the IAM console, then run again.'
     )
   }
-  // IAM allows two keys: the first key needs a free slot. Retired keys past delete-after go; of
-  // two younger ones the older goes, the newer stays for a reactivation.
-  const byRetirement = inactive
-    .map(key => ({ key, retiredAt: retiredTime(ourMark(key)) ?? now }))
-    .sort((a, b) => a.retiredAt - b.retiredAt)
-  let kept = byRetirement.length
-  for (const { key, retiredAt } of byRetirement) {
-    const expired = now >= retiredAt + settings.deleteAfterMs
-    if (expired || kept >= 2) {
-      kept -= 1
-      steps.push({
-        kind: 'delete-key',
-        keyId: key.id,
-        reason: expired
-          ? `retired ${age(now - retiredAt)} ago; delete-after has passed`
-          : 'retired by this action, and its slot is needed for the first key'
-      })
-    } else {
-      notes.push(
-        `Inactive key ${keyLabel(key.id)} will be deleted by the first run after ${isoTime(retiredAt + settings.deleteAfterMs)}.`
-      )
-    }
-  }
+  // IAM allows two keys: of two retired keys the older gives up its slot; the newer stays for a
+  // reactivation until delete-after.
+  const byRetirement = [...inactive].sort(
+    (a, b) => (retiredTime(ourMark(a)) ?? 0) - (retiredTime(ourMark(b)) ?? 0)
+  )
+  cleanUp(byRetirement.slice(0, -1), byRetirement.length >= 2)
+  cleanUp(byRetirement.slice(-1), false)
   steps.push({ kind: 'rotate', previousKeyId: undefined })
   notes.push(
     `IAM user ${user} has no active access key: this run creates its first key, verifies it and writes it to every target. Nothing is deactivated.`
   )
-  return { steps, refusal: undefined, notes, currentKeyId: undefined }
+  return decide(steps, notes, undefined)
 }
 
 /** Whether the run that wrote `mark` may still be working on its key, and why. */

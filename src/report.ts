@@ -1,6 +1,6 @@
 import type { ApplyResult } from './apply.js'
 import { age, isoTime, keyLabel } from './format.js'
-import { describeStep, REACTIVATION_GRACE_MS, type Plan } from './plan.js'
+import { describeStep, quietPeriod, type Plan } from './plan.js'
 import type { MarkState } from './marks.js'
 import type { Settings } from './settings.js'
 import type { KeyState, Snapshot } from './snapshot.js'
@@ -234,7 +234,7 @@ function nextActions(
         : `rotated after ${isoTime(row.createdAt + settings.maxAgeMs)}`
     }
     if (row.state === 'reactivated') {
-      return `deactivated once unused for ${age(Math.max(settings.deactivateAfterMs, REACTIVATION_GRACE_MS))}`
+      return `deactivated once unused for ${age(quietPeriod(settings))}`
     }
     return current?.state === 'active' && current.stateAt !== undefined
       ? `deactivated after ${isoTime(current.stateAt + settings.deactivateAfterMs)}`

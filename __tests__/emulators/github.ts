@@ -300,6 +300,24 @@ interface Repo {
   runs: Map<string, RunStatus>
 }
 
+/** A repository's secrets of one kind (environments are looked up by name). */
+function repoScope(repo: Repo, kind: ScopeKind | undefined): SecretScope {
+  return kind === 'dependabot'
+    ? repo.dependabot
+    : kind === 'codespaces'
+      ? repo.codespaces
+      : repo.actions
+}
+
+/** An organization's secrets of one kind. */
+function orgScope(org: Org, kind: ScopeKind | undefined): SecretScope {
+  return kind === 'org-dependabot'
+    ? org.dependabot
+    : kind === 'org-codespaces'
+      ? org.codespaces
+      : org.actions
+}
+
 interface Org {
   id: number
   login: string
@@ -668,11 +686,9 @@ export async function startGitHubEmulator(
   const scopeOf = (ref: ScopeRef): SecretScope => {
     switch (ref.kind) {
       case 'actions':
-        return mustFindRepo(ref.repo).actions
       case 'dependabot':
-        return mustFindRepo(ref.repo).dependabot
       case 'codespaces':
-        return mustFindRepo(ref.repo).codespaces
+        return repoScope(mustFindRepo(ref.repo), ref.kind)
       case 'environment': {
         const found = mustFindRepo(ref.repo).environments.get(ref.environment.toLowerCase())
         if (!found) throw new Error(`GitHub emulator: no environment ${ref.environment}`)
@@ -683,11 +699,7 @@ export async function startGitHubEmulator(
       case 'org-codespaces': {
         const org = orgs.get(ref.org.toLowerCase())
         if (!org) throw new Error(`GitHub emulator: no organization ${ref.org}`)
-        return ref.kind === 'org-actions'
-          ? org.actions
-          : ref.kind === 'org-dependabot'
-            ? org.dependabot
-            : org.codespaces
+        return orgScope(org, ref.kind)
       }
     }
   }
@@ -1029,12 +1041,7 @@ export async function startGitHubEmulator(
       const place: Place = {}
       if (org) {
         place.org = org
-        place.scope =
-          route.scopeKind === 'org-dependabot'
-            ? org.dependabot
-            : route.scopeKind === 'org-codespaces'
-              ? org.codespaces
-              : org.actions
+        place.scope = orgScope(org, route.scopeKind)
       }
       if (secretName !== undefined) place.secretName = secretName
       return place
@@ -1054,13 +1061,7 @@ export async function startGitHubEmulator(
     if (route.scopeKind) {
       const [secretName] = rest
       if (secretName !== undefined) place.secretName = secretName
-      if (repo)
-        place.scope =
-          route.scopeKind === 'dependabot'
-            ? repo.dependabot
-            : route.scopeKind === 'codespaces'
-              ? repo.codespaces
-              : repo.actions
+      if (repo) place.scope = repoScope(repo, route.scopeKind)
     }
     return place
   }

@@ -32,6 +32,19 @@ export interface WorldOptions extends AwsEmulatorOptions {
   userPath?: string
 }
 
+/**
+ * A role holding `policy` (by default policies/admin-rotation.json), as admin-mode workflows
+ * assume one: returns its session credentials, for `run`'s options.
+ */
+export function adminRole(
+  world: Pick<World, 'aws'>,
+  policy: PolicyDocument = policyFile('admin-rotation')
+): { credentials: ReturnType<AwsEmulator['assumeRole']> } {
+  world.aws.createRole('key-rotator')
+  world.aws.attachPolicy('key-rotator', policy)
+  return { credentials: world.aws.assumeRole('key-rotator', 'gha') }
+}
+
 /** A policy file of this repository, as users copy it. */
 export function policyFile(name: 'self-rotation' | 'admin-rotation'): PolicyDocument {
   return JSON.parse(readFileSync(resolve('policies', `${name}.json`), 'utf8')) as PolicyDocument
