@@ -522,6 +522,28 @@ describe('planner', () => {
         NOW
       )
       expect(pending.refusal).toMatch(/still being distributed by run 77/)
+      // A run killed while writing leaves both keys active: finish that rotation first.
+      const interrupted = plan(
+        snapshot(
+          [
+            key('AKIAOLD1', 'Active', 100),
+            key('AKIANEW1', 'Active', 1, {
+              state: 'pending',
+              previousKeyId: 'AKIAOLD1',
+              atDaysAgo: 1,
+              runId: '77',
+              runAttempt: '1',
+              repository: 'acme/app'
+            })
+          ],
+          { runs: { '77.1': 'finished' } }
+        ),
+        ask,
+        NOW
+      )
+      expect(interrupted.refusal).toMatch(
+        /AKIANEW1 is still being distributed by run 77.*Run once without reactivate-previous/
+      )
     })
 
     it('reactivate-previous asked again is a no-op, not a refusal', () => {

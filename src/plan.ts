@@ -404,6 +404,12 @@ function reactivatePlan(
       )
       return decide(steps, notes, newer.id)
     }
+    const newerMark = ourMark(newer)
+    if (newerMark?.state === 'pending' || newerMark?.state === 'creating') {
+      return refuseToReactivate(
+        `${keyLabel(newer.id)} is still being distributed by ${runOf(newerMark)}, and ${keyLabel(current.id)} is still active. Run once without reactivate-previous to finish that rotation, then ask again.`
+      )
+    }
     return refuseToReactivate(
       `IAM user ${user} already has two active keys (${keyLabel(current.id)}, ${keyLabel(newer.id)}): the previous key has not been deactivated yet, so there is nothing to reactivate.`
     )
