@@ -58,6 +58,27 @@ function resolve(inputs: Record<string, string>, matrix: Record<string, string> 
   )
 }
 
+/** The key-check step of examples/smoke-test.yml, as a runner's bash would run it. */
+function smokeKeyCheck(): (
+  keyId: string,
+  rotation: string
+) => { status: number | null; stdout: string } {
+  const smoke = parse(readFileSync('examples/smoke-test.yml', 'utf8')) as {
+    jobs: Record<string, { steps: Array<{ name?: string; run?: string }> }>
+  }
+  const script = Object.values(smoke.jobs)
+    .flatMap(job => job.steps)
+    .find(step => step.name === 'The secrets hold the key of this rotation')?.run
+  if (!script) throw new Error('smoke-test.yml has no key check')
+  return (keyId, rotation) => {
+    const result = spawnSync('bash', ['-e', '-c', script], {
+      encoding: 'utf8',
+      env: { PATH: process.env.PATH, AWS_ACCESS_KEY_ID: keyId, ROTATION: rotation, LANG: 'C.UTF-8' }
+    })
+    return { status: result.status, stdout: result.stdout }
+  }
+}
+
 describe(`example workflows on ${runner?.name ?? 'node'}`, () => {
   let world: World | undefined
   afterEach(() => world?.close())
@@ -70,15 +91,45 @@ describe(`example workflows on ${runner?.name ?? 'node'}`, () => {
     expect(checked).toBe(1 + readdirSync('examples').filter(f => f.endsWith('.yml')).length + 4)
   }, 60_000)
 
-  it('scheduled-rotation.yml rotates the deploy user and keeps the old key for deactivate-after', async () => {
+  it('scheduled-rotation.yml rotates the deploy user, passes the smoke-test.yml gate and keeps the old key for deactivate-after', async () => {
     world = await startWorld({ propagationDelayMs: 300 })
+    // The example smoke workflow itself, as the repository would hold it.
+    world.github.addWorkflow('acme/app', 'smoke-test.yml', {
+      content: readFileSync('examples/smoke-test.yml', 'utf8')
+    })
     const { inputs, admin } = actionStep(load('scheduled-rotation.yml'))
     expect(admin).toBe(false)
+    expect(inputs['smoke-workflow']).toBe('smoke-test.yml')
     const old = world.stored().accessKeyId
     const result = await world.run(resolve(inputs), withNode)
     expect(result.code).toBe(0)
     expect(result.outputs.rotated).toBe('true')
+    expect(result.outputs['smoke-conclusion']).toBe('success')
+    const [smoke] = world.github.workflowRuns('acme/app')
+    expect(smoke?.displayTitle).toBe(`AWS key smoke test for ${smoke?.inputs.rotation ?? '?'}`)
     expect(world.aws.keys(USER).find(k => k.accessKeyId === old)?.status).toBe('Active')
+    // The example's key check, run by bash with what that smoke run would see: it passes with
+    // the new key in the secrets and fails with the previous one.
+    const check = smokeKeyCheck()
+    const rotation = smoke?.inputs.rotation ?? ''
+    expect(check(world.stored().accessKeyId, rotation).status).toBe(0)
+    const stale = check(old, rotation)
+    expect(stale.status).toBe(1)
+    expect(stale.stdout).toMatch(
+      /::error::AWS_ACCESS_KEY_ID holds AKIA…\w{4}, not the key of this rotation/
+    )
+  })
+
+  it('smoke-test.yml signs in with the rotated secrets and runs aws sts get-caller-identity', () => {
+    const smoke = parse(readFileSync('examples/smoke-test.yml', 'utf8')) as {
+      on: { workflow_dispatch: { inputs: Record<string, { required?: boolean }> } }
+      jobs: Record<string, { env: Record<string, string>; steps: Array<{ run?: string }> }>
+    }
+    expect(Object.keys(smoke.on.workflow_dispatch.inputs)).toEqual(['rotation'])
+    const [job] = Object.values(smoke.jobs)
+    expect(job?.env.AWS_ACCESS_KEY_ID).toBe('${{ secrets.AWS_ACCESS_KEY_ID }}')
+    expect(job?.env.AWS_SECRET_ACCESS_KEY).toBe('${{ secrets.AWS_SECRET_ACCESS_KEY }}')
+    expect(job?.steps.some(step => step.run?.startsWith('aws sts get-caller-identity'))).toBe(true)
   })
 
   it('rotate-then-deploy.yml exports the new key to the later steps', async () => {

@@ -27,8 +27,11 @@ type Fault =
   | 'kill-mark'
   | 'kill-write-api'
   | 'kill-deactivate'
+  | 'kill-smoke-wait'
+/** The smoke gate: not set, or set with a smoke workflow that passes or fails. */
+type Smoke = 'off' | 'pass' | 'fail'
 type Command =
-  | { kind: 'run'; force: boolean; deactivateAfter: '0' | '1d'; fault: Fault }
+  | { kind: 'run'; force: boolean; deactivateAfter: '0' | '1d'; fault: Fault; smoke?: Smoke }
   | { kind: 'advance'; days: number }
   | { kind: 'person-creates-key' }
   | { kind: 'person-deletes-their-key' }
@@ -56,9 +59,14 @@ const command: fc.Arbitrary<Command> = fc.oneof(
             'kill-create',
             'kill-mark',
             'kill-write-api',
-            'kill-deactivate'
+            'kill-deactivate',
+            'kill-smoke-wait'
           )
         }
+      ),
+      smoke: fc.oneof(
+        { weight: 3, arbitrary: fc.constant<Smoke>('off') },
+        { weight: 1, arbitrary: fc.constantFrom<Smoke>('pass', 'fail') }
       )
     })
   },
@@ -147,6 +155,13 @@ async function runWithFault(
     killed = true
     child?.kill('SIGKILL')
   }
+  const smoke = step.smoke ?? 'off'
+  if (smoke !== 'off') {
+    world.github.setWorkflowOutcome('acme/app', 'smoke.yml', {
+      conclusion: smoke === 'pass' ? 'success' : 'failure',
+      durationMs: 100
+    })
+  }
   const removers = [
     world.aws.intercept(call => {
       if (killed) return undefined
@@ -172,7 +187,10 @@ async function runWithFault(
       return undefined
     }),
     world.github.intercept(call => {
-      if (killed || call.route !== 'put-secret') return undefined
+      if (killed) return undefined
+      // Killed while it waits for the smoke run: the targets hold the new key, the gate is due.
+      if (step.fault === 'kill-smoke-wait' && call.route === 'get-run') kill()
+      if (call.route !== 'put-secret') return undefined
       if (step.fault === 'kill-write-api' && call.repo === 'acme/api') kill()
       if (step.fault === 'write-fails-api' && call.repo === 'acme/api')
         return { status: 422, message: 'Validation Failed' }
@@ -188,6 +206,7 @@ async function runWithFault(
       'verify-timeout': '5s',
       force: String(step.force),
       'deactivate-after': step.deactivateAfter,
+      ...(smoke !== 'off' ? { 'smoke-workflow': 'smoke.yml', 'smoke-timeout': '10s' } : {}),
       ...extraInputs
     },
     { runId: String(runId), ...(runner ? { node: runner.path } : {}), onSpawn: c => (child = c) }
@@ -209,6 +228,7 @@ describe(`lifecycle property on ${runner?.name ?? 'node'}`, () => {
     await fc.assert(
       fc.asyncProperty(fc.array(command, { minLength: 1, maxLength: 6 }), async commands => {
         const world = await startWorld({ repos: REPOS, keyAgeDays: 20 })
+        world.github.addWorkflow('acme/app', 'smoke.yml')
         const personKeys = new Set<string>()
         let runId = 5000
         try {
@@ -256,19 +276,20 @@ describe(`lifecycle property on ${runner?.name ?? 'node'}`, () => {
             if (!leftovers) checkActiveKeysHeld(world, personKeys)
           }
           // The faults end and the person's key goes: two runs converge, a third changes nothing.
+          // They run the gate, and it passes: a gate that failed earlier is never skipped.
           // A run first, then two quiet days, so a reactivated key has served its grace period.
           for (const id of personKeys)
             if (world.aws.keys(USER).some(k => k.accessKeyId === id)) world.aws.deleteKey(id)
           await runWithFault(
             world,
-            { kind: 'run', force: false, deactivateAfter: '0', fault: 'none' },
+            { kind: 'run', force: false, deactivateAfter: '0', fault: 'none', smoke: 'pass' },
             ++runId
           )
           world.advance(2 * DAY)
           for (let attempt = 0; attempt < 2; attempt++) {
             await runWithFault(
               world,
-              { kind: 'run', force: false, deactivateAfter: '0', fault: 'none' },
+              { kind: 'run', force: false, deactivateAfter: '0', fault: 'none', smoke: 'pass' },
               ++runId
             )
           }
@@ -280,7 +301,7 @@ describe(`lifecycle property on ${runner?.name ?? 'node'}`, () => {
           const writes = world.github.requests.filter(r => r.route === 'put-secret').length
           await runWithFault(
             world,
-            { kind: 'run', force: false, deactivateAfter: '0', fault: 'none' },
+            { kind: 'run', force: false, deactivateAfter: '0', fault: 'none', smoke: 'pass' },
             ++runId
           )
           expect(

@@ -69,12 +69,20 @@ async function writeSecret(octokit: Octokit, name: string, value: string, fullNa
 }
 
 /** Octokit's request without its parameter types, to send bodies GitHub would reject. */
-function untypedPut(octokit: Octokit, params: Record<string, unknown>) {
+function untypedRequest(octokit: Octokit, route: string, params: Record<string, unknown>) {
   const request = octokit.request as unknown as (
     route: string,
     params: Record<string, unknown>
-  ) => Promise<{ status: number }>
-  return request(PUT_ROUTE, { ...parts(REPO), secret_name: 'DEPLOY_KEY', ...params })
+  ) => Promise<{ status: number; data: unknown }>
+  return request(route, params)
+}
+
+function untypedPut(octokit: Octokit, params: Record<string, unknown>) {
+  return untypedRequest(octokit, PUT_ROUTE, {
+    ...parts(REPO),
+    secret_name: 'DEPLOY_KEY',
+    ...params
+  })
 }
 
 function rejection(status: number, message: string) {
@@ -995,4 +1003,600 @@ describe('secondary rate limit', () => {
     expect(results.every(result => result.status === 200)).toBe(true)
     expect(limited).toBeGreaterThan(0)
   }, 20_000)
+})
+
+describe('workflows, dispatch and runs', () => {
+  const ACTOR = 'ghp_actions'
+  const SMOKE = { ...parts(REPO), workflow_id: 'smoke.yml' }
+  const DISPATCH_ROUTE = 'POST /repos/{owner}/{repo}/actions/workflows/{workflow_id}/dispatches'
+  const ISO_SECONDS = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/
+  const MSG_DISABLED = "Cannot trigger a 'workflow_dispatch' on a disabled workflow"
+  const MSG_NO_TRIGGER = "Workflow does not have 'workflow_dispatch' trigger"
+
+  beforeEach(() => {
+    emulator.addToken(ACTOR, {
+      repos: [REPO, OTHER],
+      secrets: 'none',
+      permissions: { actions: 'write', contents: 'read' }
+    })
+    emulator.addWorkflow(REPO, 'smoke.yml')
+  })
+
+  const pause = (ms: number) => new Promise(resolve => setTimeout(resolve, ms))
+
+  /** A dispatch with any body, to send what GitHub refuses. */
+  function dispatch(octokit: Octokit, body: Record<string, unknown>, workflow = 'smoke.yml') {
+    return untypedRequest(octokit, DISPATCH_ROUTE, {
+      ...parts(REPO),
+      workflow_id: workflow,
+      ...body
+    })
+  }
+
+  /** Dispatches with return_run_details and returns the run's id. */
+  async function dispatchRun(
+    octokit: Octokit,
+    ref: string,
+    inputs: Record<string, string>,
+    workflow = 'smoke.yml'
+  ): Promise<number> {
+    const { data } = await dispatch(octokit, { ref, inputs, return_run_details: true }, workflow)
+    return (data as { workflow_run_id: number }).workflow_run_id
+  }
+
+  function inputsCount(count: number): Record<string, string> {
+    return Object.fromEntries(Array.from({ length: count }, (_, i) => [`input_${i}`, 'x']))
+  }
+
+  test('return_run_details answers 200 with the run, which goes queued, in progress, then completed', async () => {
+    emulator.setWorkflowOutcome(REPO, 'smoke.yml', {
+      conclusion: 'failure',
+      queuedMs: 150,
+      durationMs: 250
+    })
+    const octokit = client(ACTOR)
+    const started = Date.now()
+    const response = await octokit.rest.actions.createWorkflowDispatch({
+      ...SMOKE,
+      ref: 'main',
+      inputs: { rotation: 'R-1' },
+      return_run_details: true
+    })
+    expect(response.status).toBe(200)
+    const details = response.data as { workflow_run_id: number; run_url: string; html_url: string }
+    const id = details.workflow_run_id
+    expect(Number.isSafeInteger(id) && id > 2 ** 32).toBe(true)
+    const origin = new URL(emulator.url).origin
+    expect(details).toEqual({
+      workflow_run_id: id,
+      run_url: `${emulator.url}/repos/${REPO}/actions/runs/${id}`,
+      html_url: `${origin}/${REPO}/actions/runs/${id}`
+    })
+
+    const seen: Array<{ status: string | null; conclusion: string | null }> = []
+    for (;;) {
+      const { data } = await octokit.rest.actions.getWorkflowRun({ ...parts(REPO), run_id: id })
+      if (seen.at(-1)?.status !== data.status) {
+        seen.push({ status: data.status, conclusion: data.conclusion })
+      }
+      if (data.status === 'completed' || Date.now() - started > 3_000) break
+      await pause(20)
+    }
+    expect(seen).toEqual([
+      { status: 'queued', conclusion: null },
+      { status: 'in_progress', conclusion: null },
+      { status: 'completed', conclusion: 'failure' }
+    ])
+    expect(Date.now() - started).toBeGreaterThanOrEqual(400)
+
+    const workflow = (await octokit.rest.actions.getWorkflow(SMOKE)).data
+    const run = (await octokit.rest.actions.getWorkflowRun({ ...parts(REPO), run_id: id })).data
+    expect(run).toMatchObject({
+      id,
+      name: 'smoke',
+      display_title: 'Smoke test R-1',
+      run_number: 1,
+      run_attempt: 1,
+      event: 'workflow_dispatch',
+      status: 'completed',
+      conclusion: 'failure',
+      head_branch: 'main',
+      head_sha: expect.stringMatching(/^[0-9a-f]{40}$/),
+      path: '.github/workflows/smoke.yml',
+      workflow_id: workflow.id,
+      url: details.run_url,
+      html_url: details.html_url,
+      repository: { full_name: REPO }
+    })
+    expect(run.created_at).toMatch(ISO_SECONDS)
+    expect(run.run_started_at).toBe(run.created_at)
+    expect(Date.parse(run.updated_at)).toBeGreaterThan(Date.parse(run.created_at) - 1)
+    // The URL GitHub gave is served.
+    const byUrl = await fetch(details.run_url, { headers: { authorization: `token ${ACTOR}` } })
+    expect(((await byUrl.json()) as { id: number }).id).toBe(id)
+    // The attempt route shows its single attempt.
+    const attempt = await octokit.rest.actions.getWorkflowRunAttempt({
+      ...parts(REPO),
+      run_id: id,
+      attempt_number: 1
+    })
+    expect(attempt.data).toMatchObject({ id, status: 'completed', conclusion: 'failure' })
+    await expect(
+      octokit.rest.actions.getWorkflowRunAttempt({ ...parts(REPO), run_id: id, attempt_number: 2 })
+    ).rejects.toMatchObject(rejection(404, 'Not Found'))
+
+    expect(emulator.workflowRuns(REPO)).toEqual([
+      {
+        id,
+        workflowFile: 'smoke.yml',
+        ref: 'main',
+        inputs: { rotation: 'R-1' },
+        displayTitle: 'Smoke test R-1',
+        status: 'completed',
+        conclusion: 'failure',
+        createdAt: expect.any(Number)
+      }
+    ])
+  })
+
+  test('without return_run_details the answer is 204 with no body; refs/heads/ names the branch too', async () => {
+    emulator.setWorkflowOutcome(REPO, 'smoke.yml', { never: true })
+    const octokit = client(ACTOR)
+    const plain = await octokit.rest.actions.createWorkflowDispatch({
+      ...SMOKE,
+      ref: 'refs/heads/main',
+      inputs: { rotation: 'R-2' }
+    })
+    expect(plain.status).toBe(204)
+    // Octokit's data for an empty body; a JSON body would have been parsed.
+    expect(plain.data).toBe('')
+    expect(plain.headers['content-type']).toBeUndefined()
+    const explicit = await octokit.rest.actions.createWorkflowDispatch({
+      ...SMOKE,
+      ref: 'main',
+      inputs: { rotation: 'R-3' },
+      return_run_details: false
+    })
+    expect(explicit.status).toBe(204)
+
+    const runs = emulator.workflowRuns(REPO)
+    expect(runs.map(run => [run.ref, run.inputs.rotation])).toEqual([
+      ['main', 'R-2'],
+      ['main', 'R-3']
+    ])
+    const numbers = []
+    for (const run of runs) {
+      const { data } = await octokit.rest.actions.getWorkflowRun({ ...parts(REPO), run_id: run.id })
+      numbers.push(data.run_number)
+    }
+    expect(numbers).toEqual([1, 2])
+    expect(runs[1]?.id).toBeGreaterThan(runs[0]?.id ?? Infinity)
+    // { never: true }: past its queue time it stays in progress.
+    await pause(300)
+    expect(emulator.workflowRuns(REPO).map(run => [run.status, run.conclusion])).toEqual([
+      ['in_progress', null],
+      ['in_progress', null]
+    ])
+  })
+
+  test('dispatches GitHub refuses get its 422 message, in its order, and start nothing', async () => {
+    emulator.addWorkflow(REPO, 'off.yml', { state: 'disabled_manually' })
+    // The branch legacy holds an older smoke.yml without the trigger.
+    emulator.setFile(
+      REPO,
+      '.github/workflows/smoke.yml',
+      'name: smoke\non: push\njobs: {}\n',
+      'legacy'
+    )
+    emulator.addWorkflow(REPO, 'choose.yml', {
+      content: [
+        'on:',
+        '  workflow_dispatch:',
+        '    inputs:',
+        '      tier: { type: choice, options: [gold, silver], default: gold }',
+        'jobs: {}',
+        ''
+      ].join('\n')
+    })
+    const octokit = client(ACTOR)
+    const rotation = { rotation: 'x' }
+    const cases: Array<[Record<string, unknown>, string, string?]> = [
+      [{ inputs: rotation }, 'Invalid request.\n\n"ref" wasn\'t supplied.'],
+      [
+        { ref: 'main', inputs: rotation, client_payload: {} },
+        'Invalid request.\n\n"client_payload" is not a permitted key.'
+      ],
+      [
+        { ref: 7, inputs: rotation },
+        "Invalid request.\n\nFor 'properties/ref', 7 is not a string."
+      ],
+      [
+        { ref: 'main', inputs: { rotation: 5 } },
+        "Invalid request.\n\nFor 'properties/rotation', 5 is not a string."
+      ],
+      [
+        { ref: 'main', inputs: { rotation: true } },
+        "Invalid request.\n\nFor 'properties/rotation', true is not a string."
+      ],
+      [
+        { ref: 'main', inputs: rotation, return_run_details: 'yes' },
+        'Invalid request.\n\nFor \'properties/return_run_details\', "yes" is not a boolean.'
+      ],
+      // A missing workflow would be 404; a missing ref comes before a disabled workflow.
+      [{ ref: 'nope', inputs: rotation }, 'No ref found for: nope', 'off.yml'],
+      [{ ref: 'refs/heads/nope', inputs: rotation }, 'No ref found for: refs/heads/nope'],
+      [{ ref: 'refs/tags/main', inputs: rotation }, 'No ref found for: refs/tags/main'],
+      [{ ref: 'main', inputs: rotation }, MSG_DISABLED, 'off.yml'],
+      [{ ref: 'legacy', inputs: rotation }, MSG_NO_TRIGGER],
+      [
+        { ref: 'main', inputs: inputsCount(26) },
+        'you may only define up to 25 `inputs` for a `workflow_dispatch` event'
+      ],
+      [
+        { ref: 'main', inputs: { rotation: 'x', extra: 'y', other: 'z' } },
+        'Unexpected inputs provided: ["extra", "other"]'
+      ],
+      [{ ref: 'main' }, "Required input 'rotation' not provided"],
+      [{ ref: 'main', inputs: {} }, "Required input 'rotation' not provided"],
+      [
+        { ref: 'main', inputs: { tier: 'platinum' } },
+        "Provided value 'platinum' for input 'tier' not in the list of allowed values",
+        'choose.yml'
+      ]
+    ]
+    for (const [body, message, workflow] of cases) {
+      await expect(dispatch(octokit, body, workflow)).rejects.toMatchObject(rejection(422, message))
+    }
+    expect(emulator.workflowRuns(REPO)).toEqual([])
+    expect(emulator.requests.filter(request => request.route === 'dispatch-workflow')).toHaveLength(
+      cases.length
+    )
+
+    // On main the same workflow has the trigger; up to 25 inputs are not too many.
+    expect((await dispatch(octokit, { ref: 'main', inputs: rotation })).status).toBe(204)
+    expect((await dispatch(octokit, { ref: 'main', inputs: {} }, 'choose.yml')).status).toBe(204)
+    await expect(
+      dispatch(octokit, { ref: 'main', inputs: { ...inputsCount(24), rotation: 'x' } })
+    ).rejects.toMatchObject(rejection(422, expect.stringMatching(/^Unexpected inputs provided/)))
+    expect(emulator.workflowRuns(REPO).map(run => run.inputs)).toEqual([rotation, { tier: 'gold' }])
+  })
+
+  test.each([
+    ['workflow_dispatch', true],
+    ['[push, workflow_dispatch]', true],
+    ['{ push: { branches: [main] }, workflow_dispatch: null }', true],
+    ['push', false],
+    ['[push, pull_request]', false],
+    ['{ push: { branches: [main] } }', false]
+  ])('on: %s is dispatchable: %s', async (on, dispatchable) => {
+    emulator.addWorkflow(REPO, 'forms.yml', { content: `name: forms\non: ${on}\njobs: {}\n` })
+    const attempt = dispatch(client(ACTOR), { ref: 'main' }, 'forms.yml')
+    if (dispatchable) expect((await attempt).status).toBe(204)
+    else await expect(attempt).rejects.toMatchObject(rejection(422, MSG_NO_TRIGGER))
+    expect(emulator.workflowRuns(REPO)).toHaveLength(dispatchable ? 1 : 0)
+  })
+
+  test('a missing workflow or run is 404 on every route; a workflow is found by file or id', async () => {
+    emulator.addWorkflow(OTHER, 'elsewhere.yml')
+    const octokit = client(ACTOR)
+    const notFound = rejection(404, 'Not Found')
+    for (const workflow_id of ['absent.yml', 'elsewhere.yml', 'smoke']) {
+      const absent = { ...parts(REPO), workflow_id }
+      await expect(octokit.rest.actions.getWorkflow(absent)).rejects.toMatchObject(notFound)
+      await expect(octokit.rest.actions.enableWorkflow(absent)).rejects.toMatchObject(notFound)
+      await expect(
+        octokit.rest.actions.createWorkflowDispatch({ ...absent, ref: 'main' })
+      ).rejects.toMatchObject(notFound)
+      await expect(octokit.rest.actions.listWorkflowRuns(absent)).rejects.toMatchObject(notFound)
+    }
+    await expect(
+      octokit.rest.actions.getWorkflowRun({ ...parts(REPO), run_id: 12345 })
+    ).rejects.toMatchObject(notFound)
+    // A missing workflow is found out before the body is read.
+    await expect(dispatch(octokit, {}, 'absent.yml')).rejects.toMatchObject(notFound)
+
+    const { data } = await octokit.rest.actions.getWorkflow(SMOKE)
+    expect(data).toEqual({
+      id: expect.any(Number),
+      node_id: expect.any(String),
+      name: 'smoke',
+      path: '.github/workflows/smoke.yml',
+      state: 'active',
+      created_at: expect.stringMatching(ISO_SECONDS),
+      updated_at: expect.stringMatching(ISO_SECONDS),
+      url: `${emulator.url}/repos/${REPO}/actions/workflows/${data.id}`,
+      html_url: `${new URL(emulator.url).origin}/${REPO}/blob/main/.github/workflows/smoke.yml`,
+      badge_url: expect.stringContaining(`/${REPO}/workflows/smoke/badge.svg`)
+    })
+    const byId = await octokit.rest.actions.getWorkflow({ ...parts(REPO), workflow_id: data.id })
+    expect(byId.data).toEqual(data)
+    // Another repository's workflow id is not this repository's.
+    const elsewhere = await octokit.rest.actions.getWorkflow({
+      ...parts(OTHER),
+      workflow_id: 'elsewhere.yml'
+    })
+    await expect(
+      octokit.rest.actions.getWorkflow({ ...parts(REPO), workflow_id: elsewhere.data.id })
+    ).rejects.toMatchObject(notFound)
+    expect(
+      (await dispatch(octokit, { ref: 'main', inputs: { rotation: 'x' } }, String(data.id))).status
+    ).toBe(204)
+    expect(emulator.workflowRuns(REPO).map(run => run.workflowFile)).toEqual(['smoke.yml'])
+  })
+
+  test('dispatch and enable need Actions write; files need Contents read', async () => {
+    emulator.addToken('ghp_actions_read', { repos: [REPO], secrets: 'none', actions: 'read' })
+    emulator.addToken('ghs_app', {
+      repos: [REPO],
+      secrets: 'none',
+      kind: 'app',
+      permissions: { actions: 'write' }
+    })
+    emulator.addToken('ghs_workflow', { repos: [REPO], secrets: 'none', kind: 'github-token' })
+    const pat = 'Resource not accessible by personal access token'
+    const integration = 'Resource not accessible by integration'
+    const needs = (message: string, permission: string) => ({
+      ...rejection(403, message),
+      response: { headers: { 'x-accepted-github-permissions': permission } }
+    })
+    const file = { ...parts(REPO), path: '.github/workflows/smoke.yml' }
+    const body = { ...SMOKE, ref: 'main', inputs: { rotation: 'x' } }
+
+    const reader = client('ghp_actions_read')
+    expect((await reader.rest.actions.getWorkflow(SMOKE)).status).toBe(200)
+    expect((await reader.rest.actions.listWorkflowRuns(SMOKE)).status).toBe(200)
+    await expect(reader.rest.actions.createWorkflowDispatch(body)).rejects.toMatchObject(
+      needs(pat, 'actions=write')
+    )
+    await expect(reader.rest.actions.enableWorkflow(SMOKE)).rejects.toMatchObject(
+      needs(pat, 'actions=write')
+    )
+    await expect(reader.rest.repos.getContent(file)).rejects.toMatchObject(
+      needs(pat, 'contents=read')
+    )
+
+    const app = client('ghs_app')
+    await expect(app.rest.repos.getContent(file)).rejects.toMatchObject(
+      needs(integration, 'contents=read')
+    )
+    expect((await app.rest.actions.createWorkflowDispatch(body)).status).toBe(204)
+
+    // The workflow's GITHUB_TOKEN reads code and runs, and dispatches nothing.
+    const workflow = client('ghs_workflow')
+    expect((await workflow.rest.repos.getContent(file)).status).toBe(200)
+    expect((await workflow.rest.actions.getWorkflow(SMOKE)).status).toBe(200)
+    await expect(workflow.rest.actions.createWorkflowDispatch(body)).rejects.toMatchObject(
+      needs(integration, 'actions=write')
+    )
+    expect(emulator.workflowRuns(REPO)).toHaveLength(1)
+  })
+
+  test('enable makes a disabled workflow active and dispatchable', async () => {
+    emulator.addWorkflow(REPO, 'off.yml', { state: 'disabled_manually' })
+    const octokit = client(ACTOR)
+    const off = { ...parts(REPO), workflow_id: 'off.yml' }
+    const before = (await octokit.rest.actions.getWorkflow(off)).data
+    expect(before.state).toBe('disabled_manually')
+    const body = { ref: 'main', inputs: { rotation: 'x' } }
+    await expect(dispatch(octokit, body, 'off.yml')).rejects.toMatchObject(
+      rejection(422, MSG_DISABLED)
+    )
+
+    const enabled = await octokit.rest.actions.enableWorkflow(off)
+    expect(enabled.status).toBe(204)
+    expect(enabled.data).toBe('')
+    expect((await octokit.rest.actions.getWorkflow(off)).data.state).toBe('active')
+    // Enabling an active workflow is a no-op, still 204.
+    expect((await octokit.rest.actions.enableWorkflow(off)).status).toBe(204)
+    expect((await dispatch(octokit, body, 'off.yml')).status).toBe(204)
+    expect(emulator.workflowRuns(REPO).map(run => run.workflowFile)).toEqual(['off.yml'])
+  })
+
+  test('contents: base64 in 60-character lines that decode to the file, per ref; 404 for a missing file or ref', async () => {
+    const text = 'key: "värde 🔑"\n'.repeat(12)
+    emulator.setFile(REPO, 'config/app.yml', text)
+    emulator.setFile(REPO, 'hello.txt', 'hello\n')
+    emulator.setFile(REPO, 'config/app.yml', 'key: feature\n', 'feature')
+    const octokit = client(ACTOR)
+    const read = async (path: string, ref?: string) => {
+      const { data } = await octokit.rest.repos.getContent({
+        ...parts(REPO),
+        path,
+        ...(ref === undefined ? {} : { ref })
+      })
+      return data as {
+        type: string
+        encoding: string
+        size: number
+        name: string
+        path: string
+        sha: string
+        content: string
+      }
+    }
+
+    const file = await read('config/app.yml')
+    expect(file).toMatchObject({
+      type: 'file',
+      encoding: 'base64',
+      size: Buffer.byteLength(text),
+      name: 'app.yml',
+      path: 'config/app.yml'
+    })
+    const lines = file.content.split('\n')
+    expect(lines.length).toBeGreaterThan(4)
+    expect(lines.slice(0, -2).every(line => line.length === 60)).toBe(true)
+    expect(lines.at(-2)?.length).toBeLessThanOrEqual(60)
+    expect(lines.at(-1)).toBe('')
+    expect(Buffer.from(file.content, 'base64').toString('utf8')).toBe(text)
+    // git's object id of the blob "hello\n".
+    expect((await read('hello.txt')).sha).toBe('ce013625030ba8dba906f756967f9e9ca394464a')
+
+    const decoded = async (path: string, ref?: string) =>
+      Buffer.from((await read(path, ref)).content, 'base64').toString('utf8')
+    expect(await decoded('config/app.yml', 'feature')).toBe('key: feature\n')
+    expect(await decoded('config/app.yml', 'refs/heads/feature')).toBe('key: feature\n')
+    expect(await decoded('config/app.yml', 'main')).toBe(text)
+    // A new branch starts from main: the workflow file is there too.
+    const workflow = await decoded('.github/workflows/smoke.yml', 'feature')
+    expect(workflow).toContain('workflow_dispatch')
+    expect(workflow).toContain('run-name: "Smoke test ${{ inputs.rotation }}"')
+
+    await expect(read('config/absent.yml')).rejects.toMatchObject(rejection(404, 'Not Found'))
+    await expect(read('hello.txt', 'nope')).rejects.toMatchObject(
+      rejection(404, 'No commit found for the ref nope')
+    )
+
+    const listing = async (path: string) =>
+      ((await read(path)) as unknown as Array<{ type: string; path: string }>).map(entry => [
+        entry.type,
+        entry.path
+      ])
+    expect(await listing('.github/workflows')).toEqual([['file', '.github/workflows/smoke.yml']])
+    expect(await listing('')).toEqual([
+      ['dir', '.github'],
+      ['dir', 'config'],
+      ['file', 'hello.txt']
+    ])
+  })
+
+  test('display_title is the run-name with inputs filled in, else the workflow name', async () => {
+    emulator.addWorkflow(REPO, 'titled.yml', {
+      content: [
+        'name: Titled',
+        'run-name: "Rotate ${{inputs.rotation}} by ${{ github.event.inputs.actor }}${{ inputs.note }}"',
+        'on:',
+        '  workflow_dispatch:',
+        '    inputs:',
+        '      rotation: { required: true, type: string }',
+        '      actor: { type: string, default: bot }',
+        '      note: { type: string }',
+        'jobs: {}',
+        ''
+      ].join('\n')
+    })
+    emulator.addWorkflow(REPO, 'plain.yml', {
+      content: 'name: Plain\non: workflow_dispatch\njobs: {}\n'
+    })
+    emulator.addWorkflow(REPO, 'nameless.yml', { content: 'on: workflow_dispatch\njobs: {}\n' })
+    const octokit = client(ACTOR)
+    const runOf = async (id: number) =>
+      (await octokit.rest.actions.getWorkflowRun({ ...parts(REPO), run_id: id })).data
+
+    const defaulted = await runOf(
+      await dispatchRun(octokit, 'main', { rotation: 'R-7' }, 'titled.yml')
+    )
+    expect([defaulted.display_title, defaulted.name]).toEqual(['Rotate R-7 by bot', 'Titled'])
+    const given = await runOf(
+      await dispatchRun(
+        octokit,
+        'main',
+        { rotation: 'R-8', actor: 'alice', note: ' (retry)' },
+        'titled.yml'
+      )
+    )
+    expect(given.display_title).toBe('Rotate R-8 by alice (retry)')
+    expect((await runOf(await dispatchRun(octokit, 'main', {}, 'plain.yml'))).display_title).toBe(
+      'Plain'
+    )
+    const nameless = await runOf(await dispatchRun(octokit, 'main', {}, 'nameless.yml'))
+    expect([nameless.display_title, nameless.name]).toEqual([
+      '.github/workflows/nameless.yml',
+      '.github/workflows/nameless.yml'
+    ])
+    expect(emulator.workflowRuns(REPO)[0]?.inputs).toEqual({ rotation: 'R-7', actor: 'bot' })
+  })
+
+  test('GitHub Enterprise Server mode: return_run_details is not a permitted key, 10 inputs at most, and lists lag', async () => {
+    await emulator.close()
+    emulator = await startGitHubEmulator({
+      basePath: '/api/v3',
+      dispatchRunDetails: false,
+      runListDelayMs: 300
+    })
+    emulator.addRepo(REPO)
+    emulator.addToken(ACTOR, { repos: [REPO], secrets: 'none', permissions: { actions: 'write' } })
+    emulator.addWorkflow(REPO, 'smoke.yml')
+    const octokit = client(ACTOR)
+    const rotation = { rotation: 'R-9' }
+    for (const flag of [true, false]) {
+      await expect(
+        dispatch(octokit, { ref: 'main', inputs: rotation, return_run_details: flag })
+      ).rejects.toMatchObject(
+        rejection(422, 'Invalid request.\n\n"return_run_details" is not a permitted key.')
+      )
+    }
+    await expect(dispatch(octokit, { ref: 'main', inputs: inputsCount(11) })).rejects.toMatchObject(
+      rejection(422, 'you may only define up to 10 `inputs` for a `workflow_dispatch` event')
+    )
+
+    const dispatchedAt = Date.now()
+    expect((await dispatch(octokit, { ref: 'main', inputs: rotation })).status).toBe(204)
+    const [run] = emulator.workflowRuns(REPO)
+    const id = run?.id ?? 0
+    // The run exists at once; the list shows it only later.
+    const { data } = await octokit.rest.actions.getWorkflowRun({ ...parts(REPO), run_id: id })
+    expect(data.url).toBe(`${emulator.url}/repos/${REPO}/actions/runs/${id}`)
+    const list = () =>
+      octokit.rest.actions.listWorkflowRuns({ ...SMOKE, event: 'workflow_dispatch' })
+    expect((await list()).data).toEqual({ total_count: 0, workflow_runs: [] })
+    let listed = await list()
+    while (listed.data.total_count === 0 && Date.now() - dispatchedAt < 2_000) {
+      await pause(25)
+      listed = await list()
+    }
+    expect(Date.now() - dispatchedAt).toBeGreaterThanOrEqual(300)
+    expect(listed.data.workflow_runs.map(entry => entry.id)).toEqual([id])
+  })
+
+  test('runs list newest first, filtered by event, branch, status and created, in pages', async () => {
+    emulator.addBranch(REPO, 'feature')
+    emulator.addWorkflow(REPO, 'other.yml')
+    const octokit = client(ACTOR)
+    const first = await dispatchRun(octokit, 'main', { rotation: 'A' })
+    emulator.setWorkflowOutcome(REPO, 'smoke.yml', { never: true })
+    // created_at has whole seconds: the second run starts in a later second.
+    await pause(1_000 - (Date.now() % 1_000) + 10)
+    const second = await dispatchRun(octokit, 'feature', { rotation: 'B' })
+    await dispatchRun(octokit, 'main', { rotation: 'C' }, 'other.yml')
+    const runOf = async (id: number) =>
+      (await octokit.rest.actions.getWorkflowRun({ ...parts(REPO), run_id: id })).data
+    while (
+      (await runOf(first)).status !== 'completed' ||
+      (await runOf(second)).status !== 'in_progress'
+    ) {
+      await pause(20)
+    }
+
+    const ids = async (query: Record<string, string | number>) =>
+      (await octokit.rest.actions.listWorkflowRuns({ ...SMOKE, ...query })).data.workflow_runs.map(
+        run => run.id
+      )
+    expect(await ids({})).toEqual([second, first])
+    expect(await ids({ event: 'push' })).toEqual([])
+    expect(await ids({ event: 'workflow_dispatch' })).toEqual([second, first])
+    expect(await ids({ branch: 'feature' })).toEqual([second])
+    expect(await ids({ status: 'success' })).toEqual([first])
+    expect(await ids({ status: 'completed' })).toEqual([first])
+    expect(await ids({ status: 'in_progress' })).toEqual([second])
+
+    const firstAt = (await runOf(first)).created_at
+    const secondAt = (await runOf(second)).created_at
+    expect(await ids({ created: `>=${secondAt}` })).toEqual([second])
+    expect(await ids({ created: `>${firstAt}` })).toEqual([second])
+    expect(await ids({ created: `>=${firstAt}` })).toEqual([second, first])
+    expect(await ids({ created: `>${secondAt}` })).toEqual([])
+    expect(await ids({ created: `<${secondAt}` })).toEqual([first])
+    expect(await ids({ created: `${firstAt}..${firstAt}` })).toEqual([first])
+
+    const page = await octokit.rest.actions.listWorkflowRuns({
+      ...SMOKE,
+      event: 'workflow_dispatch',
+      per_page: 1
+    })
+    expect(page.data.total_count).toBe(2)
+    expect(page.data.workflow_runs.map(run => run.id)).toEqual([second])
+    expect(page.headers.link).toMatch(/event=workflow_dispatch&per_page=1&page=2>; rel="next"/)
+    expect(await ids({ event: 'workflow_dispatch', per_page: 1, page: 2 })).toEqual([first])
+  })
 })

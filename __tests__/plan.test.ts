@@ -13,6 +13,8 @@ const settings: PlanSettings = {
   expectedAccountId: undefined,
   verifyTimeoutMs: 120_000,
   reactivatePrevious: false,
+  smokeWorkflow: undefined,
+  smokeTimeoutMs: 15 * 60_000,
   run: { repository: 'acme/app', runId: '500', attempt: '1' }
 }
 
@@ -637,6 +639,207 @@ describe('planner', () => {
         )
       expect(kinds(p(6))).toEqual([])
       expect(kinds(p(8))).toEqual(['delete-key:AKIAOLD1'])
+    })
+  })
+
+  it('tells which of two keys created in the same second is newer from the marks, not the ids', () => {
+    // CreateDate has whole seconds: AKIAZZZ1 replaced AKIAAAA1 within one.
+    const older = key('AKIAZZZ1', 'Active', 1, { state: 'retired', atDaysAgo: 0.5 })
+    const newer = key('AKIAAAA1', 'Active', 1, {
+      state: 'active',
+      previousKeyId: 'AKIAZZZ1',
+      atDaysAgo: 1
+    })
+    const p = plan(snapshot([newer, older], { signingKeyId: 'AKIAAAA1' }), settings, NOW)
+    expect(p.currentKeyId).toBe('AKIAAAA1')
+    expect(p.notes.join(' ')).toMatch(/AKIAZZZ1 was retired by this action and is active again/)
+    const unmarkedOlder = plan(
+      snapshot(
+        [
+          key('AKIAAAA1', 'Active', 1, {
+            state: 'active',
+            previousKeyId: 'AKIAZZZ1',
+            atDaysAgo: 0.5
+          }),
+          key('AKIAZZZ1', 'Active', 1)
+        ],
+        {
+          signingKeyId: 'AKIAAAA1'
+        }
+      ),
+      settings,
+      NOW
+    )
+    expect(kinds(unmarkedOlder)).toEqual(['deactivate-key:AKIAZZZ1'])
+  })
+
+  describe('the smoke gate', () => {
+    const gated = {
+      ...settings,
+      smokeWorkflow: { repository: 'acme/app', file: 'smoke.yml', ref: undefined }
+    }
+    const distributed = (smoke: Mark['smoke'], atDaysAgo = 0.1) =>
+      key('AKIANEW1', 'Active', 1, {
+        state: 'active',
+        previousKeyId: 'AKIAOLD1',
+        atDaysAgo,
+        ...(smoke ? { smoke } : {})
+      })
+
+    it('runs between distributing and deactivating, and the rotation marks the gate due', () => {
+      const p = plan(snapshot([key('AKIAOLD1', 'Active', 100)]), gated, NOW)
+      expect(kinds(p)).toEqual([
+        'rotate:AKIAOLD1',
+        'smoke-test:undefined',
+        'deactivate-key:AKIAOLD1'
+      ])
+      expect(p.steps[0]).toMatchObject({ gated: true })
+      expect(p.notes.join(' ')).toMatch(/deactivated only if it passes/)
+      const without = plan(snapshot([key('AKIAOLD1', 'Active', 100)]), settings, NOW)
+      expect(kinds(without)).toEqual(['rotate:AKIAOLD1', 'deactivate-key:AKIAOLD1'])
+      expect(without.steps[0]).toMatchObject({ gated: false })
+    })
+
+    it('runs right after distribution even when deactivate-after keeps the previous key', () => {
+      const p = plan(
+        snapshot([key('AKIAOLD1', 'Active', 100)]),
+        { ...gated, deactivateAfterMs: DAY },
+        NOW
+      )
+      expect(kinds(p)).toEqual(['rotate:AKIAOLD1', 'smoke-test:undefined'])
+    })
+
+    it('a later run retries a failed or unrun gate instead of rotating, then deactivates', () => {
+      for (const state of ['failed', 'due'] as const) {
+        const p = plan(
+          snapshot([key('AKIAOLD1', 'Active', 100), distributed(state, 3)], {
+            signingKeyId: 'AKIANEW1'
+          }),
+          { ...gated, force: true },
+          NOW
+        )
+        expect(kinds(p)).toEqual(['smoke-test:AKIANEW1', 'deactivate-key:AKIAOLD1'])
+        expect(p.steps[0]).toMatchObject({ distributedAt: NOW - 3 * DAY })
+        expect(p.notes.join(' ')).toMatch(state === 'failed' ? /did not pass/ : /has not run yet/)
+      }
+    })
+
+    it('retries the gate but keeps the previous key while deactivate-after runs', () => {
+      const p = plan(
+        snapshot([key('AKIAOLD1', 'Active', 100), distributed('failed', 0.5)], {
+          signingKeyId: 'AKIANEW1'
+        }),
+        { ...gated, deactivateAfterMs: DAY },
+        NOW
+      )
+      expect(kinds(p)).toEqual(['smoke-test:AKIANEW1'])
+    })
+
+    it('a passed gate (no smoke field) needs no further run of it', () => {
+      const p = plan(
+        snapshot([key('AKIAOLD1', 'Active', 100), distributed(undefined, 2)], {
+          signingKeyId: 'AKIANEW1'
+        }),
+        { ...gated, deactivateAfterMs: DAY },
+        NOW
+      )
+      expect(kinds(p)).toEqual(['deactivate-key:AKIAOLD1'])
+    })
+
+    it('never skips a gate that has not passed: a run without smoke-workflow keeps the previous key and warns', () => {
+      for (const state of ['failed', 'due'] as const) {
+        const p = plan(
+          snapshot([key('AKIAOLD1', 'Active', 100), distributed(state, 3)], {
+            signingKeyId: 'AKIANEW1'
+          }),
+          { ...settings, force: true },
+          NOW
+        )
+        expect(p.steps).toEqual([])
+        expect(p.refusal).toBeUndefined()
+        expect(p.warnings?.join(' ')).toMatch(
+          new RegExp(
+            `smoke=${state}.*this run has no smoke-workflow, so AKIAOLD1 stays active.*IAM console`
+          )
+        )
+      }
+    })
+
+    it('waits for a run that may still be waiting for its smoke run, and takes over once it is gone', () => {
+      const due = (runs: Record<string, 'running' | 'finished'>, atDaysAgo: number) =>
+        plan(
+          snapshot(
+            [
+              key('AKIAOLD1', 'Active', 100),
+              key('AKIANEW1', 'Active', 1, {
+                state: 'active',
+                previousKeyId: 'AKIAOLD1',
+                atDaysAgo,
+                smoke: 'due',
+                runId: '9',
+                runAttempt: '1',
+                repository: 'acme/app'
+              })
+            ],
+            { signingKeyId: 'AKIANEW1', runs }
+          ),
+          gated,
+          NOW
+        )
+      // 40 minutes after distribution: past the rotation lease (2m + 30m), within it plus
+      // smoke-timeout (15m).
+      const live = due({ '9.1': 'running' }, 40 / 1440)
+      expect(live.waiting).toMatch(/run 9 attempt 1 of acme\/app, which GitHub shows in progress/)
+      expect(live.steps).toEqual([])
+      expect(kinds(due({ '9.1': 'finished' }, 40 / 1440))).toEqual([
+        'smoke-test:AKIANEW1',
+        'deactivate-key:AKIAOLD1'
+      ])
+      // Past verify-timeout + 30 minutes + smoke-timeout, a silent holder counts as gone.
+      expect(kinds(due({ '9.1': 'running' }, 50 / 1440))).toEqual([
+        'smoke-test:AKIANEW1',
+        'deactivate-key:AKIAOLD1'
+      ])
+    })
+
+    it('gates a half-distributed key this run finishes, but never a first key', () => {
+      const pending = key('AKIANEW1', 'Active', 0.01, {
+        state: 'pending',
+        previousKeyId: 'AKIAOLD1',
+        atDaysAgo: 0.01,
+        runId: '7',
+        runAttempt: '1'
+      })
+      const p = plan(
+        snapshot([key('AKIAOLD1', 'Active', 100), pending], {
+          signingKeyId: 'AKIANEW1',
+          runs: { '7.1': 'finished' }
+        }),
+        gated,
+        NOW
+      )
+      expect(kinds(p)).toEqual([
+        'finish-distribution:AKIANEW1',
+        'smoke-test:AKIANEW1',
+        'deactivate-key:AKIAOLD1'
+      ])
+      const first = plan(snapshot([], admin), gated, NOW)
+      expect(kinds(first)).toEqual(['rotate:undefined'])
+      expect(first.notes.join(' ')).toMatch(/smoke workflow is not run/)
+    })
+
+    it('marks round-trip the gate state, and refuse an unknown one', () => {
+      const text = writeMark({
+        state: 'active',
+        at: NOW,
+        previousKeyId: 'AKIAOLD1',
+        smoke: 'failed'
+      })
+      expect(text).toContain('smoke=failed')
+      expect(readMark(text)).toMatchObject({ kind: 'ours', mark: { smoke: 'failed' } })
+      expect(readMark(text.replace('smoke=failed', 'smoke=maybe'))).toMatchObject({
+        kind: 'unreadable'
+      })
     })
   })
 

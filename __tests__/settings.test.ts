@@ -172,7 +172,21 @@ describe('settings', () => {
       { 'reactivate-previous': 'true', force: 'true' },
       'reactivate-previous',
       /cannot be combined with force/
-    ]
+    ],
+    ['smoke workflow without .yml', { 'smoke-workflow': 'smoke' }, 'smoke-workflow', /\.yml/],
+    [
+      'smoke workflow with a path',
+      { 'smoke-workflow': 'acme/app/.github/workflows/smoke.yml' },
+      'smoke-workflow',
+      /not in a known form/
+    ],
+    [
+      'smoke workflow with a bad ref',
+      { 'smoke-workflow': 'smoke.yml@a..b' },
+      'smoke-workflow',
+      /not a branch or tag/
+    ],
+    ['smoke-timeout too short', { 'smoke-timeout': '5s' }, 'smoke-timeout', /between 10s and 6h/]
   ]
   it.each(bad)('rejects %s, naming the input', (_case, inputs, input, message) => {
     let caught: unknown
@@ -185,6 +199,33 @@ describe('settings', () => {
     expect((caught as InputError).input).toBe(input)
     expect((caught as Error).message).toContain(`'${input}'`)
     expect((caught as Error).message).toMatch(message)
+  })
+
+  it('reads smoke-workflow in its three forms, with the default timeout', () => {
+    expect(read({ ...token, 'smoke-workflow': 'smoke.yml' })).toMatchObject({
+      smokeWorkflow: { repository: 'acme/app', file: 'smoke.yml', ref: undefined },
+      smokeTimeoutMs: 15 * 60_000
+    })
+    expect(
+      read({
+        ...token,
+        'smoke-workflow': 'acme/deploy/check.yaml@release/v2',
+        'smoke-timeout': '30m'
+      })
+    ).toMatchObject({
+      smokeWorkflow: { repository: 'acme/deploy', file: 'check.yaml', ref: 'release/v2' },
+      smokeTimeoutMs: 30 * 60_000
+    })
+    expect(read(token).smokeWorkflow).toBeUndefined()
+    expect(() =>
+      readSettings(
+        name =>
+          ({ 'github-token': 't', targets: 'acme/app', 'smoke-workflow': 'smoke.yml' })[
+            name as string
+          ] ?? '',
+        {}
+      )
+    ).toThrow(/Input 'smoke-workflow'.*names no repository/)
   })
 
   it('needs targets when GITHUB_REPOSITORY is not set', () => {

@@ -64,7 +64,7 @@ class HalfWritten extends Error {
         this.name = 'HalfWritten';
     }
     get status() {
-        return statusOf(this.cause);
+        return (0,errors/* statusOf */.c2)(this.cause);
     }
 }
 /** How often a rate-limited request is waited out and sent again before the run gives up. */
@@ -206,7 +206,7 @@ function octokitSecrets(octokit, options) {
      * or hidden from the token. One more read tells which, so the message can name it.
      */
     const explainMissing = async (target, name, error, doing) => {
-        if (statusOf(error) !== 404 || target.kind !== 'environment') {
+        if ((0,errors/* statusOf */.c2)(error) !== 404 || target.kind !== 'environment') {
             return explain(target, name, error, doing);
         }
         try {
@@ -229,7 +229,7 @@ function octokitSecrets(octokit, options) {
             visibility = data.visibility;
         }
         catch (error) {
-            if (statusOf(error) === 404)
+            if ((0,errors/* statusOf */.c2)(error) === 404)
                 return undefined;
             throw error;
         }
@@ -253,6 +253,7 @@ function octokitSecrets(octokit, options) {
     };
     return {
         stats: () => ({ ...options.stats }),
+        workflows: octokitWorkflows(octokit),
         async runState(repository, runId, attempt) {
             const [owner, repo] = repository.split('/');
             if (!owner || !repo)
@@ -305,7 +306,7 @@ function octokitSecrets(octokit, options) {
             }
             catch (error) {
                 // A 422 can mean the scope's key pair changed since preflight: read it once more.
-                if (statusOf(error) !== 422)
+                if ((0,errors/* statusOf */.c2)(error) !== 422)
                     throw explain(prepared.target, prepared.name, error, 'write secrets to');
                 prepared.publicKey = await readPublicKey(prepared);
                 try {
@@ -318,9 +319,90 @@ function octokitSecrets(octokit, options) {
         }
     };
 }
-function statusOf(error) {
-    const status = error?.status;
-    return typeof status === 'number' ? status : undefined;
+function splitRepository(repository) {
+    const [owner = '', repo = ''] = repository.split('/');
+    return { owner, repo };
+}
+function toRun(data) {
+    const run = data;
+    return {
+        id: run.id,
+        status: run.status ?? 'queued',
+        conclusion: run.conclusion,
+        htmlUrl: run.html_url,
+        displayTitle: run.display_title ?? ''
+    };
+}
+const RUNS_PER_PAGE = 20;
+function octokitWorkflows(octokit) {
+    const notFoundAsUndefined = async (call) => {
+        try {
+            return await call();
+        }
+        catch (error) {
+            if ((0,errors/* statusOf */.c2)(error) === 404)
+                return undefined;
+            throw error;
+        }
+    };
+    return {
+        getWorkflow: (repository, file) => notFoundAsUndefined(async () => {
+            const { data } = await octokit.request('GET /repos/{owner}/{repo}/actions/workflows/{workflow_id}', { ...splitRepository(repository), workflow_id: file });
+            return { id: data.id, name: data.name, path: data.path, state: data.state };
+        }),
+        async defaultBranch(repository) {
+            const { data } = await octokit.request('GET /repos/{owner}/{repo}', splitRepository(repository));
+            return data.default_branch;
+        },
+        readFile: (repository, path, ref) => notFoundAsUndefined(async () => {
+            const { data } = await octokit.request('GET /repos/{owner}/{repo}/contents/{path}', {
+                ...splitRepository(repository),
+                path,
+                ref
+            });
+            const file = data;
+            if (file.type !== 'file' || file.encoding !== 'base64' || file.content === undefined)
+                return undefined;
+            return Buffer.from(file.content, 'base64').toString('utf8');
+        }),
+        async enable(repository, file) {
+            await octokit.request('PUT /repos/{owner}/{repo}/actions/workflows/{workflow_id}/enable', {
+                ...splitRepository(repository),
+                workflow_id: file
+            });
+        },
+        async dispatch(repository, file, request) {
+            // plugin-retry may send this again after a 5xx or a timeout: at worst a second smoke run,
+            // which proves the same thing; the action follows the one GitHub names.
+            const response = await octokit.request('POST /repos/{owner}/{repo}/actions/workflows/{workflow_id}/dispatches', {
+                ...splitRepository(repository),
+                workflow_id: file,
+                ref: request.ref,
+                inputs: request.inputs,
+                ...(request.returnRunDetails ? { return_run_details: true } : {})
+            });
+            const runId = response.data?.workflow_run_id;
+            return typeof runId === 'number' ? { runId } : undefined;
+        },
+        async getRun(repository, runId) {
+            const { data } = await octokit.request('GET /repos/{owner}/{repo}/actions/runs/{run_id}', {
+                ...splitRepository(repository),
+                run_id: runId
+            });
+            return toRun(data);
+        },
+        async listDispatchedRuns(repository, file, since) {
+            const created = new Date(since).toISOString().replace(/\.\d{3}Z$/, 'Z');
+            const { data } = await octokit.request('GET /repos/{owner}/{repo}/actions/workflows/{workflow_id}/runs', {
+                ...splitRepository(repository),
+                workflow_id: file,
+                event: 'workflow_dispatch',
+                created: `>=${created}`,
+                per_page: RUNS_PER_PAGE
+            });
+            return data.workflow_runs.map(toRun);
+        }
+    };
 }
 /** What the token needs for a target: the fine-grained PAT permission and the GitHub App one. */
 function permissionFor(target) {
@@ -342,7 +424,7 @@ function explain(target, name, error, doing) {
         const inner = explain(target, name, error.cause, doing);
         return new errors/* TargetError */.I0(name, `${inner.message} Only ${error.written} was written: ${name} holds a mismatched pair.`, inner.status, error.written);
     }
-    const status = statusOf(error);
+    const status = (0,errors/* statusOf */.c2)(error);
     const message = error instanceof Error ? error.message : String(error);
     const where = 'org' in target ? `organization ${target.org}` : `repository ${(0,targets/* repositoryOf */._M)(target) ?? ''}`;
     const fix = status === 401

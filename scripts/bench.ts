@@ -31,6 +31,9 @@ const QUICK = process.env.BENCH_QUICK === '1'
 const STARTUP_RUNS = QUICK ? 3 : 20
 const DELAYS_MS = QUICK ? [2_000] : [2_000, 6_000, 12_000]
 const FAN_OUTS = QUICK ? [20] : [100, 500]
+const SMOKE_RUNS_MS = QUICK ? [2_000] : [2_000, 6_000, 20_000]
+/** Propagation delay for the gate runs: short, so the gate's share stands out. */
+const GATE_DELAY_MS = 1_000
 // GitHub's documented secondary limit (900 points a minute) on a clock six times faster, so the
 // 500-target case takes about a minute instead of six; retry-after stays in whole seconds.
 const RATE_LIMIT: SecondaryRateLimit = {
@@ -70,6 +73,13 @@ interface Measured {
     lowerBoundMs: number
     ratio: number
     failures: number
+  }>
+  gate: Array<{
+    smokeRunMs: number
+    withoutGateMs: number
+    withGateMs: number
+    overheadMs: number
+    githubRequests: number
   }>
   calls: {
     aws: Record<string, number>
@@ -227,6 +237,42 @@ async function rotate(world: World, inputs: Record<string, string> = {}): Promis
   return result
 }
 
+/**
+ * The smoke gate: the same rotation with and without it, beside the smoke run's own length.
+ * Overhead = with - without - smoke run: preflight, dispatch, and noticing that the run ended.
+ */
+async function measureGate(): Promise<Measured['gate']> {
+  const rows: Measured['gate'] = []
+  for (const smokeRunMs of SMOKE_RUNS_MS) {
+    const without = await withWorld({ propagationDelayMs: GATE_DELAY_MS }, async world => {
+      world.github.addWorkflow('acme/app', 'smoke.yml')
+      return (await rotate(world)).durationMs
+    })
+    const gated = await withWorld({ propagationDelayMs: GATE_DELAY_MS }, async world => {
+      world.github.addWorkflow('acme/app', 'smoke.yml')
+      world.github.setWorkflowOutcome('acme/app', 'smoke.yml', {
+        conclusion: 'success',
+        queuedMs: 0,
+        durationMs: smokeRunMs
+      })
+      const before = world.github.requests.length
+      const result = await rotate(world, { 'smoke-workflow': 'smoke.yml' })
+      if (result.outputs['smoke-conclusion'] !== 'success') {
+        throw new Error(`the gate did not pass:\n${result.stdout}`)
+      }
+      return { ms: result.durationMs, requests: world.github.requests.length - before }
+    })
+    rows.push({
+      smokeRunMs,
+      withoutGateMs: without,
+      withGateMs: gated.ms,
+      overheadMs: gated.ms - without - smokeRunMs,
+      githubRequests: gated.requests
+    })
+  }
+  return rows
+}
+
 async function measureFanOut(): Promise<Measured['fanOut']> {
   const rows: Measured['fanOut'] = []
   for (const targets of FAN_OUTS) {
@@ -329,6 +375,7 @@ async function main(): Promise<void> {
     startup: await measureStartup(),
     verification: await measureVerification(),
     fanOut: await measureFanOut(),
+    gate: await measureGate(),
     calls: await measureCalls()
   }
   mkdirSync('bench', { recursive: true })
@@ -412,6 +459,19 @@ async function main(): Promise<void> {
         row.throttled,
         row.ignoredRetryAfter,
         row.failures
+      ])
+    ),
+    '',
+    `### Smoke gate (rotation with ${GATE_DELAY_MS / 1000} s propagation, with and without smoke-workflow)`,
+    '',
+    table(
+      ['smoke run', 'without gate', 'with gate', "gate's own overhead", 'GitHub requests'],
+      measured.gate.map(row => [
+        `${(row.smokeRunMs / 1000).toFixed(1)} s`,
+        `${(row.withoutGateMs / 1000).toFixed(2)} s`,
+        `${(row.withGateMs / 1000).toFixed(2)} s`,
+        `${(row.overheadMs / 1000).toFixed(2)} s`,
+        row.githubRequests
       ])
     ),
     '',

@@ -12,6 +12,7 @@ import type { Settings } from './settings.js'
 import type { Snapshot } from './snapshot.js'
 import { verifyNewKey } from './verify.js'
 import { formatDuration } from './duration.js'
+import type { SmokeOutcome } from './smoke.js'
 
 export interface Logger {
   info(message: string): void
@@ -35,6 +36,8 @@ export interface ApplyContext {
   readonly clock: Clock
   readonly log: Logger
   readonly cancellation: Cancellation
+  /** Dispatches the smoke workflow and waits for it (set when the plan has a smoke-test step). */
+  readonly smokeGate?: (rotation: string) => Promise<SmokeOutcome>
 }
 
 export interface ApplyResult {
@@ -51,6 +54,8 @@ export interface ApplyResult {
   /** Targets left holding one secret of the new pair and one of the old. */
   readonly mismatched: string[]
   verification: { attempts: number; elapsedMs: number } | undefined
+  /** The smoke gate's outcome, when it ran. */
+  smoke: SmokeOutcome | undefined
   failure: StepFailure | undefined
   /** Set when the run stepped aside for another run that is rotating the same user. */
   yielded: string | undefined
@@ -78,6 +83,7 @@ export async function apply(steps: readonly Step[], context: ApplyContext): Prom
     written: [],
     mismatched: [],
     verification: undefined,
+    smoke: undefined,
     failure: undefined,
     yielded: undefined,
     permissionProblems: []
@@ -89,13 +95,21 @@ export async function apply(steps: readonly Step[], context: ApplyContext): Prom
     runAttempt: settings.run.attempt,
     repository: settings.run.repository
   }
-  const mark = (fields: { state: Mark['state']; previousKeyId?: string | undefined }): string =>
+  const mark = (fields: {
+    state: Mark['state']
+    previousKeyId?: string | undefined
+    smoke?: Mark['smoke']
+    at?: number
+  }): string =>
     writeMark({
       state: fields.state,
       ...(fields.previousKeyId ? { previousKeyId: fields.previousKeyId } : {}),
-      at: clock.now(),
+      ...(fields.smoke ? { smoke: fields.smoke } : {}),
+      at: fields.at ?? clock.now(),
       ...runFields
     })
+  /** When this run marked a key distributed: deactivate-after counts from then, gate or not. */
+  let distributedAt: number | undefined
 
   /**
    * Writes `key` to every target; returns why targets failed. The targets this workflow reads
@@ -404,10 +418,16 @@ export async function apply(steps: readonly Step[], context: ApplyContext): Prom
         )
       }
       try {
+        distributedAt = clock.now()
         await aws.tag(
           user,
           created.accessKeyId,
-          mark({ state: 'active', previousKeyId: step.previousKeyId })
+          mark({
+            state: 'active',
+            previousKeyId: step.previousKeyId,
+            at: distributedAt,
+            ...(step.gated ? { smoke: 'due' as const } : {})
+          })
         )
       } catch (error) {
         throw new StepFailure(
@@ -425,15 +445,73 @@ export async function apply(steps: readonly Step[], context: ApplyContext): Prom
           `Could not finish writing key ${keyLabel(step.keyId)} to every target: ${failures.join('; ')}. Both keys stay active; the next run tries again.`
         )
       }
+      distributedAt = clock.now()
       await aws.tag(
         user,
         step.keyId,
         mark({
           state: 'active',
-          ...(step.previousKeyId ? { previousKeyId: step.previousKeyId } : {})
+          at: distributedAt,
+          ...(step.previousKeyId ? { previousKeyId: step.previousKeyId } : {}),
+          ...(step.gated ? { smoke: 'due' as const } : {})
         })
       )
       result.current = context.signing
+    },
+
+    'smoke-test': async (step: Extract<Step, { kind: 'smoke-test' }>) => {
+      const keyId = step.keyId ?? result.createdKeyId
+      const at = step.distributedAt ?? distributedAt
+      if (!keyId || at === undefined || !context.smokeGate) {
+        throw new StepFailure('The smoke gate has no key to test; nothing was deactivated.')
+      }
+      const rotation = `${keyLabel(keyId)} from ${settings.run.repository} run ${settings.run.runId}.${settings.run.attempt}`
+      log.startGroup(`Smoke workflow for ${keyLabel(keyId)}`)
+      let outcome: SmokeOutcome
+      try {
+        outcome = await context.smokeGate(rotation)
+      } finally {
+        log.endGroup()
+      }
+      result.smoke = outcome
+      const marked = (smoke: Mark['smoke']) =>
+        mark({
+          state: 'active',
+          previousKeyId: step.previousKeyId,
+          at,
+          ...(smoke ? { smoke } : {})
+        })
+      if (outcome.conclusion === 'success') {
+        log.info(
+          `The smoke workflow passed with ${keyLabel(keyId)} (${outcome.run?.htmlUrl ?? 'run'}, ${formatDuration(outcome.elapsedMs)}).`
+        )
+        try {
+          await aws.tag(user, keyId, marked(undefined))
+        } catch (error) {
+          // Deactivating without the record would leave a later run to gate a key it cannot see
+          // pass: stop here; the next run runs the gate again.
+          throw new StepFailure(
+            `The smoke workflow passed, but recording it on ${keyLabel(keyId)} failed (${describeError(error)}). ${keyLabel(step.previousKeyId)} stays active; the next run runs the gate again.`
+          )
+        }
+        return
+      }
+      try {
+        await aws.tag(user, keyId, marked('failed'))
+      } catch (error) {
+        log.warning(
+          `Could not record the failed gate on ${keyLabel(keyId)} (${describeError(error)}).`
+        )
+      }
+      // A run that ended badly points at the consumers; no run at all points at the gate itself.
+      const meanwhile = outcome.run
+        ? "Meanwhile both keys work: read the smoke run's log, fix what fails with the new key (a secret name, a missed target, a permission), then run this workflow again."
+        : 'Meanwhile both keys work: fix what kept the smoke run from starting or being found (the token, the ref, the run-name), then run this workflow again.'
+      throw new StepFailure(
+        `The smoke workflow did not pass: ${outcome.reason ?? outcome.conclusion}${outcome.run ? ` (${outcome.run.htmlUrl})` : ''}. ` +
+          `Every target holds the new key ${keyLabel(keyId)}, and the previous key ${keyLabel(step.previousKeyId)} stays active, so whatever still uses it keeps working. ` +
+          `The next run of this action runs the smoke workflow again before it deactivates anything (it does not rotate again). ${meanwhile}`
+      )
     },
 
     restore: async (step: Extract<Step, { kind: 'restore' }>) => {

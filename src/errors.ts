@@ -64,3 +64,9 @@ function permissionAdvice(code: string, message: string): string {
   if (!permission) return ''
   return ` (Grant ${permission} to the AWS credentials this workflow uses: policies/self-rotation.json and policies/admin-rotation.json list every permission the action needs.)`
 }
+
+/** The HTTP status of an Octokit error (or anything with a numeric `status`). */
+export function statusOf(error: unknown): number | undefined {
+  const status = (error as { status?: unknown } | undefined)?.status
+  return typeof status === 'number' ? status : undefined
+}

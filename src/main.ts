@@ -8,7 +8,8 @@ import { plan } from './plan.js'
 import { buildReport } from './report.js'
 import { systemClock } from './retry.js'
 import { readSettings, type InputName } from './settings.js'
-import { describeTarget } from './targets.js'
+import { describeTarget, feedsRepository } from './targets.js'
+import type { SmokeOutcome } from './smoke.js'
 import { keyLabel } from './format.js'
 
 const log: Logger = {
@@ -111,6 +112,42 @@ export async function run(): Promise<void> {
       )
     }
     core.info(`Preflight: ${prepared.length} target(s) reachable, public keys read.`)
+    let smokeGate: ((rotation: string) => Promise<SmokeOutcome>) | undefined
+    const smokeWorkflow = settings.smokeWorkflow
+    // Checked on every run, like the targets, so a deleted workflow or a lost permission shows
+    // before the day the key is due. reactivate-previous changes no target: no gate.
+    if (smokeWorkflow && !settings.reactivatePrevious) {
+      // Loaded only for a gate: YAML parsing has no place in the common path.
+      const { checkSmokeWorkflow, runSmokeGate } = await import('./smoke.js')
+      const fed = settings.targets.some(target => feedsRepository(target, smokeWorkflow.repository))
+      let checked: Awaited<ReturnType<typeof checkSmokeWorkflow>>
+      try {
+        checked = await checkSmokeWorkflow(secrets.workflows, smokeWorkflow, fed, !settings.dryRun)
+      } catch (error) {
+        throw new Error(
+          `Preflight failed, so nothing was changed in AWS or GitHub: ${describeError(error)}`,
+          { cause: error }
+        )
+      }
+      for (const warning of checked.warnings) core.warning(warning)
+      core.info(
+        settings.dryRun
+          ? `Preflight: smoke workflow ${checked.name} found (a dry run does not check Actions write).`
+          : `Preflight: smoke workflow ${checked.name} can be dispatched.`
+      )
+      smokeGate = rotation =>
+        runSmokeGate(
+          {
+            api: secrets.workflows,
+            workflow: checked,
+            timeoutMs: settings.smokeTimeoutMs,
+            clock: systemClock,
+            log: message => core.info(message),
+            cancelled: () => cancellation.requested()
+          },
+          rotation
+        )
+    }
 
     if (settings.dryRun) {
       core.info(`Dry run: ${decided.steps.length} step(s) planned, none applied.`)
@@ -135,7 +172,8 @@ export async function run(): Promise<void> {
       currentKeyId: decided.currentKeyId,
       clock: systemClock,
       log,
-      cancellation
+      cancellation,
+      ...(smokeGate ? { smokeGate } : {})
     })
     cancellation.dispose()
     const github = secrets.stats()

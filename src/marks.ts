@@ -6,7 +6,9 @@
  *   rotate-aws-access-keys v1 state=pending at=2026-11-22T23:37:06Z run=123.1 prev=AKIA... repo=o/r
  *
  * pending: created by run `run`, not yet written to every target (prev is the key it replaces)
- * active:  written to every target at `at`; prev is still active until deactivate-after passes
+ * active:  written to every target at `at`; prev is still active until deactivate-after passes.
+ *   With `smoke=due` (or `smoke=failed`) the smoke workflow has not passed yet: prev stays
+ *   active until it does
  * retired: deactivated by the action at `at`; deleted once delete-after has passed
  * reactivated: a retired key made active again at `at` (reactivate-previous, or by hand in the
  *   console), because something still uses it
@@ -27,7 +29,11 @@ export interface Mark {
   readonly runAttempt?: string
   readonly repository?: string
   readonly previousKeyId?: string
+  /** An active key whose smoke gate has not passed: due (not run yet) or failed. */
+  readonly smoke?: SmokeState
 }
+
+export type SmokeState = 'due' | 'failed'
 
 export type MarkReading =
   | { readonly kind: 'none' }
@@ -44,6 +50,7 @@ export function writeMark(mark: Mark): string {
   const words = [PREFIX, VERSION, `state=${mark.state}`, `at=${isoSeconds(mark.at)}`]
   if (mark.runId !== undefined) words.push(`run=${mark.runId}.${mark.runAttempt ?? '1'}`)
   if (mark.previousKeyId !== undefined) words.push(`prev=${mark.previousKeyId}`)
+  if (mark.smoke !== undefined) words.push(`smoke=${mark.smoke}`)
   const withoutRepository = words.join(' ')
   const repository = mark.repository?.replace(/[^A-Za-z0-9_.:/=+\-@]/g, '_')
   // The repository only helps a reader (run ids are unique across GitHub): drop it rather than
@@ -91,6 +98,13 @@ export function readMark(tagValue: string | undefined): MarkReading {
   if (previousKeyId) mark.previousKeyId = previousKeyId
   const repository = fields.get('repo')
   if (repository) mark.repository = repository
+  const smoke = fields.get('smoke')
+  if (smoke !== undefined) {
+    if (smoke !== 'due' && smoke !== 'failed') {
+      return { kind: 'unreadable', reason: `unknown smoke state '${smoke}'` }
+    }
+    mark.smoke = smoke
+  }
   return { kind: 'ours', mark }
 }
 

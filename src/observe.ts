@@ -58,10 +58,13 @@ export async function observe(
       mark: readMark(tags[key.id])
     }))
   )
-  // Runs that hold a pending key or an intent: GitHub may say whether they are still going.
+  // Runs that hold a pending key or an intent, or wait for a smoke run: GitHub may say whether
+  // they are still going.
   const holders = [readMark(tags[INTENT_TAG_KEY]), ...keys.map(key => key.mark)].flatMap(reading =>
     reading.kind === 'ours' &&
-    (reading.mark.state === 'pending' || reading.mark.state === 'creating') &&
+    (reading.mark.state === 'pending' ||
+      reading.mark.state === 'creating' ||
+      reading.mark.smoke === 'due') &&
     reading.mark.runId !== undefined &&
     reading.mark.runId !== settings.run.runId
       ? [reading.mark]

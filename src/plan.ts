@@ -14,12 +14,29 @@ export type Step =
    * Create, mark, verify and distribute a new key that replaces `previousKeyId`; with none, the
    * user's first key (admin mode, bootstrap).
    */
-  | { readonly kind: 'rotate'; readonly previousKeyId: string | undefined }
+  | {
+      readonly kind: 'rotate'
+      readonly previousKeyId: string | undefined
+      /** A smoke-test step follows: the key is marked distributed with its gate still due. */
+      readonly gated: boolean
+    }
   /** Write a key this run signs with, left half-distributed by an earlier run, to every target. */
   | {
       readonly kind: 'finish-distribution'
       readonly keyId: string
       readonly previousKeyId: string | undefined
+      readonly gated: boolean
+    }
+  /**
+   * Dispatch the smoke workflow and wait for it; on anything but success the steps after it
+   * (deactivating the previous key) are not done. `keyId` undefined: the key this run creates.
+   */
+  | {
+      readonly kind: 'smoke-test'
+      readonly keyId: string | undefined
+      readonly previousKeyId: string
+      /** When the key reached every target (its mark's time); undefined: during this run. */
+      readonly distributedAt: number | undefined
     }
   /** Write the key this run signs with back to every target, undoing a half-distribution. */
   | { readonly kind: 'restore'; readonly keyId: string; readonly abandonedKeyId: string }
@@ -65,6 +82,8 @@ export type PlanSettings = Pick<
   | 'run'
   | 'verifyTimeoutMs'
   | 'reactivatePrevious'
+  | 'smokeWorkflow'
+  | 'smokeTimeoutMs'
 >
 
 /**
@@ -142,9 +161,7 @@ export function plan(snapshot: Snapshot, settings: PlanSettings, now: number): P
   if (snapshot.staleMarks.length > 0) {
     steps.push({ kind: 'remove-marks', tagKeys: snapshot.staleMarks })
   }
-  const byAge = snapshot.keys
-    .filter(key => key.id !== orphan?.key.id)
-    .sort((a, b) => a.createdAt - b.createdAt || (a.id < b.id ? -1 : 1))
+  const byAge = snapshot.keys.filter(key => key.id !== orphan?.key.id).sort(olderFirst)
   const active = byAge.filter(key => key.status === 'Active')
   const inactive = byAge.filter(key => key.status === 'Inactive')
   const signing = snapshot.signingKeyId
@@ -234,7 +251,8 @@ export function plan(snapshot: Snapshot, settings: PlanSettings, now: number): P
       steps.push({
         kind: 'finish-distribution',
         keyId: current.id,
-        previousKeyId: undefined
+        previousKeyId: undefined,
+        gated: false
       })
       notes.push(
         `Key ${keyLabel(current.id)} was left half-distributed by ${runOf(mark)}; this run finishes writing it.`
@@ -266,15 +284,31 @@ export function plan(snapshot: Snapshot, settings: PlanSettings, now: number): P
     if (holder) return waitFor(holder, newer)
     if (snapshot.mode !== 'self') return refuse(pendingRefusal(newer, newerMark))
     if (signing === newer.id) {
-      steps.push({ kind: 'finish-distribution', keyId: newer.id, previousKeyId: older.id })
+      const gated = settings.smokeWorkflow !== undefined
+      steps.push({
+        kind: 'finish-distribution',
+        keyId: newer.id,
+        previousKeyId: older.id,
+        gated
+      })
       notes.push(
         `Key ${keyLabel(newer.id)} was left half-distributed by ${runOf(newerMark)}; this run signs with it, so it finishes writing it.`
       )
+      if (gated) {
+        steps.push({
+          kind: 'smoke-test',
+          keyId: newer.id,
+          previousKeyId: older.id,
+          distributedAt: undefined
+        })
+      }
       if (settings.deactivateAfterMs === 0) {
         steps.push({
           kind: 'deactivate-key',
           keyId: older.id,
-          reason: 'replaced by the new key in every target'
+          reason: gated
+            ? 'replaced by the new key in every target, and the smoke workflow passed'
+            : 'replaced by the new key in every target'
         })
       }
       return decide(steps, notes, newer.id)
@@ -303,8 +337,34 @@ export function plan(snapshot: Snapshot, settings: PlanSettings, now: number): P
   if (olderMark?.state === 'retired' || olderMark?.state === 'reactivated') {
     return reactivatedPlan(older, olderMark, newer, snapshot, settings, now, steps, notes)
   }
-  // The newer key is distributed; the older one waits out deactivate-after.
+  // The newer key is distributed; the older one waits out deactivate-after (and the gate).
   const distributedAt = newerMark.at
+  if (newerMark.smoke === 'due') {
+    // The run that distributed the key may still be waiting for its smoke run.
+    const holder = holderAlive(newerMark, snapshot, settings, now, settings.smokeTimeoutMs)
+    if (holder) return waitFor(holder, newer)
+  }
+  if (newerMark.smoke !== undefined && settings.smokeWorkflow === undefined) {
+    // Another workflow (or this one, before) gates this user: never skip its gate silently.
+    return decide(steps, notes, newer.id, [
+      `The smoke workflow has not passed for ${keyLabel(newer.id)} (its mark says smoke=${newerMark.smoke}), and this run has no smoke-workflow, so ${keyLabel(older.id)} stays active and no rotation starts. ` +
+        `Run the workflow that sets smoke-workflow to retry the gate. If the gate is gone for good, deactivate ${keyLabel(older.id)} in the IAM console once nothing uses it; the action then deletes it when a rotation needs its slot.`
+    ])
+  }
+  const gateDue = newerMark.smoke !== undefined
+  if (gateDue) {
+    steps.push({
+      kind: 'smoke-test',
+      keyId: newer.id,
+      previousKeyId: older.id,
+      distributedAt
+    })
+    notes.push(
+      newerMark.smoke === 'failed'
+        ? `The smoke workflow did not pass for ${keyLabel(newer.id)} on an earlier run, so ${keyLabel(older.id)} is still active: this run runs it again before anything is deactivated.`
+        : `The smoke workflow has not run yet for ${keyLabel(newer.id)}: this run runs it before ${keyLabel(older.id)} is deactivated.`
+    )
+  }
   const deactivateAt = distributedAt + settings.deactivateAfterMs
   if (settings.force) {
     notes.push('force is ignored: the previous rotation has not finished (two keys are active).')
@@ -326,9 +386,10 @@ export function plan(snapshot: Snapshot, settings: PlanSettings, now: number): P
           }
         : {}),
       reason:
-        settings.deactivateAfterMs > 0
+        (settings.deactivateAfterMs > 0
           ? 'deactivate-after has passed'
-          : 'replaced by the new key in every target'
+          : 'replaced by the new key in every target') +
+        (gateDue ? ', and the smoke workflow passed' : '')
     })
   } else {
     notes.push(
@@ -336,6 +397,19 @@ export function plan(snapshot: Snapshot, settings: PlanSettings, now: number): P
     )
   }
   return decide(steps, notes, newer.id)
+}
+
+/**
+ * CreateDate has whole seconds, so two keys can share one: then the marks tell which replaced
+ * which (a key naming the other as prev is newer; a retired key is older than a live one).
+ */
+function olderFirst(a: KeyState, b: KeyState): number {
+  if (a.createdAt !== b.createdAt) return a.createdAt - b.createdAt
+  const [markA, markB] = [ourMark(a), ourMark(b)]
+  if (markA?.previousKeyId === b.id && markB?.previousKeyId !== a.id) return 1
+  if (markB?.previousKeyId === a.id && markA?.previousKeyId !== b.id) return -1
+  const retired = (mark: Mark | undefined) => (retiredTime(mark) !== undefined ? 0 : 1)
+  return retired(markA) - retired(markB) || (a.id < b.id ? -1 : 1)
 }
 
 // How far from the intent's time CreateAccessKey can land: clock skew before, a slow call after.
@@ -379,6 +453,8 @@ export function describeStep(step: Step): string {
       return `Remove the marks of ${step.tagKeys.length} deleted key(s)`
     case 'restore':
       return `Write ${keyLabel(step.keyId)} back to every target (abandon ${keyLabel(step.abandonedKeyId)})`
+    case 'smoke-test':
+      return `Run the smoke workflow with ${step.keyId ? keyLabel(step.keyId) : 'the new key'} in every target; ${keyLabel(step.previousKeyId)} stays active unless it passes`
   }
 }
 
@@ -551,10 +627,13 @@ function firstKeyPlan(
   )
   cleanUp(byRetirement.slice(0, -1), byRetirement.length >= 2)
   cleanUp(byRetirement.slice(-1), false)
-  steps.push({ kind: 'rotate', previousKeyId: undefined })
+  steps.push({ kind: 'rotate', previousKeyId: undefined, gated: false })
   notes.push(
     `IAM user ${user} has no active access key: this run creates its first key, verifies it and writes it to every target. Nothing is deactivated.`
   )
+  if (settings.smokeWorkflow) {
+    notes.push('The smoke workflow is not run: a first key replaces no key it would protect.')
+  }
   return decide(steps, notes, undefined)
 }
 
@@ -563,21 +642,23 @@ function holderAlive(
   mark: Mark,
   snapshot: Snapshot,
   settings: PlanSettings,
-  now: number
+  now: number,
+  extraLeaseMs = 0
 ): string | undefined {
   const markAge = now - mark.at
+  const lease = leaseMs(settings) + extraLeaseMs
   const who = runOf(mark)
   if (mark.runId === settings.run.runId) {
     if (Number(mark.runAttempt ?? '1') < Number(settings.run.attempt)) return undefined
     // The same attempt: another job of this very run (a matrix). Only time can tell.
-    return markAge < leaseMs(settings) ? `${who} (a parallel job of this run)` : undefined
+    return markAge < lease ? `${who} (a parallel job of this run)` : undefined
   }
   const state = snapshot.runs[`${mark.runId ?? ''}.${mark.runAttempt ?? '1'}`] ?? 'unknown'
   if (state === 'finished') return undefined
-  if (markAge >= leaseMs(settings)) return undefined
+  if (markAge >= lease) return undefined
   if (state === 'running')
-    return `${who}, which GitHub shows in progress (its mark is ${age(markAge)} old; past ${age(leaseMs(settings))} it counts as abandoned)`
-  return `${who} (GitHub does not say whether it is still going; its mark is ${age(markAge)} old, the lease is ${age(leaseMs(settings))})`
+    return `${who}, which GitHub shows in progress (its mark is ${age(markAge)} old; past ${age(lease)} it counts as abandoned)`
+  return `${who} (GitHub does not say whether it is still going; its mark is ${age(markAge)} old, the lease is ${age(lease)})`
 }
 
 function waitFor(holder: string, key: KeyState): Plan {
@@ -602,12 +683,26 @@ function pushRotation(
   steps: Step[],
   notes: string[]
 ): void {
-  steps.push({ kind: 'rotate', previousKeyId: current.id })
+  const gated = settings.smokeWorkflow !== undefined
+  steps.push({ kind: 'rotate', previousKeyId: current.id, gated })
+  if (gated) {
+    steps.push({
+      kind: 'smoke-test',
+      keyId: undefined,
+      previousKeyId: current.id,
+      distributedAt: undefined
+    })
+    notes.push(
+      `The smoke workflow runs once every target holds the new key; ${keyLabel(current.id)} is deactivated only if it passes.`
+    )
+  }
   if (settings.deactivateAfterMs === 0) {
     steps.push({
       kind: 'deactivate-key',
       keyId: current.id,
-      reason: 'replaced by the new key in every target'
+      reason: gated
+        ? 'replaced by the new key in every target, and the smoke workflow passed'
+        : 'replaced by the new key in every target'
     })
   } else {
     notes.push(

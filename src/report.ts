@@ -12,6 +12,8 @@ export interface Outputs {
   readonly 'deactivated-access-key-ids': string
   readonly 'deleted-access-key-ids': string
   readonly 'reactivated-access-key-ids': string
+  readonly 'smoke-run-url': string
+  readonly 'smoke-conclusion': string
   readonly plan: string
 }
 
@@ -54,6 +56,8 @@ export function buildReport(input: {
     'deactivated-access-key-ids': (result?.deactivated ?? []).join(','),
     'deleted-access-key-ids': (result?.deleted ?? []).join(','),
     'reactivated-access-key-ids': (result?.reactivated ?? []).join(','),
+    'smoke-run-url': result?.smoke?.run?.htmlUrl ?? '',
+    'smoke-conclusion': result?.smoke?.conclusion ?? '',
     plan: JSON.stringify({
       mode: snapshot.mode,
       user: snapshot.userName,
@@ -103,6 +107,16 @@ export function buildReport(input: {
     lines.push(input.dryRun ? '### Planned steps' : '### Steps', '')
     for (const step of plan.steps) lines.push(`- ${describeStep(step)}`)
     lines.push('')
+  }
+  const smoke = result?.smoke
+  if (smoke) {
+    const run = smoke.run ? `[run ${smoke.run.id}](${smoke.run.htmlUrl})` : 'no run found'
+    lines.push(
+      '### Smoke workflow',
+      '',
+      `${smoke.conclusion === 'success' ? 'Passed' : 'Did not pass'}: ${run}, ${smoke.conclusion}, ${Math.round(smoke.elapsedMs / 1000)} s.`,
+      ''
+    )
   }
   const written = result?.written ?? []
   lines.push('### Targets', '')

@@ -27,8 +27,20 @@ export interface Settings {
   readonly githubApiUrl: string | undefined
   /** Per HTTP attempt, for AWS and GitHub; a timed-out attempt is retried. */
   readonly requestTimeoutMs: number
+  /** A workflow dispatched after the targets are written; the old key goes only if it passes. */
+  readonly smokeWorkflow: SmokeWorkflow | undefined
+  /** From dispatch to the smoke run's completion, queue time included. */
+  readonly smokeTimeoutMs: number
   /** Who is running: recorded in the marks so later runs can tell whose key is whose. */
   readonly run: RunIdentity
+}
+
+export interface SmokeWorkflow {
+  readonly repository: string
+  /** The file name under .github/workflows, as the Actions API names a workflow. */
+  readonly file: string
+  /** A branch or tag; undefined: the repository's default branch. */
+  readonly ref: string | undefined
 }
 
 export interface RunIdentity {
@@ -56,7 +68,9 @@ export const INPUT_DEFAULTS = {
   'request-timeout': '30s',
   'reactivate-previous': 'false',
   'org-secret-visibility': 'private',
-  'github-api-url': ''
+  'github-api-url': '',
+  'smoke-workflow': '',
+  'smoke-timeout': '15m'
 } as const
 
 export type InputName = keyof typeof INPUT_DEFAULTS
@@ -66,6 +80,11 @@ const SECRET_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/
 const IAM_USER_NAME = /^[\w+=,.@-]{1,64}$/
 const ACCOUNT_ID = /^\d{12}$/
 const MAX_VERIFY_TIMEOUT_MS = 30 * 60_000
+const MAX_SMOKE_TIMEOUT_MS = 6 * 3_600_000
+const REPOSITORY = /^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/
+const WORKFLOW_FILE = /^[A-Za-z0-9_.-]+\.ya?ml$/
+// git's rules for ref names, in short: no spaces, control characters, ~^:?*[\ or "..".
+const REF = /^(?!.*\.\.)(?!\/)(?!.*\/$)[^\s~^:?*[\\]+$/
 
 export function readSettings(readInput: ReadInput, env: NodeJS.ProcessEnv): Settings {
   const input = (name: InputName): string => {
@@ -168,6 +187,15 @@ export function readSettings(readInput: ReadInput, env: NodeJS.ProcessEnv): Sett
     )
   }
 
+  const smokeWorkflow = parseSmokeWorkflow(input('smoke-workflow'), env.GITHUB_REPOSITORY)
+  const smokeTimeoutMs = duration(input, 'smoke-timeout')
+  if (smokeTimeoutMs < 10_000 || smokeTimeoutMs > MAX_SMOKE_TIMEOUT_MS) {
+    throw new InputError(
+      'smoke-timeout',
+      'must be between 10s and 6h (a GitHub-hosted job stops after 6 hours anyway)'
+    )
+  }
+
   const settings: Settings = {
     githubToken,
     targets: Object.freeze(targets),
@@ -187,6 +215,8 @@ export function readSettings(readInput: ReadInput, env: NodeJS.ProcessEnv): Sett
     orgSecretVisibility,
     githubApiUrl,
     requestTimeoutMs,
+    smokeWorkflow,
+    smokeTimeoutMs,
     run: Object.freeze({
       repository: env.GITHUB_REPOSITORY ?? 'local',
       runId: env.GITHUB_RUN_ID ?? '0',
@@ -194,6 +224,43 @@ export function readSettings(readInput: ReadInput, env: NodeJS.ProcessEnv): Sett
     })
   }
   return Object.freeze(settings)
+}
+
+/** `FILE`, `owner/repo/FILE`, either with `@REF`; FILE is a name under .github/workflows. */
+function parseSmokeWorkflow(
+  text: string,
+  currentRepository: string | undefined
+): SmokeWorkflow | undefined {
+  if (text === '') return undefined
+  const at = text.indexOf('@')
+  const place = at === -1 ? text : text.slice(0, at)
+  const ref = at === -1 ? undefined : text.slice(at + 1)
+  const parts = place.split('/')
+  const file = parts.at(-1) ?? ''
+  const repository = parts.length === 1 ? currentRepository : parts.slice(0, -1).join('/')
+  const form = 'write FILE.yml or owner/repo/FILE.yml, optionally @REF (a branch or tag)'
+  if (!WORKFLOW_FILE.test(file)) {
+    throw new InputError(
+      'smoke-workflow',
+      `'${text}' does not name a workflow file (.yml or .yaml) of .github/workflows: ${form}`
+    )
+  }
+  if (parts.length !== 1 && parts.length !== 3) {
+    throw new InputError('smoke-workflow', `'${text}' is not in a known form: ${form}`)
+  }
+  if (repository === undefined) {
+    throw new InputError(
+      'smoke-workflow',
+      `'${text}' names no repository and GITHUB_REPOSITORY is not set: write owner/repo/${file}`
+    )
+  }
+  if (!REPOSITORY.test(repository)) {
+    throw new InputError('smoke-workflow', `'${repository}' is not an owner/repo name: ${form}`)
+  }
+  if (ref !== undefined && !REF.test(ref)) {
+    throw new InputError('smoke-workflow', `'@${ref}' is not a branch or tag name: ${form}`)
+  }
+  return Object.freeze({ repository, file, ref })
 }
 
 function secretName(input: (name: InputName) => string, name: InputName): string {

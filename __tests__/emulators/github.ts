@@ -2,6 +2,7 @@
  * Wire-level emulator of GitHub's REST API for secrets: repository, environment, organization
  * and Dependabot scopes, with organization secret visibility and selected repositories, a
  * secondary rate limit on a scaled clock, and an optional base path (GitHub Enterprise Server).
+ * It also serves repository files, workflows, workflow dispatch and the runs a dispatch starts.
  *
  * It holds real libsodium key pairs and opens every sealed box it receives, so a client that
  * encrypts wrongly fails here as it would on GitHub. Status codes, bodies and messages follow
@@ -10,8 +11,9 @@
 import { createServer, STATUS_CODES } from 'node:http'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { randomBytes, randomInt } from 'node:crypto'
+import { createHash, randomBytes, randomInt } from 'node:crypto'
 import sodium from 'libsodium-wrappers'
+import { parse as parseYaml } from 'yaml'
 
 export type SecretsAccess = 'write' | 'read' | 'none'
 export type TokenKind = 'pat' | 'app' | 'github-token'
@@ -26,6 +28,7 @@ export type Permission =
   | 'organization_dependabot_secrets'
   | 'codespaces_secrets'
   | 'organization_codespaces_secrets'
+  | 'contents'
 
 export interface TokenGrant {
   repos: string[] | '*'
@@ -37,7 +40,10 @@ export interface TokenGrant {
   kind?: TokenKind
   /** The repository permission "Actions" (reading workflow runs). Default: none. */
   actions?: 'read' | 'none'
-  /** Further permissions; unset ones are none. */
+  /**
+   * Further permissions; unset ones are none. actions: 'write' dispatches and enables
+   * workflows; contents: 'read' reads files.
+   */
   permissions?: Partial<Record<Permission, SecretsAccess>>
 }
 
@@ -74,6 +80,53 @@ export interface SecondaryRateLimit {
 }
 
 export type RunStatus = 'queued' | 'in_progress' | 'completed'
+export type RunConclusion = 'success' | 'failure' | 'cancelled' | 'timed_out'
+
+/**
+ * How runs of a workflow behave: queued for queuedMs (default 50), in progress for durationMs
+ * (default 200), then completed with the conclusion. `never`: queued, then in progress forever.
+ */
+export type WorkflowOutcome =
+  { conclusion: RunConclusion; queuedMs?: number; durationMs?: number } | { never: true }
+
+export type WorkflowState = 'active' | 'disabled_manually'
+
+export interface WorkflowOptions {
+  /** The file's text. Default: a dispatchable smoke test with a required `rotation` input. */
+  content?: string
+  /** Default: active. */
+  state?: WorkflowState
+  /** The `name:` of the default content (default: the file name without extension). */
+  name?: string
+}
+
+/** A dispatched run, its status and conclusion as of the call. */
+export interface WorkflowRunRecord {
+  id: number
+  workflowFile: string
+  /** The branch it runs on (head_branch). */
+  ref: string
+  /** As the run got them: the dispatched values, and the workflow's defaults for the rest. */
+  inputs: Record<string, string>
+  displayTitle: string
+  status: RunStatus
+  conclusion: RunConclusion | null
+  createdAt: number
+}
+
+export interface GitHubEmulatorOptions {
+  /** Serve the API under this path, as GitHub Enterprise Server does (/api/v3). */
+  basePath?: string
+  secondaryRateLimit?: SecondaryRateLimit
+  /**
+   * Default true, as on GitHub.com since February 2026: a dispatch may ask for
+   * return_run_details. false: GitHub Enterprise Server before it, which rejects that key and
+   * allows 10 inputs (GitHub.com allows 25 since December 2025).
+   */
+  dispatchRunDetails?: boolean
+  /** A new run appears in run lists this long after its dispatch (default 0). */
+  runListDelayMs?: number
+}
 
 export type RouteName =
   | 'get-repo'
@@ -84,6 +137,12 @@ export type RouteName =
   | 'list-secrets'
   | 'list-secret-repositories'
   | 'get-run-attempt'
+  | 'get-workflow'
+  | 'enable-workflow'
+  | 'dispatch-workflow'
+  | 'get-run'
+  | 'list-workflow-runs'
+  | 'get-content'
 
 export interface InterceptedCall {
   route: RouteName
@@ -173,6 +232,23 @@ export interface GitHubEmulator {
   rateLimitReport(): RateLimitReport
   /** A workflow run attempt, as GET /repos/{o}/{r}/actions/runs/{id}/attempts/{n} shows it. */
   setRun(repo: string, runId: string, attempt: string, status: RunStatus): void
+  /**
+   * A workflow at .github/workflows/FILE on the default branch `main`, a file there as well.
+   * Throws when it exists, or when both content and name are given (GitHub reads the name from
+   * the file).
+   */
+  addWorkflow(repo: string, file: string, options?: WorkflowOptions): void
+  /**
+   * A file at a branch (default `main`, `refs/heads/` optional). A new branch starts as a copy of
+   * `main`; a workflow file written to `main` registers the workflow, as a push would.
+   */
+  setFile(repo: string, path: string, content: string, ref?: string): void
+  /** A branch, a copy of `main`. */
+  addBranch(repo: string, name: string): void
+  /** How runs of later dispatches of the workflow behave. Default: success, default times. */
+  setWorkflowOutcome(repo: string, file: string, outcome: WorkflowOutcome): void
+  /** Every dispatched run of the repository, oldest first. */
+  workflowRuns(repo: string): WorkflowRunRecord[]
   hasRepo(repo: string): boolean
   /** Returns a function that removes the interceptor. */
   intercept(fn: Interceptor): () => void
@@ -192,6 +268,15 @@ const DOCS = 'https://docs.github.com/rest'
 const DOCS_SECRETS = 'https://docs.github.com/rest/actions/secrets'
 const DOCS_RATE =
   'https://docs.github.com/rest/using-the-rest-api/rate-limits-for-the-rest-api#about-secondary-rate-limits'
+const DOCS_WORKFLOWS = 'https://docs.github.com/rest/actions/workflows'
+const DOCS_RUNS = 'https://docs.github.com/rest/actions/workflow-runs'
+const MSG_DISABLED = "Cannot trigger a 'workflow_dispatch' on a disabled workflow"
+const MSG_NO_TRIGGER = "Workflow does not have 'workflow_dispatch' trigger"
+const DEFAULT_BRANCH = 'main'
+const WORKFLOWS_DIR = '.github/workflows'
+const DEFAULT_QUEUED_MS = 50
+const DEFAULT_DURATION_MS = 200
+const DAY_MS = 86_400_000
 // Far above any real PUT (48 KB sealed and base64-encoded is about 65 KB).
 const MAX_BODY_BYTES = 5 * 1024 * 1024
 const RATE_LIMITS: Record<TokenKind | 'anonymous', number> = {
@@ -298,6 +383,56 @@ interface Repo {
   /** By lower-cased name: GitHub's environment names are case-insensitive. */
   environments: Map<string, { name: string; id: number; secrets: SecretScope }>
   runs: Map<string, RunStatus>
+  branches: Map<string, Branch>
+  /** By file name (smoke.yml); registered by a file on the default branch. */
+  workflows: Map<string, Workflow>
+  /** Runs started by dispatches, oldest first. */
+  dispatchedRuns: DispatchedRun[]
+}
+
+interface Branch {
+  /** By path, the text of each file. */
+  files: Map<string, string>
+  /** The head commit; every write is a new one. */
+  headSha: string
+}
+
+interface Workflow {
+  id: number
+  file: string
+  state: WorkflowState
+  createdAt: Date
+  updatedAt: Date
+  outcome: WorkflowOutcome
+  runCount: number
+}
+
+interface DispatchedRun {
+  id: number
+  workflow: Workflow
+  runNumber: number
+  branch: string
+  headSha: string
+  inputs: Record<string, string>
+  name: string
+  displayTitle: string
+  createdAt: number
+  outcome: WorkflowOutcome
+}
+
+/** What a workflow file says about itself and its workflow_dispatch trigger. */
+interface WorkflowFile {
+  name?: string
+  runName?: string
+  /** Undefined: the file has no workflow_dispatch trigger. */
+  dispatchInputs?: Map<string, DeclaredInput>
+}
+
+interface DeclaredInput {
+  required: boolean
+  default?: string
+  /** A `choice` input's allowed values. */
+  options?: string[]
 }
 
 /** A repository's secrets of one kind (environments are looked up by name). */
@@ -348,6 +483,11 @@ interface Place {
   /** The scope a secrets route acts on; undefined when it does not exist (a 404). */
   scope?: SecretScope
   scopeKind?: ScopeKind
+  /** A workflow's file name or numeric id, as the path gives it. */
+  workflow?: string
+  runId?: string
+  /** A path in the repository (contents); '' is its root. */
+  filePath?: string
 }
 
 interface Route {
@@ -357,6 +497,8 @@ interface Route {
   /** Repository routes capture owner and repo first; organization routes the org. */
   on: 'repo' | 'org'
   scopeKind?: ScopeKind
+  /** The Place field that the capture after owner and repo fills. */
+  param?: 'workflow' | 'runId' | 'filePath'
   need: Need
   docs: string
 }
@@ -499,7 +641,62 @@ const ROUTES: Route[] = [
     pattern: new RegExp(`^${REPO_PATH}/actions/runs/(\\d+)/attempts/(\\d+)$`),
     on: 'repo',
     need: read('actions'),
-    docs: 'https://docs.github.com/rest/actions/workflow-runs#get-a-workflow-run-attempt'
+    docs: `${DOCS_RUNS}#get-a-workflow-run-attempt`
+  },
+  {
+    name: 'get-run',
+    method: 'GET',
+    pattern: new RegExp(`^${REPO_PATH}/actions/runs/(\\d+)$`),
+    on: 'repo',
+    param: 'runId',
+    need: read('actions'),
+    docs: `${DOCS_RUNS}#get-a-workflow-run`
+  },
+  {
+    name: 'get-workflow',
+    method: 'GET',
+    pattern: new RegExp(`^${REPO_PATH}/actions/workflows/([^/]+)$`),
+    on: 'repo',
+    param: 'workflow',
+    need: read('actions'),
+    docs: `${DOCS_WORKFLOWS}#get-a-workflow`
+  },
+  {
+    name: 'enable-workflow',
+    method: 'PUT',
+    pattern: new RegExp(`^${REPO_PATH}/actions/workflows/([^/]+)/enable$`),
+    on: 'repo',
+    param: 'workflow',
+    need: write('actions'),
+    docs: `${DOCS_WORKFLOWS}#enable-a-workflow`
+  },
+  {
+    name: 'dispatch-workflow',
+    method: 'POST',
+    pattern: new RegExp(`^${REPO_PATH}/actions/workflows/([^/]+)/dispatches$`),
+    on: 'repo',
+    param: 'workflow',
+    need: write('actions'),
+    docs: `${DOCS_WORKFLOWS}#create-a-workflow-dispatch-event`
+  },
+  {
+    name: 'list-workflow-runs',
+    method: 'GET',
+    pattern: new RegExp(`^${REPO_PATH}/actions/workflows/([^/]+)/runs$`),
+    on: 'repo',
+    param: 'workflow',
+    need: read('actions'),
+    docs: `${DOCS_RUNS}#list-workflow-runs-for-a-workflow`
+  },
+  {
+    name: 'get-content',
+    method: 'GET',
+    // The path keeps its slashes; without one it is the repository's root.
+    pattern: new RegExp(`^${REPO_PATH}/contents(?:/(.*))?$`),
+    on: 'repo',
+    param: 'filePath',
+    need: read('contents'),
+    docs: 'https://docs.github.com/rest/repos/contents#get-repository-content'
   }
 ]
 
@@ -549,6 +746,11 @@ function isoSeconds(date: Date): string {
   return date.toISOString().replace(/\.\d{3}Z$/, 'Z')
 }
 
+/** A commit id: 40 hexadecimal digits. */
+function randomSha(): string {
+  return randomBytes(20).toString('hex')
+}
+
 function requestId(): string {
   const hex = (bytes: number) => randomBytes(bytes).toString('hex').toUpperCase()
   return `${hex(2)}:${hex(2)}:${hex(3)}:${hex(3)}:${hex(4)}`
@@ -584,12 +786,8 @@ function readBody(req: IncomingMessage): Promise<Buffer | undefined> {
   })
 }
 
-/** Validates a PUT body as GitHub does; returns the fields or throws the 422/400 GitHub sends. */
-function parsePutBody(
-  raw: Buffer,
-  docs: string,
-  org: unknown
-): { encrypted: string; keyId: string; access?: OrgAccess } {
+/** A JSON object body, or the 400 GitHub sends for anything else. */
+function parseJsonObject(raw: Buffer, docs: string): Record<string, unknown> {
   let body: unknown
   const text = raw.toString('utf8')
   try {
@@ -598,10 +796,29 @@ function parsePutBody(
   } catch {
     throw new ReplyError(errorReply(400, 'Problems parsing JSON', docs))
   }
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
-    throw new ReplyError(errorReply(400, 'Problems parsing JSON', docs))
-  }
-  const fields = body as Record<string, unknown>
+  if (!isRecord(body)) throw new ReplyError(errorReply(400, 'Problems parsing JSON', docs))
+  return body
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value)
+}
+
+/** GitHub's 422 for a body field of the wrong JSON type. */
+function wrongType(field: string, value: unknown, type: string, docs: string): ReplyError {
+  const shown = JSON.stringify(value)
+  return new ReplyError(
+    errorReply(422, `Invalid request.\n\nFor 'properties/${field}', ${shown} is not ${type}.`, docs)
+  )
+}
+
+/** Validates a PUT body as GitHub does; returns the fields or throws the 422/400 GitHub sends. */
+function parsePutBody(
+  raw: Buffer,
+  docs: string,
+  org: unknown
+): { encrypted: string; keyId: string; access?: OrgAccess } {
+  const fields = parseJsonObject(raw, docs)
   // Organization secrets must say who may use them.
   const required = org ? ['encrypted_value', 'key_id', 'visibility'] : ['encrypted_value', 'key_id']
   const missing = required.filter(field => fields[field] === undefined)
@@ -659,11 +876,151 @@ function parsePutBody(
   }
 }
 
+/** `main` for `main` and `refs/heads/main`; undefined for tags and other refs (never branches). */
+function branchName(ref: string): string | undefined {
+  if (ref.startsWith('refs/heads/')) return ref.slice('refs/heads/'.length) || undefined
+  return ref.startsWith('refs/') || ref === '' ? undefined : ref
+}
+
+/** The workflow file name of a path in .github/workflows, as GitHub registers workflows. */
+function workflowFileOf(path: string): string | undefined {
+  const match = /^\.github\/workflows\/([^/]+\.ya?ml)$/.exec(path)
+  return match?.[1]
+}
+
+function defaultWorkflowContent(name: string): string {
+  return [
+    `name: ${JSON.stringify(name)}`,
+    'run-name: "Smoke test ${{ inputs.rotation }}"',
+    'on:',
+    '  workflow_dispatch:',
+    '    inputs:',
+    '      rotation:',
+    '        description: The rotation that dispatched this run',
+    '        required: true',
+    '        type: string',
+    'jobs:',
+    '  smoke:',
+    '    runs-on: ubuntu-latest',
+    '    steps:',
+    '      - run: echo "Smoke test for ${{ inputs.rotation }}"',
+    ''
+  ].join('\n')
+}
+
+/**
+ * Reads what GitHub reads from a workflow file. `on` may be an event name, a list of them or a
+ * map; YAML 1.2 (the yaml package's default) keeps the key `on` a string, as Actions does.
+ */
+function readWorkflowFile(text: string): WorkflowFile {
+  let document: unknown
+  try {
+    document = parseYaml(text)
+  } catch {
+    // An unparsable file has no trigger GitHub could act on.
+    return {}
+  }
+  if (!isRecord(document)) return {}
+  const file: WorkflowFile = {}
+  if (typeof document.name === 'string') file.name = document.name
+  if (typeof document['run-name'] === 'string') file.runName = document['run-name']
+  const on = document.on
+  const events: unknown[] =
+    typeof on === 'string' ? [on] : Array.isArray(on) ? on : isRecord(on) ? Object.keys(on) : []
+  if (!events.includes('workflow_dispatch')) return file
+  const trigger = isRecord(on) ? on.workflow_dispatch : undefined
+  const declared = isRecord(trigger) && isRecord(trigger.inputs) ? trigger.inputs : {}
+  file.dispatchInputs = new Map(
+    Object.entries(declared).map(([name, spec]) => {
+      const input: DeclaredInput = { required: isRecord(spec) && spec.required === true }
+      if (isRecord(spec) && spec.default !== undefined && spec.default !== null) {
+        input.default = String(spec.default)
+      }
+      if (isRecord(spec) && spec.type === 'choice' && Array.isArray(spec.options)) {
+        input.options = spec.options.map(String)
+      }
+      return [name, input]
+    })
+  )
+  return file
+}
+
+/** A run-name with its input expressions replaced; an input without a value is empty. */
+function fillRunName(template: string, inputs: Record<string, string>): string {
+  return template.replace(
+    /\$\{\{\s*(?:github\.event\.)?inputs\.([A-Za-z_][A-Za-z0-9_-]*)\s*\}\}/g,
+    (_expression, name: string) => inputs[name] ?? ''
+  )
+}
+
+/** Base64 as GitHub's contents API sends it: a line feed after every 60 characters. */
+function wrapBase64(bytes: Buffer): string {
+  const lines = bytes.toString('base64').match(/.{1,60}/g) ?? []
+  return lines.map(line => `${line}\n`).join('')
+}
+
+/** The git object id of a blob: what GitHub shows as a file's sha. */
+function gitBlobSha(bytes: Buffer): string {
+  return createHash('sha1').update(`blob ${bytes.length}\0`).update(bytes).digest('hex')
+}
+
+/** A run's status, conclusion and last change at `now`: computed when read, no timers. */
+function runProgress(
+  run: DispatchedRun,
+  now: number
+): { status: RunStatus; conclusion: RunConclusion | null; updatedAt: number } {
+  const { outcome } = run
+  const queuedMs = 'never' in outcome ? DEFAULT_QUEUED_MS : (outcome.queuedMs ?? DEFAULT_QUEUED_MS)
+  const startedAt = run.createdAt + queuedMs
+  if (now < startedAt) return { status: 'queued', conclusion: null, updatedAt: run.createdAt }
+  if ('never' in outcome) return { status: 'in_progress', conclusion: null, updatedAt: startedAt }
+  const endedAt = startedAt + (outcome.durationMs ?? DEFAULT_DURATION_MS)
+  if (now < endedAt) return { status: 'in_progress', conclusion: null, updatedAt: startedAt }
+  return { status: 'completed', conclusion: outcome.conclusion, updatedAt: endedAt }
+}
+
+/**
+ * GitHub's `created` qualifier (>=T, >T, <=T, <T, A..B, or a date or time alone) as a test of a
+ * run's creation time, compared at the whole seconds GitHub shows. A date alone is its whole
+ * day. Undefined when it does not parse; the filter is then not applied.
+ */
+function createdFilter(qualifier: string): ((createdMs: number) => boolean) | undefined {
+  // [from, until) of a date (its day) or an instant (that millisecond).
+  const span = (text: string): [number, number] | undefined => {
+    if (text === '*') return [-Infinity, Infinity]
+    const ms = Date.parse(text)
+    if (Number.isNaN(ms)) return undefined
+    return [ms, ms + (/^\d{4}-\d\d-\d\d$/.test(text) ? DAY_MS : 1)]
+  }
+  const shown = (ms: number): number => Math.floor(ms / 1000) * 1000
+  const operator = /^(>=|<=|>|<)(.+)$/.exec(qualifier)
+  if (operator) {
+    const bounds = span(operator[2] ?? '')
+    if (!bounds) return undefined
+    const [from, until] = bounds
+    switch (operator[1]) {
+      case '>=':
+        return ms => shown(ms) >= from
+      case '>':
+        return ms => shown(ms) >= until
+      case '<=':
+        return ms => shown(ms) < until
+      default:
+        return ms => shown(ms) < from
+    }
+  }
+  const [first = '', last] = qualifier.split('..')
+  const start = span(first)
+  const end = last === undefined ? start : span(last)
+  if (!start || !end) return undefined
+  return ms => shown(ms) >= start[0] && shown(ms) < end[1]
+}
+
 /** How long after a rate-limit refusal a client may still send requests it had already started. */
 const CLIENT_REACTION_MS = 100
 
 export async function startGitHubEmulator(
-  options: { basePath?: string; secondaryRateLimit?: SecondaryRateLimit } = {}
+  options: GitHubEmulatorOptions = {}
 ): Promise<GitHubEmulator> {
   await sodium.ready
   const basePath = (options.basePath ?? '').replace(/\/+$/, '')
@@ -678,6 +1035,11 @@ export async function startGitHubEmulator(
   const requests: RequestRecord[] = []
   const timers = new Set<{ timer: NodeJS.Timeout; resolve: () => void }>()
   let nextRepoId = 100_000_000
+  // Run ids on GitHub.com are past ten billion, beyond 32 bits.
+  let nextRunId = randomInt(10_000_000_000, 20_000_000_000)
+  const dispatchRunDetails = options.dispatchRunDetails ?? true
+  const runListDelayMs = options.runListDelayMs ?? 0
+  const maxDispatchInputs = dispatchRunDetails ? 25 : 10
   let anonymousUsed = 0
   let closed = false
   const anonymousResetAt = Math.floor(Date.now() / 1000) + 3600
@@ -707,6 +1069,47 @@ export async function startGitHubEmulator(
     const repo = findRepo(fullName)
     if (!repo) throw new Error(`GitHub emulator: no repository ${fullName}`)
     return repo
+  }
+
+  /** The branch, created as a copy of the default branch when it does not exist. */
+  const branchOrNew = (repo: Repo, ref: string): Branch => {
+    const name = branchName(ref)
+    if (name === undefined) throw new Error(`GitHub emulator: "${ref}" is not a branch`)
+    const existing = repo.branches.get(name)
+    if (existing) return existing
+    const base = repo.branches.get(DEFAULT_BRANCH)
+    const created = { files: new Map(base?.files), headSha: base?.headSha ?? randomSha() }
+    repo.branches.set(name, created)
+    return created
+  }
+
+  /** A commit writing one file; on the default branch a workflow file registers its workflow. */
+  const writeFile = (repo: Repo, path: string, content: string, ref: string): void => {
+    if (!/^[^/]+(?:\/[^/]+)*$/.test(path) || path.split('/').some(part => /^\.\.?$/.test(part))) {
+      throw new Error(`GitHub emulator: "${path}" is not a file path`)
+    }
+    const branch = branchOrNew(repo, ref)
+    branch.files.set(path, content)
+    branch.headSha = randomSha()
+    const file = workflowFileOf(path)
+    if (branchName(ref) !== DEFAULT_BRANCH || file === undefined || repo.workflows.has(file)) return
+    const now = new Date()
+    nextRepoId += 1
+    repo.workflows.set(file, {
+      id: nextRepoId,
+      file,
+      state: 'active',
+      createdAt: now,
+      updatedAt: now,
+      outcome: { conclusion: 'success' },
+      runCount: 0
+    })
+  }
+
+  const mustFindWorkflow = (repo: string, file: string): Workflow => {
+    const workflow = mustFindRepo(repo).workflows.get(file)
+    if (!workflow) throw new Error(`GitHub emulator: no workflow ${file} in ${repo}`)
+    return workflow
   }
 
   const sleep = (ms: number): Promise<void> =>
@@ -741,8 +1144,8 @@ export async function startGitHubEmulator(
       if (token.kind === 'github-token') return 'read'
       return token.grant.permissions?.actions ?? (token.grant.actions === 'read' ? 'read' : 'none')
     }
-    // The workflow's GITHUB_TOKEN has no secrets permission of any kind.
-    if (token.kind === 'github-token') return 'none'
+    // The workflow's GITHUB_TOKEN reads its repository's code and has no secrets permission.
+    if (token.kind === 'github-token') return permission === 'contents' ? 'read' : 'none'
     if (permission === 'secrets') return token.grant.permissions?.secrets ?? token.grant.secrets
     return token.grant.permissions?.[permission] ?? 'none'
   }
@@ -801,6 +1204,11 @@ export async function startGitHubEmulator(
         .slice(-3)
         .filter((_, i) => i !== 1)
       const status = repo.runs.get(`${runId}.${attempt}`)
+      // A dispatched run has one attempt.
+      const dispatched = attempt === '1' ? findDispatchedRun(repo, runId) : undefined
+      if (!status && dispatched) {
+        return { status: 200, body: runJson(repo, dispatched, Date.now(), origin) }
+      }
       if (!status) return errorReply(404, 'Not Found', route.docs)
       return {
         status: 200,
@@ -813,6 +1221,7 @@ export async function startGitHubEmulator(
         }
       }
     }
+    if (repo && route.param) return handleRepoActions(route, repo, place, url, raw, origin)
     const scope = place.scope
     // A missing environment has no secrets: GitHub answers 404, it never creates one.
     if (!scope) return errorReply(404, 'Not Found', route.docs)
@@ -896,6 +1305,300 @@ export async function startGitHubEmulator(
     }
   }
 
+  /** Answers the workflow, run and contents routes. */
+  const handleRepoActions = (
+    route: Route,
+    repo: Repo,
+    place: Place,
+    url: URL,
+    raw: Buffer,
+    origin: string
+  ): Reply => {
+    const notFound = errorReply(404, 'Not Found', route.docs)
+    if (route.name === 'get-content')
+      return contentReply(route, repo, place.filePath ?? '', url, origin)
+    if (route.name === 'get-run') {
+      const run = findDispatchedRun(repo, place.runId ?? '')
+      return run ? { status: 200, body: runJson(repo, run, Date.now(), origin) } : notFound
+    }
+    const workflow = findWorkflow(repo, place.workflow ?? '')
+    if (!workflow) return notFound
+    switch (route.name) {
+      case 'get-workflow':
+        return { status: 200, body: workflowJson(repo, workflow, origin) }
+      case 'enable-workflow':
+        if (workflow.state !== 'active') {
+          workflow.state = 'active'
+          workflow.updatedAt = new Date()
+        }
+        return { status: 204 }
+      case 'dispatch-workflow':
+        return dispatchReply(route, repo, workflow, raw, origin)
+      case 'list-workflow-runs':
+        return listRunsReply(repo, workflow, url, origin)
+      default:
+        throw new Error(`GitHub emulator: route ${route.name} has no handler`)
+    }
+  }
+
+  const findWorkflow = (repo: Repo, idOrFile: string): Workflow | undefined =>
+    repo.workflows.get(idOrFile) ??
+    (/^\d+$/.test(idOrFile)
+      ? [...repo.workflows.values()].find(workflow => workflow.id === Number(idOrFile))
+      : undefined)
+
+  const findDispatchedRun = (repo: Repo, runId: string): DispatchedRun | undefined =>
+    /^\d+$/.test(runId) ? repo.dispatchedRuns.find(run => run.id === Number(runId)) : undefined
+
+  const workflowPath = (workflow: Workflow): string => `${WORKFLOWS_DIR}/${workflow.file}`
+
+  /** As GitHub names a workflow: the `name:` on the default branch, else its path. */
+  const workflowName = (repo: Repo, workflow: Workflow): string => {
+    const text = repo.branches.get(DEFAULT_BRANCH)?.files.get(workflowPath(workflow))
+    return (text === undefined ? undefined : readWorkflowFile(text).name) ?? workflowPath(workflow)
+  }
+
+  const workflowJson = (repo: Repo, workflow: Workflow, origin: string) => {
+    const name = workflowName(repo, workflow)
+    return {
+      id: workflow.id,
+      node_id: Buffer.from(`002:Workflow${workflow.id}`).toString('base64'),
+      name,
+      path: workflowPath(workflow),
+      state: workflow.state,
+      created_at: isoSeconds(workflow.createdAt),
+      updated_at: isoSeconds(workflow.updatedAt),
+      url: `${origin}${basePath}/repos/${repo.fullName}/actions/workflows/${workflow.id}`,
+      html_url: `${origin}/${repo.fullName}/blob/${DEFAULT_BRANCH}/${workflowPath(workflow)}`,
+      badge_url: `${origin}/${repo.fullName}/workflows/${encodeURIComponent(name)}/badge.svg`
+    }
+  }
+
+  const runJson = (repo: Repo, run: DispatchedRun, now: number, origin: string) => {
+    const progress = runProgress(run, now)
+    const api = `${origin}${basePath}/repos/${repo.fullName}`
+    return {
+      id: run.id,
+      name: run.name,
+      node_id: Buffer.from(`011:WorkflowRun${run.id}`).toString('base64'),
+      head_branch: run.branch,
+      head_sha: run.headSha,
+      path: workflowPath(run.workflow),
+      display_title: run.displayTitle,
+      run_number: run.runNumber,
+      run_attempt: 1,
+      event: 'workflow_dispatch',
+      status: progress.status,
+      conclusion: progress.conclusion,
+      workflow_id: run.workflow.id,
+      url: `${api}/actions/runs/${run.id}`,
+      html_url: `${origin}/${repo.fullName}/actions/runs/${run.id}`,
+      created_at: isoSeconds(new Date(run.createdAt)),
+      updated_at: isoSeconds(new Date(progress.updatedAt)),
+      run_started_at: isoSeconds(new Date(run.createdAt)),
+      jobs_url: `${api}/actions/runs/${run.id}/jobs`,
+      logs_url: `${api}/actions/runs/${run.id}/logs`,
+      cancel_url: `${api}/actions/runs/${run.id}/cancel`,
+      rerun_url: `${api}/actions/runs/${run.id}/rerun`,
+      workflow_url: `${api}/actions/workflows/${run.workflow.id}`,
+      repository: { id: repo.id, name: repo.name, full_name: repo.fullName }
+    }
+  }
+
+  /** Validates a dispatch in GitHub's order, then starts a run. */
+  const dispatchReply = (
+    route: Route,
+    repo: Repo,
+    workflow: Workflow,
+    raw: Buffer,
+    origin: string
+  ): Reply => {
+    const body = parseJsonObject(raw, route.docs)
+    const invalid = (message: string) => errorReply(422, message, route.docs)
+    if (body.ref === undefined) return invalid('Invalid request.\n\n"ref" wasn\'t supplied.')
+    const permitted = dispatchRunDetails
+      ? ['ref', 'inputs', 'return_run_details']
+      : ['ref', 'inputs']
+    const extra = Object.keys(body).find(key => !permitted.includes(key))
+    if (extra !== undefined)
+      return invalid(`Invalid request.\n\n"${extra}" is not a permitted key.`)
+    if (typeof body.ref !== 'string') throw wrongType('ref', body.ref, 'a string', route.docs)
+    const given = body.inputs ?? {}
+    if (!isRecord(given)) throw wrongType('inputs', given, 'an object', route.docs)
+    for (const [name, value] of Object.entries(given)) {
+      if (typeof value !== 'string') throw wrongType(name, value, 'a string', route.docs)
+    }
+    const inputs = given as Record<string, string>
+    const returnRunDetails = body.return_run_details ?? false
+    if (typeof returnRunDetails !== 'boolean') {
+      throw wrongType('return_run_details', returnRunDetails, 'a boolean', route.docs)
+    }
+
+    const branch = branchName(body.ref)
+    const head = branch === undefined ? undefined : repo.branches.get(branch)
+    if (branch === undefined || !head) return invalid(`No ref found for: ${body.ref}`)
+    if (workflow.state !== 'active') return invalid(MSG_DISABLED)
+    // The trigger and inputs are those of the file at the ref, not the default branch.
+    const text = head.files.get(workflowPath(workflow))
+    const file = text === undefined ? {} : readWorkflowFile(text)
+    const declared = file.dispatchInputs
+    if (!declared) return invalid(MSG_NO_TRIGGER)
+    if (Object.keys(inputs).length > maxDispatchInputs || declared.size > maxDispatchInputs) {
+      return invalid(
+        `you may only define up to ${maxDispatchInputs} \`inputs\` for a \`workflow_dispatch\` event`
+      )
+    }
+    const unexpected = Object.keys(inputs).filter(name => !declared.has(name))
+    if (unexpected.length > 0) {
+      const list = unexpected.map(name => JSON.stringify(name)).join(', ')
+      return invalid(`Unexpected inputs provided: [${list}]`)
+    }
+    const values: Record<string, string> = {}
+    for (const [name, input] of declared) {
+      const value = inputs[name] ?? input.default
+      if (value === undefined) {
+        if (input.required) return invalid(`Required input '${name}' not provided`)
+        continue
+      }
+      if (input.options && !input.options.includes(value)) {
+        return invalid(
+          `Provided value '${value}' for input '${name}' not in the list of allowed values`
+        )
+      }
+      values[name] = value
+    }
+
+    workflow.runCount += 1
+    // Ids of other repositories' runs fall in between.
+    nextRunId += randomInt(1, 1000)
+    const name = file.name ?? workflowPath(workflow)
+    const run: DispatchedRun = {
+      id: nextRunId,
+      workflow,
+      runNumber: workflow.runCount,
+      branch,
+      headSha: head.headSha,
+      inputs: values,
+      name,
+      displayTitle: file.runName === undefined ? name : fillRunName(file.runName, values),
+      createdAt: Date.now(),
+      outcome: { ...workflow.outcome }
+    }
+    repo.dispatchedRuns.push(run)
+    if (!returnRunDetails) return { status: 204 }
+    return {
+      status: 200,
+      body: {
+        workflow_run_id: run.id,
+        run_url: `${origin}${basePath}/repos/${repo.fullName}/actions/runs/${run.id}`,
+        html_url: `${origin}/${repo.fullName}/actions/runs/${run.id}`
+      }
+    }
+  }
+
+  /** A workflow's runs, newest first, filtered by event, branch, status and created. */
+  const listRunsReply = (repo: Repo, workflow: Workflow, url: URL, origin: string): Reply => {
+    const now = Date.now()
+    const query = (name: string): string | undefined => url.searchParams.get(name) || undefined
+    const event = query('event')
+    const branch = query('branch')
+    const status = query('status')
+    const createdQualifier = query('created')
+    const created = createdQualifier === undefined ? undefined : createdFilter(createdQualifier)
+    // `status` takes a status or a conclusion.
+    const isStatus = ['queued', 'in_progress', 'completed', 'requested', 'waiting', 'pending']
+    const runs = repo.dispatchedRuns.filter(run => {
+      if (run.workflow !== workflow || now < run.createdAt + runListDelayMs) return false
+      const progress = runProgress(run, now)
+      if (event !== undefined && event !== 'workflow_dispatch') return false
+      if (branch !== undefined && branch !== run.branch) return false
+      if (status !== undefined) {
+        const actual = isStatus.includes(status) ? progress.status : progress.conclusion
+        if (actual !== status) return false
+      }
+      return !created || created(run.createdAt)
+    })
+    const newestFirst = [...runs].sort((a, b) => b.createdAt - a.createdAt || b.id - a.id)
+    return page(
+      newestFirst.map(run => runJson(repo, run, now, origin)),
+      'workflow_runs',
+      url,
+      origin
+    )
+  }
+
+  /** A file (base64, as GitHub sends it) or a directory listing, at `?ref=` or the default branch. */
+  const contentReply = (
+    route: Route,
+    repo: Repo,
+    requested: string,
+    url: URL,
+    origin: string
+  ): Reply => {
+    const ref = url.searchParams.get('ref') || DEFAULT_BRANCH
+    const branch = branchName(ref)
+    const head = branch === undefined ? undefined : repo.branches.get(branch)
+    if (branch === undefined || !head) {
+      return errorReply(404, `No commit found for the ref ${ref}`, route.docs)
+    }
+    const path = requested.replace(/^\/+|\/+$/g, '')
+    const entry = (entryPath: string, type: 'file' | 'dir', sha: string, size: number) => {
+      const encoded = entryPath.split('/').map(encodeURIComponent).join('/')
+      const self = `${origin}${basePath}/repos/${repo.fullName}/contents/${encoded}?ref=${encodeURIComponent(branch)}`
+      const git = `${origin}${basePath}/repos/${repo.fullName}/git/${type === 'file' ? 'blobs' : 'trees'}/${sha}`
+      const html = `${origin}/${repo.fullName}/${type === 'file' ? 'blob' : 'tree'}/${branch}/${encoded}`
+      return {
+        type,
+        size,
+        name: entryPath.split('/').at(-1) ?? '',
+        path: entryPath,
+        sha,
+        url: self,
+        git_url: git,
+        html_url: html,
+        download_url:
+          type === 'file' ? `${origin}/${repo.fullName}/raw/${branch}/${encoded}` : null,
+        _links: { self, git, html }
+      }
+    }
+    const text = head.files.get(path)
+    if (text !== undefined) {
+      const bytes = Buffer.from(text, 'utf8')
+      return {
+        status: 200,
+        body: {
+          ...entry(path, 'file', gitBlobSha(bytes), bytes.length),
+          encoding: 'base64',
+          content: wrapBase64(bytes)
+        }
+      }
+    }
+    // A directory: the files and directories directly in it.
+    const prefix = path === '' ? '' : `${path}/`
+    const children = new Map<string, 'file' | 'dir'>()
+    for (const filePath of head.files.keys()) {
+      if (!filePath.startsWith(prefix)) continue
+      const [child = '', ...deeper] = filePath.slice(prefix.length).split('/')
+      children.set(child, deeper.length > 0 ? 'dir' : 'file')
+    }
+    if (children.size === 0) return errorReply(404, 'Not Found', route.docs)
+    const listing = [...children.entries()]
+      .sort(([a], [b]) => (a < b ? -1 : 1))
+      .map(([child, type]) => {
+        const childPath = `${prefix}${child}`
+        const text = head.files.get(childPath)
+        if (type === 'file' && text !== undefined) {
+          const bytes = Buffer.from(text, 'utf8')
+          return entry(childPath, 'file', gitBlobSha(bytes), bytes.length)
+        }
+        // Stands in for the tree's object id: stable while the directory's files are.
+        const files = [...head.files.entries()].filter(([p]) => p.startsWith(`${childPath}/`))
+        const treeSha = createHash('sha1').update(JSON.stringify(files)).digest('hex')
+        return entry(childPath, 'dir', treeSha, 0)
+      })
+    return { status: 200, body: listing }
+  }
+
   /** One page of a list, with GitHub's per_page rules, total_count and Link header. */
   const page = (items: unknown[], key: string, url: URL, origin: string): Reply => {
     // GitHub caps per_page at 100 and falls back to defaults for junk.
@@ -906,7 +1609,8 @@ export async function startGitHubEmulator(
     const slice = items.slice((pageNumber - 1) * perPage, pageNumber * perPage)
     const lastPage = Math.max(1, Math.ceil(items.length / perPage))
     const link = (p: number, rel: string): string => {
-      const next = new URL(url.pathname, origin)
+      // Links keep the request's filters, as GitHub's do.
+      const next = new URL(`${url.pathname}${url.search}`, origin)
       next.searchParams.set('per_page', String(perPage))
       next.searchParams.set('page', String(p))
       return `<${next.toString()}>; rel="${rel}"`
@@ -1063,6 +1767,7 @@ export async function startGitHubEmulator(
       if (secretName !== undefined) place.secretName = secretName
       if (repo) place.scope = repoScope(repo, route.scopeKind)
     }
+    if (route.param) place[route.param] = rest[0] ?? ''
     return place
   }
 
@@ -1171,7 +1876,10 @@ export async function startGitHubEmulator(
         dependabot: new SecretScope(),
         codespaces: new SecretScope(),
         environments: new Map(),
-        runs: new Map()
+        runs: new Map(),
+        branches: new Map([[DEFAULT_BRANCH, { files: new Map(), headSha: randomSha() }]]),
+        workflows: new Map(),
+        dispatchedRuns: []
       })
     },
 
@@ -1277,6 +1985,62 @@ export async function startGitHubEmulator(
 
     rotatePublicKey(repo) {
       mustFindRepo(repo).actions.rotateKey()
+    },
+
+    addWorkflow(repo, file, workflowOptions = {}) {
+      const found = mustFindRepo(repo)
+      if (!/^[^/]+\.ya?ml$/.test(file)) {
+        throw new Error(`GitHub emulator: workflow file "${file}" must be a .yml or .yaml name`)
+      }
+      if (found.workflows.has(file)) throw new Error(`GitHub emulator: workflow ${file} exists`)
+      const { content, name, state } = workflowOptions
+      if (content !== undefined && name !== undefined) {
+        throw new Error('GitHub emulator: a workflow takes its name from its content')
+      }
+      const text = content ?? defaultWorkflowContent(name ?? file.replace(/\.ya?ml$/, ''))
+      writeFile(found, `${WORKFLOWS_DIR}/${file}`, text, DEFAULT_BRANCH)
+      if (state) mustFindWorkflow(repo, file).state = state
+    },
+
+    setFile(repo, path, content, ref = DEFAULT_BRANCH) {
+      writeFile(mustFindRepo(repo), path, content, ref)
+    },
+
+    addBranch(repo, name) {
+      const found = mustFindRepo(repo)
+      const branch = branchName(name)
+      if (branch !== undefined && found.branches.has(branch)) {
+        throw new Error(`GitHub emulator: branch ${branch} exists`)
+      }
+      branchOrNew(found, name)
+    },
+
+    setWorkflowOutcome(repo, file, outcome) {
+      if ('conclusion' in outcome) {
+        for (const ms of [outcome.queuedMs, outcome.durationMs]) {
+          if (ms !== undefined && !(ms >= 0)) {
+            throw new Error(`GitHub emulator: run times must be at least 0, got ${ms}`)
+          }
+        }
+      }
+      mustFindWorkflow(repo, file).outcome = { ...outcome }
+    },
+
+    workflowRuns(repo) {
+      const now = Date.now()
+      return mustFindRepo(repo).dispatchedRuns.map(run => {
+        const progress = runProgress(run, now)
+        return {
+          id: run.id,
+          workflowFile: run.workflow.file,
+          ref: run.branch,
+          inputs: { ...run.inputs },
+          displayTitle: run.displayTitle,
+          status: progress.status,
+          conclusion: progress.conclusion,
+          createdAt: run.createdAt
+        }
+      })
     },
 
     intercept(fn) {

@@ -30,6 +30,10 @@ export interface WorldOptions extends AwsEmulatorOptions {
   userPolicy?: PolicyDocument | null
   /** The deploy user's IAM path (admin policies select users by path). */
   userPath?: string
+  /** false: GitHub Enterprise Server before February 2026 (no return_run_details). */
+  dispatchRunDetails?: boolean
+  /** How long a dispatched run stays out of the runs list. */
+  runListDelayMs?: number
 }
 
 /**
@@ -70,7 +74,11 @@ export async function startWorld(options: WorldOptions = {}): Promise<World> {
   const aws = await startAwsEmulator(options)
   const github = await startGitHubEmulator({
     ...(options.basePath ? { basePath: options.basePath } : {}),
-    ...(options.secondaryRateLimit ? { secondaryRateLimit: options.secondaryRateLimit } : {})
+    ...(options.secondaryRateLimit ? { secondaryRateLimit: options.secondaryRateLimit } : {}),
+    ...(options.dispatchRunDetails !== undefined
+      ? { dispatchRunDetails: options.dispatchRunDetails }
+      : {}),
+    ...(options.runListDelayMs !== undefined ? { runListDelayMs: options.runListDelayMs } : {})
   })
   for (const org of options.orgs ?? []) github.addOrg(org)
   const repos = options.repos ?? ['acme/app']
@@ -87,6 +95,9 @@ export async function startWorld(options: WorldOptions = {}): Promise<World> {
     kind: 'pat',
     actions: 'read',
     permissions: {
+      // Actions write and Contents read: what a smoke-workflow gate needs (README).
+      actions: 'write',
+      contents: 'read',
       environments: 'write',
       dependabot_secrets: 'write',
       organization_secrets: 'write',

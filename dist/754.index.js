@@ -1,0 +1,234 @@
+export const id = 754;
+export const ids = [754];
+export const modules = {
+
+/***/ 2754:
+/***/ ((__unused_webpack_module, __webpack_exports__, __webpack_require__) => {
+
+/* harmony export */ __webpack_require__.d(__webpack_exports__, {
+/* harmony export */   checkSmokeWorkflow: () => (/* binding */ checkSmokeWorkflow),
+/* harmony export */   runSmokeGate: () => (/* binding */ runSmokeGate)
+/* harmony export */ });
+/* unused harmony exports ROTATION_INPUT, SmokeProblem, checkWorkflowText */
+/* harmony import */ var yaml__WEBPACK_IMPORTED_MODULE_0__ = __webpack_require__(8815);
+/* harmony import */ var _duration_js__WEBPACK_IMPORTED_MODULE_1__ = __webpack_require__(7607);
+/* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_2__ = __webpack_require__(3916);
+
+
+
+/**
+ * The smoke gate: a workflow that uses the rotated secrets, dispatched after every target holds
+ * the new key and before the previous key is deactivated. This module checks it in preflight
+ * and runs it; what the outcome means for the keys is the planner's and apply's business.
+ */
+/** The one input the action passes: it says which rotation started the run. */
+const ROTATION_INPUT = 'rotation';
+/** Why the gate cannot run; raised in preflight, before anything changes. */
+class SmokeProblem extends Error {
+    constructor(message) {
+        super(`smoke-workflow: ${message}`);
+        this.name = 'SmokeProblem';
+    }
+}
+const PERMISSIONS = 'The github-token needs, on that repository, the permissions "Actions: read and write" and "Contents: read" (fine-grained PAT; GitHub App: actions write, contents read).';
+/**
+ * Preflight: the workflow exists and is enabled, declares a workflow_dispatch trigger with the
+ * `rotation` input and no other required input, the token may read it, dispatch it and read its
+ * runs, and some target feeds its repository (else it would not see the new key).
+ */
+async function checkSmokeWorkflow(api, workflow, fedByTargets, 
+/** false in a dry run: the probe is a (no-op) write, and a dry run writes nothing. */
+probeDispatch = true) {
+    const { repository, file } = workflow;
+    const path = `.github/workflows/${file}`;
+    const where = `${repository}/${path}`;
+    const denied = (doing, error) => new SmokeProblem((0,_errors_js__WEBPACK_IMPORTED_MODULE_2__/* .statusOf */ .c2)(error) === 403
+        ? `the github-token may not ${doing} in ${repository} (${(0,_errors_js__WEBPACK_IMPORTED_MODULE_2__/* .describeError */ .Uc)(error)}). ${PERMISSIONS}`
+        : `could not ${doing} in ${repository}: ${(0,_errors_js__WEBPACK_IMPORTED_MODULE_2__/* .describeError */ .Uc)(error)}`);
+    if (!fedByTargets) {
+        throw new SmokeProblem(`no target feeds ${repository} (a repository, environment or organization secret it can read), so its run would not see the new key and would prove nothing. Add a target for it, or pick a workflow in a repository that one of the targets feeds.`);
+    }
+    const found = await api.getWorkflow(repository, file).catch((error) => {
+        throw denied('read workflows', error);
+    });
+    if (!found) {
+        throw new SmokeProblem(`${where} does not exist, or the github-token cannot see ${repository}. Check the file name (the action looks under .github/workflows) and the token's repository access.`);
+    }
+    if (found.state !== 'active') {
+        throw new SmokeProblem(`${where} is ${found.state.replace(/_/g, ' ')}; GitHub does not dispatch a disabled workflow. Enable it in the repository's Actions tab.`);
+    }
+    const ref = workflow.ref ??
+        (await api.defaultBranch(repository).catch((error) => {
+            throw denied('read the repository', error);
+        }));
+    const text = await api.readFile(repository, path, ref).catch((error) => {
+        throw denied('read the workflow file (Contents: read)', error);
+    });
+    if (text === undefined) {
+        throw new SmokeProblem(`${path} does not exist on ${ref} in ${repository}; GitHub runs the workflow file of the dispatched ref.`);
+    }
+    const name = `${where}@${ref}`;
+    const warnings = checkWorkflowText(text, name);
+    // Enabling an enabled workflow changes nothing; it answers 403 without Actions write, which a
+    // dispatch would need.
+    if (probeDispatch) {
+        await api.enable(repository, file).catch((error) => {
+            throw denied('dispatch workflows (Actions: write)', error);
+        });
+    }
+    return Object.freeze({ ...workflow, ref, name, warnings: Object.freeze(warnings) });
+}
+/** What the workflow file must say; returns warnings for what it should say. */
+function checkWorkflowText(text, name) {
+    let document;
+    try {
+        document = (0,yaml__WEBPACK_IMPORTED_MODULE_0__/* .parse */ .qg)(text);
+    }
+    catch (error) {
+        throw new SmokeProblem(`${name} is not valid YAML: ${(0,_errors_js__WEBPACK_IMPORTED_MODULE_2__/* .describeError */ .Uc)(error)}`);
+    }
+    const workflow = (document ?? {});
+    const triggers = workflow.on ?? workflow.true; // YAML 1.1 readers turn a bare `on` into true
+    const dispatch = triggerConfig(triggers, 'workflow_dispatch');
+    if (dispatch === undefined) {
+        throw new SmokeProblem(`${name} has no workflow_dispatch trigger, so it cannot be dispatched. Add "on: workflow_dispatch" with the input "${ROTATION_INPUT}".`);
+    }
+    const inputs = (dispatch ?? {}).inputs ?? {};
+    if (!(ROTATION_INPUT in inputs)) {
+        throw new SmokeProblem(`${name} does not declare the workflow_dispatch input "${ROTATION_INPUT}", which the action passes (GitHub refuses undeclared inputs). Add: inputs: { ${ROTATION_INPUT}: { type: string } }.`);
+    }
+    const required = Object.entries(inputs).flatMap(([input, config]) => {
+        const { required: isRequired, default: fallback } = (config ?? {});
+        return input !== ROTATION_INPUT && isRequired === true && fallback === undefined ? [input] : [];
+    });
+    if (required.length > 0) {
+        throw new SmokeProblem(`${name} has required inputs the action cannot fill: ${required.join(', ')}. Give them defaults or make them optional.`);
+    }
+    const mentionsRotation = new RegExp(`inputs\\.${ROTATION_INPUT}\\b`);
+    const runName = typeof workflow['run-name'] === 'string' ? workflow['run-name'] : '';
+    const warnings = [];
+    if (!mentionsRotation.test(runName)) {
+        warnings.push(`${name} has no run-name with \${{ inputs.${ROTATION_INPUT} }}: readers of its run list cannot tell why it ran, and on GitHub Enterprise Server versions that do not return the run's id the action cannot find its run.`);
+    }
+    if (!mentionsRotation.test(JSON.stringify(workflow.jobs ?? {}))) {
+        warnings.push(`${name} never compares the key it signs in with to inputs.${ROTATION_INPUT}: while both keys are active, a secret that still holds the previous key passes the gate too. See examples/smoke-test.yml for the check.`);
+    }
+    return warnings;
+}
+function triggerConfig(triggers, event) {
+    if (triggers === event)
+        return null;
+    if (Array.isArray(triggers))
+        return triggers.includes(event) ? null : undefined;
+    if (triggers && typeof triggers === 'object' && event in triggers) {
+        return triggers[event] ?? null;
+    }
+    return undefined;
+}
+// Polling: first look after half a second, growing to every 15 s (a smoke run takes minutes;
+// 15 s keeps a 15-minute wait near 60 requests).
+const FIRST_POLL_MS = 500;
+const MAX_POLL_MS = 15_000;
+const NAP_MS = 1_000;
+// Progress lines while nothing changes.
+const PROGRESS_EVERY_MS = 60_000;
+// Clock skew between the runner and GitHub when listing runs created since the dispatch.
+const LIST_SKEW_MS = 60_000;
+/** Dispatches the workflow, finds its run and waits for it to end. Never throws. */
+async function runSmokeGate(context, rotation) {
+    const { api, workflow, clock, log } = context;
+    const startedAt = clock.now();
+    const deadline = startedAt + context.timeoutMs;
+    const end = (conclusion, run, reason) => ({
+        conclusion,
+        run: run ? { id: run.id, htmlUrl: run.htmlUrl } : undefined,
+        elapsedMs: clock.now() - startedAt,
+        reason
+    });
+    let runId;
+    let detailsRefused = false;
+    try {
+        const request = { ref: workflow.ref, inputs: { [ROTATION_INPUT]: rotation } };
+        try {
+            runId = (await api.dispatch(workflow.repository, workflow.file, {
+                ...request,
+                returnRunDetails: true
+            }))?.runId;
+        }
+        catch (error) {
+            // GitHub Enterprise Server before February 2026 does not know the parameter.
+            const status = (0,_errors_js__WEBPACK_IMPORTED_MODULE_2__/* .statusOf */ .c2)(error);
+            if ((status !== 400 && status !== 422) || !/return_run_details/.test(String(error))) {
+                throw error;
+            }
+            detailsRefused = true;
+            await api.dispatch(workflow.repository, workflow.file, {
+                ...request,
+                returnRunDetails: false
+            });
+        }
+    }
+    catch (error) {
+        return end('not-dispatched', undefined, `dispatching ${workflow.name} failed: ${(0,_errors_js__WEBPACK_IMPORTED_MODULE_2__/* .describeError */ .Uc)(error)}`);
+    }
+    log(`Dispatched ${workflow.name} (input ${ROTATION_INPUT}: ${rotation})${detailsRefused ? '; this GitHub does not return the run, so the action looks for it by its title' : ''}.`);
+    let run;
+    let lastReadError;
+    let lastStatus = '';
+    let lastProgressAt = startedAt;
+    for (let poll = 0;; poll++) {
+        try {
+            if (runId !== undefined) {
+                run = await api.getRun(workflow.repository, runId);
+            }
+            else {
+                const runs = await api.listDispatchedRuns(workflow.repository, workflow.file, startedAt - LIST_SKEW_MS);
+                run = runs.find(candidate => candidate.displayTitle.includes(rotation));
+                if (run) {
+                    runId = run.id;
+                    log(`Found the smoke run ${run.htmlUrl} by its title.`);
+                }
+            }
+        }
+        catch (error) {
+            // A failed poll is not the smoke run failing: keep looking until the deadline.
+            lastReadError = (0,_errors_js__WEBPACK_IMPORTED_MODULE_2__/* .describeError */ .Uc)(error);
+            log(`Could not read the smoke run (${lastReadError}); trying again.`);
+        }
+        if (run?.status === 'completed') {
+            const conclusion = run.conclusion ?? 'unknown';
+            log(`Smoke run ${run.htmlUrl} ended: ${conclusion} after ${(0,_duration_js__WEBPACK_IMPORTED_MODULE_1__/* .formatDuration */ .a)(clock.now() - startedAt)}.`);
+            return end(conclusion, run, conclusion === 'success' ? undefined : `the smoke run ended with "${conclusion}"`);
+        }
+        const now = clock.now();
+        if (run && (run.status !== lastStatus || now - lastProgressAt >= PROGRESS_EVERY_MS)) {
+            log(`Smoke run ${run.htmlUrl}: ${run.status.replace(/_/g, ' ')} (${(0,_duration_js__WEBPACK_IMPORTED_MODULE_1__/* .formatDuration */ .a)(now - startedAt)} of smoke-timeout ${(0,_duration_js__WEBPACK_IMPORTED_MODULE_1__/* .formatDuration */ .a)(context.timeoutMs)}).`);
+            lastStatus = run.status;
+            lastProgressAt = now;
+        }
+        if (context.cancelled()) {
+            return end('cancelled-here', run, 'this run was cancelled while it waited for the smoke run');
+        }
+        if (now >= deadline) {
+            return run
+                ? end('timeout', run, `the smoke run did not finish within smoke-timeout (${(0,_duration_js__WEBPACK_IMPORTED_MODULE_1__/* .formatDuration */ .a)(context.timeoutMs)}); it was left ${run.status.replace(/_/g, ' ')}`)
+                : end('not-found', undefined, detailsRefused
+                    ? `no run of ${workflow.name} titled with "${rotation}" appeared within smoke-timeout: give the workflow a run-name with \${{ inputs.${ROTATION_INPUT} }}`
+                    : `the dispatched run could not be read within smoke-timeout${lastReadError ? ` (last error: ${lastReadError})` : ''}`);
+        }
+        // In short naps: the runner kills a cancelled step a few seconds after asking it to stop.
+        let wait = Math.min(MAX_POLL_MS, Math.round(FIRST_POLL_MS * 1.5 ** poll), Math.max(0, deadline - now));
+        while (wait > 0 && !context.cancelled()) {
+            const nap = Math.min(wait, NAP_MS);
+            await clock.sleep(nap);
+            wait -= nap;
+        }
+    }
+}
+
+
+/***/ })
+
+};
+
+//# sourceMappingURL=754.index.js.map
