@@ -106,16 +106,16 @@ describe(`smoke workflow gate on ${runner?.name ?? 'node'}`, () => {
     expect(retried.outputs['deactivated-access-key-ids']).toBe(old.accessKeyId)
   })
 
-  it('never skips a failed gate: a run without smoke-workflow keeps the previous key active and says why', async () => {
+  it('never skips a failed gate: a run without smoke-workflow refuses, keeping the previous key active', async () => {
     world = await gatedWorld()
     const old = world.stored()
     world.github.setWorkflowOutcome(REPO, 'smoke.yml', { conclusion: 'failure' })
     expect((await world.run(GATE, { ...withNode, runId: '3001' })).code).toBe(1)
     // Another workflow rotating the same user, without the gate.
     const ungated = await world.run({ force: 'true' }, { ...withNode, runId: '3002' })
-    expect(ungated.code).toBe(0)
+    expect(ungated.code).toBe(1)
     expect(ungated.stdout).toMatch(
-      /::warning::The smoke workflow has not passed for AKIA…\w{4} \(its mark says smoke=failed\), and this run has no smoke-workflow/
+      /::error::The smoke workflow has not passed for AKIA…\w{4} \(its mark says smoke=failed\), and this run has no smoke-workflow/
     )
     expect(world.aws.keys(USER).find(k => k.accessKeyId === old.accessKeyId)?.status).toBe('Active')
     expect(ungated.outputs['deactivated-access-key-ids']).toBe('')

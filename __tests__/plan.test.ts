@@ -746,7 +746,7 @@ describe('planner', () => {
       expect(kinds(p)).toEqual(['deactivate-key:AKIAOLD1'])
     })
 
-    it('never skips a gate that has not passed: a run without smoke-workflow keeps the previous key and warns', () => {
+    it('never skips a gate that has not passed: a run without smoke-workflow refuses, keeping the previous key', () => {
       for (const state of ['failed', 'due'] as const) {
         const p = plan(
           snapshot([key('AKIAOLD1', 'Active', 100), distributed(state, 3)], {
@@ -756,10 +756,9 @@ describe('planner', () => {
           NOW
         )
         expect(p.steps).toEqual([])
-        expect(p.refusal).toBeUndefined()
-        expect(p.warnings?.join(' ')).toMatch(
+        expect(p.refusal).toMatch(
           new RegExp(
-            `smoke=${state}.*this run has no smoke-workflow, so AKIAOLD1 stays active.*IAM console`
+            `smoke=${state}.*this run has no smoke-workflow. Changing nothing: AKIAOLD1 stays active.*IAM console`
           )
         )
       }

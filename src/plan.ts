@@ -345,11 +345,12 @@ export function plan(snapshot: Snapshot, settings: PlanSettings, now: number): P
     if (holder) return waitFor(holder, newer)
   }
   if (newerMark.smoke !== undefined && settings.smokeWorkflow === undefined) {
-    // Another workflow (or this one, before) gates this user: never skip its gate silently.
-    return decide(steps, notes, newer.id, [
-      `The smoke workflow has not passed for ${keyLabel(newer.id)} (its mark says smoke=${newerMark.smoke}), and this run has no smoke-workflow, so ${keyLabel(older.id)} stays active and no rotation starts. ` +
+    // Another workflow (or this one, before) gates this user: never skip its gate, and fail
+    // loudly, since a person has to choose.
+    return refuse(
+      `The smoke workflow has not passed for ${keyLabel(newer.id)} (its mark says smoke=${newerMark.smoke}), and this run has no smoke-workflow. Changing nothing: ${keyLabel(older.id)} stays active and no rotation starts. ` +
         `Run the workflow that sets smoke-workflow to retry the gate. If the gate is gone for good, deactivate ${keyLabel(older.id)} in the IAM console once nothing uses it; the action then deletes it when a rotation needs its slot.`
-    ])
+    )
   }
   const gateDue = newerMark.smoke !== undefined
   if (gateDue) {
