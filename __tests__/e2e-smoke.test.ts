@@ -148,6 +148,30 @@ describe(`smoke workflow gate on ${runner?.name ?? 'node'}`, () => {
     expect(world.aws.keys(USER).map(k => k.status)).toEqual(['Active', 'Active'])
   })
 
+  it('records nothing over another run that moved the key on while this one waited', async () => {
+    world = await gatedWorld()
+    const current = world
+    current.github.setWorkflowOutcome(REPO, 'smoke.yml', { never: true })
+    let moved = false
+    current.github.intercept(call => {
+      if (call.route === 'get-run' && !moved) {
+        // Another run passes its own gate for the same key: its mark drops smoke=.
+        moved = true
+        const keyId = current.stored().accessKeyId
+        const mark = current.aws.tags(USER)[keyId] ?? ''
+        expect(mark).toMatch(/state=active .*run=1001\.1 .*smoke=due/)
+        current.aws.setTag(USER, keyId, mark.replace(' smoke=due', ''))
+      }
+      return undefined
+    })
+    const result = await current.run({ ...GATE, 'smoke-timeout': '10s' }, withNode)
+    expect(result.code).toBe(1)
+    expect(result.stdout).toMatch(
+      /Another run changed the mark of AKIA…\w{4} while this one waited, so this run leaves the keys to it and records nothing/
+    )
+    expect(current.aws.tags(USER)[current.stored().accessKeyId]).not.toMatch(/smoke=/)
+  })
+
   it('refuses in preflight, changing nothing, when the smoke workflow does not exist', async () => {
     world = await gatedWorld()
     const before = world.stored()

@@ -14,7 +14,6 @@ const settings: PlanSettings = {
   verifyTimeoutMs: 120_000,
   reactivatePrevious: false,
   smokeWorkflow: undefined,
-  smokeTimeoutMs: 15 * 60_000,
   run: { repository: 'acme/app', runId: '500', attempt: '1' }
 }
 
@@ -785,8 +784,8 @@ describe('planner', () => {
           gated,
           NOW
         )
-      // 40 minutes after distribution: past the rotation lease (2m + 30m), within it plus
-      // smoke-timeout (15m).
+      // 40 minutes after distribution: past the rotation lease (2m + 30m), within it plus the
+      // longest smoke-timeout (6h), which is all this run can assume of the other run's.
       const live = due({ '9.1': 'running' }, 40 / 1440)
       expect(live.waiting).toMatch(/run 9 attempt 1 of acme\/app, which GitHub shows in progress/)
       expect(live.steps).toEqual([])
@@ -794,11 +793,49 @@ describe('planner', () => {
         'smoke-test:AKIANEW1',
         'deactivate-key:AKIAOLD1'
       ])
-      // Past verify-timeout + 30 minutes + smoke-timeout, a silent holder counts as gone.
-      expect(kinds(due({ '9.1': 'running' }, 50 / 1440))).toEqual([
+      expect(due({ '9.1': 'running' }, (6 * 60) / 1440).waiting).toBeDefined()
+      // Past verify-timeout + 30 minutes + 6 hours, a holder counts as gone whatever GitHub says.
+      expect(kinds(due({ '9.1': 'running' }, (6 * 60 + 33) / 1440))).toEqual([
         'smoke-test:AKIANEW1',
         'deactivate-key:AKIAOLD1'
       ])
+    })
+
+    it('refuses to finish a gated half-distributed key without smoke-workflow', () => {
+      const p = plan(
+        snapshot(
+          [
+            key('AKIAOLD1', 'Active', 100),
+            key('AKIANEW1', 'Active', 0.01, {
+              state: 'pending',
+              previousKeyId: 'AKIAOLD1',
+              atDaysAgo: 0.01,
+              smoke: 'due',
+              runId: '7',
+              runAttempt: '1'
+            })
+          ],
+          { signingKeyId: 'AKIANEW1', runs: { '7.1': 'finished' } }
+        ),
+        settings,
+        NOW
+      )
+      expect(p.steps).toEqual([])
+      expect(p.refusal).toMatch(/smoke=due\), and this run has no smoke-workflow/)
+    })
+
+    it('does not count a key deactivated by hand after a failed gate as retired by the action', () => {
+      const p = plan(
+        snapshot([key('AKIAOLD1', 'Inactive', 100), distributed('failed', 10)], {
+          signingKeyId: 'AKIANEW1'
+        }),
+        settings,
+        NOW
+      )
+      expect(kinds(p)).toEqual([])
+      expect(p.notes.join(' ')).toMatch(
+        /AKIAOLD1 was not retired by this action; it is kept until a rotation needs its slot/
+      )
     })
 
     it('gates a half-distributed key this run finishes, but never a first key', () => {

@@ -348,7 +348,12 @@ export async function apply(steps: readonly Step[], context: ApplyContext): Prom
         await aws.tag(
           user,
           created.accessKeyId,
-          mark({ state: 'pending', previousKeyId: step.previousKeyId })
+          mark({
+            state: 'pending',
+            previousKeyId: step.previousKeyId,
+            // A run without the gate that finishes this key must not skip its gate either.
+            ...(step.gated ? { smoke: 'due' as const } : {})
+          })
         )
       } catch (error) {
         const undone = await discard(created.accessKeyId)
@@ -465,6 +470,23 @@ export async function apply(steps: readonly Step[], context: ApplyContext): Prom
       if (!keyId || at === undefined || !context.smokeGate) {
         throw new StepFailure('The smoke gate has no key to test; nothing was deactivated.')
       }
+      const marked = (smoke: Mark['smoke']) =>
+        mark({
+          state: 'active',
+          previousKeyId: step.previousKeyId,
+          at,
+          ...(smoke ? { smoke } : {})
+        })
+      // The mark names this run as the one waiting for the gate, so an overlapping run waits
+      // for it; and this run can tell later whether another run has moved the key on since.
+      const holding = marked('due')
+      try {
+        await aws.tag(user, keyId, holding)
+      } catch (error) {
+        log.warning(
+          `Could not mark ${keyLabel(keyId)} as waiting for the smoke workflow (${describeError(error)}); running the gate anyway.`
+        )
+      }
       const rotation = `${keyLabel(keyId)} from ${settings.run.repository} run ${settings.run.runId}.${settings.run.attempt}`
       log.startGroup(`Smoke workflow for ${keyLabel(keyId)}`)
       let outcome: SmokeOutcome
@@ -474,13 +496,6 @@ export async function apply(steps: readonly Step[], context: ApplyContext): Prom
         log.endGroup()
       }
       result.smoke = outcome
-      const marked = (smoke: Mark['smoke']) =>
-        mark({
-          state: 'active',
-          previousKeyId: step.previousKeyId,
-          at,
-          ...(smoke ? { smoke } : {})
-        })
       if (outcome.conclusion === 'success') {
         log.info(
           `The smoke workflow passed with ${keyLabel(keyId)} (${outcome.run?.htmlUrl ?? 'run'}, ${formatDuration(outcome.elapsedMs)}).`
@@ -496,11 +511,20 @@ export async function apply(steps: readonly Step[], context: ApplyContext): Prom
         }
         return
       }
+      let movedOn = false
       try {
-        await aws.tag(user, keyId, marked('failed'))
+        // Another run may have passed its own gate meanwhile: then its record stands.
+        movedOn = (await aws.listTags(user))[keyId] !== holding
+        if (!movedOn) await aws.tag(user, keyId, marked('failed'))
       } catch (error) {
         log.warning(
           `Could not record the failed gate on ${keyLabel(keyId)} (${describeError(error)}).`
+        )
+      }
+      if (movedOn) {
+        throw new StepFailure(
+          `The smoke workflow did not pass: ${outcome.reason ?? outcome.conclusion}${outcome.run ? ` (${outcome.run.htmlUrl})` : ''}. ` +
+            `Another run changed the mark of ${keyLabel(keyId)} while this one waited, so this run leaves the keys to it and records nothing. Read the smoke run's log: something failed with the new key.`
         )
       }
       // A run that ended badly points at the consumers; no run at all points at the gate itself.

@@ -1,7 +1,7 @@
 import { age, isoTime, keyLabel } from './format.js'
 import type { Mark } from './marks.js'
 import type { KeyState, Snapshot } from './snapshot.js'
-import type { Settings } from './settings.js'
+import { MAX_SMOKE_TIMEOUT_MS, type Settings } from './settings.js'
 
 /**
  * The lifecycle, as a pure function of what AWS shows, the settings and the time. Every rule of
@@ -83,7 +83,6 @@ export type PlanSettings = Pick<
   | 'verifyTimeoutMs'
   | 'reactivatePrevious'
   | 'smokeWorkflow'
-  | 'smokeTimeoutMs'
 >
 
 /**
@@ -196,7 +195,8 @@ export function plan(snapshot: Snapshot, settings: PlanSettings, now: number): P
   const replacedAt: ReadonlyMap<string, number> = new Map(
     byAge.flatMap(key => {
       const mark = ourMark(key)
-      return mark?.state === 'active' && mark.previousKeyId
+      // Not while its smoke gate has not passed: the previous key was not retired then.
+      return mark?.state === 'active' && mark.previousKeyId && mark.smoke === undefined
         ? [[mark.previousKeyId, mark.at] as const]
         : []
     })
@@ -283,6 +283,9 @@ export function plan(snapshot: Snapshot, settings: PlanSettings, now: number): P
     const holder = holderAlive(newerMark, snapshot, settings, now)
     if (holder) return waitFor(holder, newer)
     if (snapshot.mode !== 'self') return refuse(pendingRefusal(newer, newerMark))
+    if (newerMark.smoke !== undefined && settings.smokeWorkflow === undefined) {
+      return refuse(gateRefusal(newer, newerMark, older))
+    }
     if (signing === newer.id) {
       const gated = settings.smokeWorkflow !== undefined
       steps.push({
@@ -340,17 +343,15 @@ export function plan(snapshot: Snapshot, settings: PlanSettings, now: number): P
   // The newer key is distributed; the older one waits out deactivate-after (and the gate).
   const distributedAt = newerMark.at
   if (newerMark.smoke === 'due') {
-    // The run that distributed the key may still be waiting for its smoke run.
-    const holder = holderAlive(newerMark, snapshot, settings, now, settings.smokeTimeoutMs)
+    // The run that distributed the key may still be waiting for its smoke run, for as long as
+    // its own smoke-timeout, which this run cannot know: allow the longest.
+    const holder = holderAlive(newerMark, snapshot, settings, now, MAX_SMOKE_TIMEOUT_MS)
     if (holder) return waitFor(holder, newer)
   }
   if (newerMark.smoke !== undefined && settings.smokeWorkflow === undefined) {
     // Another workflow (or this one, before) gates this user: never skip its gate, and fail
     // loudly, since a person has to choose.
-    return refuse(
-      `The smoke workflow has not passed for ${keyLabel(newer.id)} (its mark says smoke=${newerMark.smoke}), and this run has no smoke-workflow. Changing nothing: ${keyLabel(older.id)} stays active and no rotation starts. ` +
-        `Run the workflow that sets smoke-workflow to retry the gate. If the gate is gone for good, deactivate ${keyLabel(older.id)} in the IAM console once nothing uses it; the action then deletes it when a rotation needs its slot.`
-    )
+    return refuse(gateRefusal(newer, newerMark, older))
   }
   const gateDue = newerMark.smoke !== undefined
   if (gateDue) {
@@ -720,6 +721,13 @@ function runOf(mark: Mark): string {
   return mark.runId !== undefined
     ? `run ${mark.runId} attempt ${mark.runAttempt ?? '1'}${mark.repository ? ` of ${mark.repository}` : ''}`
     : 'an earlier run'
+}
+
+function gateRefusal(newer: KeyState, mark: Mark, older: KeyState): string {
+  return (
+    `The smoke workflow has not passed for ${keyLabel(newer.id)} (its mark says smoke=${mark.smoke ?? ''}), and this run has no smoke-workflow. Changing nothing: ${keyLabel(older.id)} stays active and no rotation starts. ` +
+    `Run the workflow that sets smoke-workflow to retry the gate. If the gate is gone for good, deactivate ${keyLabel(older.id)} in the IAM console once nothing uses it; the action then keeps it until a rotation needs its slot.`
+  )
 }
 
 function pendingRefusal(key: KeyState, mark: Mark): string {

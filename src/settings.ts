@@ -80,7 +80,7 @@ const SECRET_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/
 const IAM_USER_NAME = /^[\w+=,.@-]{1,64}$/
 const ACCOUNT_ID = /^\d{12}$/
 const MAX_VERIFY_TIMEOUT_MS = 30 * 60_000
-const MAX_SMOKE_TIMEOUT_MS = 6 * 3_600_000
+export const MAX_SMOKE_TIMEOUT_MS = 6 * 3_600_000
 const REPOSITORY = /^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/
 const WORKFLOW_FILE = /^[A-Za-z0-9_.-]+\.ya?ml$/
 // git's rules for ref names, in short: no spaces, control characters, ~^:?*[\ or "..".
