@@ -51,6 +51,20 @@ function snapshot(keys: KeyState[], overrides: Partial<Snapshot> = {}): Snapshot
     ...overrides
   }
 }
+/** AKIANEW1, created by a run to replace AKIAOLD1 and not yet on every target. */
+function pendingKey(
+  run: { runId: string; runAttempt?: string; repository?: string },
+  ageDays = 0,
+  extra: Partial<Pick<Mark, 'smoke'>> = {}
+): KeyState {
+  return key('AKIANEW1', 'Active', ageDays, {
+    state: 'pending',
+    previousKeyId: 'AKIAOLD1',
+    atDaysAgo: ageDays,
+    ...run,
+    ...extra
+  })
+}
 const admin: Partial<Snapshot> = {
   caller: {
     arn: 'arn:aws:sts::123456789012:assumed-role/rotator/gha',
@@ -214,19 +228,10 @@ describe('planner', () => {
 
   it('finishes a half-distributed key when this run signs with it', () => {
     const p = plan(
-      snapshot(
-        [
-          key('AKIAOLD1', 'Active', 91),
-          key('AKIANEW1', 'Active', 0, {
-            state: 'pending',
-            previousKeyId: 'AKIAOLD1',
-            atDaysAgo: 0,
-            runId: '7',
-            runAttempt: '1'
-          })
-        ],
-        { signingKeyId: 'AKIANEW1', runs: { '7.1': 'finished' } }
-      ),
+      snapshot([key('AKIAOLD1', 'Active', 91), pendingKey({ runId: '7', runAttempt: '1' })], {
+        signingKeyId: 'AKIANEW1',
+        runs: { '7.1': 'finished' }
+      }),
       settings,
       NOW
     )
@@ -235,18 +240,10 @@ describe('planner', () => {
 
   /** A key left pending by run 8 (finished), while this run signs with the previous key. */
   const halfDistributed = (previousAgeDays: number) =>
-    snapshot(
-      [
-        key('AKIAOLD1', 'Active', previousAgeDays),
-        key('AKIANEW1', 'Active', 0, {
-          state: 'pending',
-          previousKeyId: 'AKIAOLD1',
-          atDaysAgo: 0,
-          runId: '8'
-        })
-      ],
-      { signingKeyId: 'AKIAOLD1', runs: { '8.1': 'finished' } }
-    )
+    snapshot([key('AKIAOLD1', 'Active', previousAgeDays), pendingKey({ runId: '8' })], {
+      signingKeyId: 'AKIAOLD1',
+      runs: { '8.1': 'finished' }
+    })
 
   it('writes the previous key back and deletes a half-distributed key when this run signs with the previous key', () => {
     const p = plan(halfDistributed(91), settings, NOW)
@@ -264,18 +261,10 @@ describe('planner', () => {
 
   it('refuses to touch a half-distributed key in admin mode', () => {
     const p = plan(
-      snapshot(
-        [
-          key('AKIAOLD1', 'Active', 91),
-          key('AKIANEW1', 'Active', 0, {
-            state: 'pending',
-            previousKeyId: 'AKIAOLD1',
-            atDaysAgo: 0,
-            runId: '8'
-          })
-        ],
-        { ...admin, runs: { '8.1': 'finished' } }
-      ),
+      snapshot([key('AKIAOLD1', 'Active', 91), pendingKey({ runId: '8' })], {
+        ...admin,
+        runs: { '8.1': 'finished' }
+      }),
       settings,
       NOW
     )
@@ -508,14 +497,7 @@ describe('planner', () => {
         snapshot(
           [
             retired('Inactive', 'retired', 1),
-            key('AKIANEW1', 'Active', 1, {
-              state: 'pending',
-              previousKeyId: 'AKIAOLD1',
-              atDaysAgo: 1,
-              runId: '77',
-              runAttempt: '1',
-              repository: 'acme/app'
-            })
+            pendingKey({ runId: '77', runAttempt: '1', repository: 'acme/app' }, 1)
           ],
           { runs: { '77.1': 'finished' } }
         ),
@@ -528,14 +510,7 @@ describe('planner', () => {
         snapshot(
           [
             key('AKIAOLD1', 'Active', 100),
-            key('AKIANEW1', 'Active', 1, {
-              state: 'pending',
-              previousKeyId: 'AKIAOLD1',
-              atDaysAgo: 1,
-              runId: '77',
-              runAttempt: '1',
-              repository: 'acme/app'
-            })
+            pendingKey({ runId: '77', runAttempt: '1', repository: 'acme/app' }, 1)
           ],
           { runs: { '77.1': 'finished' } }
         ),
@@ -806,14 +781,7 @@ describe('planner', () => {
         snapshot(
           [
             key('AKIAOLD1', 'Active', 100),
-            key('AKIANEW1', 'Active', 0.01, {
-              state: 'pending',
-              previousKeyId: 'AKIAOLD1',
-              atDaysAgo: 0.01,
-              smoke: 'due',
-              runId: '7',
-              runAttempt: '1'
-            })
+            pendingKey({ runId: '7', runAttempt: '1' }, 0.01, { smoke: 'due' })
           ],
           { signingKeyId: 'AKIANEW1', runs: { '7.1': 'finished' } }
         ),
@@ -839,13 +807,7 @@ describe('planner', () => {
     })
 
     it('gates a half-distributed key this run finishes, but never a first key', () => {
-      const pending = key('AKIANEW1', 'Active', 0.01, {
-        state: 'pending',
-        previousKeyId: 'AKIAOLD1',
-        atDaysAgo: 0.01,
-        runId: '7',
-        runAttempt: '1'
-      })
+      const pending = pendingKey({ runId: '7', runAttempt: '1' }, 0.01)
       const p = plan(
         snapshot([key('AKIAOLD1', 'Active', 100), pending], {
           signingKeyId: 'AKIANEW1',
