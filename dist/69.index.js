@@ -43,9 +43,12 @@ async function sealForGitHub(value, publicKeyBase64) {
 
 // EXTERNAL MODULE: ./src/errors.ts
 var errors = __webpack_require__(3916);
+// EXTERNAL MODULE: ./src/format.ts
+var format = __webpack_require__(6264);
 // EXTERNAL MODULE: ./src/targets.ts
 var targets = __webpack_require__(8993);
 ;// CONCATENATED MODULE: ./src/github.ts
+
 
 
 
@@ -392,7 +395,7 @@ function octokitWorkflows(octokit) {
             return toRun(data);
         },
         async listDispatchedRuns(repository, file, since) {
-            const created = new Date(since).toISOString().replace(/\.\d{3}Z$/, 'Z');
+            const created = (0,format/* isoTime */.Ly)(since);
             const { data } = await octokit.request('GET /repos/{owner}/{repo}/actions/workflows/{workflow_id}/runs', {
                 ...splitRepository(repository),
                 workflow_id: file,
@@ -415,7 +418,7 @@ function rateLimitAdvice(error) {
         .response?.headers;
     const reset = Number(headers?.['x-ratelimit-reset']);
     if (headers?.['x-ratelimit-remaining'] === '0' && reset > 0) {
-        return `the token's hourly API budget is spent until ${new Date(reset * 1000).toISOString()}, longer than the action waits; run again after that, or use a GitHub App token (higher limits)`;
+        return `the token's hourly API budget is spent until ${(0,format/* isoTime */.Ly)(reset * 1000)}, longer than the action waits; run again after that, or use a GitHub App token (higher limits)`;
     }
     return 'GitHub kept rate-limiting the token after the action waited as asked; run again later, or spread the targets over more runs';
 }

@@ -55,7 +55,7 @@ probeDispatch = true) {
         throw new SmokeProblem(`${where} does not exist, or the github-token cannot see ${repository}. Check the file name (the action looks under .github/workflows) and the token's repository access.`);
     }
     if (found.state !== 'active') {
-        throw new SmokeProblem(`${where} is ${found.state.replace(/_/g, ' ')}; GitHub does not dispatch a disabled workflow. Enable it in the repository's Actions tab.`);
+        throw new SmokeProblem(`${where} is ${spaced(found.state)}; GitHub does not dispatch a disabled workflow. Enable it in the repository's Actions tab.`);
     }
     const ref = workflow.ref ??
         (await api.defaultBranch(repository).catch((error) => {
@@ -148,27 +148,10 @@ async function runSmokeGate(context, rotation) {
         reason
     });
     let runId;
-    let detailsRefused = false;
+    let detailsRefused;
     try {
-        const request = { ref: workflow.ref, inputs: { [ROTATION_INPUT]: rotation } };
-        try {
-            runId = (await api.dispatch(workflow.repository, workflow.file, {
-                ...request,
-                returnRunDetails: true
-            }))?.runId;
-        }
-        catch (error) {
-            // GitHub Enterprise Server before February 2026 does not know the parameter.
-            const status = (0,_errors_js__WEBPACK_IMPORTED_MODULE_2__/* .statusOf */ .c2)(error);
-            if ((status !== 400 && status !== 422) || !/return_run_details/.test(String(error))) {
-                throw error;
-            }
-            detailsRefused = true;
-            await api.dispatch(workflow.repository, workflow.file, {
-                ...request,
-                returnRunDetails: false
-            });
-        }
+        ;
+        ({ runId, detailsRefused } = await dispatch(api, workflow, rotation));
     }
     catch (error) {
         return end('not-dispatched', undefined, `dispatching ${workflow.name} failed: ${(0,_errors_js__WEBPACK_IMPORTED_MODULE_2__/* .describeError */ .Uc)(error)}`);
@@ -204,7 +187,7 @@ async function runSmokeGate(context, rotation) {
         }
         const now = clock.now();
         if (run && (run.status !== lastStatus || now - lastProgressAt >= PROGRESS_EVERY_MS)) {
-            log(`Smoke run ${run.htmlUrl}: ${run.status.replace(/_/g, ' ')} (${(0,_duration_js__WEBPACK_IMPORTED_MODULE_1__/* .formatDuration */ .a)(now - startedAt)} of smoke-timeout ${(0,_duration_js__WEBPACK_IMPORTED_MODULE_1__/* .formatDuration */ .a)(context.timeoutMs)}).`);
+            log(`Smoke run ${run.htmlUrl}: ${spaced(run.status)} (${(0,_duration_js__WEBPACK_IMPORTED_MODULE_1__/* .formatDuration */ .a)(now - startedAt)} of smoke-timeout ${(0,_duration_js__WEBPACK_IMPORTED_MODULE_1__/* .formatDuration */ .a)(context.timeoutMs)}).`);
             lastStatus = run.status;
             lastProgressAt = now;
         }
@@ -213,7 +196,7 @@ async function runSmokeGate(context, rotation) {
         }
         if (now >= deadline) {
             return run
-                ? end('timeout', run, `the smoke run did not finish within smoke-timeout (${(0,_duration_js__WEBPACK_IMPORTED_MODULE_1__/* .formatDuration */ .a)(context.timeoutMs)}); it was left ${run.status.replace(/_/g, ' ')}`)
+                ? end('timeout', run, `the smoke run did not finish within smoke-timeout (${(0,_duration_js__WEBPACK_IMPORTED_MODULE_1__/* .formatDuration */ .a)(context.timeoutMs)}); it was left ${spaced(run.status)}`)
                 : end('not-found', undefined, detailsRefused
                     ? `no run of ${workflow.name} titled with "${rotation}" appeared within smoke-timeout: give the workflow a run-name with \${{ inputs.${ROTATION_INPUT} }}`
                     : `the dispatched run could not be read within smoke-timeout${lastReadError ? ` (last error: ${lastReadError})` : ''}`);
@@ -226,6 +209,32 @@ async function runSmokeGate(context, rotation) {
             wait -= nap;
         }
     }
+}
+/**
+ * Dispatches with return_run_details, so GitHub names the run; GitHub Enterprise Server before
+ * February 2026 refuses the parameter, and is asked again without it.
+ */
+async function dispatch(api, workflow, rotation) {
+    const request = { ref: workflow.ref, inputs: { [ROTATION_INPUT]: rotation } };
+    try {
+        const details = await api.dispatch(workflow.repository, workflow.file, {
+            ...request,
+            returnRunDetails: true
+        });
+        return { runId: details?.runId, detailsRefused: false };
+    }
+    catch (error) {
+        const status = (0,_errors_js__WEBPACK_IMPORTED_MODULE_2__/* .statusOf */ .c2)(error);
+        if ((status !== 400 && status !== 422) || !/return_run_details/.test(String(error))) {
+            throw error;
+        }
+        await api.dispatch(workflow.repository, workflow.file, { ...request, returnRunDetails: false });
+        return { runId: undefined, detailsRefused: true };
+    }
+}
+/** GitHub's `in_progress`, `disabled_manually` as words. */
+function spaced(word) {
+    return word.replace(/_/g, ' ');
 }
 
 

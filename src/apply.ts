@@ -12,7 +12,7 @@ import type { Settings } from './settings.js'
 import type { Snapshot } from './snapshot.js'
 import { verifyNewKey } from './verify.js'
 import { formatDuration } from './duration.js'
-import type { SmokeOutcome } from './smoke.js'
+import type { SmokeGate, SmokeOutcome } from './smoke.js'
 
 export interface Logger {
   info(message: string): void
@@ -37,7 +37,7 @@ export interface ApplyContext {
   readonly log: Logger
   readonly cancellation: Cancellation
   /** Dispatches the smoke workflow and waits for it (set when the plan has a smoke-test step). */
-  readonly smokeGate?: (rotation: string) => Promise<SmokeOutcome>
+  readonly smokeGate?: SmokeGate
 }
 
 export interface ApplyResult {

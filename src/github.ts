@@ -4,6 +4,7 @@ import { throttling } from '@octokit/plugin-throttling'
 import Bottleneck from 'bottleneck'
 import { sealForGitHub } from './crypto.js'
 import { statusOf, TargetError } from './errors.js'
+import { isoTime } from './format.js'
 import { describeTarget, repositoryOf, type Target } from './targets.js'
 
 type Octokit = ReturnType<typeof getOctokit>
@@ -501,7 +502,7 @@ function octokitWorkflows(octokit: Octokit): WorkflowsApi {
       return toRun(data)
     },
     async listDispatchedRuns(repository, file, since) {
-      const created = new Date(since).toISOString().replace(/\.\d{3}Z$/, 'Z')
+      const created = isoTime(since)
       const { data } = await octokit.request(
         'GET /repos/{owner}/{repo}/actions/workflows/{workflow_id}/runs',
         {
@@ -529,7 +530,7 @@ function rateLimitAdvice(error: unknown): string {
     .response?.headers
   const reset = Number(headers?.['x-ratelimit-reset'])
   if (headers?.['x-ratelimit-remaining'] === '0' && reset > 0) {
-    return `the token's hourly API budget is spent until ${new Date(reset * 1000).toISOString()}, longer than the action waits; run again after that, or use a GitHub App token (higher limits)`
+    return `the token's hourly API budget is spent until ${isoTime(reset * 1000)}, longer than the action waits; run again after that, or use a GitHub App token (higher limits)`
   }
   return 'GitHub kept rate-limiting the token after the action waited as asked; run again later, or spread the targets over more runs'
 }

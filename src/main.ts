@@ -9,7 +9,7 @@ import { buildReport } from './report.js'
 import { systemClock } from './retry.js'
 import { readSettings, type InputName } from './settings.js'
 import { describeTarget, feedsRepository } from './targets.js'
-import type { SmokeOutcome } from './smoke.js'
+import type { SmokeGate } from './smoke.js'
 import { keyLabel } from './format.js'
 
 const log: Logger = {
@@ -101,41 +101,25 @@ export async function run(): Promise<void> {
       return
     }
 
-    // Preflight: every target reachable and its public key readable, before anything changes.
-    let prepared: PreparedTarget[]
-    try {
-      prepared = await Promise.all(settings.targets.map(target => secrets.prepare(target)))
-    } catch (error) {
-      throw new Error(
-        `Preflight failed, so nothing was changed in AWS or GitHub: ${describeError(error)} The next run checks again.`,
-        { cause: error }
-      )
-    }
-    core.info(`Preflight: ${prepared.length} target(s) reachable, public keys read.`)
-    let smokeGate: ((rotation: string) => Promise<SmokeOutcome>) | undefined
-    const smokeWorkflow = settings.smokeWorkflow
-    // Checked on every run, like the targets, so a deleted workflow or a lost permission shows
-    // before the day the key is due. reactivate-previous changes no target: no gate.
-    if (smokeWorkflow && !settings.reactivatePrevious) {
+    /**
+     * The smoke gate's preflight, on every run like the targets', so a deleted workflow or a lost
+     * permission shows before the day the key is due; returns the gate. reactivate-previous
+     * changes no target: no gate.
+     */
+    const prepareSmokeGate = async (): Promise<SmokeGate | undefined> => {
+      const workflow = settings.smokeWorkflow
+      if (!workflow || settings.reactivatePrevious) return undefined
       // Loaded only for a gate: YAML parsing has no place in the common path.
       const { checkSmokeWorkflow, runSmokeGate } = await import('./smoke.js')
-      const fed = settings.targets.some(target => feedsRepository(target, smokeWorkflow.repository))
-      let checked: Awaited<ReturnType<typeof checkSmokeWorkflow>>
-      try {
-        checked = await checkSmokeWorkflow(secrets.workflows, smokeWorkflow, fed, !settings.dryRun)
-      } catch (error) {
-        throw new Error(
-          `Preflight failed, so nothing was changed in AWS or GitHub: ${describeError(error)}`,
-          { cause: error }
-        )
-      }
+      const fed = settings.targets.some(target => feedsRepository(target, workflow.repository))
+      const checked = await checkSmokeWorkflow(secrets.workflows, workflow, fed, !settings.dryRun)
       for (const warning of checked.warnings) core.warning(warning)
       core.info(
         settings.dryRun
           ? `Preflight: smoke workflow ${checked.name} found (a dry run does not check Actions write).`
           : `Preflight: smoke workflow ${checked.name} can be dispatched.`
       )
-      smokeGate = rotation =>
+      return rotation =>
         runSmokeGate(
           {
             api: secrets.workflows,
@@ -148,6 +132,23 @@ export async function run(): Promise<void> {
           rotation
         )
     }
+
+    // Preflight: every target reachable and its public key readable, and the smoke workflow
+    // ready, before anything changes.
+    let prepared: PreparedTarget[]
+    let smokeGate: SmokeGate | undefined
+    try {
+      ;[prepared, smokeGate] = await Promise.all([
+        Promise.all(settings.targets.map(target => secrets.prepare(target))),
+        prepareSmokeGate()
+      ])
+    } catch (error) {
+      throw new Error(
+        `Preflight failed, so nothing was changed in AWS or GitHub: ${describeError(error)} The next run checks again.`,
+        { cause: error }
+      )
+    }
+    core.info(`Preflight: ${prepared.length} target(s) reachable, public keys read.`)
 
     if (settings.dryRun) {
       core.info(`Dry run: ${decided.steps.length} step(s) planned, none applied.`)

@@ -17,6 +17,8 @@
  * state=creating: a run killed between creating a key and marking it leaves that behind, so the
  * next run can tell the unmarked key is the action's own and that no target ever got it.
  */
+import { isoTime } from './format.js'
+
 export type MarkState = 'creating' | 'pending' | 'active' | 'retired' | 'reactivated'
 
 export const INTENT_TAG_KEY = 'rotate-aws-access-keys'
@@ -109,5 +111,5 @@ export function readMark(tagValue: string | undefined): MarkReading {
 }
 
 function isoSeconds(ms: number): string {
-  return new Date(Math.floor(ms / 1000) * 1000).toISOString().replace('.000Z', 'Z')
+  return isoTime(Math.floor(ms / 1000) * 1000)
 }

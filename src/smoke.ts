@@ -68,7 +68,7 @@ export async function checkSmokeWorkflow(
   }
   if (found.state !== 'active') {
     throw new SmokeProblem(
-      `${where} is ${found.state.replace(/_/g, ' ')}; GitHub does not dispatch a disabled workflow. Enable it in the repository's Actions tab.`
+      `${where} is ${spaced(found.state)}; GitHub does not dispatch a disabled workflow. Enable it in the repository's Actions tab.`
     )
   }
   const ref =
@@ -155,6 +155,9 @@ function triggerConfig(triggers: unknown, event: string): unknown {
   return undefined
 }
 
+/** Dispatches the smoke workflow for a rotation and waits for its run. */
+export type SmokeGate = (rotation: string) => Promise<SmokeOutcome>
+
 /** How the gate ended. Only `success` lets the previous key go. */
 export interface SmokeOutcome {
   /** A run's conclusion, or: timeout, not-found (the run never showed), cancelled-here. */
@@ -203,28 +206,9 @@ export async function runSmokeGate(context: SmokeContext, rotation: string): Pro
   })
 
   let runId: number | undefined
-  let detailsRefused = false
+  let detailsRefused: boolean
   try {
-    const request = { ref: workflow.ref, inputs: { [ROTATION_INPUT]: rotation } }
-    try {
-      runId = (
-        await api.dispatch(workflow.repository, workflow.file, {
-          ...request,
-          returnRunDetails: true
-        })
-      )?.runId
-    } catch (error) {
-      // GitHub Enterprise Server before February 2026 does not know the parameter.
-      const status = statusOf(error)
-      if ((status !== 400 && status !== 422) || !/return_run_details/.test(String(error))) {
-        throw error
-      }
-      detailsRefused = true
-      await api.dispatch(workflow.repository, workflow.file, {
-        ...request,
-        returnRunDetails: false
-      })
-    }
+    ;({ runId, detailsRefused } = await dispatch(api, workflow, rotation))
   } catch (error) {
     return end(
       'not-dispatched',
@@ -275,7 +259,7 @@ export async function runSmokeGate(context: SmokeContext, rotation: string): Pro
     const now = clock.now()
     if (run && (run.status !== lastStatus || now - lastProgressAt >= PROGRESS_EVERY_MS)) {
       log(
-        `Smoke run ${run.htmlUrl}: ${run.status.replace(/_/g, ' ')} (${formatDuration(now - startedAt)} of smoke-timeout ${formatDuration(context.timeoutMs)}).`
+        `Smoke run ${run.htmlUrl}: ${spaced(run.status)} (${formatDuration(now - startedAt)} of smoke-timeout ${formatDuration(context.timeoutMs)}).`
       )
       lastStatus = run.status
       lastProgressAt = now
@@ -288,7 +272,7 @@ export async function runSmokeGate(context: SmokeContext, rotation: string): Pro
         ? end(
             'timeout',
             run,
-            `the smoke run did not finish within smoke-timeout (${formatDuration(context.timeoutMs)}); it was left ${run.status.replace(/_/g, ' ')}`
+            `the smoke run did not finish within smoke-timeout (${formatDuration(context.timeoutMs)}); it was left ${spaced(run.status)}`
           )
         : end(
             'not-found',
@@ -310,4 +294,35 @@ export async function runSmokeGate(context: SmokeContext, rotation: string): Pro
       wait -= nap
     }
   }
+}
+
+/**
+ * Dispatches with return_run_details, so GitHub names the run; GitHub Enterprise Server before
+ * February 2026 refuses the parameter, and is asked again without it.
+ */
+async function dispatch(
+  api: WorkflowsApi,
+  workflow: CheckedSmokeWorkflow,
+  rotation: string
+): Promise<{ runId: number | undefined; detailsRefused: boolean }> {
+  const request = { ref: workflow.ref, inputs: { [ROTATION_INPUT]: rotation } }
+  try {
+    const details = await api.dispatch(workflow.repository, workflow.file, {
+      ...request,
+      returnRunDetails: true
+    })
+    return { runId: details?.runId, detailsRefused: false }
+  } catch (error) {
+    const status = statusOf(error)
+    if ((status !== 400 && status !== 422) || !/return_run_details/.test(String(error))) {
+      throw error
+    }
+    await api.dispatch(workflow.repository, workflow.file, { ...request, returnRunDetails: false })
+    return { runId: undefined, detailsRefused: true }
+  }
+}
+
+/** GitHub's `in_progress`, `disabled_manually` as words. */
+function spaced(word: string): string {
+  return word.replace(/_/g, ' ')
 }
