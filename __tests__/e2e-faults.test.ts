@@ -313,4 +313,26 @@ describe(`a half-written pair on ${runner?.name ?? 'node'}`, () => {
     expect(world.aws.keys(USER)).toHaveLength(1)
     noSecretPrinted(world, result)
   })
+
+  it('still knows the pair is half-written when a 422 on one PUT is retried and the retry writes nothing', async () => {
+    world = await startWorld({ repos: REPOS })
+    const old = world.stored('acme/api')
+    // First attempt: the id is written, the secret refused with 422 (which the action retries
+    // with a fresh public key); the retry is refused whole; setting the pair back works.
+    let puts = 0
+    world.github.intercept(call => {
+      if (call.route !== 'put-secret' || call.repo !== 'acme/api') return undefined
+      puts += 1
+      const refused = puts <= 2 ? call.secretName === KEY_SECRET : puts <= 4
+      return refused ? { status: 422, message: 'Validation Failed' } : undefined
+    })
+    const result = await world.run({}, node ? { node } : {})
+    expect(result.code).toBe(1)
+    expect(result.stdout).toMatch(/::error::.*Only AWS_ACCESS_KEY_ID was written/)
+    expect(result.stdout).toMatch(/set back to the previous key/)
+    expect(world.stored('acme/api')).toEqual(old)
+    targetsHoldActiveKeys(world)
+    everyActiveKeyIsHeld(world)
+    noSecretPrinted(world, result)
+  })
 })

@@ -307,15 +307,24 @@ function octokitSecrets(octokit, options) {
             try {
                 await putAll();
             }
-            catch (error) {
+            catch (first) {
                 // A 422 can mean the scope's key pair changed since preflight: read it once more.
-                if ((0,errors/* statusOf */.c2)(error) !== 422)
-                    throw explain(prepared.target, prepared.name, error, 'write secrets to');
-                prepared.publicKey = await readPublicKey(prepared);
+                if ((0,errors/* statusOf */.c2)(first) !== 422)
+                    throw explain(prepared.target, prepared.name, first, 'write secrets to');
                 try {
+                    prepared.publicKey = await readPublicKey(prepared);
                     await putAll();
                 }
                 catch (second) {
+                    // A secret either attempt wrote is still there: the target holds a mismatched pair.
+                    const written = [first, second].flatMap(error => error instanceof HalfWritten ? error.written.split(', ') : []);
+                    if (written.length > 0) {
+                        const cause = second instanceof HalfWritten ? second.cause : second;
+                        const halfWritten = new HalfWritten([...new Set(written)].join(', '), cause);
+                        throw explain(prepared.target, prepared.name, halfWritten, 'write secrets to');
+                    }
+                    if (second instanceof errors/* TargetError */.I0)
+                        throw second;
                     throw explain(prepared.target, prepared.name, second, 'write secrets to');
                 }
             }
