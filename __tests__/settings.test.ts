@@ -186,7 +186,13 @@ describe('settings', () => {
       'smoke-workflow',
       /not a branch or tag/
     ],
-    ['smoke-timeout too short', { 'smoke-timeout': '5s' }, 'smoke-timeout', /between 10s and 6h/]
+    ['smoke-timeout too short', { 'smoke-timeout': '5s' }, 'smoke-timeout', /between 10s and 6h/],
+    [
+      'smoke workflow in a repository no target feeds',
+      { 'smoke-workflow': 'acme/other/smoke.yml' },
+      'smoke-workflow',
+      /no target feeds acme\/other/
+    ]
   ]
   it.each(bad)('rejects %s, naming the input', (_case, inputs, input, message) => {
     let caught: unknown
@@ -209,6 +215,7 @@ describe('settings', () => {
     expect(
       read({
         ...token,
+        targets: 'acme/app\nenv:acme/deploy/production',
         'smoke-workflow': 'acme/deploy/check.yaml@release/v2',
         'smoke-timeout': '30m'
       })
@@ -226,6 +233,19 @@ describe('settings', () => {
         {}
       )
     ).toThrow(/Input 'smoke-workflow'.*names no repository/)
+  })
+
+  it('never echoes a user name or password given in github-api-url', () => {
+    expect(() =>
+      read({ ...token, 'github-api-url': 'https://deploy:hunter2@ghes.example/api/v3' })
+    ).toThrow(/without a user name, password.*got 'https:\/\/ghes\.example\/api\/v3'/)
+    let message = ''
+    try {
+      read({ ...token, 'github-api-url': 'https://deploy:hunter2@ghes.example/api/v3' })
+    } catch (error) {
+      message = (error as Error).message
+    }
+    expect(message).not.toMatch(/hunter2|deploy:/)
   })
 
   it('needs targets when GITHUB_REPOSITORY is not set', () => {

@@ -102,35 +102,28 @@ const checked: CheckedSmokeWorkflow = {
 describe('smoke workflow preflight', () => {
   it('accepts a dispatchable workflow, resolves the default branch and probes Actions write', async () => {
     const fake = api()
-    const result = await checkSmokeWorkflow(fake, workflow, true)
+    const result = await checkSmokeWorkflow(fake, workflow)
     expect(result).toMatchObject({ ref: 'main', warnings: [] })
     expect(fake.calls).toEqual(['getWorkflow', 'defaultBranch', 'readFile', 'enable'])
   })
 
   it('uses the ref it is given instead of the default branch', async () => {
     const fake = api()
-    const result = await checkSmokeWorkflow(fake, { ...workflow, ref: 'v2' }, true)
+    const result = await checkSmokeWorkflow(fake, { ...workflow, ref: 'v2' })
     expect(result.ref).toBe('v2')
     expect(fake.calls).not.toContain('defaultBranch')
   })
 
-  const refusals: Array<[string, Partial<WorkflowsApi>, boolean, RegExp]> = [
-    ['a repository no target feeds', {}, false, /no target feeds acme\/app/],
-    ['a missing workflow', { getWorkflow: async () => undefined }, true, /does not exist/],
+  const refusals: Array<[string, Partial<WorkflowsApi>, RegExp]> = [
+    ['a missing workflow', { getWorkflow: async () => undefined }, /does not exist/],
     [
       'a disabled workflow',
       {
         getWorkflow: async () => ({ id: 1, name: 'S', path: 'p', state: 'disabled_manually' })
       },
-      true,
       /is disabled manually/
     ],
-    [
-      'a file missing on the ref',
-      { readFile: async () => undefined },
-      true,
-      /does not exist on main/
-    ],
+    ['a file missing on the ref', { readFile: async () => undefined }, /does not exist on main/],
     [
       'a token without Actions write',
       {
@@ -138,7 +131,6 @@ describe('smoke workflow preflight', () => {
           throw httpError(403, 'Resource not accessible by personal access token')
         }
       },
-      true,
       /may not dispatch workflows \(Actions: write\).*Actions: read and write/
     ],
     [
@@ -148,27 +140,23 @@ describe('smoke workflow preflight', () => {
           throw httpError(403, 'Resource not accessible by personal access token')
         }
       },
-      true,
       /Contents: read/
     ]
   ]
-  it.each(refusals)(
-    'refuses %s before anything changes',
-    async (_name, overrides, fed, message) => {
-      const fake = api(overrides)
-      const error = await checkSmokeWorkflow(fake, workflow, fed).catch((caught: unknown) => caught)
-      expect(error).toBeInstanceOf(SmokeProblem)
-      expect((error as Error).message).toMatch(/^smoke-workflow: /)
-      expect((error as Error).message).toMatch(message)
-      expect(fake.calls).not.toContain('dispatch')
-      // Only the Actions-write case gets as far as the probe.
-      if (!/Actions: write/.test(String(message))) expect(fake.calls).not.toContain('enable')
-    }
-  )
+  it.each(refusals)('refuses %s before anything changes', async (_name, overrides, message) => {
+    const fake = api(overrides)
+    const error = await checkSmokeWorkflow(fake, workflow).catch((caught: unknown) => caught)
+    expect(error).toBeInstanceOf(SmokeProblem)
+    expect((error as Error).message).toMatch(/^smoke-workflow: /)
+    expect((error as Error).message).toMatch(message)
+    expect(fake.calls).not.toContain('dispatch')
+    // Only the Actions-write case gets as far as the probe.
+    if (!/Actions: write/.test(String(message))) expect(fake.calls).not.toContain('enable')
+  })
 
   it('does not probe Actions write in a dry run (the probe is a write)', async () => {
     const fake = api()
-    await checkSmokeWorkflow(fake, workflow, true, false)
+    await checkSmokeWorkflow(fake, workflow, false)
     expect(fake.calls).not.toContain('enable')
   })
 

@@ -10,8 +10,7 @@ __webpack_require__.r(__webpack_exports__);
 
 // EXPORTS
 __webpack_require__.d(__webpack_exports__, {
-  createSecrets: () => (/* binding */ createSecrets),
-  permissionFor: () => (/* binding */ permissionFor)
+  createSecrets: () => (/* binding */ createSecrets)
 });
 
 // EXTERNAL MODULE: ./node_modules/@actions/github/lib/github.js + 21 modules
@@ -258,7 +257,7 @@ function octokitSecrets(octokit, options) {
         stats: () => ({ ...options.stats }),
         workflows: octokitWorkflows(octokit),
         async runState(repository, runId, attempt) {
-            const [owner, repo] = repository.split('/');
+            const { owner, repo } = splitRepository(repository);
             if (!owner || !repo)
                 return 'unknown';
             try {

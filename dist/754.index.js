@@ -9,7 +9,7 @@ export const modules = {
 /* harmony export */   checkSmokeWorkflow: () => (/* binding */ checkSmokeWorkflow),
 /* harmony export */   runSmokeGate: () => (/* binding */ runSmokeGate)
 /* harmony export */ });
-/* unused harmony exports ROTATION_INPUT, SmokeProblem, checkWorkflowText */
+/* unused harmony exports SmokeProblem, checkWorkflowText */
 /* harmony import */ var yaml__WEBPACK_IMPORTED_MODULE_0__ = __webpack_require__(8815);
 /* harmony import */ var _duration_js__WEBPACK_IMPORTED_MODULE_1__ = __webpack_require__(7607);
 /* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_2__ = __webpack_require__(3916);
@@ -33,10 +33,10 @@ class SmokeProblem extends Error {
 const PERMISSIONS = 'The github-token needs, on that repository, the permissions "Actions: read and write" and "Contents: read" (fine-grained PAT; GitHub App: actions write, contents read).';
 /**
  * Preflight: the workflow exists and is enabled, declares a workflow_dispatch trigger with the
- * `rotation` input and no other required input, the token may read it, dispatch it and read its
- * runs, and some target feeds its repository (else it would not see the new key).
+ * `rotation` input and no other required input, and the token may read it, dispatch it and read
+ * its runs. (That some target feeds its repository is an input check, in settings.)
  */
-async function checkSmokeWorkflow(api, workflow, fedByTargets, 
+async function checkSmokeWorkflow(api, workflow, 
 /** false in a dry run: the probe is a (no-op) write, and a dry run writes nothing. */
 probeDispatch = true) {
     const { repository, file } = workflow;
@@ -45,9 +45,6 @@ probeDispatch = true) {
     const denied = (doing, error) => new SmokeProblem((0,_errors_js__WEBPACK_IMPORTED_MODULE_2__/* .statusOf */ .c2)(error) === 403
         ? `the github-token may not ${doing} in ${repository} (${(0,_errors_js__WEBPACK_IMPORTED_MODULE_2__/* .describeError */ .Uc)(error)}). ${PERMISSIONS}`
         : `could not ${doing} in ${repository}: ${(0,_errors_js__WEBPACK_IMPORTED_MODULE_2__/* .describeError */ .Uc)(error)}`);
-    if (!fedByTargets) {
-        throw new SmokeProblem(`no target feeds ${repository} (a repository, environment or organization secret it can read), so its run would not see the new key and would prove nothing. Add a target for it, or pick a workflow in a repository that one of the targets feeds.`);
-    }
     const found = await api.getWorkflow(repository, file).catch((error) => {
         throw denied('read workflows', error);
     });

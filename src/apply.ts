@@ -1,12 +1,12 @@
 import { awsErrorCode, awsStatus, isTransientAwsError } from './aws-errors.js'
 import type { Aws, Credentials } from './aws.js'
 import { describeError, StepFailure, TargetError, Yield } from './errors.js'
-import { isoTime, keyLabel } from './format.js'
+import { keyLabel } from './format.js'
 import type { PreparedTarget, Secrets, SecretValue } from './github.js'
 import { feedsRepository } from './targets.js'
 import { INTENT_TAG_KEY, writeMark, type Mark } from './marks.js'
 import type { Cancellation } from './cancel.js'
-import { describeStep, type Step } from './plan.js'
+import { describeStep, usedAfterSwitch, type Step } from './plan.js'
 import { backoff, type Clock } from './retry.js'
 import type { Settings } from './settings.js'
 import type { Snapshot } from './snapshot.js'
@@ -273,10 +273,7 @@ export async function apply(steps: readonly Step[], context: ApplyContext): Prom
     try {
       const used = await aws.lastUse(keyId)
       if (!used || used.at <= distributionStartedAt) return undefined
-      return (
-        `${keyLabel(keyId)} was used at ${isoTime(used.at)} (${used.service}, ${used.region}), while this run was writing the new key: ` +
-        'something outside the targets may still use it. It is only deactivated: if something breaks, run with reactivate-previous (or re-activate it in the IAM console) until delete-after passes.'
-      )
+      return usedAfterSwitch(keyId, used, 'while this run was writing the new key')
     } catch (error) {
       log.info(`Could not read the last use of ${keyLabel(keyId)} (${describeError(error)}).`)
       return undefined
@@ -480,12 +477,15 @@ export async function apply(steps: readonly Step[], context: ApplyContext): Prom
       // The mark names this run as the one waiting for the gate, so an overlapping run waits
       // for it; and this run can tell later whether another run has moved the key on since.
       const holding = marked('due')
-      try {
-        await aws.tag(user, keyId, holding)
-      } catch (error) {
-        log.warning(
-          `Could not mark ${keyLabel(keyId)} as waiting for the smoke workflow (${describeError(error)}); running the gate anyway.`
-        )
+      // A key this run has just distributed already carries exactly this mark.
+      if (step.distributedAt !== undefined) {
+        try {
+          await aws.tag(user, keyId, holding)
+        } catch (error) {
+          log.warning(
+            `Could not mark ${keyLabel(keyId)} as waiting for the smoke workflow (${describeError(error)}); running the gate anyway.`
+          )
+        }
       }
       const rotation = `${keyLabel(keyId)} from ${settings.run.repository} run ${settings.run.runId}.${settings.run.attempt}`
       log.startGroup(`Smoke workflow for ${keyLabel(keyId)}`)

@@ -338,7 +338,7 @@ function octokitSecrets(octokit: Octokit, options: SecretsOptions): Secrets {
     stats: () => ({ ...options.stats }),
     workflows: octokitWorkflows(octokit),
     async runState(repository, runId, attempt) {
-      const [owner, repo] = repository.split('/')
+      const { owner, repo } = splitRepository(repository)
       if (!owner || !repo) return 'unknown'
       try {
         const { data } = await octokit.request(
@@ -529,7 +529,7 @@ function octokitWorkflows(octokit: Octokit): WorkflowsApi {
 }
 
 /** What the token needs for a target: the fine-grained PAT permission and the GitHub App one. */
-export function permissionFor(target: Target): string {
+function permissionFor(target: Target): string {
   const { pat, app } = KINDS[target.kind]
   return `the ${pat}: read and write" (fine-grained PAT; GitHub App: ${app})`
 }

@@ -8,7 +8,7 @@ import { plan } from './plan.js'
 import { buildReport } from './report.js'
 import { systemClock } from './retry.js'
 import { readSettings, type InputName } from './settings.js'
-import { describeTarget, feedsRepository } from './targets.js'
+import { describeTarget } from './targets.js'
 import type { SmokeGate } from './smoke.js'
 import { keyLabel } from './format.js'
 
@@ -51,6 +51,9 @@ export async function run(): Promise<void> {
     log.mask(signing.accessKeyId)
     log.mask(signing.secretAccessKey)
     if (signing.sessionToken) log.mask(signing.sessionToken)
+    // Every key id of the user, not only the ones this run signs with or creates: an AWS error
+    // message may name any of them, and text for people uses keyLabel.
+    for (const key of snapshot.keys) log.mask(key.id)
     core.info(
       `IAM user ${snapshot.userName}, ${snapshot.mode === 'self' ? 'self-rotation' : `admin mode as ${snapshot.caller.arn}`}; ` +
         `keys: ${snapshot.keys.map(key => `${keyLabel(key.id)} ${key.status}`).join(', ') || 'none'}.`
@@ -111,8 +114,7 @@ export async function run(): Promise<void> {
       if (!workflow || settings.reactivatePrevious) return undefined
       // Loaded only for a gate: YAML parsing has no place in the common path.
       const { checkSmokeWorkflow, runSmokeGate } = await import('./smoke.js')
-      const fed = settings.targets.some(target => feedsRepository(target, workflow.repository))
-      const checked = await checkSmokeWorkflow(secrets.workflows, workflow, fed, !settings.dryRun)
+      const checked = await checkSmokeWorkflow(secrets.workflows, workflow, !settings.dryRun)
       for (const warning of checked.warnings) core.warning(warning)
       core.info(
         settings.dryRun

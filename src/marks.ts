@@ -35,7 +35,7 @@ export interface Mark {
   readonly smoke?: SmokeState
 }
 
-export type SmokeState = 'due' | 'failed'
+type SmokeState = 'due' | 'failed'
 
 export type MarkReading =
   | { readonly kind: 'none' }

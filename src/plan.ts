@@ -1,6 +1,6 @@
 import { age, isoTime, keyLabel } from './format.js'
 import type { Mark } from './marks.js'
-import type { KeyState, Snapshot } from './snapshot.js'
+import type { KeyState, LastUse, Snapshot } from './snapshot.js'
 import { MAX_SMOKE_TIMEOUT_MS, type Settings } from './settings.js'
 
 /**
@@ -287,33 +287,16 @@ export function plan(snapshot: Snapshot, settings: PlanSettings, now: number): P
       return refuse(gateRefusal(newer, newerMark, older))
     }
     if (signing === newer.id) {
-      const gated = settings.smokeWorkflow !== undefined
       steps.push({
         kind: 'finish-distribution',
         keyId: newer.id,
         previousKeyId: older.id,
-        gated
+        gated: settings.smokeWorkflow !== undefined
       })
       notes.push(
         `Key ${keyLabel(newer.id)} was left half-distributed by ${runOf(newerMark)}; this run signs with it, so it finishes writing it.`
       )
-      if (gated) {
-        steps.push({
-          kind: 'smoke-test',
-          keyId: newer.id,
-          previousKeyId: older.id,
-          distributedAt: undefined
-        })
-      }
-      if (settings.deactivateAfterMs === 0) {
-        steps.push({
-          kind: 'deactivate-key',
-          keyId: older.id,
-          reason: gated
-            ? 'replaced by the new key in every target, and the smoke workflow passed'
-            : 'replaced by the new key in every target'
-        })
-      }
+      pushAfterDistribution(newer.id, older.id, settings, steps, notes)
       return decide(steps, notes, newer.id)
     }
     steps.push({ kind: 'restore', keyId: older.id, abandonedKeyId: newer.id })
@@ -382,16 +365,17 @@ export function plan(snapshot: Snapshot, settings: PlanSettings, now: number): P
       keyId: older.id,
       ...(used && used.at > distributedAt
         ? {
-            warning:
-              `${keyLabel(older.id)} was used at ${isoTime(used.at)} (${used.service}, ${used.region}), after the targets got ${keyLabel(newer.id)} at ${isoTime(distributedAt)}: ` +
-              `something outside the targets may still use it. It is only deactivated, so it can be re-activated in the IAM console until delete-after passes.`
+            warning: usedAfterSwitch(
+              older.id,
+              used,
+              `after the targets got ${keyLabel(newer.id)} at ${isoTime(distributedAt)}`
+            )
           }
         : {}),
       reason:
-        (settings.deactivateAfterMs > 0
-          ? 'deactivate-after has passed'
-          : 'replaced by the new key in every target') +
-        (gateDue ? ', and the smoke workflow passed' : '')
+        settings.deactivateAfterMs > 0
+          ? `deactivate-after has passed${gateDue ? ', and the smoke workflow passed' : ''}`
+          : replacedReason(gateDue)
     })
   } else {
     notes.push(
@@ -685,32 +669,45 @@ function pushRotation(
   steps: Step[],
   notes: string[]
 ): void {
+  steps.push({
+    kind: 'rotate',
+    previousKeyId: current.id,
+    gated: settings.smokeWorkflow !== undefined
+  })
+  pushAfterDistribution(undefined, current.id, settings, steps, notes)
+}
+
+/**
+ * Once this run has written `keyId` (undefined: the key it creates) to every target: the smoke
+ * gate when set, then the previous key goes, now or after deactivate-after.
+ */
+function pushAfterDistribution(
+  keyId: string | undefined,
+  previousKeyId: string,
+  settings: PlanSettings,
+  steps: Step[],
+  notes: string[]
+): void {
   const gated = settings.smokeWorkflow !== undefined
-  steps.push({ kind: 'rotate', previousKeyId: current.id, gated })
   if (gated) {
-    steps.push({
-      kind: 'smoke-test',
-      keyId: undefined,
-      previousKeyId: current.id,
-      distributedAt: undefined
-    })
+    steps.push({ kind: 'smoke-test', keyId, previousKeyId, distributedAt: undefined })
     notes.push(
-      `The smoke workflow runs once every target holds the new key; ${keyLabel(current.id)} is deactivated only if it passes.`
+      `The smoke workflow runs once every target holds the new key; ${keyLabel(previousKeyId)} is deactivated only if it passes.`
     )
   }
   if (settings.deactivateAfterMs === 0) {
-    steps.push({
-      kind: 'deactivate-key',
-      keyId: current.id,
-      reason: gated
-        ? 'replaced by the new key in every target, and the smoke workflow passed'
-        : 'replaced by the new key in every target'
-    })
+    steps.push({ kind: 'deactivate-key', keyId: previousKeyId, reason: replacedReason(gated) })
   } else {
     notes.push(
       `The previous key stays active for deactivate-after (${age(settings.deactivateAfterMs)}), for runs queued before the change; the first run after that deactivates it.`
     )
   }
+}
+
+function replacedReason(gated: boolean): string {
+  return gated
+    ? 'replaced by the new key in every target, and the smoke workflow passed'
+    : 'replaced by the new key in every target'
 }
 
 function ourMark(key: KeyState): Mark | undefined {
@@ -721,6 +718,14 @@ function runOf(mark: Mark): string {
   return mark.runId !== undefined
     ? `run ${mark.runId} attempt ${mark.runAttempt ?? '1'}${mark.repository ? ` of ${mark.repository}` : ''}`
     : 'an earlier run'
+}
+
+/** The previous key was used after the targets moved on: something else may still need it. */
+export function usedAfterSwitch(keyId: string, used: LastUse, when: string): string {
+  return (
+    `${keyLabel(keyId)} was used at ${isoTime(used.at)} (${used.service}, ${used.region}), ${when}: ` +
+    'something outside the targets may still use it. It is only deactivated: if something breaks, run with reactivate-previous (or re-activate it in the IAM console) until delete-after passes.'
+  )
 }
 
 function gateRefusal(newer: KeyState, mark: Mark, older: KeyState): string {

@@ -1,3 +1,4 @@
+import { formatDuration } from './duration.js'
 import type { ApplyResult } from './apply.js'
 import { age, isoTime, keyLabel } from './format.js'
 import { describeStep, quietPeriod, type Plan } from './plan.js'
@@ -114,7 +115,7 @@ export function buildReport(input: {
     lines.push(
       '### Smoke workflow',
       '',
-      `${smoke.conclusion === 'success' ? 'Passed' : 'Did not pass'}: ${run}, ${smoke.conclusion}, ${Math.round(smoke.elapsedMs / 1000)} s.`,
+      `${smoke.conclusion === 'success' ? 'Passed' : 'Did not pass'}: ${run}, ${smoke.conclusion}, ${formatDuration(smoke.elapsedMs)}.`,
       ''
     )
   }
@@ -235,8 +236,7 @@ function nextActions(
 ): string[] {
   const current = rows.find(row => row.id === currentKeyId)
   return rows.map(row => {
-    if (row.state === 'pending' || row.state === 'creating')
-      return 'finished or undone by the next run'
+    if (row.state === 'pending') return 'finished or undone by the next run'
     if (row.status === 'Inactive') {
       return (row.state === 'retired' || row.state === 'reactivated') && row.stateAt !== undefined
         ? `deleted after ${isoTime(row.stateAt + settings.deleteAfterMs)}`

@@ -1,7 +1,7 @@
 import { parseDuration } from './duration.js'
 import { InputError } from './errors.js'
 import { partitionOf } from './regions.js'
-import { parseTargets, type Target } from './targets.js'
+import { feedsRepository, parseTargets, repositoryNameProblem, type Target } from './targets.js'
 
 /** Every input, validated once. Nothing reads `INPUT_*` anywhere else. */
 export interface Settings {
@@ -81,7 +81,6 @@ const IAM_USER_NAME = /^[\w+=,.@-]{1,64}$/
 const ACCOUNT_ID = /^\d{12}$/
 const MAX_VERIFY_TIMEOUT_MS = 30 * 60_000
 export const MAX_SMOKE_TIMEOUT_MS = 6 * 3_600_000
-const REPOSITORY = /^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/
 const WORKFLOW_FILE = /^[A-Za-z0-9_.-]+\.ya?ml$/
 // git's rules for ref names, in short: no spaces, control characters, ~^:?*[\ or "..".
 const REF = /^(?!.*\.\.)(?!\/)(?!.*\/$)[^\s~^:?*[\\]+$/
@@ -183,11 +182,17 @@ export function readSettings(readInput: ReadInput, env: NodeJS.ProcessEnv): Sett
   if (githubApiUrl !== undefined && !isSafeApiUrl(githubApiUrl)) {
     throw new InputError(
       'github-api-url',
-      `must be an https:// URL (http:// only for localhost), such as https://HOST/api/v3; got '${githubApiUrl}'. The token is sent there.`
+      `must be an https:// URL (http:// only for localhost) without a user name, password, query or fragment, such as https://HOST/api/v3; got '${withoutCredentials(githubApiUrl)}'. The token is sent there.`
     )
   }
 
   const smokeWorkflow = parseSmokeWorkflow(input('smoke-workflow'), env.GITHUB_REPOSITORY)
+  if (smokeWorkflow && !targets.some(target => feedsRepository(target, smokeWorkflow.repository))) {
+    throw new InputError(
+      'smoke-workflow',
+      `no target feeds ${smokeWorkflow.repository} (a repository, environment or organization secret it can read), so its run would not see the new key and would prove nothing. Add a target for it, or pick a workflow in a repository that one of the targets feeds.`
+    )
+  }
   const smokeTimeoutMs = duration(input, 'smoke-timeout')
   if (smokeTimeoutMs < 10_000 || smokeTimeoutMs > MAX_SMOKE_TIMEOUT_MS) {
     throw new InputError(
@@ -254,9 +259,9 @@ function parseSmokeWorkflow(
       `'${text}' names no repository and GITHUB_REPOSITORY is not set: write owner/repo/${file}`
     )
   }
-  if (!REPOSITORY.test(repository)) {
-    throw new InputError('smoke-workflow', `'${repository}' is not an owner/repo name: ${form}`)
-  }
+  const [owner = '', repo = ''] = repository.split('/')
+  const problem = repositoryNameProblem(owner, repo)
+  if (problem) throw new InputError('smoke-workflow', `${problem}: ${form}`)
   if (ref !== undefined && !REF.test(ref)) {
     throw new InputError('smoke-workflow', `'@${ref}' is not a branch or tag name: ${form}`)
   }
@@ -307,4 +312,9 @@ function isSafeApiUrl(text: string): boolean {
   if (url.username || url.password || url.search || url.hash) return false
   const local = ['localhost', '127.0.0.1', '[::1]'].includes(url.hostname)
   return url.protocol === 'https:' || (url.protocol === 'http:' && local)
+}
+
+/** The URL as given, minus any user name and password: an error message may be printed. */
+function withoutCredentials(text: string): string {
+  return text.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/@]*@/i, '$1')
 }

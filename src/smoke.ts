@@ -12,7 +12,7 @@ import type { SmokeWorkflow } from './settings.js'
  */
 
 /** The one input the action passes: it says which rotation started the run. */
-export const ROTATION_INPUT = 'rotation'
+const ROTATION_INPUT = 'rotation'
 
 export interface CheckedSmokeWorkflow extends SmokeWorkflow {
   readonly ref: string
@@ -34,13 +34,12 @@ const PERMISSIONS =
 
 /**
  * Preflight: the workflow exists and is enabled, declares a workflow_dispatch trigger with the
- * `rotation` input and no other required input, the token may read it, dispatch it and read its
- * runs, and some target feeds its repository (else it would not see the new key).
+ * `rotation` input and no other required input, and the token may read it, dispatch it and read
+ * its runs. (That some target feeds its repository is an input check, in settings.)
  */
 export async function checkSmokeWorkflow(
   api: WorkflowsApi,
   workflow: SmokeWorkflow,
-  fedByTargets: boolean,
   /** false in a dry run: the probe is a (no-op) write, and a dry run writes nothing. */
   probeDispatch = true
 ): Promise<CheckedSmokeWorkflow> {
@@ -53,11 +52,6 @@ export async function checkSmokeWorkflow(
         ? `the github-token may not ${doing} in ${repository} (${describeError(error)}). ${PERMISSIONS}`
         : `could not ${doing} in ${repository}: ${describeError(error)}`
     )
-  if (!fedByTargets) {
-    throw new SmokeProblem(
-      `no target feeds ${repository} (a repository, environment or organization secret it can read), so its run would not see the new key and would prove nothing. Add a target for it, or pick a workflow in a repository that one of the targets feeds.`
-    )
-  }
   const found = await api.getWorkflow(repository, file).catch((error: unknown) => {
     throw denied('read workflows', error)
   })

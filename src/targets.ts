@@ -137,11 +137,16 @@ function parseRepository(
   if (parts.length !== 2 || owner === undefined || repo === undefined) {
     return `not a target; ${FORMS}, one per line`
   }
+  return repositoryNameProblem(owner, repo) ?? { kind, owner, repo }
+}
+
+/** Why owner/repo is not a name GitHub allows, or undefined when it is one. */
+export function repositoryNameProblem(owner: string, repo: string): string | undefined {
   if (!OWNER.test(owner) || owner.endsWith('-')) {
     return `'${owner}' is not a valid GitHub owner name`
   }
   if (!REPO.test(repo) || repo === '.' || repo === '..') {
     return `'${repo}' is not a valid repository name`
   }
-  return { kind, owner, repo }
+  return undefined
 }
