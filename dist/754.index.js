@@ -13,6 +13,8 @@ export const modules = {
 /* harmony import */ var yaml__WEBPACK_IMPORTED_MODULE_0__ = __webpack_require__(8815);
 /* harmony import */ var _duration_js__WEBPACK_IMPORTED_MODULE_1__ = __webpack_require__(7607);
 /* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_2__ = __webpack_require__(3916);
+/* harmony import */ var _retry_js__WEBPACK_IMPORTED_MODULE_3__ = __webpack_require__(9809);
+
 
 
 
@@ -199,7 +201,7 @@ async function runSmokeGate(context, rotation) {
                     : `the dispatched run could not be read within smoke-timeout${lastReadError ? ` (last error: ${lastReadError})` : ''}`);
         }
         // In short naps: the runner kills a cancelled step a few seconds after asking it to stop.
-        let wait = Math.min(MAX_POLL_MS, Math.round(FIRST_POLL_MS * POLL_GROWTH ** poll), Math.max(0, deadline - now));
+        let wait = Math.min((0,_retry_js__WEBPACK_IMPORTED_MODULE_3__/* .backoff */ .JN)(poll, FIRST_POLL_MS, MAX_POLL_MS, POLL_GROWTH), Math.max(0, deadline - now));
         while (wait > 0 && !context.cancelled()) {
             const nap = Math.min(wait, NAP_MS);
             await clock.sleep(nap);

@@ -9,9 +9,13 @@ export const systemClock: Clock = {
   sleep: ms => new Promise(resolve => setTimeout(resolve, ms))
 }
 
-/** Growing delays for polling: 250 ms, then x1.5 each time, capped at half a second (GetCallerIdentity is free and unthrottled at this rate; a longer cap would add its length to every rotation). */
-export function backoff(attempt: number, firstMs = 250, capMs = 500): number {
-  return Math.min(capMs, Math.round(firstMs * 1.5 ** attempt))
+/**
+ * Growing delays: `firstMs`, then `growth` times the last, at most `capMs`. The defaults are
+ * retryUntil's (250 ms, x1.5, at most half a second: a longer cap would add its length to every
+ * rotation while IAM catches up with a new key).
+ */
+export function backoff(attempt: number, firstMs = 250, capMs = 500, growth = 1.5): number {
+  return Math.min(capMs, Math.round(firstMs * growth ** attempt))
 }
 
 /** AWS answers this for a key that exists but has not propagated to the endpoint yet. */

@@ -2,7 +2,7 @@ import { parse } from 'yaml'
 import { formatDuration } from './duration.js'
 import { describeError, statusOf } from './errors.js'
 import type { WorkflowRun, WorkflowsApi } from './github.js'
-import type { Clock } from './retry.js'
+import { backoff, type Clock } from './retry.js'
 import type { SmokeWorkflow } from './settings.js'
 
 /**
@@ -278,8 +278,7 @@ export async function runSmokeGate(context: SmokeContext, rotation: string): Pro
     }
     // In short naps: the runner kills a cancelled step a few seconds after asking it to stop.
     let wait = Math.min(
-      MAX_POLL_MS,
-      Math.round(FIRST_POLL_MS * POLL_GROWTH ** poll),
+      backoff(poll, FIRST_POLL_MS, MAX_POLL_MS, POLL_GROWTH),
       Math.max(0, deadline - now)
     )
     while (wait > 0 && !context.cancelled()) {
