@@ -82,7 +82,11 @@ const CASES: Array<[string, Record<string, string>, string]> = [
     { 'reactivate-previous': 'true', force: 'true' },
     'reactivate-previous'
   ],
-  ['reactivate-previous is yes', { 'reactivate-previous': 'yes' }, 'reactivate-previous']
+  ['reactivate-previous is yes', { 'reactivate-previous': 'yes' }, 'reactivate-previous'],
+  // Undeclared `with:` keys: the runner passes them on with a warning only.
+  ['dryrun, meant dry-run', { dryrun: 'true' }, 'dryrun'],
+  ['max_age, meant max-age', { max_age: '200d' }, 'max_age'],
+  ['an input this action never had', { colour: 'blue' }, 'colour']
 ]
 
 describe(`bad input on ${runner?.name ?? 'node'}`, () => {
@@ -103,5 +107,10 @@ describe(`bad input on ${runner?.name ?? 'node'}`, () => {
     expect(world.aws.requests.length).toBe(awsBefore)
     expect(world.github.requests.length).toBe(githubBefore)
     expect(result.outputs).toEqual({})
+  })
+
+  it('says which declared input a misspelt one meant', async () => {
+    const result = await world.run({ dryrun: 'true' }, runner ? { node: runner.path } : {})
+    expect(result.stdout).toMatch(/::error::Input 'dryrun': .*did you mean dry-run\?/)
   })
 })

@@ -5,6 +5,7 @@
  */
 import fc from 'fast-check'
 import type { ChildProcess } from 'node:child_process'
+import { INTENT_TAG_KEY } from '../src/marks.js'
 import { maskedLog, nodeBinaries, type RunResult } from './emulators/runner.js'
 import { DAY, KEY_SECRET, startWorld, USER, type World } from './emulators/world.js'
 
@@ -31,8 +32,20 @@ type Fault =
   | 'kill-smoke-wait'
 /** The smoke gate: not set, or set with a smoke workflow that passes or fails. */
 type Smoke = 'off' | 'pass' | 'fail'
+/** A person at the console, acting on their own keys just before the run's Nth AWS request. */
+interface PersonAct {
+  beforeRequest: number
+  act: 'create' | 'deactivate' | 'reactivate' | 'delete'
+}
 type Command =
-  | { kind: 'run'; force: boolean; deactivateAfter: '0' | '1d'; fault: Fault; smoke?: Smoke }
+  | {
+      kind: 'run'
+      force: boolean
+      deactivateAfter: '0' | '1d'
+      fault: Fault
+      smoke?: Smoke
+      person?: PersonAct | undefined
+    }
   | { kind: 'advance'; days: number }
   | { kind: 'person-creates-key' }
   | { kind: 'person-deletes-their-key' }
@@ -68,6 +81,19 @@ const command: fc.Arbitrary<Command> = fc.oneof(
       smoke: fc.oneof(
         { weight: 3, arbitrary: fc.constant<Smoke>('off') },
         { weight: 1, arbitrary: fc.constantFrom<Smoke>('pass', 'fail') }
+      ),
+      person: fc.option(
+        fc.record({
+          beforeRequest: fc.integer({ min: 1, max: 16 }),
+          act: fc.constantFrom<PersonAct['act']>(
+            'create',
+            'create',
+            'deactivate',
+            'reactivate',
+            'delete'
+          )
+        }),
+        { nil: undefined, freq: 2 }
       )
     })
   },
@@ -84,6 +110,70 @@ const command: fc.Arbitrary<Command> = fc.oneof(
   { weight: 1, arbitrary: fc.constant({ kind: 'run-reactivate-previous' as const }) },
   { weight: 1, arbitrary: fc.constant({ kind: 'person-reactivates-retired-key' as const }) }
 )
+
+/**
+ * The keys a person made, with the status they last gave each. `duringIntent`: made while a run
+ * had announced its own key, the one case where the evidence cannot tell a person's key from the
+ * run's (see README, "Which keys the action touches").
+ */
+class Person {
+  readonly keys = new Map<string, { status: 'Active' | 'Inactive'; duringIntent: boolean }>()
+  constructor(private readonly world: World) {}
+  ids(): Set<string> {
+    return new Set(this.keys.keys())
+  }
+  act(act: PersonAct['act']): void {
+    const { aws } = this.world
+    const existing = aws.keys(USER)
+    const own = existing.filter(k => this.keys.has(k.accessKeyId))
+    if (act === 'create') {
+      if (existing.length >= 2) return
+      const id = aws.createAccessKey(USER).accessKeyId
+      const duringIntent = /state=creating/.test(aws.tags(USER)[INTENT_TAG_KEY] ?? '')
+      this.keys.set(id, { status: 'Active', duringIntent })
+    } else if (act === 'delete') {
+      const key = own[0]
+      if (!key) return
+      aws.deleteKey(key.accessKeyId)
+      this.keys.delete(key.accessKeyId)
+    } else {
+      const [from, to] =
+        act === 'deactivate' ? (['Active', 'Inactive'] as const) : (['Inactive', 'Active'] as const)
+      const key = own.find(k => k.status === from)
+      if (!key) return
+      aws.setKeyStatus(key.accessKeyId, to)
+      const known = this.keys.get(key.accessKeyId)
+      if (known) known.status = to
+    }
+  }
+  deleteAll(): void {
+    for (const id of this.keys.keys())
+      if (this.world.aws.keys(USER).some(k => k.accessKeyId === id)) this.world.aws.deleteKey(id)
+    this.keys.clear()
+  }
+}
+
+/**
+ * Invariant 5: the action never deletes or deactivates a key a person made. The one exception
+ * the evidence allows: a key made while a run had announced its own, set aside (inactive, marked
+ * an orphan) and deleted only by the delete-after rule.
+ */
+function checkPersonKeys(world: World, person: Person): void {
+  const keys = world.aws.keys(USER)
+  const tags = world.aws.tags(USER)
+  for (const [id, known] of person.keys) {
+    const key = keys.find(k => k.accessKeyId === id)
+    if (key?.status === known.status) continue
+    const setAside =
+      known.duringIntent && (!key || /state=retired .*orphan=yes/.test(tags[id] ?? ''))
+    if (!setAside)
+      throw new Error(
+        `invariant 5: the person's key ${id} is ${key ? key.status : 'deleted'}, the person left it ${known.status}`
+      )
+    if (!key) person.keys.delete(id)
+    else known.status = key.status
+  }
+}
 
 function checkTargets(world: World, repos: readonly string[]): void {
   const keys = world.aws.keys(USER)
@@ -147,7 +237,8 @@ async function runWithFault(
   world: World,
   step: Extract<Command, { kind: 'run' }>,
   runId: number,
-  extraInputs: Record<string, string> = {}
+  extraInputs: Record<string, string> = {},
+  person?: Person
 ): Promise<{ killed: boolean; code: number | null }> {
   let child: ChildProcess | undefined
   let killed = false
@@ -163,7 +254,19 @@ async function runWithFault(
       durationMs: 100
     })
   }
+  let requests = 0
+  let personCreated = false
+  const firstRequest = world.aws.requests.length
   const removers = [
+    world.aws.intercept(() => {
+      requests += 1
+      if (person && step.person && requests === step.person.beforeRequest) {
+        const before = person.keys.size
+        person.act(step.person.act)
+        personCreated = person.keys.size > before
+      }
+      return undefined
+    }),
     world.aws.intercept(call => {
       if (killed) return undefined
       if (step.fault === 'kill-create' && call.action === 'CreateAccessKey') kill()
@@ -216,9 +319,13 @@ async function runWithFault(
   if (process.env.DEBUG_PROPERTY)
     console.log(JSON.stringify(step), runId, result.code, result.stdout)
   checkNoSecretPrinted(world, result)
-  // Invariant 3: one run at a time never runs out of slots (LimitExceeded) for its new key.
+  // Invariant 3: one run at a time never runs out of slots (LimitExceeded) for its new key,
+  // unless a person took the slot during the run.
   if (
-    world.aws.requests.some(r => r.action === 'CreateAccessKey' && r.errorCode === 'LimitExceeded')
+    !personCreated &&
+    world.aws.requests
+      .slice(firstRequest)
+      .some(r => r.action === 'CreateAccessKey' && r.errorCode === 'LimitExceeded')
   )
     throw new Error('invariant 3: CreateAccessKey failed with LimitExceeded')
   return { killed: killed || result.signal === 'SIGKILL', code: result.code }
@@ -230,7 +337,7 @@ describe(`lifecycle property on ${runner?.name ?? 'node'}`, () => {
       fc.asyncProperty(fc.array(command, { minLength: 1, maxLength: 6 }), async commands => {
         const world = await startWorld({ repos: REPOS, keyAgeDays: 20 })
         world.github.addWorkflow('acme/app', 'smoke.yml')
-        const personKeys = new Set<string>()
+        const person = new Person(world)
         let runId = 5000
         try {
           // A killed run's leftovers are the next run's to clean up: until then invariant 2 waits.
@@ -238,7 +345,7 @@ describe(`lifecycle property on ${runner?.name ?? 'node'}`, () => {
           let relaxed = false
           for (const step of commands) {
             if (step.kind === 'run') {
-              const { killed } = await runWithFault(world, step, ++runId)
+              const { killed } = await runWithFault(world, step, ++runId, {}, person)
               leftovers = killed
               relaxed = killed && step.fault === 'kill-write-api'
             } else if (step.kind === 'run-reactivate-previous') {
@@ -263,24 +370,24 @@ describe(`lifecycle property on ${runner?.name ?? 'node'}`, () => {
             } else if (step.kind === 'advance') {
               world.advance(step.days * DAY)
             } else if (step.kind === 'person-creates-key') {
-              if (world.aws.keys(USER).length < 2)
-                personKeys.add(world.aws.createAccessKey(USER).accessKeyId)
+              person.act('create')
             } else if (step.kind === 'person-deletes-their-key') {
-              for (const id of personKeys)
-                if (world.aws.keys(USER).some(k => k.accessKeyId === id)) world.aws.deleteKey(id)
-              personKeys.clear()
+              person.deleteAll()
             } else {
               const inactive = world.aws.keys(USER).find(k => k.status === 'Inactive')
-              if (inactive) world.aws.deleteKey(inactive.accessKeyId)
+              if (inactive) {
+                world.aws.deleteKey(inactive.accessKeyId)
+                person.keys.delete(inactive.accessKeyId)
+              }
             }
             checkTargets(world, relaxed ? ['acme/app'] : REPOS)
-            if (!leftovers) checkActiveKeysHeld(world, personKeys)
+            checkPersonKeys(world, person)
+            if (!leftovers) checkActiveKeysHeld(world, person.ids())
           }
           // The faults end and the person's key goes: two runs converge, a third changes nothing.
           // They run the gate, and it passes: a gate that failed earlier is never skipped.
           // A run first, then two quiet days, so a reactivated key has served its grace period.
-          for (const id of personKeys)
-            if (world.aws.keys(USER).some(k => k.accessKeyId === id)) world.aws.deleteKey(id)
+          person.deleteAll()
           await runWithFault(
             world,
             { kind: 'run', force: false, deactivateAfter: '0', fault: 'none', smoke: 'pass' },

@@ -1,4 +1,6 @@
+import { readFileSync } from 'node:fs'
 import { checkPolicy, evaluate, type PolicyDocument } from './emulators/iam-policy.js'
+import { INTENT_TAG_KEY } from '../src/marks.js'
 
 const doc = (...Statement: PolicyDocument['Statement'][]): PolicyDocument => ({
   Version: '2012-10-17',
@@ -46,12 +48,74 @@ describe('the emulator’s IAM policy evaluation', () => {
   })
 
   it('refuses what it does not evaluate instead of ignoring it', () => {
+    const statement = (extra: object) =>
+      doc({ Effect: 'Allow', Action: '*', Resource: '*', ...extra } as never)
+    expect(() => checkPolicy(statement({ Principal: '*' }))).toThrow(/does not evaluate Principal/)
     expect(() =>
-      checkPolicy({
-        Version: '2012-10-17',
-        Statement: [{ Effect: 'Allow', Action: '*', Resource: '*', Condition: {} } as never]
-      })
-    ).toThrow(/does not evaluate Condition/)
+      checkPolicy(statement({ Condition: { IpAddress: { 'aws:SourceIp': '10.0.0.0/8' } } }))
+    ).toThrow(/condition operator IpAddress/)
+    expect(() =>
+      checkPolicy(
+        statement({ Condition: { 'ForAllValues:StringLike': { 'aws:PrincipalTag/team': 'a' } } })
+      )
+    ).toThrow(/condition key aws:PrincipalTag\/team/)
     expect(() => checkPolicy({ Version: '2008-10-17', Statement: [] })).toThrow(/Version/)
+  })
+
+  it('holds a statement to aws:TagKeys: every key of the request must match (ForAllValues)', () => {
+    const tagging = doc({
+      Effect: 'Allow',
+      Action: 'iam:TagUser',
+      Resource: '*',
+      Condition: { 'ForAllValues:StringLike': { 'AWS:TagKeys': ['owner', 'AKIA*'] } }
+    })
+    checkPolicy(tagging)
+    const tag = (tagKeys?: string[]) =>
+      evaluate([tagging], { action: 'iam:TagUser', resource: 'x', variables: {}, tagKeys })
+    expect(tag(['owner', 'AKIAEXAMPLE'])).toBe('allow')
+    expect(tag(['owner', 'team'])).toBe('implicit-deny')
+    // Values compare case-sensitively, as in AWS (the context key's name does not).
+    expect(tag(['Owner'])).toBe('implicit-deny')
+    // No key at all: ForAllValues holds, as AWS documents.
+    expect(tag(undefined)).toBe('allow')
+    const exact = doc({
+      Effect: 'Allow',
+      Action: 'iam:UntagUser',
+      Resource: '*',
+      Condition: { 'ForAllValues:StringEquals': { 'aws:TagKeys': 'AKIA*' } }
+    })
+    const untag = (key: string) =>
+      evaluate([exact], { action: 'iam:UntagUser', resource: 'x', variables: {}, tagKeys: [key] })
+    expect(untag('AKIA*')).toBe('allow')
+    expect(untag('AKIAEXAMPLE')).toBe('implicit-deny')
+  })
+
+  describe.each([
+    ['self-rotation', 'arn:aws:iam::123456789012:user/deploy/deploy-bot', 'deploy-bot'],
+    ['admin-rotation', 'arn:aws:iam::123456789012:user/deploy/deploy-bot', undefined]
+  ])('policies/%s.json', (name, resource, username) => {
+    const policy = JSON.parse(readFileSync(`policies/${name}.json`, 'utf8')) as PolicyDocument
+    const keyId = 'AKIAIOSFODNN7EXAMPLE'
+    const request = (action: string, tagKeys?: string[]) =>
+      evaluate([policy], { action, resource, variables: { 'aws:username': username }, tagKeys })
+
+    it('is a policy the emulator evaluates in full', () =>
+      expect(() => checkPolicy(policy)).not.toThrow())
+
+    it.each(['iam:TagUser', 'iam:UntagUser'])('%s: the action’s own tag keys only', action => {
+      expect(request(action, [INTENT_TAG_KEY])).toBe('allow')
+      expect(request(action, [keyId])).toBe('allow')
+      expect(request(action, [keyId, INTENT_TAG_KEY])).toBe('allow')
+      expect(request(action, ['team'])).toBe('implicit-deny')
+      expect(request(action, [keyId, 'team'])).toBe('implicit-deny')
+      // Tag keys are case-insensitive in IAM, but the condition compares them as sent.
+      expect(request(action, [INTENT_TAG_KEY.toUpperCase()])).toBe('implicit-deny')
+    })
+
+    it('leaves the key actions without a condition', () => {
+      for (const action of ['iam:CreateAccessKey', 'iam:DeleteAccessKey', 'iam:ListUserTags']) {
+        expect(request(action)).toBe('allow')
+      }
+    })
   })
 })

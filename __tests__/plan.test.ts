@@ -14,6 +14,7 @@ const settings: PlanSettings = {
   verifyTimeoutMs: 120_000,
   reactivatePrevious: false,
   smokeWorkflow: undefined,
+  requestTimeoutMs: 30_000,
   run: { repository: 'acme/app', runId: '500', attempt: '1' }
 }
 
@@ -46,6 +47,7 @@ function snapshot(keys: KeyState[], overrides: Partial<Snapshot> = {}): Snapshot
     signingKeyId: keys.find(k => k.status === 'Active')?.id,
     keys,
     intent: { kind: 'none' },
+    intentValue: undefined,
     staleMarks: [],
     runs: {},
     ...overrides
@@ -78,7 +80,7 @@ const admin: Partial<Snapshot> = {
 const kinds = (p: ReturnType<typeof plan>) =>
   p.steps.map(
     s =>
-      `${s.kind}:${'keyId' in s ? s.keyId : 'previousKeyId' in s ? s.previousKeyId : s.tagKeys.join(',')}`
+      `${s.kind}:${'keyId' in s ? s.keyId : 'previousKeyId' in s ? s.previousKeyId : 'tagKeys' in s ? s.tagKeys.join(',') : 'intent'}`
   )
 
 describe('planner', () => {
@@ -158,14 +160,23 @@ describe('planner', () => {
     )
   })
 
-  it('deletes an inactive key that blocks the slot when a rotation is due, before rotating', () => {
+  it('deletes a key it retired that blocks the slot when a rotation is due, before rotating', () => {
+    const retired = key('AKIARET1', 'Inactive', 200, { state: 'retired', atDaysAgo: 2 })
+    const p = plan(snapshot([retired, key('AKIAOLD1', 'Active', 91)]), settings, NOW)
+    expect(kinds(p)).toEqual(['delete-key:AKIARET1', 'rotate:AKIAOLD1', 'deactivate-key:AKIAOLD1'])
+    expect(p.steps[0]).toMatchObject({ reason: expect.stringMatching(/slot/) })
+  })
+
+  it("never deletes an inactive key it did not retire, even for a due rotation's slot: it refuses", () => {
     const p = plan(
       snapshot([key('AKIAMAN1', 'Inactive', 200), key('AKIAOLD1', 'Active', 91)]),
       settings,
       NOW
     )
-    expect(kinds(p)).toEqual(['delete-key:AKIAMAN1', 'rotate:AKIAOLD1', 'deactivate-key:AKIAOLD1'])
-    expect(p.steps[0]).toMatchObject({ reason: expect.stringMatching(/slot/) })
+    expect(p.steps).toEqual([])
+    expect(p.refusal).toMatch(
+      /inactive key this action did not retire, AKIA.?MAN1.*delete it in the IAM console and run again/
+    )
   })
 
   it('keeps an inactive key it did not retire while no rotation needs the slot', () => {
@@ -175,7 +186,9 @@ describe('planner', () => {
       NOW
     )
     expect(p.steps).toEqual([])
-    expect(p.notes.join(' ')).toMatch(/not retired by this action/)
+    expect(p.notes.join(' ')).toMatch(
+      /not created or retired by this action; it is kept \(only a person/
+    )
   })
 
   it('refuses active keys it did not create beyond the one in use, naming them', () => {
@@ -271,36 +284,153 @@ describe('planner', () => {
     expect(p.refusal).toMatch(/not yet written to every target/)
   })
 
-  it('deletes an unmarked key that a run created right after its intent and died before marking', () => {
-    const intent = readMark(
-      writeMark({
+  describe('an intent mark and the key it may pin (orphans)', () => {
+    const INTENT_AT = NOW - 60_000
+    const intentOf = (previousKeyId: string | undefined = 'AKIAOLD1') => {
+      const value = writeMark({
         state: 'creating',
-        at: NOW - 60_000,
+        at: INTENT_AT,
         runId: '9',
         runAttempt: '1',
-        previousKeyId: 'AKIAOLD1'
+        repository: 'acme/app',
+        ...(previousKeyId ? { previousKeyId } : {})
       })
-    )
-    const orphan: KeyState = { ...key('AKIAORPH', 'Active', 0), createdAt: NOW - 59_000 }
-    const p = plan(
-      snapshot([key('AKIAOLD1', 'Active', 91), orphan], { intent, runs: { '9.1': 'finished' } }),
-      settings,
-      NOW
-    )
-    expect(p.refusal).toBeUndefined()
-    expect(kinds(p)).toEqual(['delete-key:AKIAORPH', 'rotate:AKIAOLD1', 'deactivate-key:AKIAOLD1'])
-    expect(p.steps[0]).toMatchObject({
-      reason: expect.stringMatching(/run 9 attempt 1.*no target ever held it/)
+      return { intent: readMark(value), intentValue: value }
+    }
+    const dead = { ...intentOf(), runs: { '9.1': 'finished' as const } }
+    const made = (id: string, msAfterIntent: number, extra: Partial<KeyState> = {}): KeyState => ({
+      ...key(id, 'Active', 0),
+      createdAt: INTENT_AT + msAfterIntent,
+      ...extra
     })
-  })
+    const old = key('AKIAOLD1', 'Active', 91)
 
-  it("does not take a person's key for an orphan when the intent is old", () => {
-    const intent = readMark(
-      writeMark({ state: 'creating', at: NOW - DAY, previousKeyId: 'AKIAOLD1' })
-    )
-    const persons: KeyState = { ...key('AKIAPERSON12', 'Active', 0), createdAt: NOW - 1_000 }
-    const p = plan(snapshot([key('AKIAOLD1', 'Active', 91), persons], { intent }), settings, NOW)
-    expect(p.refusal).toMatch(/did not create/)
+    it("sets a dead run's orphan aside (deactivate, mark), removes the intent, and says how to undo it", () => {
+      const p = plan(snapshot([old, made('AKIAORPH', 2_000)], dead), settings, NOW)
+      expect(p.refusal).toBeUndefined()
+      expect(kinds(p)).toEqual(['retire-orphan:AKIAORPH', 'clear-intent:intent'])
+      expect(p.steps[0]).toMatchObject({ reason: expect.stringMatching(/run 9 attempt 1/) })
+      expect(p.steps[1]).toEqual({ kind: 'clear-intent', value: dead.intentValue })
+      const warnings = (p.warnings ?? []).join(' ')
+      expect(warnings).toMatch(/AKIA.?ORPH .*make it active again in the IAM console/)
+      // It holds the slot until delete-after: no rotation, and a warning that says so.
+      expect(warnings).toMatch(/No rotation starts until then/)
+    })
+
+    it('deletes a set-aside orphan only once delete-after has passed, never earlier for a slot', () => {
+      const orphan = (days: number) =>
+        key('AKIAORPH', 'Inactive', days, { state: 'retired', atDaysAgo: days, orphan: true })
+      expect(kinds(plan(snapshot([old, orphan(3)]), settings, NOW))).toEqual([])
+      expect(kinds(plan(snapshot([old, orphan(8)]), settings, NOW))).toEqual([
+        'delete-key:AKIAORPH',
+        'rotate:AKIAOLD1',
+        'deactivate-key:AKIAOLD1'
+      ])
+      // A first key: the other retired key gives up its slot, the orphan stays.
+      const retired = key('AKIARET1', 'Inactive', 50, { state: 'retired', atDaysAgo: 1 })
+      expect(kinds(plan(snapshot([orphan(3), retired], admin), settings, NOW))).toEqual([
+        'delete-key:AKIARET1',
+        'rotate:undefined'
+      ])
+      expect(kinds(plan(snapshot([retired, orphan(3)], admin), settings, NOW))).toEqual([
+        'delete-key:AKIARET1',
+        'rotate:undefined'
+      ])
+    })
+
+    it("never reactivates an orphan, and counts one made active again as a person's key", () => {
+      const orphan = key('AKIAORPH', 'Inactive', 1, {
+        state: 'retired',
+        atDaysAgo: 1,
+        orphan: true
+      })
+      const again = plan(snapshot([old, orphan]), { ...settings, reactivatePrevious: true }, NOW)
+      expect(again.refusal).toMatch(/no key that this action retired/)
+      const reclaimed: KeyState = { ...orphan, status: 'Active' }
+      const p = plan(snapshot([old, reclaimed], { signingKeyId: 'AKIAOLD1' }), settings, NOW)
+      expect(p.steps).toEqual([])
+      expect(p.refusal).toMatch(/AKIA.?ORPH was set aside .* counts as theirs/)
+    })
+
+    it('waits while the run that wrote the intent may still be creating its key', () => {
+      const live = { ...intentOf(), runs: { '9.1': 'running' as const } }
+      const withKey = plan(snapshot([old, made('AKIAORPH', 2_000)], live), settings, NOW)
+      expect(withKey.steps).toEqual([])
+      expect(withKey.waiting).toMatch(/run 9 attempt 1/)
+      const withoutKey = plan(snapshot([old], live), settings, NOW)
+      expect(withoutKey.waiting).toMatch(
+        /intent mark on the user says run 9 attempt 1.* is creating a new key/
+      )
+    })
+
+    it("removes a dead run's intent that pins no key, then decides as usual", () => {
+      const p = plan(snapshot([old], dead), settings, NOW)
+      expect(kinds(p)).toEqual([
+        'clear-intent:intent',
+        'rotate:AKIAOLD1',
+        'deactivate-key:AKIAOLD1'
+      ])
+    })
+
+    it('pins only a key created within one request of the intent (request-timeout, not minutes)', () => {
+      // 30 s request-timeout: the lead (5 s), connecting (5 s), the request (30 s), skew (5 s).
+      const at = (ms: number, s2 = settings) =>
+        kinds(plan(snapshot([old, made('AKIANEW2', ms)], dead), s2, NOW))[0]
+      expect(at(44_000)).toBe('retire-orphan:AKIANEW2')
+      expect(at(-4_000)).toBe('retire-orphan:AKIANEW2')
+      expect(at(46_000)).toBe(undefined)
+      expect(at(-6_000)).toBe(undefined)
+      expect(at(30_000, { ...settings, requestTimeoutMs: 5_000 })).toBe(undefined)
+      expect(at(19_000, { ...settings, requestTimeoutMs: 5_000 })).toBe('retire-orphan:AKIANEW2')
+    })
+
+    it("refuses a person's key in the window: used, inactive, or one of two", () => {
+      const used = made('AKIANEW2', 1_000, {
+        lastUsed: { at: NOW - 1_000, service: 's3', region: 'us-east-1' }
+      })
+      const usedPlan = plan(snapshot([old, used], dead), settings, NOW)
+      expect(kinds(usedPlan)).toEqual([])
+      expect(usedPlan.refusal).toMatch(/did not create .*AKIA.?NEW2/)
+      const inactive = made('AKIANEW2', 1_000, { status: 'Inactive' })
+      expect(kinds(plan(snapshot([old, inactive], dead), settings, NOW))).not.toContain(
+        'retire-orphan:AKIANEW2'
+      )
+      // A first key in admin mode: the run's key and a person's, both in the window.
+      const two = plan(
+        snapshot([made('AKIANEW2', 1_000), made('AKIANEW3', 2_000)], {
+          ...admin,
+          ...intentOf(undefined),
+          runs: { '9.1': 'finished' }
+        }),
+        settings,
+        NOW
+      )
+      expect(two.steps).toEqual([])
+      expect(two.refusal).toMatch(/not created by this action|did not create/)
+    })
+
+    it('never pins the key this run signs with, nor the key the intent replaces', () => {
+      // A person's key, made in the window and given to this workflow: the run signs with it.
+      const signing = plan(
+        snapshot([old, made('AKIASIGN', 1_000)], { ...dead, signingKeyId: 'AKIASIGN' }),
+        settings,
+        NOW
+      )
+      expect(kinds(signing)).toEqual([])
+      expect(signing.refusal).toMatch(/AKIA.?OLD1/)
+      // A young key forced into rotation: its own age puts it in the window.
+      const young = made('AKIAOLD1', -1_000)
+      const forced = plan(
+        snapshot([young], { ...admin, ...dead }),
+        { ...settings, force: true },
+        NOW
+      )
+      expect(kinds(forced)).toEqual([
+        'clear-intent:intent',
+        'rotate:AKIAOLD1',
+        'deactivate-key:AKIAOLD1'
+      ])
+    })
   })
 
   it('warns before deactivating a previous key that was used after the new one was distributed', () => {
@@ -894,59 +1024,95 @@ describe('planner', () => {
     expect(plan(snapshot([unreadable]), settings, NOW).refusal).toMatch(/cannot be read/)
   })
 
-  it('never plans more than one new key, never deactivates the signing key, never leaves no active key', () => {
+  it('never plans more than one new key, never touches a key it cannot prove its own, never leaves no active key', () => {
+    const INTENT_AT = NOW - 60_000
     const keyArb = fc.record({
-      status: fc.constantFrom<'Active' | 'Inactive'>('Active', 'Inactive'),
+      status: fc.constantFrom<'Active' | 'Inactive'>('Active', 'Active', 'Inactive'),
       ageDays: fc.integer({ min: 0, max: 400 }),
+      // Created right after the intent: what a dead run's key, or a person's, looks like.
+      inIntentWindow: fc.boolean(),
+      used: fc.boolean(),
       mark: fc.option(
-        fc.constantFrom<Mark['state']>('pending', 'active', 'retired', 'reactivated'),
-        {
-          nil: undefined
-        }
+        fc.constantFrom<Mark['state'] | 'orphan'>(
+          'pending',
+          'active',
+          'retired',
+          'reactivated',
+          'orphan'
+        ),
+        { nil: undefined, freq: 2 }
       ),
       markDays: fc.integer({ min: 0, max: 30 })
     })
+    const intentArb = fc.option(fc.constantFrom<'finished' | 'running'>('finished', 'running'), {
+      nil: undefined,
+      freq: 2
+    })
+    let checked = 0
+    let acted = 0
+    let decided = 0
     fc.assert(
       fc.property(
         fc.array(keyArb, { minLength: 1, maxLength: 2 }),
         fc.boolean(),
+        intentArb,
         fc.record({
           force: fc.boolean(),
-          reactivatePrevious: fc.boolean(),
+          reactivatePrevious: fc.constantFrom(false, false, false, true),
           deactivateAfterDays: fc.integer({ min: 0, max: 3 }),
           maxAgeDays: fc.integer({ min: 0, max: 120 })
         }),
-        (specs, selfMode, s) => {
-          const keys = specs.map((spec, i) =>
-            key(
+        (specs, selfMode, intentRun, s) => {
+          const keys = specs.map((spec, i) => {
+            const base = key(
               `AKIAKEY${i}`,
               spec.status,
               spec.ageDays,
               spec.mark
                 ? {
-                    state: spec.mark,
+                    state: spec.mark === 'orphan' ? 'retired' : spec.mark,
                     atDaysAgo: Math.min(spec.markDays, spec.ageDays),
-                    previousKeyId: 'AKIAKEY0'
+                    previousKeyId: 'AKIAKEY0',
+                    ...(spec.mark === 'orphan' ? { orphan: true as const } : {})
                   }
                 : undefined
             )
-          )
-          const snap = snapshot(keys, selfMode ? {} : admin)
-          const p = plan(
-            snap,
-            {
-              ...settings,
-              force: s.force,
-              reactivatePrevious: s.reactivatePrevious,
-              maxAgeMs: s.maxAgeDays * DAY,
-              deactivateAfterMs: s.deactivateAfterDays * DAY
-            },
-            NOW
-          )
-          if (p.refusal) {
-            expect(p.steps).toEqual([])
-            return
+            return {
+              ...base,
+              ...(spec.inIntentWindow ? { createdAt: INTENT_AT + 1_000 * (i + 1) } : {}),
+              ...(spec.used
+                ? { lastUsed: { at: NOW - 1_000, service: 's3', region: 'us-east-1' } }
+                : {})
+            }
+          })
+          const intentValue = intentRun
+            ? writeMark({
+                state: 'creating',
+                at: INTENT_AT,
+                runId: '9',
+                runAttempt: '1',
+                previousKeyId: 'AKIAKEY0'
+              })
+            : undefined
+          const snap = snapshot(keys, {
+            ...(selfMode ? {} : admin),
+            intent: readMark(intentValue),
+            intentValue,
+            runs: intentRun ? { '9.1': intentRun } : {}
+          })
+          const settingsHere: PlanSettings = {
+            ...settings,
+            force: s.force,
+            reactivatePrevious: s.reactivatePrevious,
+            maxAgeMs: s.maxAgeDays * DAY,
+            deactivateAfterMs: s.deactivateAfterDays * DAY
           }
+          const p = plan(snap, settingsHere, NOW)
+          checked += 1
+          if (p.steps.length > 0) acted += 1
+          if (!p.refusal && !p.waiting) decided += 1
+          // Refused and waiting plans change nothing; every check below holds for them too.
+          if (p.refusal || p.waiting) expect(p.steps).toEqual([])
           expect(p.steps.filter(step => step.kind === 'rotate').length).toBeLessThanOrEqual(1)
           // reactivate-previous only ever reactivates an inactive key, and rotates nothing.
           for (const step of p.steps) {
@@ -960,20 +1126,54 @@ describe('planner', () => {
             ).toBe(false)
           }
           const deactivated = p.steps.flatMap(step =>
-            step.kind === 'deactivate-key' ? [step.keyId] : []
+            step.kind === 'deactivate-key' || step.kind === 'retire-orphan' ? [step.keyId] : []
           )
           const deleted = p.steps.flatMap(step => (step.kind === 'delete-key' ? [step.keyId] : []))
           if (snap.signingKeyId && !p.steps.some(step => step.kind === 'rotate')) {
             expect(deactivated).not.toContain(snap.signingKeyId)
             expect(deleted).not.toContain(snap.signingKeyId)
           }
-          // Only inactive keys or the abandoned half-distributed key are deleted.
+          // Keys the action can prove it made: its marks, a key one of its marks replaced, the
+          // key a rotation replaces, or the one key a dead run's intent pins.
+          const marked = (k: KeyState) => (k.mark.kind === 'ours' ? k.mark.mark : undefined)
+          const named = new Set(
+            keys.flatMap(k => {
+              const m = marked(k)
+              return m && !m.orphan && m.previousKeyId ? [m.previousKeyId] : []
+            })
+          )
+          const rotated = new Set(
+            p.steps.flatMap(step =>
+              step.kind === 'rotate' && step.previousKeyId ? [step.previousKeyId] : []
+            )
+          )
           for (const id of deleted) {
             const k = keys.find(x => x.id === id)
+            const m = k && marked(k)
             const restored = p.steps.some(
               step => step.kind === 'restore' && step.abandonedKeyId === id
             )
+            // Only inactive keys or the abandoned half-distributed key are deleted...
             expect(k?.status === 'Inactive' || restored).toBe(true)
+            // ...and only the action's own; an orphan only after delete-after.
+            expect(m !== undefined || named.has(id)).toBe(true)
+            if (m?.orphan) expect(NOW - m.at).toBeGreaterThanOrEqual(settingsHere.deleteAfterMs)
+          }
+          for (const step of p.steps) {
+            if (step.kind === 'deactivate-key') {
+              const k = keys.find(x => x.id === step.keyId)
+              const m = k && marked(k)
+              expect(m !== undefined || named.has(step.keyId) || rotated.has(step.keyId)).toBe(true)
+            }
+            if (step.kind === 'retire-orphan') {
+              const k = keys.find(x => x.id === step.keyId)
+              expect(k?.mark.kind).toBe('none')
+              expect(k?.status).toBe('Active')
+              expect(k?.lastUsed).toBeUndefined()
+              expect(intentRun).toBe('finished')
+              expect(k?.id).not.toBe(snap.signingKeyId)
+              expect(k?.id).not.toBe('AKIAKEY0')
+            }
           }
           // A rotation needs a free slot: keys left after deletes plus the new one fit in two.
           if (p.steps.some(step => step.kind === 'rotate')) {
@@ -983,12 +1183,19 @@ describe('planner', () => {
           const activeAfter = keys.filter(
             k => k.status === 'Active' && !deactivated.includes(k.id) && !deleted.includes(k.id)
           )
-          expect(
-            activeAfter.length + (p.steps.some(step => step.kind === 'rotate') ? 1 : 0)
-          ).toBeGreaterThanOrEqual(1)
+          if (keys.some(k => k.status === 'Active') || p.steps.length > 0) {
+            expect(
+              activeAfter.length + (p.steps.some(step => step.kind === 'rotate') ? 1 : 0)
+            ).toBeGreaterThanOrEqual(1)
+          }
         }
       ),
-      { numRuns: 2000 }
+      { numRuns: 3000, seed: 20261201 }
     )
+    // The generator must reach plans that act, or the checks above prove little.
+    // Measured with this seed: 27% act, 33% are not refused (before: 35% not refused, and a
+    // refusal returned before any check).
+    expect(acted / checked).toBeGreaterThan(0.2)
+    expect(decided / checked).toBeGreaterThan(0.28)
   })
 })

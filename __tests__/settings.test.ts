@@ -248,6 +248,72 @@ describe('settings', () => {
     expect(message).not.toMatch(/hunter2|deploy:/)
   })
 
+  describe('unexpected inputs', () => {
+    /** As the runner passes `with:` keys: INPUT_ + upper case, spaces to `_`, hyphens kept. */
+    const runnerEnv = (withKeys: Record<string, string>) =>
+      Object.fromEntries(
+        Object.entries(withKeys).map(([key, value]) => [
+          `INPUT_${key.replace(/ /g, '_').toUpperCase()}`,
+          value
+        ])
+      )
+    const readWith = (withKeys: Record<string, string>) =>
+      readSettings(name => token[name as keyof typeof token] ?? '', {
+        ...env,
+        ...runnerEnv(withKeys)
+      })
+    const refusal = (withKeys: Record<string, string>): InputError => {
+      try {
+        readWith(withKeys)
+      } catch (error) {
+        if (error instanceof InputError) return error
+        throw error
+      }
+      throw new Error('no InputError')
+    }
+
+    it.each([
+      ['dryrun', 'dry-run'],
+      ['max_age', 'max-age'],
+      ['max age', 'max-age'],
+      ['deactivate_after', 'deactivate-after'],
+      ['dry-runn', 'dry-run'],
+      ['aws-regoin', 'aws-region'],
+      ['token', 'github-token']
+    ])('refuses `%s`, naming it and suggesting %s', (written, meant) => {
+      const error = refusal({ 'github-token': 'github_pat_example', [written]: 'true' })
+      const name = written.replace(/ /g, '_')
+      expect(error.input).toBe(name)
+      expect(error.message).toMatch(
+        new RegExp(`^Input '${name}': is not an input of this action.*did you mean ${meant}\\?`)
+      )
+    })
+
+    it('checks before anything else: github_token is a typo, not a missing token', () => {
+      const error = refusal({ github_token: 'ghp_value_never_shown' })
+      expect(error.message).toMatch(/^Input 'github_token': .*did you mean github-token\?/)
+      expect(error.message).not.toContain('ghp_value_never_shown')
+    })
+
+    it('points at action.yml and the README when no input is close', () => {
+      const error = refusal({ colour: 'blue' })
+      expect(error.message).toMatch(/^Input 'colour': .*known inputs are listed in action\.yml/)
+      expect(error.message).not.toMatch(/did you mean/)
+    })
+
+    it('names every unexpected input, the first in the InputError', () => {
+      const error = refusal({ zeta: '1', dryrun: 'true', alpha: '1' })
+      expect(error.input).toBe('alpha')
+      expect(error.message).toMatch(/Also not inputs: dryrun, zeta\./)
+    })
+
+    it('accepts every declared input as the runner passes it, hyphens and all', () => {
+      expect(() =>
+        readWith({ ...INPUT_DEFAULTS, 'github-token': 'github_pat_example' })
+      ).not.toThrow()
+    })
+  })
+
   it('needs targets when GITHUB_REPOSITORY is not set', () => {
     expect(() => readSettings(name => (name === 'github-token' ? 't' : ''), {})).toThrow(
       /Input 'targets'/

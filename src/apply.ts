@@ -1,12 +1,12 @@
 import { awsErrorCode, awsStatus, isTransientAwsError } from './aws-errors.js'
-import type { Aws, Credentials } from './aws.js'
+import type { Aws, Credentials, ListedKey } from './aws.js'
 import { describeError, StepFailure, TargetError, Yield } from './errors.js'
 import { keyLabel } from './format.js'
 import type { PreparedTarget, Secrets, SecretValue } from './github.js'
 import { feedsRepository } from './targets.js'
 import { INTENT_TAG_KEY, writeMark, type Mark } from './marks.js'
 import type { Cancellation } from './cancel.js'
-import { describeStep, usedAfterSwitch, type Step } from './plan.js'
+import { describeStep, INTENT_LEAD_MS, pinnedKey, usedAfterSwitch, type Step } from './plan.js'
 import { backoff, type Clock } from './retry.js'
 import type { Settings } from './settings.js'
 import type { Snapshot } from './snapshot.js'
@@ -49,6 +49,8 @@ export interface ApplyResult {
   readonly deleted: string[]
   /** Retired keys made active again this run (reactivate-previous). */
   readonly reactivated: string[]
+  /** Keys a run made and never marked, deactivated and marked orphans this run (also in deactivated). */
+  readonly setAside: string[]
   /** Targets written with the current key this run. */
   readonly written: string[]
   /** Targets left holding one secret of the new pair and one of the old. */
@@ -80,6 +82,7 @@ export async function apply(steps: readonly Step[], context: ApplyContext): Prom
     deactivated: [],
     deleted: [],
     reactivated: [],
+    setAside: [],
     written: [],
     mismatched: [],
     verification: undefined,
@@ -99,12 +102,14 @@ export async function apply(steps: readonly Step[], context: ApplyContext): Prom
     state: Mark['state']
     previousKeyId?: string | undefined
     smoke?: Mark['smoke']
+    orphan?: true
     at?: number
   }): string =>
     writeMark({
       state: fields.state,
       ...(fields.previousKeyId ? { previousKeyId: fields.previousKeyId } : {}),
       ...(fields.smoke ? { smoke: fields.smoke } : {}),
+      ...(fields.orphan ? { orphan: true as const } : {}),
       at: fields.at ?? clock.now(),
       ...runFields
     })
@@ -205,40 +210,48 @@ export async function apply(steps: readonly Step[], context: ApplyContext): Prom
   }
 
   /**
-   * CreateAccessKey, retried by hand. A call that got no answer (a timeout, a reset) may still
-   * have made a key whose secret never arrived: such a stray is deleted at once, so no key is left
-   * that no target holds. A call that AWS answered made no key; if it was LimitExceeded because a
-   * key appeared since this run looked, another run (or a person) got there first.
+   * Writes the intent mark just before CreateAccessKey, with the time it is sent: a later run
+   * pins an unmarked key to this run only if it was created within one request of that time.
    */
-  const createKeyRemovingStrays = async (): Promise<Credentials & { createdAt: number }> => {
-    const known = new Set(snapshot.keys.map(key => key.id))
+  const announce = async (previousKeyId: string | undefined): Promise<string> => {
     for (let attempt = 1; ; attempt++) {
+      const at = clock.now()
+      const intent = mark({ state: 'creating', previousKeyId, at })
+      await aws.tag(user, INTENT_TAG_KEY, intent)
+      if (clock.now() - at <= INTENT_LEAD_MS || attempt >= 3) return intent
+    }
+  }
+
+  /**
+   * CreateAccessKey, retried by hand, each try announced afresh. A call that got no answer (a
+   * timeout, a reset) may still have made a key whose secret never arrived: if the evidence pins
+   * one to this run, it is set aside (deactivated, marked an orphan), never deleted, since a
+   * person may have made it at that moment. A call that AWS answered made no key; if it was
+   * LimitExceeded because a key appeared since this run looked, another run (or a person) got
+   * there first.
+   */
+  const createKey = async (
+    previousKeyId: string | undefined,
+    intent: { value: string }
+  ): Promise<Credentials & { createdAt: number }> => {
+    const known = new Set(snapshot.keys.map(key => key.id))
+    const unanswered: { from: number; to: number }[] = []
+    for (let attempt = 1; ; attempt++) {
+      if (attempt > 1) intent.value = await announce(previousKeyId)
+      const sentAt = clock.now()
       try {
         return await aws.createKey(user)
       } catch (error) {
         const answered = awsStatus(error) !== undefined
-        let newcomers: string[]
-        try {
-          newcomers = (await aws.listKeys(user))
-            .filter(key => !known.has(key.id))
-            .map(key => key.id)
-          if (!answered) for (const stray of newcomers) await aws.deleteKey(user, stray)
-        } catch (cleanup) {
-          throw new StepFailure(
-            `Could not create a new access key for ${user} (${describeError(error)}), and could not check for a key AWS may have made anyway (${describeError(cleanup)}). ` +
-              'The next run finds such a key by the intent mark and deletes it; the previous key and the secrets are unchanged.',
-            { cause: cleanup }
-          )
+        if (!answered) unanswered.push({ from: sentAt, to: clock.now() })
+        const newcomers = await keysSince(known, error)
+        if (newcomers.length > 0 && unanswered.length > 0) {
+          throw await strayFailure(newcomers, unanswered, error)
         }
         if (answered && awsErrorCode(error) === 'LimitExceeded' && newcomers.length > 0) {
           throw new Yield(
-            `Key ${newcomers.map(keyLabel).join(', ')} appeared after this run looked, and IAM allows two keys: another run is rotating this user. ` +
-              'This run leaves the rotation to it; nothing was changed.'
-          )
-        }
-        if (!answered && newcomers.length > 0) {
-          log.warning(
-            `CreateAccessKey got no answer, but AWS had made ${newcomers.map(keyLabel).join(', ')}; its secret never arrived, so it was deleted.`
+            `Key ${newcomers.map(key => keyLabel(key.id)).join(', ')} appeared after this run looked, and IAM allows two keys: another run (or a person) got there first. ` +
+              'This run leaves the rotation to it and touches no key; nothing was changed.'
           )
         }
         if (attempt >= CREATE_ATTEMPTS || !isTransientAwsError(error)) {
@@ -250,6 +263,70 @@ export async function apply(steps: readonly Step[], context: ApplyContext): Prom
         await clock.sleep(backoff(attempt, 1_000, 5_000))
       }
     }
+  }
+
+  /** Keys that exist now and did not when this run looked. */
+  const keysSince = async (known: ReadonlySet<string>, error: unknown) => {
+    try {
+      return (await aws.listKeys(user)).filter(key => !known.has(key.id))
+    } catch (cleanup) {
+      // The intent stays: the next run finds a key AWS may have made by it.
+      throw new StepFailure(
+        `Could not create a new access key for ${user} (${describeError(error)}), and could not check for a key AWS may have made anyway (${describeError(cleanup)}). ` +
+          'The intent mark stays, so the next run can recognise such a key; the previous key and the secrets are unchanged.',
+        { cause: cleanup, keepIntent: true }
+      )
+    }
+  }
+
+  /** CreateAccessKey got no answer and keys appeared: set aside the one it made, if pinned. */
+  const strayFailure = async (
+    newcomers: readonly ListedKey[],
+    unanswered: readonly { from: number; to: number }[],
+    error: unknown
+  ): Promise<StepFailure> => {
+    const labels = newcomers.map(key => keyLabel(key.id)).join(', ')
+    // A last use that cannot be read counts as used: the key is then left alone.
+    const unreadable = { at: 0, service: 'unknown', region: 'unknown' }
+    const withUse = await Promise.all(
+      newcomers.map(async key => ({
+        ...key,
+        lastUsed: await aws.lastUse(key.id).catch(() => unreadable)
+      }))
+    )
+    const stray = unanswered
+      .map(window => pinnedKey(withUse, window))
+      .find(key => key !== undefined)
+    if (!stray) {
+      return new StepFailure(
+        `CreateAccessKey got no answer (${describeError(error)}), and ${labels} appeared meanwhile; this run cannot tell whether AWS made it for this run or a person did, so it touches none of them. ` +
+          'If nobody made it by hand, deactivate and delete it in the IAM console; the previous key and the secrets are unchanged.'
+      )
+    }
+    await setAside(stray.id)
+    return new StepFailure(
+      `CreateAccessKey got no answer (${describeError(error)}), but AWS made ${keyLabel(stray.id)} for it; its secret never reached this run, so no target can hold it. ` +
+        `It was deactivated and marked a retired orphan, and is deleted after delete-after; until then it holds the second key slot, so no rotation starts (delete it in the IAM console to rotate sooner). ` +
+        `If a person made ${keyLabel(stray.id)}, make it active again in the IAM console: the action then leaves it alone. The previous key and the secrets are unchanged.`
+    )
+  }
+
+  /**
+   * Deactivates a key no target holds and marks it an orphan: reversible, unlike deleting it.
+   * The plan's warning (or the run's error) tells a person how to undo it.
+   */
+  async function setAside(keyId: string): Promise<void> {
+    await context.aws.setStatus(user, keyId, 'Inactive')
+    result.deactivated.push(keyId)
+    result.setAside.push(keyId)
+    try {
+      await context.aws.tag(user, keyId, mark({ state: 'retired', orphan: true }))
+    } catch (error) {
+      log.warning(
+        `Deactivated ${keyLabel(keyId)} but could not mark it (${describeError(error)}): it now counts as a person's inactive key, kept until a person deletes it.`
+      )
+    }
+    log.info(`Set aside ${keyLabel(keyId)}: deactivated and marked a retired orphan.`)
   }
 
   /**
@@ -280,14 +357,18 @@ export async function apply(steps: readonly Step[], context: ApplyContext): Prom
     }
   }
 
-  /** Removes the intent mark, if it is still the one this run wrote. Best effort. */
+  /**
+   * Removes the intent mark if it still reads `written` (another run may have written its own
+   * since). Best effort: a later run removes a dead run's intent.
+   */
   async function clearIntent(written: string): Promise<void> {
     try {
       const tags = await context.aws.listTags(user)
       if (tags[INTENT_TAG_KEY] === written) await context.aws.untag(user, INTENT_TAG_KEY)
     } catch (error) {
-      log.warning(
-        `Could not remove the intent mark from ${user} (${describeError(error)}); a later rotation replaces it.`
+      sideProblem(
+        error,
+        `Could not remove the intent mark from ${user} (iam:UntagUser: ${describeError(error)}); a later run removes it once this run has ended.`
       )
     }
   }
@@ -319,22 +400,22 @@ export async function apply(steps: readonly Step[], context: ApplyContext): Prom
     },
 
     rotate: async (step: Extract<Step, { kind: 'rotate' }>) => {
-      const intent = mark({ state: 'creating', previousKeyId: step.previousKeyId })
+      // The intent lets a later run recognise the key if this run dies before marking it.
+      const intent = { value: '' }
       try {
-        // The intent lets a later run recognise the key if this run dies before marking it.
-        await aws.tag(user, INTENT_TAG_KEY, intent)
+        intent.value = await announce(step.previousKeyId)
       } catch (error) {
         throw new StepFailure(
           `Could not write the action's mark on ${user} (iam:TagUser: ${describeError(error)}). No key was created: without marks a later run could not tell the action's keys from a person's.`
         )
       }
-      let created: Awaited<ReturnType<typeof createKeyRemovingStrays>>
+      let created: Awaited<ReturnType<typeof createKey>>
       try {
-        created = await createKeyRemovingStrays()
+        created = await createKey(step.previousKeyId, intent)
       } catch (error) {
-        // No key of ours exists: a stale intent could make a person's new key look like ours.
-        // A run that yielded leaves the intent alone; it may be the other run's by now.
-        if (!(error instanceof Yield)) await clearIntent(intent)
+        // No key of this run's is left unrecognised: a stale intent could make a person's new
+        // key look like this run's, so it goes, unless a key AWS may have made needs it.
+        if (!(error instanceof StepFailure && error.keepIntent)) await clearIntent(intent.value)
         throw error
       }
       log.mask(created.accessKeyId)
@@ -354,19 +435,12 @@ export async function apply(steps: readonly Step[], context: ApplyContext): Prom
         )
       } catch (error) {
         const undone = await discard(created.accessKeyId)
-        await clearIntent(intent)
+        await clearIntent(intent.value)
         throw new StepFailure(
           `Could not mark the new key (iam:TagUser on ${user}: ${describeError(error)}); without the mark a later run could not recognise it. ${undone}. The previous key and the secrets are unchanged.`
         )
       }
-      try {
-        await aws.untag(user, INTENT_TAG_KEY)
-      } catch (error) {
-        sideProblem(
-          error,
-          `Could not remove the intent mark from ${user} (iam:UntagUser: ${describeError(error)}); the next rotation replaces it.`
-        )
-      }
+      await clearIntent(intent.value)
 
       const verification = await verifyNewKey({
         probe: () => aws.probe(created),
@@ -546,6 +620,20 @@ export async function apply(steps: readonly Step[], context: ApplyContext): Prom
         )
       }
       result.current = context.signing
+    },
+
+    'retire-orphan': async (step: Extract<Step, { kind: 'retire-orphan' }>) => {
+      try {
+        await setAside(step.keyId)
+      } catch (error) {
+        throw new StepFailure(
+          `Could not deactivate ${keyLabel(step.keyId)}, a key a dead run made and never marked (${describeError(error)}). Nothing else was changed; the next run tries again.`
+        )
+      }
+    },
+
+    'clear-intent': async (step: Extract<Step, { kind: 'clear-intent' }>) => {
+      await clearIntent(step.value)
     },
 
     'remove-marks': async (step: Extract<Step, { kind: 'remove-marks' }>) => {

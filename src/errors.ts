@@ -19,9 +19,12 @@ export class Refusal extends Error {
 
 /** A step failed after something changed: the message says what state was left behind. */
 export class StepFailure extends Error {
-  constructor(message: string, options?: { cause?: unknown }) {
+  /** Set when a key AWS may have made for this run is unchecked: its intent mark must stay. */
+  readonly keepIntent: boolean
+  constructor(message: string, options?: { cause?: unknown; keepIntent?: boolean }) {
     super(message, options)
     this.name = 'StepFailure'
+    this.keepIntent = options?.keepIntent ?? false
   }
 }
 

@@ -9,7 +9,8 @@
  * active:  written to every target at `at`; prev is still active until deactivate-after passes.
  *   With `smoke=due` (or `smoke=failed`) the smoke workflow has not passed yet: prev stays
  *   active until it does
- * retired: deactivated by the action at `at`; deleted once delete-after has passed
+ * retired: deactivated by the action at `at`; deleted once delete-after has passed. With
+ *   `orphan=yes` it is a key a run made and died before marking: set aside, never used for a slot
  * reactivated: a retired key made active again at `at` (reactivate-previous, or by hand in the
  *   console), because something still uses it
  *
@@ -33,6 +34,11 @@ export interface Mark {
   readonly previousKeyId?: string
   /** An active key whose smoke gate has not passed: due (not run yet) or failed. */
   readonly smoke?: SmokeState
+  /**
+   * A retired key that a run made and died before marking: the evidence is strong, not certain,
+   * so it is deleted only after delete-after, never early for a slot.
+   */
+  readonly orphan?: true
 }
 
 type SmokeState = 'due' | 'failed'
@@ -53,6 +59,7 @@ export function writeMark(mark: Mark): string {
   if (mark.runId !== undefined) words.push(`run=${mark.runId}.${mark.runAttempt ?? '1'}`)
   if (mark.previousKeyId !== undefined) words.push(`prev=${mark.previousKeyId}`)
   if (mark.smoke !== undefined) words.push(`smoke=${mark.smoke}`)
+  if (mark.orphan) words.push('orphan=yes')
   const withoutRepository = words.join(' ')
   const repository = mark.repository?.replace(/[^A-Za-z0-9_.:/=+\-@]/g, '_')
   // The repository only helps a reader (run ids are unique across GitHub): drop it rather than
@@ -107,6 +114,7 @@ export function readMark(tagValue: string | undefined): MarkReading {
     }
     mark.smoke = smoke
   }
+  if (fields.get('orphan') === 'yes') mark.orphan = true
   return { kind: 'ours', mark }
 }
 

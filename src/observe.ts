@@ -88,6 +88,7 @@ export async function observe(
       signingKeyId: self ? signing.accessKeyId : undefined,
       keys,
       intent: readMark(tags[INTENT_TAG_KEY]),
+      intentValue: tags[INTENT_TAG_KEY],
       staleMarks: Object.keys(tags).filter(
         tagKey =>
           ACCESS_KEY_ID.test(tagKey) &&

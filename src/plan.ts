@@ -44,6 +44,13 @@ export type Step =
   | { readonly kind: 'reactivate-key'; readonly keyId: string }
   /** Record when a retired key was found active again (reactivated by hand in the console). */
   | { readonly kind: 'mark-reactivated'; readonly keyId: string }
+  /**
+   * Set aside a key that a dead run made and never marked: deactivate it and mark it a retired
+   * orphan. Reversible: the evidence is strong but not certain (a person may have made it).
+   */
+  | { readonly kind: 'retire-orphan'; readonly keyId: string; readonly reason: string }
+  /** Remove a dead run's intent mark, if the tag still holds exactly `value`. */
+  | { readonly kind: 'clear-intent'; readonly value: string }
   /** Remove marks left behind by keys that were deleted (IAM keeps a key's tag). */
   | { readonly kind: 'remove-marks'; readonly tagKeys: readonly string[] }
   /** Deactivate the previous key and mark it retired. */
@@ -83,6 +90,7 @@ export type PlanSettings = Pick<
   | 'verifyTimeoutMs'
   | 'reactivatePrevious'
   | 'smokeWorkflow'
+  | 'requestTimeoutMs'
 >
 
 /**
@@ -116,12 +124,25 @@ function decide(
   steps: Step[],
   notes: string[],
   currentKeyId: string | undefined,
-  warnings?: string[]
+  warnings: readonly string[] = []
 ): Plan {
-  return { steps, refusal: undefined, notes, currentKeyId, ...(warnings ? { warnings } : {}) }
+  return {
+    steps,
+    refusal: undefined,
+    notes,
+    currentKeyId,
+    ...(warnings.length > 0 ? { warnings } : {})
+  }
 }
 
-type CleanUp = (keys: readonly KeyState[], slotNeeded: boolean) => void
+/** Cleans up inactive keys; says what keeps a needed slot from being freed, if anything does. */
+type CleanUp = (keys: readonly KeyState[], slotNeeded: boolean) => SlotBlocker | undefined
+
+/** An inactive key the action may not delete early: a person's, or an orphan it set aside. */
+interface SlotBlocker {
+  readonly key: KeyState
+  readonly orphanDeleteAt: number | undefined
+}
 
 export function plan(snapshot: Snapshot, settings: PlanSettings, now: number): Plan {
   const { caller } = snapshot
@@ -147,20 +168,14 @@ export function plan(snapshot: Snapshot, settings: PlanSettings, now: number): P
 
   const steps: Step[] = []
   const notes: string[] = []
-  const orphan = findOrphan(snapshot)
-  if (orphan) {
-    const holder = holderAlive(orphan.intent, snapshot, settings, now)
-    if (holder) return waitFor(holder, orphan.key)
-    steps.push({
-      kind: 'delete-key',
-      keyId: orphan.key.id,
-      reason: `created by ${runOf(orphan.intent)}, which stopped before marking it, so no target ever held it`
-    })
-  }
+  const intent = settleIntent(snapshot, settings, now)
+  if ('waiting' in intent) return intent.waiting
+  steps.push(...intent.steps)
+  const warnings: string[] = [...intent.warnings]
   if (snapshot.staleMarks.length > 0) {
     steps.push({ kind: 'remove-marks', tagKeys: snapshot.staleMarks })
   }
-  const byAge = snapshot.keys.filter(key => key.id !== orphan?.key.id).sort(olderFirst)
+  const byAge = intent.keys.slice().sort(olderFirst)
   const active = byAge.filter(key => key.status === 'Active')
   const inactive = byAge.filter(key => key.status === 'Inactive')
   const signing = snapshot.signingKeyId
@@ -183,8 +198,12 @@ export function plan(snapshot: Snapshot, settings: PlanSettings, now: number): P
   })
   if (unknown.length > 0) {
     const ids = unknown.map(key => keyLabel(key.id)).join(', ')
+    const reclaimed = unknown.filter(key => key.mark.kind === 'ours' && key.mark.mark.orphan)
     return refuse(
       `IAM user ${user} has active access keys that this action did not create and that are not the key in use: ${ids}. ` +
+        (reclaimed.length > 0
+          ? `(${reclaimed.map(key => keyLabel(key.id)).join(', ')} was set aside by this action as a dead run's orphan and someone made it active again, so it counts as theirs.) `
+          : '') +
         'Changing nothing: a person may rely on them. Find what uses them (IAM console, "last used"), ' +
         'then deactivate and delete them, or add a description starting "rotate-aws-access-keys" only if you wrote it.'
     )
@@ -201,41 +220,57 @@ export function plan(snapshot: Snapshot, settings: PlanSettings, now: number): P
         : []
     })
   )
-  const cleanUp = (keys: readonly KeyState[], slotNeeded: boolean): void => {
+  // Keys that one of the action's keys replaced: the targets' keys before the action's.
+  const namedByOurs = new Set(
+    byAge.flatMap(key => {
+      const mark = ourMark(key)
+      return mark && !mark.orphan && mark.previousKeyId ? [mark.previousKeyId] : []
+    })
+  )
+  const cleanUp: CleanUp = (keys, slotNeeded) => {
+    let blocker: SlotBlocker | undefined
     for (const key of keys) {
       const mark = ourMark(key)
       const retiredAt = retiredTime(mark) ?? replacedAt.get(key.id)
       const deleteAt = retiredAt !== undefined ? retiredAt + settings.deleteAfterMs : undefined
+      // Only keys the action can prove it made (or replaced) are deleted; an orphan only after
+      // delete-after.
+      const provablyOurs = (mark !== undefined || namedByOurs.has(key.id)) && !mark?.orphan
       if (deleteAt !== undefined && now >= deleteAt) {
         steps.push({
           kind: 'delete-key',
           keyId: key.id,
           reason: `retired ${age(now - (retiredAt ?? now))} ago; delete-after has passed`
         })
-      } else if (slotNeeded) {
+      } else if (slotNeeded && provablyOurs) {
         steps.push({
           kind: 'delete-key',
           keyId: key.id,
           reason:
-            'inactive, so not in use, and its slot is needed for the new key (IAM allows two keys)'
+            'retired by this action, so not in use, and its slot is needed for the new key (IAM allows two keys)'
         })
+      } else if (slotNeeded) {
+        blocker = { key, orphanDeleteAt: mark?.orphan ? deleteAt : undefined }
       } else if (deleteAt !== undefined) {
         notes.push(
           `Inactive key ${keyLabel(key.id)} will be deleted by the first run after ${isoTime(deleteAt)}.`
         )
       } else {
         notes.push(
-          `Inactive key ${keyLabel(key.id)} was not retired by this action; it is kept until a rotation needs its slot.`
+          provablyOurs
+            ? `Inactive key ${keyLabel(key.id)} was not retired by this action; it is kept until a rotation needs its slot.`
+            : `Inactive key ${keyLabel(key.id)} was not created or retired by this action; it is kept (only a person deletes it).`
         )
       }
     }
+    return blocker
   }
 
   if (active.length === 0) {
-    return firstKeyPlan(snapshot, inactive, settings, steps, notes, cleanUp)
+    return firstKeyPlan(snapshot, inactive, settings, steps, notes, warnings, cleanUp)
   }
   if (settings.reactivatePrevious) {
-    return reactivatePlan(active, inactive, replacedAt, settings, user, steps, notes)
+    return reactivatePlan(active, inactive, replacedAt, settings, user, steps, notes, warnings)
   }
 
   if (active.length === 1) {
@@ -257,23 +292,24 @@ export function plan(snapshot: Snapshot, settings: PlanSettings, now: number): P
       notes.push(
         `Key ${keyLabel(current.id)} was left half-distributed by ${runOf(mark)}; this run finishes writing it.`
       )
-      return decide(steps, notes, current.id)
+      return decide(steps, notes, current.id, warnings)
     }
     if (!isDue(current, settings, now)) {
       cleanUp(inactive, false)
       notes.push(
         `Key ${keyLabel(current.id)} is ${age(now - current.createdAt)} old, younger than max-age; the next rotation is due at ${isoTime(current.createdAt + settings.maxAgeMs)}.`
       )
-      return decide(steps, notes, current.id)
+      return decide(steps, notes, current.id, warnings)
     }
-    cleanUp(inactive, true)
+    const blocker = cleanUp(inactive, true)
+    if (blocker) return slotBlocked(blocker, user, steps, notes, warnings, current.id)
     notes.push(
       settings.force && now < current.createdAt + settings.maxAgeMs
         ? `Key ${keyLabel(current.id)} is ${age(now - current.createdAt)} old; rotating because force is set.`
         : `Key ${keyLabel(current.id)} is ${age(now - current.createdAt)} old; rotating (max-age ${age(settings.maxAgeMs)}).`
     )
     pushRotation(current, settings, steps, notes)
-    return decide(steps, notes, current.id)
+    return decide(steps, notes, current.id, warnings)
   }
 
   // Two active keys: the newer one is the action's (the unknown-key rule above ensures that).
@@ -297,7 +333,7 @@ export function plan(snapshot: Snapshot, settings: PlanSettings, now: number): P
         `Key ${keyLabel(newer.id)} was left half-distributed by ${runOf(newerMark)}; this run signs with it, so it finishes writing it.`
       )
       pushAfterDistribution(newer.id, older.id, settings, steps, notes)
-      return decide(steps, notes, newer.id)
+      return decide(steps, notes, newer.id, warnings)
     }
     steps.push({ kind: 'restore', keyId: older.id, abandonedKeyId: newer.id })
     steps.push({
@@ -310,7 +346,7 @@ export function plan(snapshot: Snapshot, settings: PlanSettings, now: number): P
     )
     // That run was rotating, so a rotation was wanted (due or forced): finish it afresh.
     pushRotation(older, settings, steps, notes)
-    return decide(steps, notes, older.id)
+    return decide(steps, notes, older.id, warnings)
   }
 
   if (newerMark?.state !== 'active') {
@@ -321,7 +357,11 @@ export function plan(snapshot: Snapshot, settings: PlanSettings, now: number): P
   }
   const olderMark = ourMark(older)
   if (olderMark?.state === 'retired' || olderMark?.state === 'reactivated') {
-    return reactivatedPlan(older, olderMark, newer, snapshot, settings, now, steps, notes)
+    return reactivatedPlan(older, olderMark, newer, snapshot, settings, now, {
+      steps,
+      notes,
+      warnings
+    })
   }
   // The newer key is distributed; the older one waits out deactivate-after (and the gate).
   const distributedAt = newerMark.at
@@ -382,7 +422,7 @@ export function plan(snapshot: Snapshot, settings: PlanSettings, now: number): P
       `Previous key ${keyLabel(older.id)} stays active until ${isoTime(deactivateAt)} (deactivate-after).`
     )
   }
-  return decide(steps, notes, newer.id)
+  return decide(steps, notes, newer.id, warnings)
 }
 
 /**
@@ -398,24 +438,124 @@ function olderFirst(a: KeyState, b: KeyState): number {
   return retired(markA) - retired(markB) || (a.id < b.id ? -1 : 1)
 }
 
-// How far from the intent's time CreateAccessKey can land: clock skew before, a slow call after.
-const INTENT_WINDOW_BEFORE_MS = 60_000
-const INTENT_WINDOW_AFTER_MS = 10 * 60_000
+/**
+ * How far AWS's CreateDate may be from the runner's clock (both in whole seconds); a run's clock
+ * further off than this makes its orphan unrecognisable, which is the safe side: a refusal.
+ */
+const CLOCK_SKEW_MS = 5_000
+/** A run sends CreateAccessKey within this long of its intent's time (apply rewrites it if not). */
+export const INTENT_LEAD_MS = 5_000
 
-/** An unmarked key that a run created right after writing its intent and then died. */
-function findOrphan(snapshot: Snapshot): { key: KeyState; intent: Mark } | undefined {
-  const intent = snapshot.intent.kind === 'ours' ? snapshot.intent.mark : undefined
-  if (intent?.state !== 'creating') return undefined
-  const candidates = snapshot.keys.filter(
+/**
+ * The window in which one CreateAccessKey request, sent right after `intent` was written, can
+ * have made a key: the lead, connecting, and one request-timeout.
+ */
+function intentWindow(intent: Mark, settings: PlanSettings): { from: number; to: number } {
+  const connect = Math.min(5_000, settings.requestTimeoutMs)
+  return { from: intent.at, to: intent.at + INTENT_LEAD_MS + connect + settings.requestTimeoutMs }
+}
+
+/**
+ * The one key that a run's CreateAccessKey made before the run died unmarked, if the evidence
+ * pins it: among unmarked keys (not the signing key, not the key the intent replaces), the only
+ * one created in the window of that request, still active and never used.
+ */
+function findOrphan(
+  intent: Mark,
+  snapshot: Snapshot,
+  settings: PlanSettings
+): KeyState | undefined {
+  const unmarked = snapshot.keys.filter(
     key =>
       key.mark.kind === 'none' &&
       key.id !== snapshot.signingKeyId &&
-      key.id !== intent.previousKeyId &&
-      key.createdAt >= intent.at - INTENT_WINDOW_BEFORE_MS &&
-      key.createdAt <= intent.at + INTENT_WINDOW_AFTER_MS
+      key.id !== intent.previousKeyId
+  )
+  return pinnedKey(unmarked, intentWindow(intent, settings))
+}
+
+/**
+ * The only key created in `window` (ms, the runner's clock), if it is active and never used.
+ * Anything less could be a person's key: two candidates, a used key (someone holds its secret),
+ * an inactive one (someone switched it off).
+ */
+export function pinnedKey<K extends Pick<KeyState, 'createdAt' | 'status' | 'lastUsed'>>(
+  keys: readonly K[],
+  window: { readonly from: number; readonly to: number }
+): K | undefined {
+  const candidates = keys.filter(
+    key =>
+      key.createdAt >= window.from - CLOCK_SKEW_MS && key.createdAt <= window.to + CLOCK_SKEW_MS
   )
   const [only] = candidates
-  return candidates.length === 1 && only ? { key: only, intent } : undefined
+  if (candidates.length !== 1 || !only) return undefined
+  return only.status === 'Active' && only.lastUsed === undefined ? only : undefined
+}
+
+/**
+ * A run's intent mark ends with the run: a live run's means it is creating a key now (wait); a
+ * dead run's is removed, and the key it pins, if any, is set aside (deactivated, marked an
+ * orphan, deleted only after delete-after). Returns the keys as they will be after that.
+ */
+function settleIntent(
+  snapshot: Snapshot,
+  settings: PlanSettings,
+  now: number
+): { waiting: Plan } | { steps: Step[]; warnings: string[]; keys: readonly KeyState[] } {
+  const intent = snapshot.intent.kind === 'ours' ? snapshot.intent.mark : undefined
+  if (intent?.state !== 'creating' || snapshot.intentValue === undefined) {
+    return { steps: [], warnings: [], keys: snapshot.keys }
+  }
+  const orphan = findOrphan(intent, snapshot, settings)
+  const holder = holderAlive(intent, snapshot, settings, now)
+  if (holder) return { waiting: waitFor(holder, orphan) }
+  const clear: Step = { kind: 'clear-intent', value: snapshot.intentValue }
+  if (!orphan) return { steps: [clear], warnings: [], keys: snapshot.keys }
+  const label = keyLabel(orphan.id)
+  const setAside: KeyState = {
+    ...orphan,
+    status: 'Inactive',
+    mark: { kind: 'ours', mark: { state: 'retired', at: now, orphan: true } }
+  }
+  return {
+    steps: [
+      {
+        kind: 'retire-orphan',
+        keyId: orphan.id,
+        reason: `created at ${isoTime(orphan.createdAt)} by ${runOf(intent)}, which stopped before marking it; never used, so no target holds it`
+      },
+      clear
+    ],
+    warnings: [
+      `${label} was created right after ${runOf(intent)} announced a new key, and that run stopped before marking it: this run deactivates it and marks it retired (an orphan). ` +
+        `It is deleted by the first run after ${isoTime(now + settings.deleteAfterMs)} (delete-after), and until then it holds the user's second key slot, so no rotation starts. ` +
+        `If a person made ${label}, make it active again in the IAM console (Access keys, Actions, Activate): the action then treats it as theirs and never touches it.`
+    ],
+    keys: snapshot.keys.map(key => (key.id === orphan.id ? setAside : key))
+  }
+}
+
+/** A rotation is due but an inactive key the action may not delete yet holds the slot. */
+function slotBlocked(
+  blocker: SlotBlocker,
+  user: string,
+  steps: Step[],
+  notes: string[],
+  warnings: string[],
+  currentKeyId: string | undefined
+): Plan {
+  const label = keyLabel(blocker.key.id)
+  if (blocker.orphanDeleteAt === undefined) {
+    return refuse(
+      `A rotation is due, and IAM user ${user} has an inactive key this action did not retire, ${label}, in the second key slot (IAM allows two keys). ` +
+        'Changing nothing: a person may have switched it off on purpose and may want it back. If nothing needs it, delete it in the IAM console and run again.'
+    )
+  }
+  warnings.push(
+    `A rotation is due, but ${label} holds the second key slot: it was set aside as a dead run's orphan and is deleted by the first run after ${isoTime(blocker.orphanDeleteAt)}. ` +
+      `No rotation starts until then. If nobody needs ${label}, delete it in the IAM console and the next run rotates.`
+  )
+  return decide(steps, notes, currentKeyId, warnings)
 }
 
 /** A step in words, for the log, the summary and error messages. */
@@ -437,6 +577,10 @@ export function describeStep(step: Step): string {
       return `Record that ${keyLabel(step.keyId)} was reactivated by hand`
     case 'remove-marks':
       return `Remove the marks of ${step.tagKeys.length} deleted key(s)`
+    case 'retire-orphan':
+      return `Deactivate ${keyLabel(step.keyId)} and mark it a retired orphan: ${step.reason}`
+    case 'clear-intent':
+      return 'Remove the intent mark of a run that has ended'
     case 'restore':
       return `Write ${keyLabel(step.keyId)} back to every target (abandon ${keyLabel(step.abandonedKeyId)})`
     case 'smoke-test':
@@ -452,7 +596,8 @@ function reactivatePlan(
   settings: PlanSettings,
   user: string,
   steps: Step[],
-  notes: string[]
+  notes: string[],
+  warnings: string[]
 ): Plan {
   const refuseToReactivate = (why: string): Plan =>
     refuse(`reactivate-previous: ${why} Nothing was changed.`)
@@ -464,7 +609,7 @@ function reactivatePlan(
       notes.push(
         `reactivate-previous: ${keyLabel(current.id)} is already active again; every target keeps ${keyLabel(newer.id)}.`
       )
-      return decide(steps, notes, newer.id)
+      return decide(steps, notes, newer.id, warnings)
     }
     const newerMark = ourMark(newer)
     if (newerMark?.state === 'pending' || newerMark?.state === 'creating') {
@@ -483,6 +628,8 @@ function reactivatePlan(
     )
   }
   const newest = inactive
+    // An orphan was never any target's key: there is nothing to go back to.
+    .filter(key => !ourMark(key)?.orphan)
     .map(key => ({ key, at: retiredTime(ourMark(key)) ?? replacedAt.get(key.id) }))
     .filter((entry): entry is { key: KeyState; at: number } => entry.at !== undefined)
     .sort((a, b) => b.at - a.at)[0]
@@ -496,7 +643,7 @@ function reactivatePlan(
     `reactivate-previous: ${keyLabel(newest.key.id)} (retired ${isoTime(newest.at)}) becomes active again for whatever still uses it; every target keeps ${keyLabel(current.id)}. ` +
       `Later runs keep it active while it is used and deactivate it again once it has gone unused for ${age(quietPeriod(settings))}. No rotation starts while it is active.`
   )
-  return decide(steps, notes, current.id)
+  return decide(steps, notes, current.id, warnings)
 }
 
 /** How long a reactivated key must go unused before a run deactivates it again. */
@@ -512,10 +659,8 @@ function reactivatedPlan(
   snapshot: Snapshot,
   settings: PlanSettings,
   now: number,
-  steps: Step[],
-  notes: string[]
+  { steps, notes, warnings }: { steps: Step[]; notes: string[]; warnings: string[] }
 ): Plan {
-  const warnings: string[] = []
   const done = (): Plan => decide(steps, notes, newer.id, warnings)
   const label = keyLabel(older.id)
   if (settings.force || isDue(newer, settings, now)) {
@@ -584,6 +729,7 @@ function firstKeyPlan(
   settings: PlanSettings,
   steps: Step[],
   notes: string[],
+  warnings: string[],
   cleanUp: CleanUp
 ): Plan {
   const user = snapshot.userName
@@ -607,12 +753,16 @@ function firstKeyPlan(
     )
   }
   // IAM allows two keys: of two retired keys the older gives up its slot; the newer stays for a
-  // reactivation until delete-after.
+  // reactivation until delete-after. An orphan is never the one kept for a reactivation.
+  const orphanLast = (key: KeyState) => (ourMark(key)?.orphan ? 1 : 0)
   const byRetirement = [...inactive].sort(
-    (a, b) => (retiredTime(ourMark(a)) ?? 0) - (retiredTime(ourMark(b)) ?? 0)
+    (a, b) =>
+      orphanLast(a) - orphanLast(b) ||
+      (retiredTime(ourMark(a)) ?? 0) - (retiredTime(ourMark(b)) ?? 0)
   )
-  cleanUp(byRetirement.slice(0, -1), byRetirement.length >= 2)
+  const blocker = cleanUp(byRetirement.slice(0, -1), byRetirement.length >= 2)
   cleanUp(byRetirement.slice(-1), false)
+  if (blocker) return slotBlocked(blocker, user, steps, notes, warnings, undefined)
   steps.push({ kind: 'rotate', previousKeyId: undefined, gated: false })
   notes.push(
     `IAM user ${user} has no active access key: this run creates its first key, verifies it and writes it to every target. Nothing is deactivated.`
@@ -620,7 +770,7 @@ function firstKeyPlan(
   if (settings.smokeWorkflow) {
     notes.push('The smoke workflow is not run: a first key replaces no key it would protect.')
   }
-  return decide(steps, notes, undefined)
+  return decide(steps, notes, undefined, warnings)
 }
 
 /** Whether the run that wrote `mark` may still be working on its key, and why. */
@@ -647,14 +797,17 @@ function holderAlive(
   return `${who} (GitHub does not say whether it is still going; its mark is ${age(markAge)} old, the lease is ${age(lease)})`
 }
 
-function waitFor(holder: string, key: KeyState): Plan {
+function waitFor(holder: string, key: KeyState | undefined): Plan {
   return {
     steps: [],
     refusal: undefined,
     notes: [],
     currentKeyId: undefined,
     waiting:
-      `Key ${keyLabel(key.id)} is being rotated by ${holder}; this run leaves it alone and changes nothing for this user. ` +
+      (key
+        ? `Key ${keyLabel(key.id)} is being rotated by ${holder}; `
+        : `The intent mark on the user says ${holder} is creating a new key; `) +
+      'this run leaves it alone and changes nothing for this user. ' +
       'Wait for that run to finish, or re-run this one later; a run that died is recognised as soon as GitHub shows it completed, or once its lease has passed.'
   }
 }
@@ -711,7 +864,10 @@ function replacedReason(gated: boolean): string {
 }
 
 function ourMark(key: KeyState): Mark | undefined {
-  return key.mark.kind === 'ours' ? key.mark.mark : undefined
+  if (key.mark.kind !== 'ours') return undefined
+  // A set-aside orphan that someone made active again is theirs: the action never touches it.
+  if (key.mark.mark.orphan && key.status === 'Active') return undefined
+  return key.mark.mark
 }
 
 function runOf(mark: Mark): string {

@@ -157,7 +157,12 @@ function whatHappensNext(
       )
     }
   }
-  for (const keyId of result.deactivated) {
+  for (const keyId of result.setAside) {
+    lines.push(
+      `${keyLabel(keyId)} was set aside as an orphan (a run made it and never marked it, so no target holds it): inactive, deleted by the first run after ${isoTime(now + settings.deleteAfterMs)} (delete-after), and until then no rotation starts. If a person made it, make it active again in the IAM console (Access keys, Actions, Activate): the action then treats it as theirs.`
+    )
+  }
+  for (const keyId of result.deactivated.filter(id => !result.setAside.includes(id))) {
     lines.push(
       `${keyLabel(keyId)} is inactive; the first run after ${isoTime(now + settings.deleteAfterMs)} deletes it (delete-after). Until then, if something still needs it, a run with reactivate-previous (or a person in the IAM console) can make it active again.`
     )
@@ -167,7 +172,9 @@ function whatHappensNext(
 
 function rowOf(key: KeyState): KeyRow {
   const ours = key.mark.kind === 'ours' ? key.mark.mark : undefined
-  const mark = ours ? `${ours.state} since ${isoTime(ours.at)}` : 'not created by this action'
+  const mark = ours
+    ? `${ours.state}${ours.orphan ? ' (orphan)' : ''} since ${isoTime(ours.at)}`
+    : 'not created by this action'
   return {
     ...(ours ? { state: ours.state, stateAt: ours.at } : {}),
     id: key.id,
@@ -189,7 +196,9 @@ function keysAfter(snapshot: Snapshot, result: ApplyResult | undefined, now: num
         return {
           ...row,
           status: 'Inactive',
-          note: 'retired this run',
+          note: result.setAside.includes(key.id)
+            ? 'set aside this run (orphan)'
+            : 'retired this run',
           state: 'retired' as const,
           stateAt: now
         }
@@ -240,7 +249,7 @@ function nextActions(
     if (row.status === 'Inactive') {
       return (row.state === 'retired' || row.state === 'reactivated') && row.stateAt !== undefined
         ? `deleted after ${isoTime(row.stateAt + settings.deleteAfterMs)}`
-        : 'deleted when a rotation needs its slot'
+        : 'kept until a person deletes it'
     }
     if (row.id === currentKeyId) {
       return settings.maxAgeMs === 0

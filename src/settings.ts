@@ -86,6 +86,7 @@ const WORKFLOW_FILE = /^[A-Za-z0-9_.-]+\.ya?ml$/
 const REF = /^(?!.*\.\.)(?!\/)(?!.*\/$)[^\s~^:?*[\\]+$/
 
 export function readSettings(readInput: ReadInput, env: NodeJS.ProcessEnv): Settings {
+  rejectUnknownInputs(env)
   const input = (name: InputName): string => {
     const value = readInput(name).trim()
     return value === '' ? INPUT_DEFAULTS[name] : value
@@ -229,6 +230,70 @@ export function readSettings(readInput: ReadInput, env: NodeJS.ProcessEnv): Sett
     })
   }
   return Object.freeze(settings)
+}
+
+/**
+ * The runner hands every `with:` key to the action as INPUT_<NAME>, declared or not, and only
+ * warns; a misspelt `dryrun: true` would be ignored and the run would rotate for real.
+ */
+function rejectUnknownInputs(env: NodeJS.ProcessEnv): void {
+  const unknown = Object.keys(env)
+    .filter(variable => variable.startsWith('INPUT_'))
+    .map(variable => variable.slice('INPUT_'.length).toLowerCase())
+    .filter(name => !Object.hasOwn(INPUT_DEFAULTS, name))
+    .sort()
+  const [first, ...others] = unknown
+  if (first === undefined) return
+  const guesses = closestInputs(first)
+  const hint =
+    guesses.length > 0
+      ? `did you mean ${guesses.join(' or ')}?`
+      : 'known inputs are listed in action.yml and the README.'
+  const also = others.length > 0 ? ` Also not inputs: ${others.join(', ')}.` : ''
+  throw new InputError(
+    first,
+    `is not an input of this action (a with: key, or an INPUT_${first.toUpperCase()} environment variable); ${hint} ` +
+      `Nothing was done: the runner passes undeclared inputs on with only a warning, and an ignored input could turn a dry run into a real rotation.${also}`
+  )
+}
+
+/** Declared inputs a misspelling most likely meant, nearest first: at most three. */
+function closestInputs(name: string): string[] {
+  const wanted = bare(name)
+  return Object.keys(INPUT_DEFAULTS)
+    .map(known => ({ known, distance: typoDistance(wanted, bare(known)) }))
+    .filter(({ known, distance }) => distance <= 2 || isPartOf(wanted, bare(known)))
+    .sort((a, b) => a.distance - b.distance)
+    .slice(0, 3)
+    .map(({ known }) => known)
+}
+
+/** `max_age`, `Max Age` and `max-age` are one name to a reader. */
+function bare(name: string): string {
+  return name.toLowerCase().replace(/[-_ ]/g, '')
+}
+
+/** `token` for github-token, `timeout` for the three timeouts; short words match too much. */
+function isPartOf(wanted: string, known: string): boolean {
+  return wanted.length >= 4 && (known.startsWith(wanted) || known.endsWith(wanted))
+}
+
+/** Edits (insert, delete, replace, swap two neighbours) that turn `a` into `b`. */
+function typoDistance(a: string, b: string): number {
+  let before: number[] = []
+  let last = Array.from({ length: b.length + 1 }, (_, j) => j)
+  for (let i = 1; i <= a.length; i++) {
+    const row = [i]
+    for (let j = 1; j <= b.length; j++) {
+      const replace = (last[j - 1] ?? 0) + (a[i - 1] === b[j - 1] ? 0 : 1)
+      const swapped = j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]
+      const swap = swapped ? (before[j - 2] ?? 0) + 1 : Infinity
+      row.push(Math.min((last[j] ?? 0) + 1, (row[j - 1] ?? 0) + 1, replace, swap))
+    }
+    before = last
+    last = row
+  }
+  return last[b.length] ?? 0
 }
 
 /** `FILE`, `owner/repo/FILE`, either with `@REF`; FILE is a name under .github/workflows. */

@@ -12,6 +12,8 @@ export interface Snapshot {
   readonly keys: readonly KeyState[]
   /** The user-level intent tag a rotation writes just before CreateAccessKey. */
   readonly intent: MarkReading
+  /** The intent tag's exact value: a run removes it only while it still reads so. */
+  readonly intentValue: string | undefined
   /** Tag keys holding the action's marks for access keys that no longer exist. */
   readonly staleMarks: readonly string[]
   /** What GitHub says of the runs named in pending marks, keyed `runId.attempt`. */

@@ -606,7 +606,12 @@ export async function startAwsEmulator(options: AwsEmulatorOptions = {}): Promis
       : `arn:aws:sts::${accountId}:assumed-role/${p.role.name}/${p.session.name}`
   }
 
-  function authorize(p: Principal, action: string, targetUser: string): void {
+  function authorize(
+    p: Principal,
+    action: string,
+    targetUser: string,
+    tagKeys?: readonly string[]
+  ): void {
     const iamAction = `iam:${action}`
     const prefix = `User: ${principalArn(p)} is not authorized to perform: ${iamAction} on resource: user ${targetUser}`
     if (denials.has(`${principalName(p)}\n${iamAction}`)) {
@@ -622,7 +627,8 @@ export async function startAwsEmulator(options: AwsEmulatorOptions = {}): Promis
       ? evaluate(attached, {
           action: iamAction,
           resource,
-          variables: { 'aws:username': p.kind === 'user' ? p.user.name : undefined }
+          variables: { 'aws:username': p.kind === 'user' ? p.user.name : undefined },
+          tagKeys
         })
       : p.kind === 'user'
         ? p.user.name === targetUser
@@ -875,7 +881,12 @@ export async function startAwsEmulator(options: AwsEmulatorOptions = {}): Promis
             'Duplicate tag keys found. Please note that Tag keys are case insensitive.'
           )
         }
-        authorize(p, action, name)
+        authorize(
+          p,
+          action,
+          name,
+          tags.map(t => t.key)
+        )
         applyTags(existingUser(name), tags)
         return undefined
       }
@@ -887,7 +898,7 @@ export async function startAwsEmulator(options: AwsEmulatorOptions = {}): Promis
         if (indexes.length > MAX_TAGS_PER_USER) problems.push(tooMany('tagKeys'))
         for (const k of tagKeys) problems.push(...tagKeyProblems(k, 'tagKeys.member'))
         if (problems.length > 0) throw validationErrors(problems)
-        authorize(p, action, name)
+        authorize(p, action, name, tagKeys)
         const user = existingUser(name)
         const remove = new Set(tagKeys.map(k => k.toLowerCase()))
         user.tags = user.tags.filter(t => !remove.has(t.key.toLowerCase()))
