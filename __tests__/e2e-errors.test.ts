@@ -48,18 +48,19 @@ describe(`error messages on ${runner?.name ?? 'node'}`, () => {
     )
   })
 
-  it('GitHub keeps rate-limiting: the run gives up after waiting, keeps every target working, says when to retry', async () => {
+  it('GitHub keeps rate-limiting: the run waits with growing pauses until rate-limit-budget is spent, keeps every target working, says what to do', async () => {
     world = await startWorld({ repos: ['acme/app', 'acme/api'], propagationDelayMs: 300 })
     world.github.intercept(call =>
       call.route === 'put-secret' && call.repo === 'acme/api'
         ? { status: 403, retryAfterSeconds: 1 }
         : undefined
     )
-    const result = await world.run({}, withNode)
+    const result = await world.run({ 'rate-limit-budget': '5s' }, withNode)
     expect(result.code).toBe(1)
-    expect(result.stdout).toMatch(/secondary rate limit .* giving up/)
+    expect(result.stdout).toMatch(/GitHub rate limit: pausing every request for 1.0 s/)
+    expect(result.stdout).toMatch(/pausing every request for 2.0 s \(limited 2 times in a row\)/)
     expect(result.stdout).toMatch(
-      /::error::.*acme\/api.*GitHub kept rate-limiting the token after the action waited as asked; run again later/
+      /::error::.*acme\/api.*rate-limit-budget \(5 s\); the next run writes what is left/
     )
     // Nothing was left half-done: the new key went away, the old one still works.
     const held = world.stored('acme/api')
@@ -79,7 +80,7 @@ describe(`error messages on ${runner?.name ?? 'node'}`, () => {
     )
     const result = await world.run({}, withNode)
     expect(result.code).toBe(0)
-    expect(result.stdout).toMatch(/secondary rate limit .* pausing every request for 1 s/)
+    expect(result.stdout).toMatch(/GitHub rate limit: pausing every request for 1.0 s/)
     const writes = world.github.requests.filter(
       r => r.route === 'put-secret' && r.secretName === KEY_SECRET
     )

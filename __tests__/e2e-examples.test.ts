@@ -9,53 +9,24 @@ import { spawnSync } from 'node:child_process'
 import { readdirSync, readFileSync } from 'node:fs'
 import { parse } from 'yaml'
 import { nodeBinaries } from './emulators/runner.js'
+import {
+  ACTION_REFERENCE,
+  actionStep,
+  isActionStep,
+  loadExample,
+  resolve as resolveIn,
+  type RunContext
+} from './emulators/workflow.js'
 import { DAY, adminRole, startWorld, TOKEN, USER, type World } from './emulators/world.js'
 
 const [runner] = nodeBinaries()
 const withNode = runner ? { node: runner.path } : {}
-
-interface Step {
-  uses?: string
-  with?: Record<string, unknown>
-}
-interface Workflow {
-  jobs: Record<string, { steps: Step[] }>
-}
-
-function load(file: string): Workflow {
-  return parse(readFileSync(`examples/${file}`, 'utf8')) as Workflow
-}
-
-/** The action's step and whether its job signs in with a role first. */
-function actionStep(workflow: Workflow): { inputs: Record<string, string>; admin: boolean } {
-  for (const job of Object.values(workflow.jobs)) {
-    const index = job.steps.findIndex(step => step.uses?.includes('/rotate-aws-access-keys@'))
-    if (index < 0) continue
-    const admin = job.steps
-      .slice(0, index)
-      .some(step => step.uses?.startsWith('aws-actions/configure-aws-credentials@'))
-    const inputs = Object.fromEntries(
-      Object.entries(job.steps[index]?.with ?? {}).map(([name, value]) => [name, String(value)])
-    )
-    return { inputs, admin }
-  }
-  throw new Error('no step uses the action')
-}
+const EXAMPLES = readdirSync('examples').filter(file => file.endsWith('.yml'))
 
 /** `${{ ... }}` as a scheduled run sees it: no dispatch inputs, a token from a secret or an app. */
 function resolve(inputs: Record<string, string>, matrix: Record<string, string> = {}) {
-  return Object.fromEntries(
-    Object.entries(inputs).map(([name, value]) => [
-      name,
-      value.replace(/\$\{\{\s*([^}]+?)\s*\}\}/g, (_all, expression: string) => {
-        if (/^inputs\.[\w-]+ \|\| false$/.test(expression)) return 'false'
-        if (/^secrets\.|^steps\.app-token\.outputs\.token$/.test(expression)) return TOKEN
-        const entry = /^matrix\.entry\.(\w+)$/.exec(expression)?.[1]
-        if (entry && matrix[entry] !== undefined) return matrix[entry]
-        throw new Error(`the test cannot resolve \${{ ${expression} }}`)
-      })
-    ])
-  )
+  const context: RunContext = { secret: () => TOKEN, appToken: TOKEN, matrix }
+  return resolveIn(inputs, context)
 }
 
 /** The key-check step of examples/smoke-test.yml, as a runner's bash would run it. */
@@ -83,21 +54,66 @@ describe(`example workflows on ${runner?.name ?? 'node'}`, () => {
   let world: World | undefined
   afterEach(() => world?.close())
 
-  it('every example is valid for GitHub, and pins every action by commit SHA', () => {
+  it('every example is valid for GitHub, and pins every other action by commit SHA', () => {
     const result = spawnSync('npx', ['tsx', 'scripts/validate-workflows.ts'], { encoding: 'utf8' })
     expect(result.stdout).toMatch(/\d+ files checked, 0 problem\(s\)/)
     expect(result.status).toBe(0)
     const checked = Number(/(\d+) files checked/.exec(result.stdout)?.[1])
-    expect(checked).toBe(1 + readdirSync('examples').filter(f => f.endsWith('.yml')).length + 4)
+    const workflows = readdirSync('.github/workflows').filter(f => /\.ya?ml$/.test(f))
+    expect(checked).toBe(1 + EXAMPLES.length + workflows.length)
   }, 60_000)
 
-  it('scheduled-rotation.yml rotates the deploy user, passes the smoke-test.yml gate and keeps the old key for deactivate-after', async () => {
+  it(`every example names the action ${ACTION_REFERENCE}, with inputs action.yml declares`, () => {
+    const declared = Object.keys(
+      (parse(readFileSync('action.yml', 'utf8')) as { inputs: Record<string, unknown> }).inputs
+    )
+    const steps = EXAMPLES.flatMap(file =>
+      // The smoke gate's commented-out lines are checked too, as a user switches them on.
+      [
+        loadExample(file),
+        ...(file === 'scheduled-rotation.yml' ? [loadExample(file, { smokeGate: true })] : [])
+      ]
+        .flatMap(workflow => Object.values(workflow.jobs))
+        .flatMap(job => job.steps.filter(isActionStep))
+        .map(step => ({ file, step }))
+    )
+    expect(steps.length).toBeGreaterThanOrEqual(5)
+    for (const { file, step } of steps) {
+      // A commit would pin an action.yml that may lack inputs the example uses.
+      expect({ file, uses: step.uses }).toEqual({ file, uses: ACTION_REFERENCE })
+      const unknown = Object.keys(step.with ?? {}).filter(name => !declared.includes(name))
+      expect({ file, unknown }).toEqual({ file, unknown: [] })
+    }
+    // The README's own workflow snippets name it the same way.
+    const readme = [
+      ...readFileSync('README.md', 'utf8').matchAll(/uses:\s*(\S*rotate-aws-access-keys@[\w.-]*)/g)
+    ]
+    expect(readme.length).toBeGreaterThanOrEqual(2)
+    for (const [, uses] of readme) expect(uses).toBe(ACTION_REFERENCE)
+  })
+
+  it("every job that rotates has a concurrency group, its own or its workflow's", () => {
+    for (const file of EXAMPLES) {
+      const workflow = loadExample(file)
+      for (const [name, job] of Object.entries(workflow.jobs)) {
+        if (!job.steps.some(isActionStep)) continue
+        expect({ file, name, grouped: Boolean(job.concurrency ?? workflow.concurrency) }).toEqual({
+          file,
+          name,
+          grouped: true
+        })
+      }
+    }
+  })
+
+  it('scheduled-rotation.yml with its smoke gate on rotates the deploy user, passes the smoke-test.yml gate and keeps the old key for deactivate-after', async () => {
     world = await startWorld({ propagationDelayMs: 300 })
     // The example smoke workflow itself, as the repository would hold it.
     world.github.addWorkflow('acme/app', 'smoke-test.yml', {
       content: readFileSync('examples/smoke-test.yml', 'utf8')
     })
-    const { inputs, admin } = actionStep(load('scheduled-rotation.yml'))
+    // The quick start's second step: the smoke gate's lines uncommented (e2e-quickstart: the first).
+    const { inputs, admin } = actionStep(loadExample('scheduled-rotation.yml', { smokeGate: true }))
     expect(admin).toBe(false)
     expect(inputs['smoke-workflow']).toBe('smoke-test.yml')
     const old = world.stored().accessKeyId
@@ -134,7 +150,7 @@ describe(`example workflows on ${runner?.name ?? 'node'}`, () => {
 
   it('rotate-then-deploy.yml exports the new key to the later steps', async () => {
     world = await startWorld({ propagationDelayMs: 300 })
-    const { inputs } = actionStep(load('rotate-then-deploy.yml'))
+    const { inputs } = actionStep(loadExample('rotate-then-deploy.yml'))
     const result = await world.run(resolve(inputs), withNode)
     expect(result.code).toBe(0)
     expect(result.exported).toEqual({
@@ -162,7 +178,7 @@ describe(`example workflows on ${runner?.name ?? 'node'}`, () => {
   it('admin-rotation-oidc.yml rotates deploy-bot as the role, into repositories and an environment', async () => {
     const setup = await adminWorld(['deploy-bot'])
     world = setup.world
-    const { inputs, admin } = actionStep(load('admin-rotation-oidc.yml'))
+    const { inputs, admin } = actionStep(loadExample('admin-rotation-oidc.yml'))
     expect(admin).toBe(true)
     const result = await world.run(resolve(inputs), setup.asRole)
     expect(result.code).toBe(0)
@@ -183,7 +199,7 @@ describe(`example workflows on ${runner?.name ?? 'node'}`, () => {
     }>
     const setup = await adminWorld(entries.map(entry => entry.user))
     world = setup.world
-    const { inputs, admin } = actionStep(load('org-rollout-matrix.yml'))
+    const { inputs, admin } = actionStep(loadExample('org-rollout-matrix.yml'))
     expect(admin).toBe(true)
     const results = await Promise.all(
       entries.map((entry, index) =>
@@ -205,7 +221,7 @@ describe(`example workflows on ${runner?.name ?? 'node'}`, () => {
   it('org-secret.yml keeps a private organization secret private', async () => {
     const setup = await adminWorld(['deploy-shared'])
     world = setup.world
-    const { inputs } = actionStep(load('org-secret.yml'))
+    const { inputs } = actionStep(loadExample('org-secret.yml'))
     const result = await world.run(resolve(inputs), setup.asRole)
     expect(result.code).toBe(0)
     expect(

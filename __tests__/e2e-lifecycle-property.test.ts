@@ -332,107 +332,113 @@ async function runWithFault(
 }
 
 describe(`lifecycle property on ${runner?.name ?? 'node'}`, () => {
-  it('keeps the invariants through random histories and converges', async () => {
-    await fc.assert(
-      fc.asyncProperty(fc.array(command, { minLength: 1, maxLength: 6 }), async commands => {
-        const world = await startWorld({ repos: REPOS, keyAgeDays: 20 })
-        world.github.addWorkflow('acme/app', 'smoke.yml')
-        const person = new Person(world)
-        let runId = 5000
-        try {
-          // A killed run's leftovers are the next run's to clean up: until then invariant 2 waits.
-          let leftovers = false
-          let relaxed = false
-          for (const step of commands) {
-            if (step.kind === 'run') {
-              const { killed } = await runWithFault(world, step, ++runId, {}, person)
-              leftovers = killed
-              relaxed = killed && step.fault === 'kill-write-api'
-            } else if (step.kind === 'run-reactivate-previous') {
-              // A refusal (nothing retired, or a rotation to finish first) is a fine outcome here;
-              // it changes nothing, so a killed run's leftovers are still the next run's.
-              const { code } = await runWithFault(
-                world,
-                { kind: 'run', force: false, deactivateAfter: '0', fault: 'none' },
-                ++runId,
-                { 'reactivate-previous': 'true' }
-              )
-              if (code === 0) {
-                leftovers = false
-                relaxed = false
+  it(
+    'keeps the invariants through random histories and converges',
+    async () => {
+      await fc.assert(
+        fc.asyncProperty(fc.array(command, { minLength: 1, maxLength: 6 }), async commands => {
+          const world = await startWorld({ repos: REPOS, keyAgeDays: 20 })
+          world.github.addWorkflow('acme/app', 'smoke.yml')
+          const person = new Person(world)
+          let runId = 5000
+          try {
+            // A killed run's leftovers are the next run's to clean up: until then invariant 2 waits.
+            let leftovers = false
+            let relaxed = false
+            for (const step of commands) {
+              if (step.kind === 'run') {
+                const { killed, code } = await runWithFault(world, step, ++runId, {}, person)
+                // A run that refuses or fails changes nothing of a killed run's leftovers.
+                const unchanged = code !== 0 && !killed
+                leftovers = killed || (unchanged && leftovers)
+                relaxed = killed ? step.fault === 'kill-write-api' : unchanged && relaxed
+              } else if (step.kind === 'run-reactivate-previous') {
+                // A refusal (nothing retired, or a rotation to finish first) is a fine outcome here;
+                // it changes nothing, so a killed run's leftovers are still the next run's.
+                const { code } = await runWithFault(
+                  world,
+                  { kind: 'run', force: false, deactivateAfter: '0', fault: 'none' },
+                  ++runId,
+                  { 'reactivate-previous': 'true' }
+                )
+                if (code === 0) {
+                  leftovers = false
+                  relaxed = false
+                }
+              } else if (step.kind === 'person-reactivates-retired-key') {
+                const retired = Object.entries(world.aws.tags(USER)).find(([, mark]) =>
+                  /state=retired /.test(mark)
+                )?.[0]
+                const key = world.aws.keys(USER).find(k => k.accessKeyId === retired)
+                if (key?.status === 'Inactive') world.aws.setKeyStatus(key.accessKeyId, 'Active')
+              } else if (step.kind === 'advance') {
+                world.advance(step.days * DAY)
+              } else if (step.kind === 'person-creates-key') {
+                person.act('create')
+              } else if (step.kind === 'person-deletes-their-key') {
+                person.deleteAll()
+              } else {
+                const inactive = world.aws.keys(USER).find(k => k.status === 'Inactive')
+                if (inactive) {
+                  world.aws.deleteKey(inactive.accessKeyId)
+                  person.keys.delete(inactive.accessKeyId)
+                }
               }
-            } else if (step.kind === 'person-reactivates-retired-key') {
-              const retired = Object.entries(world.aws.tags(USER)).find(([, mark]) =>
-                /state=retired /.test(mark)
-              )?.[0]
-              const key = world.aws.keys(USER).find(k => k.accessKeyId === retired)
-              if (key?.status === 'Inactive') world.aws.setKeyStatus(key.accessKeyId, 'Active')
-            } else if (step.kind === 'advance') {
-              world.advance(step.days * DAY)
-            } else if (step.kind === 'person-creates-key') {
-              person.act('create')
-            } else if (step.kind === 'person-deletes-their-key') {
-              person.deleteAll()
-            } else {
-              const inactive = world.aws.keys(USER).find(k => k.status === 'Inactive')
-              if (inactive) {
-                world.aws.deleteKey(inactive.accessKeyId)
-                person.keys.delete(inactive.accessKeyId)
-              }
+              checkTargets(world, relaxed ? ['acme/app'] : REPOS)
+              checkPersonKeys(world, person)
+              if (!leftovers) checkActiveKeysHeld(world, person.ids())
             }
-            checkTargets(world, relaxed ? ['acme/app'] : REPOS)
-            checkPersonKeys(world, person)
-            if (!leftovers) checkActiveKeysHeld(world, person.ids())
-          }
-          // The faults end and the person's key goes: two runs converge, a third changes nothing.
-          // They run the gate, and it passes: a gate that failed earlier is never skipped.
-          // A run first, then two quiet days, so a reactivated key has served its grace period.
-          person.deleteAll()
-          await runWithFault(
-            world,
-            { kind: 'run', force: false, deactivateAfter: '0', fault: 'none', smoke: 'pass' },
-            ++runId
-          )
-          world.advance(2 * DAY)
-          for (let attempt = 0; attempt < 2; attempt++) {
+            // The faults end and the person's key goes: two runs converge, a third changes nothing.
+            // They run the gate, and it passes: a gate that failed earlier is never skipped.
+            // A run first, then two quiet days, so a reactivated key has served its grace period.
+            person.deleteAll()
             await runWithFault(
               world,
               { kind: 'run', force: false, deactivateAfter: '0', fault: 'none', smoke: 'pass' },
               ++runId
             )
+            world.advance(2 * DAY)
+            for (let attempt = 0; attempt < 2; attempt++) {
+              await runWithFault(
+                world,
+                { kind: 'run', force: false, deactivateAfter: '0', fault: 'none', smoke: 'pass' },
+                ++runId
+              )
+            }
+            checkTargets(world, REPOS)
+            checkActiveKeysHeld(world, new Set())
+            const mutations = world.aws.requests.filter(
+              r => r.status === 200 && MUTATIONS.has(r.action)
+            ).length
+            const writes = world.github.requests.filter(r => r.route === 'put-secret').length
+            await runWithFault(
+              world,
+              { kind: 'run', force: false, deactivateAfter: '0', fault: 'none', smoke: 'pass' },
+              ++runId
+            )
+            expect(
+              world.aws.requests.filter(r => r.status === 200 && MUTATIONS.has(r.action)).length
+            ).toBe(mutations)
+            expect(world.github.requests.filter(r => r.route === 'put-secret').length).toBe(writes)
+            expect(world.aws.keys(USER).filter(k => k.status === 'Active')).toHaveLength(1)
+          } finally {
+            await world.close()
           }
-          checkTargets(world, REPOS)
-          checkActiveKeysHeld(world, new Set())
-          const mutations = world.aws.requests.filter(
-            r => r.status === 200 && MUTATIONS.has(r.action)
-          ).length
-          const writes = world.github.requests.filter(r => r.route === 'put-secret').length
-          await runWithFault(
-            world,
-            { kind: 'run', force: false, deactivateAfter: '0', fault: 'none', smoke: 'pass' },
-            ++runId
-          )
-          expect(
-            world.aws.requests.filter(r => r.status === 200 && MUTATIONS.has(r.action)).length
-          ).toBe(mutations)
-          expect(world.github.requests.filter(r => r.route === 'put-secret').length).toBe(writes)
-          expect(world.aws.keys(USER).filter(k => k.status === 'Active')).toHaveLength(1)
-        } finally {
-          await world.close()
+        }),
+        {
+          numRuns: Number(process.env.PROPERTY_RUNS ?? 12),
+          endOnFailure: true,
+          // A fixed seed by default, so CI and a new checkout replay the same histories;
+          // PROPERTY_SEED=random explores new ones, PROPERTY_SEED=N (and PROPERTY_PATH) replays a failure.
+          ...(process.env.PROPERTY_SEED === 'random'
+            ? {}
+            : {
+                seed: Number(process.env.PROPERTY_SEED ?? DEFAULT_SEED),
+                ...(process.env.PROPERTY_PATH ? { path: process.env.PROPERTY_PATH } : {})
+              })
         }
-      }),
-      {
-        numRuns: Number(process.env.PROPERTY_RUNS ?? 12),
-        endOnFailure: true,
-        // A fixed seed by default, so CI and a new checkout replay the same histories;
-        // PROPERTY_SEED=random explores new ones, PROPERTY_SEED=N (and PROPERTY_PATH) replays a failure.
-        ...(process.env.PROPERTY_SEED === 'random'
-          ? {}
-          : {
-              seed: Number(process.env.PROPERTY_SEED ?? DEFAULT_SEED),
-              ...(process.env.PROPERTY_PATH ? { path: process.env.PROPERTY_PATH } : {})
-            })
-      }
-    )
-  }, 600_000)
+      )
+    },
+    Number(process.env.PROPERTY_TIMEOUT_MS ?? 600_000)
+  )
 })

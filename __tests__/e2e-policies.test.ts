@@ -12,6 +12,10 @@ import { DAY, adminRole, policyFile, startWorld, USER, type World } from './emul
 const [runner] = nodeBinaries()
 const withNode = runner ? { node: runner.path } : {}
 const SELF = policyFile('self-rotation')
+/** A role's trust policy, as AWS takes it: a statement with a Principal. */
+const TRUST = JSON.parse(readFileSync('policies/admin-oidc-trust.json', 'utf8')) as {
+  Statement: Array<{ Condition?: unknown }> | { Condition?: unknown }
+}
 const PERMISSIONS = (Array.isArray(SELF.Statement) ? SELF.Statement : [SELF.Statement]).flatMap(
   statement => [statement.Action ?? []].flat()
 )
@@ -45,13 +49,35 @@ describe(`IAM policies on ${runner?.name ?? 'node'}`, () => {
   let world: World | undefined
   afterEach(() => world?.close())
 
-  it('the README shows both policy files exactly', () => {
+  it('the README shows the policy files exactly', () => {
     const readme = readFileSync('README.md', 'utf8')
     const blocks = [...readme.matchAll(/```json\n([\s\S]*?)```/g)].map(match =>
       JSON.parse(match[1] ?? '')
     )
     expect(blocks).toContainEqual(SELF)
     expect(blocks).toContainEqual(policyFile('admin-rotation'))
+    expect(blocks).toContainEqual(TRUST)
+  })
+
+  it("the admin role's trust policy: GitHub's OIDC provider, the STS audience, one repository", () => {
+    const [statement, ...others] = [TRUST.Statement].flat()
+    expect(others).toEqual([])
+    expect(statement).toMatchObject({
+      Effect: 'Allow',
+      Action: 'sts:AssumeRoleWithWebIdentity',
+      Principal: {
+        Federated: 'arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com'
+      }
+    })
+    // StringEquals on both claims: an exact audience, and a subject no other repository has.
+    expect(statement?.Condition).toEqual({
+      StringEquals: {
+        'token.actions.githubusercontent.com:aud': 'sts.amazonaws.com',
+        'token.actions.githubusercontent.com:sub': expect.stringMatching(
+          /^repo:OWNER\/REPO:(ref:refs\/heads\/[\w-]+|environment:[\w-]+)$/
+        )
+      }
+    })
   })
 
   it('self-rotation under the documented policy: rotate, retire, delete', async () => {
@@ -77,8 +103,23 @@ describe(`IAM policies on ${runner?.name ?? 'node'}`, () => {
     const outside = await world.run({ 'iam-user-name': 'someone-else' }, asRole)
     expect(outside.code).toBe(1)
     expect(outside.stdout).toMatch(
-      /::error::.*not authorized to perform: iam:GetUser.*Grant iam:GetUser to the AWS credentials/
+      /::error::.*not authorized to perform: iam:GetUser.*only on users under the IAM path \/deploy\//
     )
+  })
+
+  it('admin mode on a user outside /deploy/: the failure names the path, not a missing grant', async () => {
+    world = await startWorld({ propagationDelayMs: 300, userPolicy: null, userPath: '/ci/' })
+    const result = await world.run({ 'iam-user-name': USER }, { ...withNode, ...adminRole(world) })
+    expect(result.code).toBe(1)
+    expect(result.stdout).toMatch(
+      new RegExp(
+        `::error::.*not authorized to perform: iam:GetUser on resource: user ${USER}.*` +
+          'policies/admin-rotation\\.json allows its actions only on users under the IAM path /deploy/: ' +
+          `.*aws iam update-user --user-name ${USER} --new-path /deploy/`
+      )
+    )
+    expect(result.summary).toContain('only on users under the IAM path /deploy/')
+    expect(world.aws.requests.filter(r => r.action === 'CreateAccessKey')).toEqual([])
   })
 
   it('self-rotation of a user under an IAM path, under the same policy', async () => {

@@ -166,7 +166,7 @@ describe(`rotation failures on ${runnerNode?.name ?? 'node'}`, () => {
     const result = await world.run({}, node ? { node } : {})
     expect(result.code).toBe(1)
     expect(result.stdout).toMatch(
-      /::error::The new key .* was written to acme\/api, but not to every target.*Both keys stay active/
+      /::error::The new key .* was written to 1 of 2 targets, not to every target: 1 of 2 targets failed: .*Both keys stay active/
     )
     const keys = world.aws.keys(USER)
     expect(keys).toHaveLength(2)

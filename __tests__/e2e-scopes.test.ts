@@ -252,6 +252,28 @@ describe(`secret scopes on ${runner?.name ?? 'node'}`, () => {
     expect(held({ kind: 'actions', repo: 'acme/app' })).toEqual(activeKey())
   })
 
+  it('honours NO_PROXY for github-api-url, not only for GITHUB_API_URL', async () => {
+    world = await startWorld({ propagationDelayMs: 300 })
+    // GITHUB_API_URL's host goes through a proxy that answers nothing; github-api-url's host is
+    // in NO_PROXY (loopback), so its requests must go direct.
+    const result = await world.run(
+      { 'github-api-url': world.github.url },
+      {
+        ...withNode,
+        // Not loopback: @actions/http-client would bypass a proxy for that on its own.
+        githubUrl: 'https://ghes.invalid/api/v3',
+        extraEnv: {
+          HTTPS_PROXY: 'http://127.0.0.1:9',
+          HTTP_PROXY: 'http://127.0.0.1:9',
+          NO_PROXY: '127.0.0.1'
+        }
+      }
+    )
+    expect(result.stdout).not.toMatch(/::error::/)
+    expect(result.code).toBe(0)
+    expect(held({ kind: 'actions', repo: 'acme/app' })).toEqual(activeKey())
+  })
+
   it('writes the workflow’s own scopes last, after every other target', async () => {
     world = await startWorld({
       repos: ['acme/app', 'acme/api'],

@@ -5,10 +5,23 @@
  */
 import { marked } from 'marked'
 import { nodeBinaries } from './emulators/runner.js'
-import { DAY, startWorld, type World } from './emulators/world.js'
+import { DAY, policyFile, startWorld, TOKEN, USER, type World } from './emulators/world.js'
 
 const [runner] = nodeBinaries()
 const withNode = runner ? { node: runner.path } : {}
+
+/** policies/self-rotation.json without one action. */
+function without(action: string) {
+  const policy = policyFile('self-rotation')
+  const statements = Array.isArray(policy.Statement) ? policy.Statement : [policy.Statement]
+  return {
+    ...policy,
+    Statement: statements.map(statement => ({
+      ...statement,
+      Action: [statement.Action ?? []].flat().filter(name => name !== action)
+    }))
+  }
+}
 
 function tables(html: string): Array<{ head: string[]; rows: string[][] }> {
   return [...html.matchAll(/<table>([\s\S]*?)<\/table>/g)].map(([, table = '']) => {
@@ -50,6 +63,60 @@ describe(`the step summary on ${runner?.name ?? 'node'}`, () => {
     ])
     expect(html).not.toContain(world.stored().secretAccessKey)
     expect(html).not.toContain(world.stored().accessKeyId)
+  })
+
+  /** The rendered summary's heading and its two sections, for a run that failed early. */
+  async function failure(summary: string) {
+    const html = await marked.parse(summary)
+    return {
+      heading: /<h2[^>]*>([^<]+)<\/h2>/.exec(html)?.[1],
+      sections: [...html.matchAll(/<h3[^>]*>([^<]+)<\/h3>/g)].map(match => match[1]),
+      text: html
+        .replace(/<[^>]+>/g, '')
+        .replace(/&#39;/g, "'")
+        .replace(/&quot;/g, '"')
+    }
+  }
+
+  it('an input error, before any request: what failed and what to do', async () => {
+    world = await startWorld()
+    const result = await world.run({ 'max-age': '90 days' }, withNode)
+    expect(result.code).toBe(1)
+    const summary = await failure(result.summary)
+    expect(summary.heading).toBe('AWS access key rotation: Failed before any change')
+    expect(summary.sections).toEqual(['What failed', 'What to do'])
+    expect(summary.text).toContain("Input 'max-age': ")
+    expect(summary.text).toContain(
+      'No request reached AWS or GitHub. Fix the input the message names'
+    )
+    expect(result.summary).not.toContain(TOKEN)
+  })
+
+  it('credentials AWS does not know: refused, says which and what to set', async () => {
+    world = await startWorld()
+    const held = world.stored()
+    world.aws.createAccessKey(USER)
+    world.aws.deleteKey(held.accessKeyId)
+    const result = await world.run({}, withNode)
+    expect(result.code).toBe(1)
+    const summary = await failure(result.summary)
+    expect(summary.heading).toBe('AWS access key rotation: Refused: nothing was changed')
+    expect(summary.text).toContain('InvalidClientTokenId')
+    expect(summary.text).toContain('Set both secrets to an active key of the user')
+    for (const secret of [TOKEN, held.secretAccessKey, held.accessKeyId]) {
+      expect(result.summary).not.toContain(secret)
+    }
+  })
+
+  it('AccessDenied on GetUser: failed before any change, with the permission to grant', async () => {
+    world = await startWorld({ userPolicy: without('iam:GetUser') })
+    const result = await world.run({}, withNode)
+    expect(result.code).toBe(1)
+    const summary = await failure(result.summary)
+    expect(summary.heading).toBe('AWS access key rotation: Failed before any change')
+    expect(summary.text).toContain('Grant iam:GetUser to the AWS credentials this workflow uses')
+    expect(summary.text).toContain('the run stopped while reading the IAM user and its keys')
+    expect(result.summary).not.toContain(world.stored().secretAccessKey)
   })
 
   it('a retired key shows when it will be deleted', async () => {

@@ -24,7 +24,8 @@ describe('observe', () => {
     const caught = await observe(
       callerOnly('arn:aws:iam::123456789012:root'),
       { iamUserName: undefined, run },
-      unknownRun
+      unknownRun,
+      () => undefined
     ).catch((error: unknown) => error)
     expect(caught).toBeInstanceOf(Refusal)
     expect((caught as Error).message).toMatch(/account root user/)
@@ -34,9 +35,31 @@ describe('observe', () => {
     const caught = await observe(
       callerOnly('arn:aws:sts::123456789012:assumed-role/rotator/session'),
       { iamUserName: undefined, run },
-      unknownRun
+      unknownRun,
+      () => undefined
     ).catch((error: unknown) => error)
     expect(caught).toBeInstanceOf(InputError)
     expect((caught as InputError).input).toBe('iam-user-name')
+  })
+
+  it('masks the signing credentials before the first request signed with them', async () => {
+    const events: string[] = []
+    const aws = new Proxy({} as Aws, {
+      get: (_target, name) => {
+        if (name === 'signingCredentials')
+          return () => {
+            events.push('credentials')
+            return Promise.resolve({ accessKeyId: 'AKIAEXAMPLEEXAMPLE12', secretAccessKey: 'x' })
+          }
+        return () => {
+          events.push(String(name))
+          return Promise.reject(new Error('stop here'))
+        }
+      }
+    })
+    await observe(aws, { iamUserName: undefined, run }, unknownRun, () => {
+      events.push('masked')
+    }).catch(() => undefined)
+    expect(events.slice(0, 3)).toEqual(['credentials', 'masked', 'callerIdentity'])
   })
 })

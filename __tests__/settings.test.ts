@@ -319,4 +319,67 @@ describe('settings', () => {
       /Input 'targets'/
     )
   })
+
+  describe('hardening found in a security read', () => {
+    const withEnv = (
+      extra: Record<string, string>,
+      inputs: Partial<Record<InputName, string>> = {}
+    ) => readSettings(name => ({ ...token, ...inputs })[name] ?? '', { ...env, ...extra })
+
+    it('holds GITHUB_API_URL to the rule github-api-url follows, and never echoes credentials', () => {
+      expect(() => withEnv({ GITHUB_API_URL: 'http://ghes.example.com/api/v3' })).toThrow(
+        /github-api-url.*GITHUB_API_URL \('http:\/\/ghes.example.com\/api\/v3'\)/
+      )
+      expect(withEnv({ GITHUB_API_URL: 'https://api.github.com' }).githubApiUrl).toBeUndefined()
+      expect(withEnv({ GITHUB_API_URL: 'http://127.0.0.1:8080' }).githubApiUrl).toBeUndefined()
+      for (const url of [
+        'https://user:p@ss@host.example/api/v3',
+        'https://user@host.example/api/v3'
+      ]) {
+        let message = ''
+        try {
+          withEnv({}, { 'github-api-url': url })
+        } catch (error) {
+          message = (error as Error).message
+        }
+        expect(message).toMatch(/got 'https:\/\/host.example\/api\/v3'/)
+        expect(message).not.toMatch(/p@ss|user[:@]/)
+      }
+    })
+
+    it('refuses Codespaces targets on GitHub Enterprise Server, which has no Codespaces secrets API', () => {
+      for (const target of ['codespaces:acme/app', 'codespaces-org:acme']) {
+        expect(() =>
+          withEnv({ GITHUB_API_URL: 'https://ghes.example.com/api/v3' }, { targets: target })
+        ).toThrow(/targets.*no Codespaces secrets API/)
+        expect(() =>
+          withEnv({}, { targets: target, 'github-api-url': 'https://ghes.example.com/api/v3/' })
+        ).toThrow(/no Codespaces secrets API/)
+        expect(
+          withEnv({ GITHUB_API_URL: 'https://api.github.com' }, { targets: target }).targets
+        ).toHaveLength(1)
+      }
+    })
+
+    it("refuses the environments '.' and '..', and cuts a long target line in the error", () => {
+      expect(() => withEnv({}, { targets: 'env:acme/app/..' })).toThrow(/not a valid environment/)
+      expect(() => withEnv({}, { targets: 'env:acme/app/.' })).toThrow(/not a valid environment/)
+      const long = `acme/${'x'.repeat(5_000)}`
+      let message = ''
+      try {
+        withEnv({}, { targets: long })
+      } catch (error) {
+        message = (error as Error).message
+      }
+      expect(message).toMatch(/… \(5005 characters\)/)
+      expect(message.length).toBeLessThan(600)
+    })
+
+    it('takes rate-limit-budget from 0 to 6h', () => {
+      expect(withEnv({}).rateLimitBudgetMs).toBe(30 * 60_000)
+      expect(withEnv({}, { 'rate-limit-budget': '0s' }).rateLimitBudgetMs).toBe(0)
+      expect(withEnv({}, { 'rate-limit-budget': '6h' }).rateLimitBudgetMs).toBe(6 * 3_600_000)
+      expect(() => withEnv({}, { 'rate-limit-budget': '361m' })).toThrow(/rate-limit-budget/)
+    })
+  })
 })

@@ -55,6 +55,8 @@ export interface ApplyResult {
   readonly written: string[]
   /** Targets left holding one secret of the new pair and one of the old. */
   readonly mismatched: string[]
+  /** Why each target that failed this run failed: the step summary lists them all. */
+  readonly targetFailures: string[]
   verification: { attempts: number; elapsedMs: number } | undefined
   /** The smoke gate's outcome, when it ran. */
   smoke: SmokeOutcome | undefined
@@ -71,6 +73,16 @@ const WRITE_CONCURRENCY = 4
 const PROGRESS_MIN_STEP = 20
 const CREATE_ATTEMPTS = 4
 
+/** At most this many target failures in an error message; the step summary lists them all. */
+const FAILURES_IN_MESSAGE = 10
+
+/** "3 of 300 targets failed: a; b; c", naming at most ten. */
+export function briefly(failures: readonly string[], total: number): string {
+  const named = failures.slice(0, FAILURES_IN_MESSAGE).join('; ')
+  const more = failures.length - FAILURES_IN_MESSAGE
+  return `${failures.length} of ${total} targets failed: ${named}${more > 0 ? `; and ${more} more (the step summary lists them all)` : ''}`
+}
+
 /** Runs the planned steps in order; stops at the first failure, after undoing what it can. */
 export async function apply(steps: readonly Step[], context: ApplyContext): Promise<ApplyResult> {
   const { snapshot, settings, clock, log, secrets, prepared } = context
@@ -85,6 +97,7 @@ export async function apply(steps: readonly Step[], context: ApplyContext): Prom
     setAside: [],
     written: [],
     mismatched: [],
+    targetFailures: [],
     verification: undefined,
     smoke: undefined,
     failure: undefined,
@@ -122,7 +135,10 @@ export async function apply(steps: readonly Step[], context: ApplyContext): Prom
    * with what they hold, so if this run stops half-way the next one still holds a consistent
    * pair and knows which way to heal.
    */
-  const distribute = async (key: Credentials, previous?: Credentials): Promise<string[]> => {
+  const distribute = async (
+    key: Credentials,
+    previous?: Credentials
+  ): Promise<{ failures: string[]; written: string[] }> => {
     const pairOf = (credentials: Credentials) => [
       { name: settings.accessKeyIdSecretName, value: credentials.accessKeyId },
       { name: settings.secretAccessKeySecretName, value: credentials.secretAccessKey }
@@ -130,6 +146,7 @@ export async function apply(steps: readonly Step[], context: ApplyContext): Prom
     const values = pairOf(key)
     const own = prepared.filter(target => feedsRepository(target.target, settings.run.repository))
     const failures: string[] = []
+    const written: string[] = []
     const total = prepared.length
     const progressEvery = Math.max(PROGRESS_MIN_STEP, Math.ceil(total / 10))
     let done = 0
@@ -141,8 +158,14 @@ export async function apply(steps: readonly Step[], context: ApplyContext): Prom
             failures.push(`${target.name}: not written, because the run was cancelled`)
             continue
           }
+          // Between targets, never between a target's two PUTs.
+          if (secrets.outOfTime()) {
+            failures.push(`${target.name}: not written, because the rate-limit-budget ran out`)
+            continue
+          }
           try {
             await secrets.write(target, values)
+            written.push(target.name)
             result.written.push(target.name)
           } catch (error) {
             failures.push(
@@ -154,7 +177,7 @@ export async function apply(steps: readonly Step[], context: ApplyContext): Prom
           done += 1
           if (total > PROGRESS_MIN_STEP && (done % progressEvery === 0 || done === total)) {
             log.info(
-              `written ${result.written.length}/${total} targets${failures.length > 0 ? `, ${failures.length} failed` : ''}`
+              `written ${written.length}/${total} targets${failures.length > 0 ? `, ${failures.length} failed` : ''}`
             )
           }
         }
@@ -171,8 +194,9 @@ export async function apply(steps: readonly Step[], context: ApplyContext): Prom
     } finally {
       log.endGroup()
     }
-    log.info(`Wrote ${keyLabel(key.accessKeyId)} to ${result.written.length}/${total} targets.`)
-    return failures
+    log.info(`Wrote ${keyLabel(key.accessKeyId)} to ${written.length}/${total} targets.`)
+    result.targetFailures.push(...failures)
+    return { failures, written }
   }
 
   /**
@@ -477,16 +501,16 @@ export async function apply(steps: readonly Step[], context: ApplyContext): Prom
         context.signing.accessKeyId === step.previousKeyId ? context.signing : undefined
       // This run's own calls with the previous key all come before this moment.
       distributionStartedAt = clock.now()
-      const failures = await distribute(created, previous)
-      if (failures.length > 0 && result.written.length === 0 && result.mismatched.length === 0) {
+      const { failures, written } = await distribute(created, previous)
+      if (failures.length > 0 && written.length === 0 && result.mismatched.length === 0) {
         const undone = await discard(created.accessKeyId)
         throw new StepFailure(
-          `No target could be written: ${failures.join('; ')}. ${undone}; ${step.previousKeyId ? `the previous key ${keyLabel(step.previousKeyId)} is still active and every target still holds it` : 'no target was changed'}.`
+          `No target could be written: ${briefly(failures, prepared.length)}. ${undone}; ${step.previousKeyId ? `the previous key ${keyLabel(step.previousKeyId)} is still active and every target still holds it` : 'no target was changed'}.`
         )
       }
       if (failures.length > 0) {
         throw new StepFailure(
-          `The new key ${keyLabel(created.accessKeyId)} was written to ${result.written.join(', ') || 'no target in full'}, but not to every target: ${failures.join('; ')}. ` +
+          `The new key ${keyLabel(created.accessKeyId)} was written to ${written.length} of ${prepared.length} targets, not to every target: ${briefly(failures, prepared.length)}. ` +
             (result.mismatched.length > 0
               ? `Both keys stay active; ${result.mismatched.join(', ')} holds a mismatched pair until a run writes it again. `
               : 'Both keys stay active, so every target holds a working key. ') +
@@ -515,10 +539,10 @@ export async function apply(steps: readonly Step[], context: ApplyContext): Prom
     },
 
     'finish-distribution': async (step: Extract<Step, { kind: 'finish-distribution' }>) => {
-      const failures = await distribute(context.signing)
+      const { failures } = await distribute(context.signing)
       if (failures.length > 0) {
         throw new StepFailure(
-          `Could not finish writing key ${keyLabel(step.keyId)} to every target: ${failures.join('; ')}. Both keys stay active; the next run tries again.`
+          `Could not finish writing key ${keyLabel(step.keyId)} to every target: ${briefly(failures, prepared.length)}. Both keys stay active; the next run tries again.`
         )
       }
       distributedAt = clock.now()
@@ -613,10 +637,10 @@ export async function apply(steps: readonly Step[], context: ApplyContext): Prom
     },
 
     restore: async (step: Extract<Step, { kind: 'restore' }>) => {
-      const failures = await distribute(context.signing)
+      const { failures } = await distribute(context.signing)
       if (failures.length > 0) {
         throw new StepFailure(
-          `Could not write key ${keyLabel(step.keyId)} back to every target: ${failures.join('; ')}. Both keys stay active; the next run tries again.`
+          `Could not write key ${keyLabel(step.keyId)} back to every target: ${briefly(failures, prepared.length)}. Both keys stay active; the next run tries again.`
         )
       }
       result.current = context.signing

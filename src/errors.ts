@@ -60,12 +60,44 @@ export function describeError(error: unknown): string {
   return String(error)
 }
 
-/** AWS names the permission it refused; say where to grant it. */
+/** AWS names the permission it refused; say where to grant it, or why a grant did not apply. */
 function permissionAdvice(code: string, message: string): string {
   if (code !== 'AccessDenied') return ''
   const permission = /not authorized to perform: (\S+)/.exec(message)?.[1]
   if (!permission) return ''
-  return ` (Grant ${permission} to the AWS credentials this workflow uses: policies/self-rotation.json and policies/admin-rotation.json list every permission the action needs.)`
+  if (/with an explicit deny/.test(message)) {
+    return ` (A policy denies ${permission} explicitly, and an explicit Deny wins over every Allow: remove or narrow that Deny.)`
+  }
+  const grant = `${permission} to the AWS credentials this workflow uses: policies/self-rotation.json and policies/admin-rotation.json list every permission the action needs.`
+  const outside = permission === 'iam:GetUser' ? pathAdvice(message) : undefined
+  return outside ? ` (${outside} Otherwise grant ${grant})` : ` (Grant ${grant})`
+}
+
+/**
+ * GetUser is the first call that names the user. Refused to anyone but the user itself (admin
+ * mode), the usual cause is the shipped admin policy's Resource, which covers only users under
+ * the IAM path /deploy/, not a missing grant.
+ */
+function pathAdvice(message: string): string | undefined {
+  const user = refusedUser(message)
+  const caller = /User: (\S+) is not authorized/.exec(message)?.[1] ?? ''
+  const self = caller.includes(':user/') && caller.split('/').pop() === user?.name
+  if (!user || self || user.path === '/deploy/') return undefined
+  const where = user.path
+    ? `IAM user ${user.name} is under the path ${user.path}, but`
+    : 'In admin mode,'
+  return (
+    `${where} policies/admin-rotation.json allows its actions only on users under the IAM path /deploy/: its Resource is arn:aws:iam::*:user/deploy/*. ` +
+    `If ${user.name} is outside it, move the user (aws iam update-user --user-name ${user.name} --new-path /deploy/) or add its ARN to the policy's Resource.`
+  )
+}
+
+/** The user an AccessDenied names: `on resource: user NAME`, or its ARN, which holds the path. */
+function refusedUser(message: string): { name: string; path?: string } | undefined {
+  const named = /on resource: user ([\w+=,.@-]+)/.exec(message)?.[1]
+  if (named) return { name: named }
+  const arn = /on resource: arn:[\w-]+:iam::\d*:user(\/(?:[^\s/]+\/)*)([\w+=,.@-]+)/.exec(message)
+  return arn?.[1] && arn[2] ? { name: arn[2], path: arn[1] } : undefined
 }
 
 /** The HTTP status of an Octokit error (or anything with a numeric `status`). */

@@ -1,10 +1,10 @@
 import { getOctokit } from '@actions/github'
 import { retry } from '@octokit/plugin-retry'
-import { throttling } from '@octokit/plugin-throttling'
-import Bottleneck from 'bottleneck'
 import { sealForGitHub } from './crypto.js'
 import { statusOf, TargetError } from './errors.js'
 import { isoTime } from './format.js'
+import { isRateLimit, Pacer, pointsOf, type LimitAnswer } from './pacing.js'
+import { systemClock, type Clock } from './retry.js'
 import { describeTarget, repositoryOf, type Target } from './targets.js'
 
 type Octokit = ReturnType<typeof getOctokit>
@@ -29,6 +29,8 @@ export interface Secrets {
   write(prepared: PreparedTarget, secrets: readonly SecretValue[]): Promise<void>
   /** Whether a workflow run attempt is still going, as far as the token may see. */
   runState(repository: string, runId: string, attempt: string): Promise<RunState>
+  /** The rate-limit-budget is spent: no new target should be started. */
+  outOfTime(): boolean
   /** The Actions API calls of the smoke gate, on the same client (retries, rate limits). */
   readonly workflows: WorkflowsApi
 }
@@ -88,8 +90,11 @@ export interface SecretsOptions {
   readonly orgSecretVisibility: 'private' | 'all'
   /** The API base, when the github-api-url input sets it. */
   readonly apiUrl?: string | undefined
+  /** How long the run may wait on GitHub's rate limits in all. */
+  readonly rateLimitBudgetMs: number
   readonly log: (message: string) => void
   readonly stats: GitHubStats
+  readonly clock?: Clock
 }
 
 /** One PUT of a pair failed after the other succeeded. */
@@ -106,84 +111,156 @@ class HalfWritten extends Error {
   }
 }
 
-/** How often a rate-limited request is waited out and sent again before the run gives up. */
-const RATE_LIMIT_RETRIES = 4
-/** A wait longer than this fails the run instead (the message says when to try again). */
-const MAX_RATE_LIMIT_WAIT_S = 120
+/** The REST API version the action is written against; a newer one changes dispatch. */
+const API_VERSION = '2022-11-28'
+/**
+ * Test and benchmark seam: how many times faster than real time rate-limit minutes pass (a
+ * GitHub "minute" of 1 s at 60). Anything but a number from 1 to 600 means real time.
+ */
+const TIME_SCALE_VARIABLE = 'ROTATE_AWS_ACCESS_KEYS_TIME_SCALE'
+
+function minuteMs(): number {
+  const scale = Number(process.env[TIME_SCALE_VARIABLE])
+  return scale >= 1 && scale <= 600 ? 60_000 / scale : 60_000
+}
 
 export function createSecrets(options: Omit<SecretsOptions, 'stats'>): Secrets {
   const stats: GitHubStats = { requests: 0, rateLimited: 0, pausedMs: 0 }
-  // GitHub asks clients that hit a rate limit to stop every request until the wait is over,
-  // not just the one it refused: every request waits for this time before it is sent.
-  let resumeAt = 0
-  const onLimit =
-    (kind: string) =>
-    (
-      retryAfter: number,
-      request: { method?: string; url?: string },
-      _octokit: unknown,
-      retryCount: number
-    ) => {
-      stats.rateLimited += 1
-      const retrying = retryCount < RATE_LIMIT_RETRIES && retryAfter <= MAX_RATE_LIMIT_WAIT_S
-      if (retrying) {
-        const until = Date.now() + retryAfter * 1000
-        // One line per pause, not per refused request.
-        if (until > resumeAt + 500) {
-          options.log(
-            `GitHub ${kind} rate limit on ${request.method ?? ''} ${request.url ?? ''}: pausing every request for ${retryAfter} s as GitHub asks.`
-          )
-        }
-        stats.pausedMs += Math.max(0, until - Math.max(Date.now(), resumeAt))
-        resumeAt = Math.max(resumeAt, until)
-      } else {
-        options.log(
-          `GitHub ${kind} rate limit on ${request.method ?? ''} ${request.url ?? ''}: giving up (asked to wait ${retryAfter} s, attempt ${retryCount + 1}).`
-        )
-      }
-      return retrying
-    }
+  const pacer = new Pacer({
+    clock: options.clock ?? systemClock,
+    minuteMs: minuteMs(),
+    budgetMs: options.rateLimitBudgetMs,
+    log: options.log
+  })
   // The github-api-url input, else GITHUB_API_URL read now, not when @actions/github was loaded:
   // the same value on a runner, and right under tools that set the environment later
   // (@github/local-action). No request options: getOctokit's defaults carry the proxy settings.
-  // plugin-retry retries 5xx, resets and timeouts (3 times, never 4xx). plugin-throttling waits
-  // out 403/429 rate limits; its default write pacing (one write a second, one at a time) would
-  // take 16 minutes for 500 targets and split the two PUTs of a target by a second.
+  // plugin-retry retries 5xx, resets and timeouts (3 times, never 4xx); rate limits are the
+  // pacer's alone (see pacing.ts for why not plugin-throttling).
   const apiUrl = options.apiUrl ?? process.env.GITHUB_API_URL
   const octokit: Octokit = getOctokit(
     options.token,
     {
       ...(apiUrl ? { baseUrl: apiUrl } : {}),
-      // plugin-retry would retry a 429 on its own schedule, ignoring retry-after and the pause
-      // below: rate limits are plugin-throttling's alone.
-      retry: { doNotRetry: [400, 401, 403, 404, 410, 422, 429, 451] },
-      throttle: {
-        Bottleneck,
-        // Only paces writes (the plugin queues a no-op here before each one): no pause between
-        // them. How many targets are written at once is apply's WRITE_CONCURRENCY.
-        write: new Bottleneck.Group({ minTime: 0 }),
-        onRateLimit: onLimit('primary'),
-        onSecondaryRateLimit: onLimit('secondary')
-      }
+      retry: { doNotRetry: [400, 401, 403, 404, 410, 422, 429, 451] }
     },
-    retry,
-    throttling
+    retry
   )
   // Octokit has no timeout of its own. Each attempt, retries included, gets a fresh one by
   // wrapping the (proxy-aware) fetch; a timed-out attempt fails as a 500 that plugin-retry retries.
   octokit.hook.before('request', requestOptions => {
+    requestOptions.headers['x-github-api-version'] = API_VERSION
     const inner = requestOptions.request?.fetch ?? globalThis.fetch
     requestOptions.request = {
       ...requestOptions.request,
       fetch: async (url: string, init: RequestInit) => {
-        const wait = resumeAt - Date.now()
-        if (wait > 0) await new Promise(resolve => setTimeout(resolve, wait))
         stats.requests += 1
         return inner(url, { ...init, signal: AbortSignal.timeout(options.requestTimeoutMs) })
       }
     }
   })
-  return octokitSecrets(octokit, { ...options, stats })
+  octokit.hook.wrap('request', async (send, requestOptions) => {
+    const points = pointsOf(requestOptions.method)
+    const pair = requestOptions.request?.[PAIR] as PairMember | undefined
+    for (;;) {
+      const sentAt = await pacer.admit(points)
+      try {
+        const response = await send(requestOptions)
+        pacer.succeeded(points)
+        pair?.pair.settle(pair.index, 'written')
+        return response
+      } catch (error) {
+        const answer = limitAnswerOf(error)
+        if (!answer || !isRateLimit(answer)) {
+          pair?.pair.settle(pair.index, 'failed')
+          throw error
+        }
+        const decision = await pacer.limitedAnswer(
+          answer,
+          sentAt,
+          pair && (() => pair.pair.mayFinish(pair.index))
+        )
+        stats.rateLimited = pacer.limited
+        stats.pausedMs = pacer.waitedMs
+        if ('giveUp' in decision) {
+          pair?.pair.settle(pair.index, 'failed')
+          throw new RateLimitGiveUp(decision.giveUp, error)
+        }
+      }
+    }
+  })
+  return octokitSecrets(octokit, { ...options, stats }, pacer)
+}
+
+/** Request option naming the PUT's place in its target's pair. */
+const PAIR = 'rotatePair'
+interface PairMember {
+  readonly pair: PutPair
+  readonly index: number
+}
+
+/**
+ * The two PUTs of a target, sent together. Past the rate-limit budget a limited PUT is still
+ * finished when its partner was written, so no target is left holding half a pair; when
+ * neither was written, both give up.
+ */
+export class PutPair {
+  private readonly states: Array<'pending' | 'written' | 'limited' | 'failed'>
+  private waiters: Array<() => void> = []
+  constructor(size: number) {
+    this.states = Array.from({ length: size }, () => 'pending' as const)
+  }
+  member(index: number): PairMember {
+    return { pair: this, index }
+  }
+  settle(index: number, state: 'written' | 'failed'): void {
+    this.states[index] = state
+    for (const wake of this.waiters.splice(0)) wake()
+  }
+  /** Whether the limited PUT `index` must be sent again: waits for a partner still in flight. */
+  async mayFinish(index: number): Promise<boolean> {
+    for (;;) {
+      const others = this.states.filter((_, i) => i !== index)
+      if (others.includes('written')) {
+        this.states[index] = 'pending'
+        return true
+      }
+      if (others.every(state => state === 'failed' || state === 'limited')) {
+        this.settle(index, 'failed')
+        return false
+      }
+      this.states[index] = 'limited'
+      await new Promise<void>(wake => this.waiters.push(wake))
+    }
+  }
+}
+
+/** The run stopped waiting for a rate limit: its budget is spent. */
+class RateLimitGiveUp extends Error {
+  constructor(
+    message: string,
+    override readonly cause: unknown
+  ) {
+    super(message)
+    this.name = 'RateLimitGiveUp'
+  }
+  get status(): number | undefined {
+    return statusOf(this.cause)
+  }
+}
+
+function limitAnswerOf(error: unknown): LimitAnswer | undefined {
+  const failure = error as {
+    status?: number
+    message?: string
+    response?: { headers?: Record<string, string | undefined> }
+  }
+  if (failure?.status === undefined) return undefined
+  return {
+    status: failure.status,
+    message: failure.message ?? '',
+    headers: failure.response?.headers ?? {}
+  }
 }
 
 /** Where a target's secrets live in the REST API, and what it takes to write them. */
@@ -260,7 +337,7 @@ interface OrgAccess {
   selected_repository_ids?: number[]
 }
 
-function octokitSecrets(octokit: Octokit, options: SecretsOptions): Secrets {
+function octokitSecrets(octokit: Octokit, options: SecretsOptions, pacer: Pacer): Secrets {
   const readPublicKey = async (prepared: { target: Target; name: string }) => {
     const scope = scopeOf(prepared.target)
     try {
@@ -336,6 +413,7 @@ function octokitSecrets(octokit: Octokit, options: SecretsOptions): Secrets {
 
   return {
     stats: () => ({ ...options.stats }),
+    outOfTime: () => pacer.exhausted(),
     workflows: octokitWorkflows(octokit),
     async runState(repository, runId, attempt) {
       const { owner, repo } = splitRepository(repository)
@@ -376,6 +454,7 @@ function octokitSecrets(octokit: Octokit, options: SecretsOptions): Secrets {
           )
         }
         // Both PUTs at once: a run queued between them would read a mismatched pair.
+        const pair = new PutPair(secrets.length)
         const outcomes = await Promise.allSettled(
           secrets.map((secret, index) =>
             octokit.request(`PUT ${scope.base}/{secret_name}`, {
@@ -383,7 +462,8 @@ function octokitSecrets(octokit: Octokit, options: SecretsOptions): Secrets {
               secret_name: secret.name,
               encrypted_value: sealed[index] ?? '',
               key_id: key.keyId,
-              ...access[index]
+              ...access[index],
+              request: { [PAIR]: pair.member(index) }
             })
           )
         )
@@ -542,6 +622,9 @@ function rateLimitAdvice(error: unknown): string {
   if (headers?.['x-ratelimit-remaining'] === '0' && reset > 0) {
     return `the token's hourly API budget is spent until ${isoTime(reset * 1000)}, longer than the action waits; run again after that, or use a GitHub App token (higher limits)`
   }
+  if (error instanceof RateLimitGiveUp) {
+    return `${error.message}; the next run writes what is left (raise rate-limit-budget, or use one organization secret instead of many repository secrets)`
+  }
   return 'GitHub kept rate-limiting the token after the action waited as asked; run again later, or spread the targets over more runs'
 }
 
@@ -562,7 +645,8 @@ function explain(target: Target, name: string, error: unknown, doing: string): T
   const fix =
     status === 401
       ? 'the github-token was rejected (expired or revoked?); create a new token and update the secret that holds it'
-      : (status === 403 || status === 429) && /rate limit/i.test(message)
+      : error instanceof RateLimitGiveUp ||
+          ((status === 403 || status === 429) && /rate limit/i.test(message))
         ? rateLimitAdvice(error)
         : status === 403
           ? `the github-token may not do this. It needs ${permissionFor(target)}. The workflow GITHUB_TOKEN cannot write secrets`

@@ -1,11 +1,11 @@
 import * as core from '@actions/core'
 import { apply, type ApplyResult, type Logger } from './apply.js'
 import { watchCancellation } from './cancel.js'
-import { describeError, InputError } from './errors.js'
+import { describeError, InputError, Refusal } from './errors.js'
 import type { PreparedTarget, Secrets } from './github.js'
 import { observe } from './observe.js'
 import { plan } from './plan.js'
-import { buildReport } from './report.js'
+import { buildReport, failureSummary, type FailureStage } from './report.js'
 import { systemClock } from './retry.js'
 import { readSettings, type InputName } from './settings.js'
 import { describeTarget } from './targets.js'
@@ -22,9 +22,13 @@ const log: Logger = {
 
 /** settings -> observe -> plan -> preflight -> apply -> report. */
 export async function run(): Promise<void> {
+  // A run that fails before its report still writes a summary, which says how far it got.
+  let stage: FailureStage = 'inputs'
+  let reported = false
   try {
     const settings = readSettings((name: InputName) => core.getInput(name), process.env)
     core.setSecret(settings.githubToken)
+    stage = 'observe'
 
     // The SDKs load only once the inputs are known to be good: bad input fails fast.
     const { createAws } = await import('./aws.js')
@@ -32,6 +36,9 @@ export async function run(): Promise<void> {
     // The GitHub client (Octokit and its plugins, Bottleneck, libsodium) is compiled while the
     // first AWS requests are in flight, not before them.
     let loadSecrets: Promise<Secrets> | undefined
+    // @actions/github picks its proxy (HTTPS_PROXY, NO_PROXY) for GITHUB_API_URL when it loads:
+    // point that at the URL the requests go to, so NO_PROXY is honoured for github-api-url.
+    if (settings.githubApiUrl) process.env.GITHUB_API_URL = settings.githubApiUrl
     const secretsClient = (): Promise<Secrets> =>
       (loadSecrets ??= import('./github.js').then(github =>
         github.createSecrets({
@@ -39,18 +46,24 @@ export async function run(): Promise<void> {
           requestTimeoutMs: settings.requestTimeoutMs,
           orgSecretVisibility: settings.orgSecretVisibility,
           apiUrl: settings.githubApiUrl,
+          rateLimitBudgetMs: settings.rateLimitBudgetMs,
           log: log.info
         })
       ))
-    const observing = observe(aws, settings, async (repository, runId, attempt) =>
-      (await secretsClient()).runState(repository, runId, attempt)
+    const observing = observe(
+      aws,
+      settings,
+      async (repository, runId, attempt) =>
+        (await secretsClient()).runState(repository, runId, attempt),
+      signing => {
+        log.mask(signing.accessKeyId)
+        log.mask(signing.secretAccessKey)
+        if (signing.sessionToken) log.mask(signing.sessionToken)
+      }
     )
     setImmediate(() => void secretsClient().catch(() => undefined))
     const { snapshot, signing } = await observing
     const secrets = await secretsClient()
-    log.mask(signing.accessKeyId)
-    log.mask(signing.secretAccessKey)
-    if (signing.sessionToken) log.mask(signing.sessionToken)
     // Every key id of the user, not only the ones this run signs with or creates: an AWS error
     // message may name any of them, and text for people uses keyLabel.
     for (const key of snapshot.keys) log.mask(key.id)
@@ -63,6 +76,7 @@ export async function run(): Promise<void> {
     const decided = plan(snapshot, settings, now)
     const targetNames = settings.targets.map(describeTarget)
     const finish = async (result: ApplyResult | undefined): Promise<void> => {
+      reported = true
       const report = buildReport({
         snapshot,
         plan: decided,
@@ -139,6 +153,7 @@ export async function run(): Promise<void> {
     // ready, before anything changes.
     let prepared: PreparedTarget[]
     let smokeGate: SmokeGate | undefined
+    stage = 'preflight'
     try {
       ;[prepared, smokeGate] = await Promise.all([
         Promise.all(settings.targets.map(target => secrets.prepare(target))),
@@ -151,6 +166,7 @@ export async function run(): Promise<void> {
       )
     }
     core.info(`Preflight: ${prepared.length} target(s) reachable, public keys read.`)
+    stage = 'apply'
 
     if (settings.dryRun) {
       core.info(`Dry run: ${decided.steps.length} step(s) planned, none applied.`)
@@ -199,6 +215,25 @@ export async function run(): Promise<void> {
     else if (result.permissionProblems.length > 0)
       core.setFailed(`The rotation itself is complete, but: ${result.permissionProblems.join(' ')}`)
   } catch (error) {
-    core.setFailed(error instanceof InputError ? error.message : describeError(error))
+    const message = error instanceof InputError ? error.message : describeError(error)
+    core.setFailed(message)
+    if (!reported) await summarizeFailure(stage, error, message)
+  }
+}
+
+/** The summary of a run that failed before its report: what failed and what to do. */
+async function summarizeFailure(stage: FailureStage, error: unknown, message: string) {
+  if (!process.env.GITHUB_STEP_SUMMARY) return
+  // Whatever the message quotes, no credential reaches the summary.
+  const secrets = [
+    core.getInput('github-token'),
+    process.env.AWS_SECRET_ACCESS_KEY ?? '',
+    process.env.AWS_SESSION_TOKEN ?? ''
+  ]
+  const refused = error instanceof Refusal
+  try {
+    await core.summary.addRaw(failureSummary({ stage, refused, message, secrets })).write()
+  } catch (problem) {
+    core.warning(`Could not write the step summary: ${describeError(problem)}`)
   }
 }

@@ -19,14 +19,15 @@ export interface Observation {
 export async function observe(
   aws: Aws,
   settings: Pick<Settings, 'iamUserName' | 'run'>,
-  runState: (repository: string, runId: string, attempt: string) => Promise<RunState>
+  runState: (repository: string, runId: string, attempt: string) => Promise<RunState>,
+  mask: (credentials: Credentials) => void
 ): Promise<Observation> {
-  const [identity, signing] = await Promise.all([
-    aws.callerIdentity().catch((error: unknown) => {
-      throw explainCredentials(error)
-    }),
-    aws.signingCredentials()
-  ])
+  // Masked before the first request signed with them: an SDK error could echo them.
+  const signing = await aws.signingCredentials()
+  mask(signing)
+  const identity = await aws.callerIdentity().catch((error: unknown) => {
+    throw explainCredentials(error)
+  })
   const caller = parseCallerArn(identity.arn, identity.accountId)
   // The planner refuses root credentials; without a user name there is nothing to observe first.
   if (caller.kind === 'root' && settings.iamUserName === undefined) throw new Refusal(ROOT_REFUSAL)

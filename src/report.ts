@@ -125,6 +125,12 @@ export function buildReport(input: {
     lines.push(`- ${target}: ${written.includes(target) ? 'written this run' : 'unchanged'}`)
   }
   lines.push('')
+  const failed = result?.targetFailures ?? []
+  if (failed.length > 0) {
+    lines.push(`### Targets not written (${failed.length})`, '')
+    for (const failure of failed) lines.push(`- ${failure}`)
+    lines.push('')
+  }
   if (plan.notes.length > 0 || (plan.warnings?.length ?? 0) > 0) {
     lines.push('### Decision', '')
     for (const warning of plan.warnings ?? []) lines.push(`- **Warning:** ${warning}`)
@@ -263,4 +269,57 @@ function nextActions(
       ? `deactivated after ${isoTime(current.stateAt + settings.deactivateAfterMs)}`
       : 'deactivated by a later run'
   })
+}
+
+/** How far a run got before it failed without its report. */
+export type FailureStage = 'inputs' | 'observe' | 'preflight' | 'apply'
+
+const WHAT_TO_DO: Record<FailureStage, string> = {
+  inputs:
+    "No request reached AWS or GitHub. Fix the input the message names in the workflow's `with:` block, then run again.",
+  observe:
+    'Nothing was changed in AWS or GitHub: the run stopped while reading the IAM user and its keys. Fix what the message names (the AWS credentials, a permission, the user), then run again.',
+  preflight:
+    "Nothing was changed in AWS or GitHub. Fix the token's access or the target the message names; the next run checks again.",
+  apply:
+    'The run stopped while changing keys or secrets. The next run reads what AWS and the marks show and finishes or undoes what this run left (README: "When something fails").'
+}
+
+/**
+ * The step summary of a run that failed before it could report its keys: what failed and what to
+ * do. `secrets` are cut out and key ids shortened, as in every summary: it must hold no credential.
+ */
+export function failureSummary(input: {
+  stage: FailureStage
+  refused: boolean
+  message: string
+  secrets: readonly string[]
+}): string {
+  const heading = input.refused
+    ? 'Refused: nothing was changed'
+    : input.stage === 'apply'
+      ? 'Failed'
+      : 'Failed before any change'
+  const message = redact(input.message, input.secrets)
+  return [
+    `## AWS access key rotation: ${heading}`,
+    '',
+    '### What failed',
+    '',
+    ...message.split('\n').map(line => `> ${line}`),
+    '',
+    '### What to do',
+    '',
+    input.refused
+      ? 'Nothing was changed. Do what the message says, then run again.'
+      : WHAT_TO_DO[input.stage],
+    ''
+  ].join('\n')
+}
+
+function redact(text: string, secrets: readonly string[]): string {
+  const cut = secrets
+    .filter(secret => secret.length >= 8)
+    .reduce((safe, secret) => safe.split(secret).join('***'), text)
+  return cut.replace(/\b(?:AKIA|ASIA)[A-Z0-9]{12,124}\b/g, keyLabel)
 }

@@ -1,7 +1,13 @@
 import { parseDuration } from './duration.js'
 import { InputError } from './errors.js'
 import { partitionOf } from './regions.js'
-import { feedsRepository, parseTargets, repositoryNameProblem, type Target } from './targets.js'
+import {
+  describeTarget,
+  feedsRepository,
+  parseTargets,
+  repositoryNameProblem,
+  type Target
+} from './targets.js'
 
 /** Every input, validated once. Nothing reads `INPUT_*` anywhere else. */
 export interface Settings {
@@ -31,6 +37,8 @@ export interface Settings {
   readonly smokeWorkflow: SmokeWorkflow | undefined
   /** From dispatch to the smoke run's completion, queue time included. */
   readonly smokeTimeoutMs: number
+  /** How long the run may wait on GitHub's rate limits in all, before it stops starting targets. */
+  readonly rateLimitBudgetMs: number
   /** Who is running: recorded in the marks so later runs can tell whose key is whose. */
   readonly run: RunIdentity
 }
@@ -70,7 +78,8 @@ export const INPUT_DEFAULTS = {
   'org-secret-visibility': 'private',
   'github-api-url': '',
   'smoke-workflow': '',
-  'smoke-timeout': '15m'
+  'smoke-timeout': '15m',
+  'rate-limit-budget': '30m'
 } as const
 
 export type InputName = keyof typeof INPUT_DEFAULTS
@@ -81,6 +90,7 @@ const IAM_USER_NAME = /^[\w+=,.@-]{1,64}$/
 const ACCOUNT_ID = /^\d{12}$/
 const MAX_VERIFY_TIMEOUT_MS = 30 * 60_000
 export const MAX_SMOKE_TIMEOUT_MS = 6 * 3_600_000
+const MAX_RATE_LIMIT_BUDGET_MS = 6 * 3_600_000
 const WORKFLOW_FILE = /^[A-Za-z0-9_.-]+\.ya?ml$/
 // git's rules for ref names, in short: no spaces, control characters, ~^:?*[\ or "..".
 const REF = /^(?!.*\.\.)(?!\/)(?!.*\/$)[^\s~^:?*[\\]+$/
@@ -180,10 +190,30 @@ export function readSettings(readInput: ReadInput, env: NodeJS.ProcessEnv): Sett
   }
 
   const githubApiUrl = input('github-api-url') || undefined
+  const apiUrlRule =
+    'an https:// URL (http:// only for localhost) without a user name, password, query or fragment, such as https://HOST/api/v3'
   if (githubApiUrl !== undefined && !isSafeApiUrl(githubApiUrl)) {
     throw new InputError(
       'github-api-url',
-      `must be an https:// URL (http:// only for localhost) without a user name, password, query or fragment, such as https://HOST/api/v3; got '${withoutCredentials(githubApiUrl)}'. The token is sent there.`
+      `must be ${apiUrlRule}; got '${withoutCredentials(githubApiUrl)}'. The token is sent there.`
+    )
+  }
+  // The runner's own value is held to the same rule: the token goes there too.
+  const runnerApiUrl = env.GITHUB_API_URL
+  if (githubApiUrl === undefined && runnerApiUrl && !isSafeApiUrl(runnerApiUrl)) {
+    throw new InputError(
+      'github-api-url',
+      `is not set, and GITHUB_API_URL ('${withoutCredentials(runnerApiUrl)}') is not ${apiUrlRule}. The token would be sent there; set github-api-url, or fix GITHUB_API_URL.`
+    )
+  }
+  const ghes = /\/api\/v3\/?$/.test(githubApiUrl ?? runnerApiUrl ?? '')
+  const codespaces = targets.find(
+    target => target.kind === 'codespaces' || target.kind === 'codespaces-org'
+  )
+  if (ghes && codespaces) {
+    throw new InputError(
+      'targets',
+      `${describeTarget(codespaces)}: GitHub Enterprise Server (the API at .../api/v3) has no Codespaces secrets API (GitHub's API descriptions for GHES 3.17 to 3.19 have none); use repository, environment or organization targets there`
     )
   }
 
@@ -199,6 +229,14 @@ export function readSettings(readInput: ReadInput, env: NodeJS.ProcessEnv): Sett
     throw new InputError(
       'smoke-timeout',
       'must be between 10s and 6h (a GitHub-hosted job stops after 6 hours anyway)'
+    )
+  }
+
+  const rateLimitBudgetMs = duration(input, 'rate-limit-budget')
+  if (rateLimitBudgetMs > MAX_RATE_LIMIT_BUDGET_MS) {
+    throw new InputError(
+      'rate-limit-budget',
+      'must be at most 6h (0 fails at the first rate limit)'
     )
   }
 
@@ -223,6 +261,7 @@ export function readSettings(readInput: ReadInput, env: NodeJS.ProcessEnv): Sett
     requestTimeoutMs,
     smokeWorkflow,
     smokeTimeoutMs,
+    rateLimitBudgetMs,
     run: Object.freeze({
       repository: env.GITHUB_REPOSITORY ?? 'local',
       runId: env.GITHUB_RUN_ID ?? '0',
@@ -381,5 +420,6 @@ function isSafeApiUrl(text: string): boolean {
 
 /** The URL as given, minus any user name and password: an error message may be printed. */
 function withoutCredentials(text: string): string {
-  return text.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/@]*@/i, '$1')
+  // Up to the last @ before the path: a password may hold an @ of its own.
+  return text.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/]*@/i, '$1')
 }

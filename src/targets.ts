@@ -67,6 +67,12 @@ export function feedsRepository(target: Target, repository: string): boolean {
  * Parses the `targets` input: one per line, blank lines and `#` comments ignored.
  * Returns the targets or a message saying which line is wrong and what is allowed.
  */
+/** A line as echoed in an error: a pasted blob is cut, not printed whole. */
+function shortened(line: string): string {
+  return line.length <= ECHO_MAX ? line : `${line.slice(0, ECHO_MAX)}… (${line.length} characters)`
+}
+const ECHO_MAX = 100
+
 export function parseTargets(text: string): Target[] | { error: string } {
   const targets: Target[] = []
   const seen = new Map<string, number>()
@@ -74,9 +80,11 @@ export function parseTargets(text: string): Target[] | { error: string } {
   for (const [index, raw] of lines.entries()) {
     const line = raw.replace(/(^|\s)#.*$/, '').trim()
     if (line === '') continue
-    const where = `line ${index + 1} ('${line}')`
+    const where = `line ${index + 1} ('${shortened(line)}')`
     const parsed = parseLine(line)
-    if (typeof parsed === 'string') return { error: `${where}: ${parsed}` }
+    if (typeof parsed === 'string') {
+      return { error: `${where}: ${parsed.replace(/\S{101,}/g, shortened)}` }
+    }
     // GitHub names are case-insensitive: two spellings reach the same secrets.
     const scope = describeTarget(parsed).toLowerCase()
     const first = seen.get(scope)
@@ -118,7 +126,8 @@ function parseLine(line: string): Target | string {
       if (environmentParts.length === 0 || environment === '') {
         return `an environment target names the environment after the repository: 'env:owner/repo/ENVIRONMENT'`
       }
-      if (!ENVIRONMENT.test(environment)) {
+      // "." and ".." would leave the environment's path in the API URL.
+      if (!ENVIRONMENT.test(environment) || environment === '.' || environment === '..') {
         return `'${environment}' is not a valid environment name (1 to 255 characters, no control characters)`
       }
       return { kind: 'environment', owner: repository.owner, repo: repository.repo, environment }

@@ -77,6 +77,17 @@ export interface SecondaryRateLimit {
   pointsPerWindow: number
   windowMs: number
   maxConcurrent: number
+  /**
+   * How a refusal says when to try again; GitHub documents all three (FACTS.md):
+   * - 'retry-after' (default): a retry-after header, `retryAfterSeconds` if set (shorter than
+   *   what the window needs), else until the window ends
+   * - 'reset': no retry-after; x-ratelimit-remaining 0 and x-ratelimit-reset at the window's end
+   * - 'silent': no header at all: the client must wait at least a minute (`minuteMs`, default
+   *   `windowMs`, the emulated minute)
+   */
+  answer?: 'retry-after' | 'reset' | 'silent'
+  retryAfterSeconds?: number
+  minuteMs?: number
 }
 
 export type RunStatus = 'queued' | 'in_progress' | 'completed'
@@ -1777,6 +1788,8 @@ export async function startGitHubEmulator(
   let firstRequestAt = 0
   let windowPoints = 0
   let penaltyUntil = 0
+  /** The end of the longest wait a refusal has told the client about. */
+  let waitUntil = 0
   let lastRefusalSentAt = 0
   let inFlight = 0
   const rateReport: RateLimitReport = { throttled: 0, ignoredRetryAfter: 0 }
@@ -1795,11 +1808,7 @@ export async function startGitHubEmulator(
       inFlight -= 1
     })
     // A request sent well after the client was told to wait, before the wait was over.
-    if (
-      now < penaltyUntil &&
-      lastRefusalSentAt > 0 &&
-      now - lastRefusalSentAt > CLIENT_REACTION_MS
-    ) {
+    if (now < waitUntil && lastRefusalSentAt > 0 && now - lastRefusalSentAt > CLIENT_REACTION_MS) {
       rateReport.ignoredRetryAfter += 1
     }
     // Windows start at the first request, so a run's first window is a whole one.
@@ -1821,11 +1830,12 @@ export async function startGitHubEmulator(
     }
     rateReport.throttled += 1
     record.throttled = true
-    const retryAfter = Math.max(1, Math.ceil((penaltyUntil - now) / 1000))
+    const { headers, toldUntil } = refusalHeaders(limit, now, penaltyUntil)
+    waitUntil = Math.max(waitUntil, toldUntil)
     res.on('finish', () => {
       lastRefusalSentAt = Math.max(lastRefusalSentAt, Date.now())
     })
-    send(res, faultReply({ status: 403, retryAfterSeconds: retryAfter }, DOCS_RATE, id), token, id)
+    send(res, faultReply({ status: 403, headers }, DOCS_RATE, id), token, id)
     return true
   }
 
@@ -2052,6 +2062,27 @@ export async function startGitHubEmulator(
     }
   }
   return emulator
+}
+
+/** The headers of a secondary-limit refusal under each documented answer, and the wait it tells. */
+function refusalHeaders(
+  limit: SecondaryRateLimit,
+  now: number,
+  penaltyUntil: number
+): { headers: Record<string, string>; toldUntil: number } {
+  const answer = limit.answer ?? 'retry-after'
+  if (answer === 'reset') {
+    const reset = Math.ceil(penaltyUntil / 1000)
+    return {
+      headers: { 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': String(reset) },
+      toldUntil: reset * 1000
+    }
+  }
+  if (answer === 'silent') {
+    return { headers: {}, toldUntil: now + (limit.minuteMs ?? limit.windowMs) }
+  }
+  const seconds = limit.retryAfterSeconds ?? Math.max(1, Math.ceil((penaltyUntil - now) / 1000))
+  return { headers: { 'retry-after': String(seconds) }, toldUntil: now + seconds * 1000 }
 }
 
 /** GitHub's shape for an injected error; 403/429 with no message is a secondary rate limit. */
