@@ -44,8 +44,23 @@ describe(`error messages on ${runner?.name ?? 'node'}`, () => {
     const result = await world.run({}, withNode)
     expect(result.code).toBe(1)
     expect(result.stdout).toMatch(
-      /::error::AWS does not know the access key id this workflow gave \(InvalidClientTokenId\).*deleted or deactivated/
+      /::error::AWS does not know the access key id this workflow gave \(InvalidClientTokenId, from STS in us-east-1\): the key was deleted or deactivated/
     )
+  })
+
+  it('aws-region in another partition than the key: says so, not that the key was deleted', async () => {
+    world = await startWorld({ propagationDelayMs: 300 })
+    const result = await world.run({ 'aws-region': 'cn-north-1' }, withNode)
+    expect(result.code).toBe(1)
+    expect(result.stdout).toMatch(
+      /::error::AWS does not know the access key id .* aws-region cn-north-1 is in the aws-cn partition, where keys of other partitions are unknown.*Set aws-region to a region of the IAM user's partition/
+    )
+    const changes = world.aws.requests.filter(r =>
+      ['CreateAccessKey', 'UpdateAccessKey', 'DeleteAccessKey', 'TagUser', 'UntagUser'].includes(
+        r.action
+      )
+    )
+    expect(changes).toEqual([])
   })
 
   it('GitHub keeps rate-limiting: the run waits with growing pauses until rate-limit-budget is spent, keeps every target working, says what to do', async () => {

@@ -166,7 +166,7 @@ describe(`secret scopes on ${runner?.name ?? 'node'}`, () => {
     [
       'codespaces-org:acme',
       'organization_codespaces_secrets',
-      /organization permission "Codespaces secrets: read and write"/
+      /organization permission "Organization codespaces secrets: read and write"/
     ]
   ] as const)(
     '%s without the %s permission: preflight names it, nothing changes',

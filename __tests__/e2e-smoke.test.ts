@@ -225,7 +225,10 @@ describe(`smoke workflow gate on ${runner?.name ?? 'node'}`, () => {
     world = await gatedWorld({
       dispatchRunDetails: false,
       runListDelayMs: 700,
-      basePath: '/api/v3'
+      basePath: '/api/v3',
+      // The action asks for the run details first, as GitHub.com takes them, and this GHES
+      // refuses the key with 422: that refusal is what this test is about.
+      openapi: { allow: [/dispatches: request body: "return_run_details" is not a property/] }
     })
     const old = world.stored()
     const result = await world.run(GATE, withNode)

@@ -102,7 +102,7 @@ describe(`the step summary on ${runner?.name ?? 'node'}`, () => {
     const summary = await failure(result.summary)
     expect(summary.heading).toBe('AWS access key rotation: Refused: nothing was changed')
     expect(summary.text).toContain('InvalidClientTokenId')
-    expect(summary.text).toContain('Set both secrets to an active key of the user')
+    expect(summary.text).toContain('both secrets to an active key of the user')
     for (const secret of [TOKEN, held.secretAccessKey, held.accessKeyId]) {
       expect(result.summary).not.toContain(secret)
     }

@@ -8,6 +8,7 @@ import { throttling } from '@octokit/plugin-throttling'
 import sodium from 'libsodium-wrappers'
 import { startGitHubEmulator } from './emulators/github.js'
 import type { GitHubEmulator, InterceptedCall } from './emulators/github.js'
+import { API_VERSION, descriptionFile } from './emulators/openapi.js'
 
 const REPO = 'octo-org/deploy'
 const OTHER = 'octo-org/other'
@@ -1599,5 +1600,164 @@ describe('workflows, dispatch and runs', () => {
     expect(page.data.workflow_runs.map(run => run.id)).toEqual([second])
     expect(page.headers.link).toMatch(/event=workflow_dispatch&per_page=1&page=2>; rel="next"/)
     expect(await ids({ event: 'workflow_dispatch', per_page: 1, page: 2 })).toEqual([first])
+  })
+})
+
+describe("GitHub's OpenAPI description", () => {
+  const ORG = 'octo-org'
+  const ALL = 'ghp_all'
+  const HEADERS = { 'x-github-api-version': API_VERSION, 'content-type': 'application/json' }
+
+  /** A request as the action sends it (with the API version), to any emulator. */
+  async function call(
+    target: GitHubEmulator,
+    method: string,
+    path: string,
+    body?: unknown
+  ): Promise<{ status: number; body: unknown }> {
+    const init: RequestInit = { method, headers: { ...HEADERS, authorization: `token ${ALL}` } }
+    if (body !== undefined) init.body = JSON.stringify(body)
+    const response = await fetch(`${target.url}${path}`, init)
+    const text = await response.text()
+    return { status: response.status, body: text ? JSON.parse(text) : undefined }
+  }
+
+  /** A world with every kind of scope the action writes, a workflow, and the action's own run. */
+  function populate(target: GitHubEmulator): void {
+    if (!target.hasRepo(REPO)) target.addRepo(REPO)
+    target.addOrg(ORG)
+    target.addEnvironment(REPO, 'production')
+    target.addWorkflow(REPO, 'smoke.yml')
+    target.setRun(REPO, '1001', '1', 'in_progress')
+    target.addToken(ALL, {
+      repos: '*',
+      secrets: 'write',
+      permissions: {
+        actions: 'write',
+        contents: 'read',
+        environments: 'write',
+        dependabot_secrets: 'write',
+        organization_secrets: 'write',
+        organization_dependabot_secrets: 'write',
+        codespaces_secrets: 'write',
+        organization_codespaces_secrets: 'write'
+      }
+    })
+  }
+
+  /** Reads, writes (created, then updated) and lists secrets of a scope, as the action does. */
+  async function exerciseScope(target: GitHubEmulator, prefix: string): Promise<void> {
+    const key = (await call(target, 'GET', `${prefix}/secrets/public-key`)).body as {
+      key_id: string
+      key: string
+    }
+    const org = prefix.startsWith('/orgs/')
+    const access = org
+      ? { visibility: 'selected', selected_repository_ids: [target.repoId(REPO)] }
+      : {}
+    for (const status of [201, 204]) {
+      const body = { encrypted_value: seal('v', key.key), key_id: key.key_id, ...access }
+      expect((await call(target, 'PUT', `${prefix}/secrets/DEPLOY_KEY`, body)).status).toBe(status)
+    }
+    expect((await call(target, 'GET', `${prefix}/secrets/DEPLOY_KEY`)).status).toBe(200)
+    expect((await call(target, 'GET', `${prefix}/secrets?per_page=100`)).status).toBe(200)
+    if (org) {
+      const listed = await call(target, 'GET', `${prefix}/secrets/DEPLOY_KEY/repositories`)
+      expect(listed.status).toBe(200)
+    }
+    expect((await call(target, 'GET', `${prefix}/secrets/ABSENT`)).status).toBe(404)
+  }
+
+  /** The repository, workflow, dispatch, run and contents routes. */
+  async function exerciseRepository(target: GitHubEmulator, runDetails: boolean): Promise<void> {
+    const repo = `/repos/${REPO}`
+    expect((await call(target, 'GET', repo)).status).toBe(200)
+    expect((await call(target, 'GET', `${repo}/environments/production`)).status).toBe(200)
+    expect((await call(target, 'GET', `${repo}/actions/runs/1001/attempts/1`)).status).toBe(200)
+    const workflow = `${repo}/actions/workflows/smoke.yml`
+    expect((await call(target, 'GET', workflow)).status).toBe(200)
+    expect((await call(target, 'PUT', `${workflow}/enable`)).status).toBe(204)
+    const dispatch = { ref: 'main', inputs: { rotation: 'R-1' } }
+    const dispatched = await call(target, 'POST', `${workflow}/dispatches`, {
+      ...dispatch,
+      ...(runDetails ? { return_run_details: true } : {})
+    })
+    expect(dispatched.status).toBe(runDetails ? 200 : 204)
+    const [run] = target.workflowRuns(REPO)
+    expect((await call(target, 'GET', `${repo}/actions/runs/${run?.id}`)).status).toBe(200)
+    expect((await call(target, 'GET', `${repo}/actions/runs/${run?.id}/attempts/1`)).status).toBe(
+      200
+    )
+    const runs = await call(
+      target,
+      'GET',
+      `${workflow}/runs?event=workflow_dispatch&created=%3E%3D2020-01-01T00:00:00Z&per_page=100`
+    )
+    expect(runs.body).toMatchObject({ total_count: 1 })
+    for (const path of ['.github/workflows/smoke.yml', '.github/workflows']) {
+      expect((await call(target, 'GET', `${repo}/contents/${path}?ref=main`)).status).toBe(200)
+    }
+  }
+
+  test('every route answers api.github.com-shaped: repositories, runs, environments, all scopes', async () => {
+    populate(emulator)
+    await exerciseRepository(emulator, true)
+    for (const prefix of ['actions', 'environments/production', 'dependabot', 'codespaces']) {
+      await exerciseScope(emulator, `/repos/${REPO}/${prefix}`)
+    }
+    for (const prefix of ['actions', 'dependabot', 'codespaces']) {
+      await exerciseScope(emulator, `/orgs/${ORG}/${prefix}`)
+    }
+    expect(emulator.openapiProblems()).toEqual([])
+  })
+
+  test('under a base path the newest GHES description holds; Codespaces secrets are 404 there', async () => {
+    // No dispatchRunDetails: under a base path it defaults to GHES's refusal.
+    const ghes = await startGitHubEmulator({ basePath: '/api/v3' })
+    try {
+      populate(ghes)
+      await exerciseRepository(ghes, false)
+      for (const prefix of ['actions', 'environments/production', 'dependabot']) {
+        await exerciseScope(ghes, `/repos/${REPO}/${prefix}`)
+      }
+      for (const prefix of ['actions', 'dependabot']) {
+        await exerciseScope(ghes, `/orgs/${ORG}/${prefix}`)
+      }
+      expect(ghes.openapiProblems()).toEqual([])
+      const codespaces = await call(ghes, 'GET', `/orgs/${ORG}/codespaces/secrets/public-key`)
+      expect(codespaces.status).toBe(404)
+      const ghesName = descriptionFile('ghes').replace(/\.json$/, '')
+      expect(ghes.openapiProblems()).toEqual([
+        `GitHub has no operation GET /orgs/${ORG}/codespaces/secrets/public-key in ${ghesName}`
+      ])
+    } finally {
+      await ghes.close()
+    }
+  })
+
+  test('requests GitHub would refuse are named, each once', async () => {
+    populate(emulator)
+    const put = `/repos/${REPO}/actions/secrets/DEPLOY_KEY`
+    // Octokit's own client sends no API version.
+    await writeSecret(client(ALL), 'DEPLOY_KEY', 'v')
+    for (let i = 0; i < 2; i++) await call(emulator, 'PUT', put, { encrypted_value: 'c2VjcmV0' })
+    await call(emulator, 'GET', `/repos/${REPO}/secrets`)
+    expect(emulator.openapiProblems()).toEqual([
+      `GET /repos/${REPO}/actions/secrets/public-key: no X-GitHub-Api-Version header (send ${API_VERSION})`,
+      `PUT ${put}: no X-GitHub-Api-Version header (send ${API_VERSION})`,
+      "PUT /repos/{owner}/{repo}/actions/secrets/{secret_name}: request body: must have required property 'key_id'",
+      `GitHub has no operation GET /repos/${REPO}/secrets in api.github.com`
+    ])
+  })
+
+  test('openapi: false records nothing', async () => {
+    const unchecked = await startGitHubEmulator({ openapi: false })
+    try {
+      populate(unchecked)
+      await call(unchecked, 'GET', `/repos/${REPO}/secrets`)
+      expect(unchecked.openapiProblems()).toEqual([])
+    } finally {
+      await unchecked.close()
+    }
   })
 })

@@ -23,7 +23,7 @@ describe('observe', () => {
   it('refuses root credentials with the root explanation, not an input error', async () => {
     const caught = await observe(
       callerOnly('arn:aws:iam::123456789012:root'),
-      { iamUserName: undefined, run },
+      { iamUserName: undefined, run, awsRegion: 'us-east-1' },
       unknownRun,
       () => undefined
     ).catch((error: unknown) => error)
@@ -34,7 +34,7 @@ describe('observe', () => {
   it('asks for iam-user-name when a role calls without one', async () => {
     const caught = await observe(
       callerOnly('arn:aws:sts::123456789012:assumed-role/rotator/session'),
-      { iamUserName: undefined, run },
+      { iamUserName: undefined, run, awsRegion: 'us-east-1' },
       unknownRun,
       () => undefined
     ).catch((error: unknown) => error)
@@ -57,7 +57,7 @@ describe('observe', () => {
         }
       }
     })
-    await observe(aws, { iamUserName: undefined, run }, unknownRun, () => {
+    await observe(aws, { iamUserName: undefined, run, awsRegion: 'us-east-1' }, unknownRun, () => {
       events.push('masked')
     }).catch(() => undefined)
     expect(events.slice(0, 3)).toEqual(['credentials', 'masked', 'callerIdentity'])

@@ -149,14 +149,24 @@ describe('validateExchange on api.github.com', () => {
       'PUT /repos/{owner}/{repo}/actions/secrets/{secret_name}: GitHub does not answer this operation with 200 (it declares 201, 204)'
     ])
     expect(
-      check('api.github.com', { ...put, status: 422, responseBody: { message: 'Bad' } })
-    ).toHaveLength(1)
+      check('api.github.com', { ...put, status: 409, responseBody: { message: 'Conflict' } })
+    ).toEqual([
+      'PUT /repos/{owner}/{repo}/actions/secrets/{secret_name}: GitHub does not answer this operation with 409 (it declares 201, 204)'
+    ])
+    // GitHub answers a secret sealed for another key with 422, undeclared (the docs' "Invalid
+    // request" and "Validation Failed" apply to every endpoint).
+    const badSeal = {
+      message: 'Bad request - validation failed due to an improperly encrypted secret',
+      documentation_url: 'https://docs.github.com/rest/actions/secrets',
+      status: '422'
+    }
+    expect(check('api.github.com', { ...put, status: 422, responseBody: badSeal })).toEqual([])
     const error = {
       message: 'You have exceeded a secondary rate limit.',
       documentation_url:
         'https://docs.github.com/rest/using-the-rest-api/rate-limits-for-the-rest-api'
     }
-    for (const status of [401, 403, 404, 429, 500, 502, 503, 504]) {
+    for (const status of [400, 401, 403, 404, 422, 429, 500, 502, 503, 504]) {
       expect(check('api.github.com', { ...put, status, responseBody: error })).toEqual([])
     }
     expect(check('api.github.com', { ...put, status: 403, responseBody: { message: 7 } })).toEqual([
@@ -287,11 +297,25 @@ describe('validateExchange on the newest GitHub Enterprise Server', () => {
 
   test('a dispatch with return_run_details is refused; without it, 204 as before', () => {
     const body = { ref: 'main', inputs: {}, return_run_details: true }
+    const undeclared =
+      'POST /repos/{owner}/{repo}/actions/workflows/{workflow_id}/dispatches: request body: "return_run_details" is not a property GitHub declares'
     expect(
       check('ghes', { method: 'POST', path: DISPATCH, requestBody: body, status: 204 })
-    ).toEqual([
-      'POST /repos/{owner}/{repo}/actions/workflows/{workflow_id}/dispatches: request body: "return_run_details" is not a property GitHub declares'
-    ])
+    ).toEqual([undeclared])
+    // GHES's own answer to it: the 422 is generic, the request is still named.
+    const refusal = {
+      message: 'Invalid request.\n\n"return_run_details" is not a permitted key.',
+      documentation_url: 'https://docs.github.com/enterprise-server@3.19/rest/actions/workflows'
+    }
+    expect(
+      check('ghes', {
+        method: 'POST',
+        path: DISPATCH,
+        requestBody: body,
+        status: 422,
+        responseBody: refusal
+      })
+    ).toEqual([undeclared])
     // GHES answers a dispatch with 204 only.
     expect(
       check('ghes', {

@@ -3,6 +3,7 @@ import type { Aws, Credentials } from './aws.js'
 import { InputError, Refusal } from './errors.js'
 import { ROOT_REFUSAL } from './plan.js'
 import { INTENT_TAG_KEY, readMark } from './marks.js'
+import { partitionOf } from './regions.js'
 import type { RunState } from './github.js'
 import type { Settings } from './settings.js'
 import { parseCallerArn, type Snapshot } from './snapshot.js'
@@ -18,7 +19,7 @@ export interface Observation {
 /** Read-only calls that gather everything the planner decides from. */
 export async function observe(
   aws: Aws,
-  settings: Pick<Settings, 'iamUserName' | 'run'>,
+  settings: Pick<Settings, 'iamUserName' | 'run' | 'awsRegion'>,
   runState: (repository: string, runId: string, attempt: string) => Promise<RunState>,
   mask: (credentials: Credentials) => void
 ): Promise<Observation> {
@@ -26,7 +27,7 @@ export async function observe(
   const signing = await aws.signingCredentials()
   mask(signing)
   const identity = await aws.callerIdentity().catch((error: unknown) => {
-    throw explainCredentials(error)
+    throw explainCredentials(error, settings.awsRegion)
   })
   const caller = parseCallerArn(identity.arn, identity.accountId)
   // The planner refuses root credentials; without a user name there is nothing to observe first.
@@ -103,7 +104,7 @@ export async function observe(
 }
 
 /** AWS refused the credentials the workflow configured: say what that usually means. */
-function explainCredentials(error: unknown): unknown {
+function explainCredentials(error: unknown, region: string): unknown {
   const code = awsErrorCode(error)
   if (code === 'SignatureDoesNotMatch') {
     return new Refusal(
@@ -113,9 +114,15 @@ function explainCredentials(error: unknown): unknown {
     )
   }
   if (code === 'InvalidClientTokenId') {
+    // A key is known only in its own partition: STS elsewhere answers as for a deleted key.
+    const partition = partitionOf(region) ?? 'aws'
+    const cause =
+      partition === 'aws'
+        ? `the key was deleted or deactivated, the secret holds something else, or the key belongs to another partition than aws-region ${region} (AWS GovCloud and China keys work only in their own regions)`
+        : `aws-region ${region} is in the ${partition} partition, where keys of other partitions are unknown; or the key was deleted or deactivated, or the secret holds something else`
     return new Refusal(
-      'AWS does not know the access key id this workflow gave (InvalidClientTokenId): the key was deleted or deactivated, or the ' +
-        'secret holds something else. Nothing was changed. Set both secrets to an active key of the user and run again.'
+      `AWS does not know the access key id this workflow gave (InvalidClientTokenId, from STS in ${region}): ${cause}. ` +
+        "Nothing was changed. Set aws-region to a region of the IAM user's partition and both secrets to an active key of the user, then run again."
     )
   }
   return error

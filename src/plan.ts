@@ -135,8 +135,29 @@ function decide(
   }
 }
 
-/** Cleans up inactive keys; says what keeps a needed slot from being freed, if anything does. */
-type CleanUp = (keys: readonly KeyState[], slotNeeded: boolean) => SlotBlocker | undefined
+/**
+ * What the rules read and add to once the intent is settled: the keys as they will be then,
+ * and the steps, notes and warnings so far.
+ */
+interface Draft {
+  readonly snapshot: Snapshot
+  readonly settings: PlanSettings
+  readonly now: number
+  readonly steps: Step[]
+  readonly notes: string[]
+  readonly warnings: string[]
+  /** Every key of the user, oldest first. */
+  readonly byAge: readonly KeyState[]
+  readonly active: readonly KeyState[]
+  readonly inactive: readonly KeyState[]
+  /**
+   * Keys our distributed keys replaced, with when: retired then, even if the run that
+   * deactivated one died before marking it.
+   */
+  readonly replacedAt: ReadonlyMap<string, number>
+  /** Keys that one of the action's keys replaced: the targets' keys before the action's. */
+  readonly namedByOurs: ReadonlySet<string>
+}
 
 /** An inactive key the action may not delete early: a person's, or an orphan it set aside. */
 interface SlotBlocker {
@@ -144,9 +165,26 @@ interface SlotBlocker {
   readonly orphanDeleteAt: number | undefined
 }
 
+/** The rules of DESIGN's lifecycle, in the order in which they apply. */
 export function plan(snapshot: Snapshot, settings: PlanSettings, now: number): Plan {
-  const { caller } = snapshot
+  const untrusted = refuseUntrusted(snapshot, settings)
+  if (untrusted) return untrusted
+  // Overlap and orphans: a live run's intent waits; a dead run's intent and orphan are settled.
+  const intent = settleIntent(snapshot, settings, now)
+  if ('waiting' in intent) return intent.waiting
+  const draft = startDraft(snapshot, settings, now, intent)
+  const unknown = refuseUnknownActive(draft)
+  if (unknown) return unknown
+  const [current, newer] = draft.active
+  if (!current) return firstKeyPlan(draft)
+  if (settings.reactivatePrevious) return reactivatePlan(draft)
+  if (!newer) return oneActiveKey(draft, current)
+  return twoActiveKeys(draft, current, newer)
+}
 
+/** Credentials and marks the action must not act on: root, another account, a newer format. */
+function refuseUntrusted(snapshot: Snapshot, settings: PlanSettings): Plan | undefined {
+  const { caller } = snapshot
   if (caller.kind === 'root') {
     return refuse(ROOT_REFUSAL)
   }
@@ -165,331 +203,14 @@ export function plan(snapshot: Snapshot, settings: PlanSettings, now: number): P
         'Use the version of the action that wrote them, or have a person check the keys.'
     )
   }
-
-  const steps: Step[] = []
-  const notes: string[] = []
-  const intent = settleIntent(snapshot, settings, now)
-  if ('waiting' in intent) return intent.waiting
-  steps.push(...intent.steps)
-  const warnings: string[] = [...intent.warnings]
-  if (snapshot.staleMarks.length > 0) {
-    steps.push({ kind: 'remove-marks', tagKeys: snapshot.staleMarks })
-  }
-  const byAge = intent.keys.slice().sort(olderFirst)
-  const active = byAge.filter(key => key.status === 'Active')
-  const inactive = byAge.filter(key => key.status === 'Inactive')
-  const signing = snapshot.signingKeyId
-  const user = snapshot.userName
-
-  // Active keys the action cannot account for: not marked by it, not the key in use, and not the
-  // key that one of its own keys replaces.
-  const inUse = snapshot.mode === 'self' ? signing : active.length === 1 ? active[0]?.id : undefined
-  const replacedByOurs = new Set(
-    active.flatMap(key => {
-      const mark = ourMark(key)
-      return mark && mark.state !== 'retired' && mark.state !== 'reactivated' && mark.previousKeyId
-        ? [mark.previousKeyId]
-        : []
-    })
-  )
-  const unknown = active.filter(key => {
-    // A retired key that is active again (reactivate-previous, or by hand) is still the action's.
-    return ourMark(key) === undefined && key.id !== inUse && !replacedByOurs.has(key.id)
-  })
-  if (unknown.length > 0) {
-    const ids = unknown.map(key => keyLabel(key.id)).join(', ')
-    const reclaimed = unknown.filter(key => key.mark.kind === 'ours' && key.mark.mark.orphan)
-    return refuse(
-      `IAM user ${user} has active access keys that this action did not create and that are not the key in use: ${ids}. ` +
-        (reclaimed.length > 0
-          ? `(${reclaimed.map(key => keyLabel(key.id)).join(', ')} was set aside by this action as a dead run's orphan and someone made it active again, so it counts as theirs.) `
-          : '') +
-        'Changing nothing: a person may rely on them. Find what uses them (IAM console, "last used"), ' +
-        'then deactivate and delete them, or add a description starting "rotate-aws-access-keys" only if you wrote it.'
-    )
-  }
-
-  // A key our active key replaced is retired even if the run that deactivated it died before
-  // marking it: it was retired when the new key reached every target.
-  const replacedAt: ReadonlyMap<string, number> = new Map(
-    byAge.flatMap(key => {
-      const mark = ourMark(key)
-      // Not while its smoke gate has not passed: the previous key was not retired then.
-      return mark?.state === 'active' && mark.previousKeyId && mark.smoke === undefined
-        ? [[mark.previousKeyId, mark.at] as const]
-        : []
-    })
-  )
-  // Keys that one of the action's keys replaced: the targets' keys before the action's.
-  const namedByOurs = new Set(
-    byAge.flatMap(key => {
-      const mark = ourMark(key)
-      return mark && !mark.orphan && mark.previousKeyId ? [mark.previousKeyId] : []
-    })
-  )
-  const cleanUp: CleanUp = (keys, slotNeeded) => {
-    let blocker: SlotBlocker | undefined
-    for (const key of keys) {
-      const mark = ourMark(key)
-      const retiredAt = retiredTime(mark) ?? replacedAt.get(key.id)
-      const deleteAt = retiredAt !== undefined ? retiredAt + settings.deleteAfterMs : undefined
-      // Only keys the action can prove it made (or replaced) are deleted; an orphan only after
-      // delete-after.
-      const provablyOurs = (mark !== undefined || namedByOurs.has(key.id)) && !mark?.orphan
-      if (deleteAt !== undefined && now >= deleteAt) {
-        steps.push({
-          kind: 'delete-key',
-          keyId: key.id,
-          reason: `retired ${age(now - (retiredAt ?? now))} ago; delete-after has passed`
-        })
-      } else if (slotNeeded && provablyOurs) {
-        steps.push({
-          kind: 'delete-key',
-          keyId: key.id,
-          reason:
-            'retired by this action, so not in use, and its slot is needed for the new key (IAM allows two keys)'
-        })
-      } else if (slotNeeded) {
-        blocker = { key, orphanDeleteAt: mark?.orphan ? deleteAt : undefined }
-      } else if (deleteAt !== undefined) {
-        notes.push(
-          `Inactive key ${keyLabel(key.id)} will be deleted by the first run after ${isoTime(deleteAt)}.`
-        )
-      } else {
-        notes.push(
-          provablyOurs
-            ? `Inactive key ${keyLabel(key.id)} was not retired by this action; it is kept until a rotation needs its slot.`
-            : `Inactive key ${keyLabel(key.id)} was not created or retired by this action; it is kept (only a person deletes it).`
-        )
-      }
-    }
-    return blocker
-  }
-
-  if (active.length === 0) {
-    return firstKeyPlan(snapshot, inactive, settings, steps, notes, warnings, cleanUp)
-  }
-  if (settings.reactivatePrevious) {
-    return reactivatePlan(active, inactive, replacedAt, settings, user, steps, notes, warnings)
-  }
-
-  if (active.length === 1) {
-    const [current] = active as [KeyState]
-    const mark = ourMark(current)
-    if (mark?.state === 'pending') {
-      const holder = holderAlive(mark, snapshot, settings, now)
-      if (holder) return waitFor(holder, current)
-      if (snapshot.mode !== 'self') {
-        return refuse(pendingRefusal(current, mark))
-      }
-      cleanUp(inactive, false)
-      steps.push({
-        kind: 'finish-distribution',
-        keyId: current.id,
-        previousKeyId: undefined,
-        gated: false
-      })
-      notes.push(
-        `Key ${keyLabel(current.id)} was left half-distributed by ${runOf(mark)}; this run finishes writing it.`
-      )
-      return decide(steps, notes, current.id, warnings)
-    }
-    if (!isDue(current, settings, now)) {
-      cleanUp(inactive, false)
-      notes.push(
-        `Key ${keyLabel(current.id)} is ${age(now - current.createdAt)} old, younger than max-age; the next rotation is due at ${isoTime(current.createdAt + settings.maxAgeMs)}.`
-      )
-      return decide(steps, notes, current.id, warnings)
-    }
-    const blocker = cleanUp(inactive, true)
-    if (blocker) return slotBlocked(blocker, user, steps, notes, warnings, current.id)
-    notes.push(
-      settings.force && now < current.createdAt + settings.maxAgeMs
-        ? `Key ${keyLabel(current.id)} is ${age(now - current.createdAt)} old; rotating because force is set.`
-        : `Key ${keyLabel(current.id)} is ${age(now - current.createdAt)} old; rotating (max-age ${age(settings.maxAgeMs)}).`
-    )
-    pushRotation(current, settings, steps, notes)
-    return decide(steps, notes, current.id, warnings)
-  }
-
-  // Two active keys: the newer one is the action's (the unknown-key rule above ensures that).
-  const [older, newer] = active as [KeyState, KeyState]
-  const newerMark = ourMark(newer)
-  if (newerMark?.state === 'pending') {
-    const holder = holderAlive(newerMark, snapshot, settings, now)
-    if (holder) return waitFor(holder, newer)
-    if (snapshot.mode !== 'self') return refuse(pendingRefusal(newer, newerMark))
-    if (newerMark.smoke !== undefined && settings.smokeWorkflow === undefined) {
-      return refuse(gateRefusal(newer, newerMark, older))
-    }
-    if (signing === newer.id) {
-      steps.push({
-        kind: 'finish-distribution',
-        keyId: newer.id,
-        previousKeyId: older.id,
-        gated: settings.smokeWorkflow !== undefined
-      })
-      notes.push(
-        `Key ${keyLabel(newer.id)} was left half-distributed by ${runOf(newerMark)}; this run signs with it, so it finishes writing it.`
-      )
-      pushAfterDistribution(newer.id, older.id, settings, steps, notes)
-      return decide(steps, notes, newer.id, warnings)
-    }
-    steps.push({ kind: 'restore', keyId: older.id, abandonedKeyId: newer.id })
-    steps.push({
-      kind: 'delete-key',
-      keyId: newer.id,
-      reason: `left half-distributed by ${runOf(newerMark)}; every target holds ${keyLabel(older.id)} again`
-    })
-    notes.push(
-      `Key ${keyLabel(newer.id)} was left half-distributed by ${runOf(newerMark)}; this run signs with ${keyLabel(older.id)}, so it writes that key back everywhere and deletes the other.`
-    )
-    // That run was rotating, so a rotation was wanted (due or forced): finish it afresh.
-    pushRotation(older, settings, steps, notes)
-    return decide(steps, notes, older.id, warnings)
-  }
-
-  if (newerMark?.state !== 'active') {
-    return refuse(
-      `IAM user ${user} has two active keys and the newer, ${keyLabel(newer.id)}, was not created by this action. ` +
-        `Changing nothing: it is unclear which key the targets hold. Have a person deactivate the key that is no longer used.`
-    )
-  }
-  const olderMark = ourMark(older)
-  if (olderMark?.state === 'retired' || olderMark?.state === 'reactivated') {
-    return reactivatedPlan(older, olderMark, newer, snapshot, settings, now, {
-      steps,
-      notes,
-      warnings
-    })
-  }
-  // The newer key is distributed; the older one waits out deactivate-after (and the gate).
-  const distributedAt = newerMark.at
-  if (newerMark.smoke === 'due') {
-    // The run that distributed the key may still be waiting for its smoke run, for as long as
-    // its own smoke-timeout, which this run cannot know: allow the longest.
-    const holder = holderAlive(newerMark, snapshot, settings, now, MAX_SMOKE_TIMEOUT_MS)
-    if (holder) return waitFor(holder, newer)
-  }
-  if (newerMark.smoke !== undefined && settings.smokeWorkflow === undefined) {
-    // Another workflow (or this one, before) gates this user: never skip its gate, and fail
-    // loudly, since a person has to choose.
-    return refuse(gateRefusal(newer, newerMark, older))
-  }
-  const gateDue = newerMark.smoke !== undefined
-  if (gateDue) {
-    steps.push({
-      kind: 'smoke-test',
-      keyId: newer.id,
-      previousKeyId: older.id,
-      distributedAt
-    })
-    notes.push(
-      newerMark.smoke === 'failed'
-        ? `The smoke workflow did not pass for ${keyLabel(newer.id)} on an earlier run, so ${keyLabel(older.id)} is still active: this run runs it again before anything is deactivated.`
-        : `The smoke workflow has not run yet for ${keyLabel(newer.id)}: this run runs it before ${keyLabel(older.id)} is deactivated.`
-    )
-  }
-  const deactivateAt = distributedAt + settings.deactivateAfterMs
-  if (settings.force) {
-    notes.push('force is ignored: the previous rotation has not finished (two keys are active).')
-  }
-  if (snapshot.mode === 'self' && signing === older.id) {
-    notes.push(
-      `This run signs with the previous key ${keyLabel(older.id)} (it was queued before the targets got ${keyLabel(newer.id)}); it stays active for now and a later run deactivates it.`
-    )
-  } else if (now >= deactivateAt) {
-    const used = older.lastUsed
-    steps.push({
-      kind: 'deactivate-key',
-      keyId: older.id,
-      ...(used && used.at > distributedAt
-        ? {
-            warning: usedAfterSwitch(
-              older.id,
-              used,
-              `after the targets got ${keyLabel(newer.id)} at ${isoTime(distributedAt)}`
-            )
-          }
-        : {}),
-      reason:
-        settings.deactivateAfterMs > 0
-          ? `deactivate-after has passed${gateDue ? ', and the smoke workflow passed' : ''}`
-          : replacedReason(gateDue)
-    })
-  } else {
-    notes.push(
-      `Previous key ${keyLabel(older.id)} stays active until ${isoTime(deactivateAt)} (deactivate-after).`
-    )
-  }
-  return decide(steps, notes, newer.id, warnings)
+  return undefined
 }
 
-/**
- * CreateDate has whole seconds, so two keys can share one: then the marks tell which replaced
- * which (a key naming the other as prev is newer; a retired key is older than a live one).
- */
-function olderFirst(a: KeyState, b: KeyState): number {
-  if (a.createdAt !== b.createdAt) return a.createdAt - b.createdAt
-  const [markA, markB] = [ourMark(a), ourMark(b)]
-  if (markA?.previousKeyId === b.id && markB?.previousKeyId !== a.id) return 1
-  if (markB?.previousKeyId === a.id && markA?.previousKeyId !== b.id) return -1
-  const retired = (mark: Mark | undefined) => (retiredTime(mark) !== undefined ? 0 : 1)
-  return retired(markA) - retired(markB) || (a.id < b.id ? -1 : 1)
-}
-
-/**
- * How far AWS's CreateDate may be from the runner's clock (both in whole seconds); a run's clock
- * further off than this makes its orphan unrecognisable, which is the safe side: a refusal.
- */
-const CLOCK_SKEW_MS = 5_000
-/** A run sends CreateAccessKey within this long of its intent's time (apply rewrites it if not). */
-export const INTENT_LEAD_MS = 5_000
-
-/**
- * The window in which one CreateAccessKey request, sent right after `intent` was written, can
- * have made a key: the lead, connecting, and one request-timeout.
- */
-function intentWindow(intent: Mark, settings: PlanSettings): { from: number; to: number } {
-  const connect = Math.min(5_000, settings.requestTimeoutMs)
-  return { from: intent.at, to: intent.at + INTENT_LEAD_MS + connect + settings.requestTimeoutMs }
-}
-
-/**
- * The one key that a run's CreateAccessKey made before the run died unmarked, if the evidence
- * pins it: among unmarked keys (not the signing key, not the key the intent replaces), the only
- * one created in the window of that request, still active and never used.
- */
-function findOrphan(
-  intent: Mark,
-  snapshot: Snapshot,
-  settings: PlanSettings
-): KeyState | undefined {
-  const unmarked = snapshot.keys.filter(
-    key =>
-      key.mark.kind === 'none' &&
-      key.id !== snapshot.signingKeyId &&
-      key.id !== intent.previousKeyId
-  )
-  return pinnedKey(unmarked, intentWindow(intent, settings))
-}
-
-/**
- * The only key created in `window` (ms, the runner's clock), if it is active and never used.
- * Anything less could be a person's key: two candidates, a used key (someone holds its secret),
- * an inactive one (someone switched it off).
- */
-export function pinnedKey<K extends Pick<KeyState, 'createdAt' | 'status' | 'lastUsed'>>(
-  keys: readonly K[],
-  window: { readonly from: number; readonly to: number }
-): K | undefined {
-  const candidates = keys.filter(
-    key =>
-      key.createdAt >= window.from - CLOCK_SKEW_MS && key.createdAt <= window.to + CLOCK_SKEW_MS
-  )
-  const [only] = candidates
-  if (candidates.length !== 1 || !only) return undefined
-  return only.status === 'Active' && only.lastUsed === undefined ? only : undefined
+/** The steps and warnings of settling a dead run's intent, and the keys as they will be after. */
+interface SettledIntent {
+  readonly steps: readonly Step[]
+  readonly warnings: readonly string[]
+  readonly keys: readonly KeyState[]
 }
 
 /**
@@ -501,7 +222,7 @@ function settleIntent(
   snapshot: Snapshot,
   settings: PlanSettings,
   now: number
-): { waiting: Plan } | { steps: Step[]; warnings: string[]; keys: readonly KeyState[] } {
+): { waiting: Plan } | SettledIntent {
   const intent = snapshot.intent.kind === 'ours' ? snapshot.intent.mark : undefined
   if (intent?.state !== 'creating' || snapshot.intentValue === undefined) {
     return { steps: [], warnings: [], keys: snapshot.keys }
@@ -535,186 +256,152 @@ function settleIntent(
   }
 }
 
-/** A rotation is due but an inactive key the action may not delete yet holds the slot. */
-function slotBlocked(
-  blocker: SlotBlocker,
-  user: string,
-  steps: Step[],
-  notes: string[],
-  warnings: string[],
-  currentKeyId: string | undefined
-): Plan {
-  const label = keyLabel(blocker.key.id)
-  if (blocker.orphanDeleteAt === undefined) {
-    return refuse(
-      `A rotation is due, and IAM user ${user} has an inactive key this action did not retire, ${label}, in the second key slot (IAM allows two keys). ` +
-        'Changing nothing: a person may have switched it off on purpose and may want it back. If nothing needs it, delete it in the IAM console and run again.'
-    )
-  }
-  warnings.push(
-    `A rotation is due, but ${label} holds the second key slot: it was set aside as a dead run's orphan and is deleted by the first run after ${isoTime(blocker.orphanDeleteAt)}. ` +
-      `No rotation starts until then. If nobody needs ${label}, delete it in the IAM console and the next run rotates.`
+/**
+ * The one key that a run's CreateAccessKey made before the run died unmarked, if the evidence
+ * pins it: among unmarked keys (not the signing key, not the key the intent replaces), the only
+ * one created in the window of that request, still active and never used.
+ */
+function findOrphan(
+  intent: Mark,
+  snapshot: Snapshot,
+  settings: PlanSettings
+): KeyState | undefined {
+  const unmarked = snapshot.keys.filter(
+    key =>
+      key.mark.kind === 'none' &&
+      key.id !== snapshot.signingKeyId &&
+      key.id !== intent.previousKeyId
   )
-  return decide(steps, notes, currentKeyId, warnings)
+  return pinnedKey(unmarked, intentWindow(intent, settings))
 }
 
-/** A step in words, for the log, the summary and error messages. */
-export function describeStep(step: Step): string {
-  switch (step.kind) {
-    case 'rotate':
-      return step.previousKeyId
-        ? `Create a new key, verify it with STS, write it to every target (replaces ${keyLabel(step.previousKeyId)})`
-        : "Create the user's first key, verify it with STS, write it to every target"
-    case 'deactivate-key':
-      return `Deactivate ${keyLabel(step.keyId)}: ${step.reason}`
-    case 'delete-key':
-      return `Delete ${keyLabel(step.keyId)}: ${step.reason}`
-    case 'finish-distribution':
-      return `Finish writing ${keyLabel(step.keyId)} to every target`
-    case 'reactivate-key':
-      return `Reactivate ${keyLabel(step.keyId)} (reactivate-previous); the targets keep the current key`
-    case 'mark-reactivated':
-      return `Record that ${keyLabel(step.keyId)} was reactivated by hand`
-    case 'remove-marks':
-      return `Remove the marks of ${step.tagKeys.length} deleted key(s)`
-    case 'retire-orphan':
-      return `Deactivate ${keyLabel(step.keyId)} and mark it a retired orphan: ${step.reason}`
-    case 'clear-intent':
-      return 'Remove the intent mark of a run that has ended'
-    case 'restore':
-      return `Write ${keyLabel(step.keyId)} back to every target (abandon ${keyLabel(step.abandonedKeyId)})`
-    case 'smoke-test':
-      return `Run the smoke workflow with ${step.keyId ? keyLabel(step.keyId) : 'the new key'} in every target; ${keyLabel(step.previousKeyId)} stays active unless it passes`
-  }
+/**
+ * The window in which one CreateAccessKey request, sent right after `intent` was written, can
+ * have made a key: the lead, connecting, and one request-timeout.
+ */
+function intentWindow(intent: Mark, settings: PlanSettings): { from: number; to: number } {
+  const connect = Math.min(5_000, settings.requestTimeoutMs)
+  return { from: intent.at, to: intent.at + INTENT_LEAD_MS + connect + settings.requestTimeoutMs }
 }
 
-/** reactivate-previous: make the key this action retired most recently active again. */
-function reactivatePlan(
-  active: readonly KeyState[],
-  inactive: readonly KeyState[],
-  replacedAt: ReadonlyMap<string, number>,
-  settings: PlanSettings,
-  user: string,
-  steps: Step[],
-  notes: string[],
-  warnings: string[]
-): Plan {
-  const refuseToReactivate = (why: string): Plan =>
-    refuse(`reactivate-previous: ${why} Nothing was changed.`)
-  const [current, newer] = active as [KeyState, KeyState | undefined]
-  if (newer) {
-    const olderMark = ourMark(current)
-    if (olderMark?.state === 'retired' || olderMark?.state === 'reactivated') {
-      // Asked twice (a re-run): the key is already active again, which is what was asked.
-      notes.push(
-        `reactivate-previous: ${keyLabel(current.id)} is already active again; every target keeps ${keyLabel(newer.id)}.`
-      )
-      return decide(steps, notes, newer.id, warnings)
-    }
-    const newerMark = ourMark(newer)
-    if (newerMark?.state === 'pending' || newerMark?.state === 'creating') {
-      return refuseToReactivate(
-        `${keyLabel(newer.id)} is still being distributed by ${runOf(newerMark)}, and ${keyLabel(current.id)} is still active. Run once without reactivate-previous to finish that rotation, then ask again.`
-      )
-    }
-    return refuseToReactivate(
-      `IAM user ${user} already has two active keys (${keyLabel(current.id)}, ${keyLabel(newer.id)}): the previous key has not been deactivated yet, so there is nothing to reactivate.`
-    )
-  }
-  const currentMark = ourMark(current)
-  if (currentMark?.state === 'pending' || currentMark?.state === 'creating') {
-    return refuseToReactivate(
-      `${keyLabel(current.id)} is still being distributed by ${runOf(currentMark)}. Run once without reactivate-previous to finish that rotation, then ask again.`
-    )
-  }
-  const newest = inactive
-    // An orphan was never any target's key: there is nothing to go back to.
-    .filter(key => !ourMark(key)?.orphan)
-    .map(key => ({ key, at: retiredTime(ourMark(key)) ?? replacedAt.get(key.id) }))
-    .filter((entry): entry is { key: KeyState; at: number } => entry.at !== undefined)
-    .sort((a, b) => b.at - a.at)[0]
-  if (!newest) {
-    return refuseToReactivate(
-      `IAM user ${user} has no key that this action retired and that still exists (a retired key is deleted once delete-after has passed, and keys deactivated by a person are not the action's to reactivate).`
-    )
-  }
-  steps.push({ kind: 'reactivate-key', keyId: newest.key.id })
-  notes.push(
-    `reactivate-previous: ${keyLabel(newest.key.id)} (retired ${isoTime(newest.at)}) becomes active again for whatever still uses it; every target keeps ${keyLabel(current.id)}. ` +
-      `Later runs keep it active while it is used and deactivate it again once it has gone unused for ${age(quietPeriod(settings))}. No rotation starts while it is active.`
+/**
+ * How far AWS's CreateDate may be from the runner's clock (both in whole seconds); a run's clock
+ * further off than this makes its orphan unrecognisable, which is the safe side: a refusal.
+ */
+const CLOCK_SKEW_MS = 5_000
+/** A run sends CreateAccessKey within this long of its intent's time (apply rewrites it if not). */
+export const INTENT_LEAD_MS = 5_000
+
+/**
+ * The only key created in `window` (ms, the runner's clock), if it is active and never used.
+ * Anything less could be a person's key: two candidates, a used key (someone holds its secret),
+ * an inactive one (someone switched it off).
+ */
+export function pinnedKey<K extends Pick<KeyState, 'createdAt' | 'status' | 'lastUsed'>>(
+  keys: readonly K[],
+  window: { readonly from: number; readonly to: number }
+): K | undefined {
+  const candidates = keys.filter(
+    key =>
+      key.createdAt >= window.from - CLOCK_SKEW_MS && key.createdAt <= window.to + CLOCK_SKEW_MS
   )
-  return decide(steps, notes, current.id, warnings)
+  const [only] = candidates
+  if (candidates.length !== 1 || !only) return undefined
+  return only.status === 'Active' && only.lastUsed === undefined ? only : undefined
 }
 
-/** How long a reactivated key must go unused before a run deactivates it again. */
-export function quietPeriod(settings: Pick<Settings, 'deactivateAfterMs'>): number {
-  return Math.max(settings.deactivateAfterMs, REACTIVATION_GRACE_MS)
-}
-
-/** The previous key is active again after the action retired it: something still needs it. */
-function reactivatedPlan(
-  older: KeyState,
-  olderMark: Mark,
-  newer: KeyState,
+/** After the intent: marks of deleted keys go, and the keys are sorted for the rules. */
+function startDraft(
   snapshot: Snapshot,
   settings: PlanSettings,
   now: number,
-  { steps, notes, warnings }: { steps: Step[]; notes: string[]; warnings: string[] }
-): Plan {
-  const done = (): Plan => decide(steps, notes, newer.id, warnings)
-  const label = keyLabel(older.id)
-  if (settings.force || isDue(newer, settings, now)) {
-    notes.push(
-      `No rotation can start while ${label} is active again: IAM allows two keys per user. Rotation resumes once ${label} is deactivated.`
+  intent: SettledIntent
+): Draft {
+  const steps: Step[] = [...intent.steps]
+  if (snapshot.staleMarks.length > 0) {
+    steps.push({ kind: 'remove-marks', tagKeys: snapshot.staleMarks })
+  }
+  const byAge = intent.keys.slice().sort(olderFirst)
+  return {
+    snapshot,
+    settings,
+    now,
+    steps,
+    notes: [],
+    warnings: [...intent.warnings],
+    byAge,
+    active: byAge.filter(key => key.status === 'Active'),
+    inactive: byAge.filter(key => key.status === 'Inactive'),
+    replacedAt: new Map(
+      byAge.flatMap(key => {
+        const mark = ourMark(key)
+        // Not while its smoke gate has not passed: the previous key was not retired then.
+        return mark?.state === 'active' && mark.previousKeyId && mark.smoke === undefined
+          ? [[mark.previousKeyId, mark.at] as const]
+          : []
+      })
+    ),
+    namedByOurs: new Set(
+      byAge.flatMap(key => {
+        const mark = ourMark(key)
+        return mark && !mark.orphan && mark.previousKeyId ? [mark.previousKeyId] : []
+      })
     )
   }
-  // Last use is recorded to the second: a use in the second of the mark counts as after it.
-  const used = older.lastUsed && older.lastUsed.at >= olderMark.at ? older.lastUsed : undefined
-  const stillUsed = (use: NonNullable<KeyState['lastUsed']>): string =>
-    `${label}, retired by this action and active again, was used at ${isoTime(use.at)} by ${use.service} in ${use.region}: something still uses it. ` +
-    `Move that consumer to the key the targets hold (${keyLabel(newer.id)}).`
-  if (olderMark.state === 'retired') {
-    // Reactivated by hand in the console: its quiet period starts when a run first sees it.
-    steps.push({ kind: 'mark-reactivated', keyId: older.id })
-    notes.push(
-      `${label} was retired by this action and is active again (reactivated by hand). It is kept active while it is used and deactivated once unused for ${age(quietPeriod(settings))}.`
-    )
-    if (used) warnings.push(stillUsed(used))
-    return done()
-  }
-  const quietSince = Math.max(olderMark.at, used?.at ?? 0)
-  const deactivateAt = quietSince + quietPeriod(settings)
-  if (snapshot.mode === 'self' && snapshot.signingKeyId === older.id) {
-    notes.push(
-      `This run signs with the reactivated key ${label}, so it does not deactivate it; give the workflow the key the targets hold.`
-    )
-    return done()
-  }
-  if (now >= deactivateAt) {
-    steps.push({
-      kind: 'deactivate-key',
-      keyId: older.id,
-      reason: used
-        ? `reactivated ${isoTime(olderMark.at)}, last used ${isoTime(used.at)}: unused for ${age(now - used.at)}`
-        : `reactivated ${isoTime(olderMark.at)} and not used since`
-    })
-    return done()
-  }
-  if (used) {
-    warnings.push(
-      `${stillUsed(used)} A run after ${isoTime(deactivateAt)} deactivates ${label} if it stays unused until then.`
-    )
-  } else {
-    notes.push(
-      `${label} is active again since ${isoTime(olderMark.at)}; a run after ${isoTime(deactivateAt)} deactivates it unless it is used before then.`
-    )
-  }
-  return done()
 }
 
-/** When a key was retired by the action, by its mark (a reactivated key counts from then). */
-function retiredTime(mark: Mark | undefined): number | undefined {
-  return mark?.state === 'retired' || mark?.state === 'reactivated' ? mark.at : undefined
+/** The plan as it stands, with `currentKeyId` the key the targets hold. */
+function done(draft: Draft, currentKeyId: string | undefined): Plan {
+  return decide(draft.steps, draft.notes, currentKeyId, draft.warnings)
+}
+
+/**
+ * Active keys the action cannot account for (not marked by it, not the key in use, and not the
+ * key that one of its own keys replaces) may be a person's: refuse.
+ */
+function refuseUnknownActive({ snapshot, active }: Draft): Plan | undefined {
+  const inUse =
+    snapshot.mode === 'self'
+      ? snapshot.signingKeyId
+      : active.length === 1
+        ? active[0]?.id
+        : undefined
+  const replacedByOurs = new Set(
+    active.flatMap(key => {
+      const mark = ourMark(key)
+      return mark && mark.state !== 'retired' && mark.state !== 'reactivated' && mark.previousKeyId
+        ? [mark.previousKeyId]
+        : []
+    })
+  )
+  const unknown = active.filter(key => {
+    // A retired key that is active again (reactivate-previous, or by hand) is still the action's.
+    return ourMark(key) === undefined && key.id !== inUse && !replacedByOurs.has(key.id)
+  })
+  if (unknown.length === 0) return undefined
+  const ids = unknown.map(key => keyLabel(key.id)).join(', ')
+  const reclaimed = unknown.filter(key => key.mark.kind === 'ours' && key.mark.mark.orphan)
+  return refuse(
+    `IAM user ${snapshot.userName} has active access keys that this action did not create and that are not the key in use: ${ids}. ` +
+      (reclaimed.length > 0
+        ? `(${reclaimed.map(key => keyLabel(key.id)).join(', ')} was set aside by this action as a dead run's orphan and someone made it active again, so it counts as theirs.) `
+        : '') +
+      'Changing nothing: a person may rely on them. Find what uses them (IAM console, "last used"), ' +
+      'then deactivate and delete them, or add a description starting "rotate-aws-access-keys" only if you wrote it.'
+  )
+}
+
+/**
+ * CreateDate has whole seconds, so two keys can share one: then the marks tell which replaced
+ * which (a key naming the other as prev is newer; a retired key is older than a live one).
+ */
+function olderFirst(a: KeyState, b: KeyState): number {
+  if (a.createdAt !== b.createdAt) return a.createdAt - b.createdAt
+  const [markA, markB] = [ourMark(a), ourMark(b)]
+  if (markA?.previousKeyId === b.id && markB?.previousKeyId !== a.id) return 1
+  if (markB?.previousKeyId === a.id && markA?.previousKeyId !== b.id) return -1
+  const retired = (mark: Mark | undefined) => (retiredTime(mark) !== undefined ? 0 : 1)
+  return retired(markA) - retired(markB) || (a.id < b.id ? -1 : 1)
 }
 
 /**
@@ -723,15 +410,8 @@ function retiredTime(mark: Mark | undefined): number | undefined {
  * action did not retire may have been switched off on purpose (an incident): a person decides.
  * Self-rotation signs with an active key of the user, so it never gets here from zero.
  */
-function firstKeyPlan(
-  snapshot: Snapshot,
-  inactive: readonly KeyState[],
-  settings: PlanSettings,
-  steps: Step[],
-  notes: string[],
-  warnings: string[],
-  cleanUp: CleanUp
-): Plan {
+function firstKeyPlan(draft: Draft): Plan {
+  const { snapshot, settings, inactive, steps, notes } = draft
   const user = snapshot.userName
   if (snapshot.mode === 'self') {
     return refuse(
@@ -760,9 +440,9 @@ function firstKeyPlan(
       orphanLast(a) - orphanLast(b) ||
       (retiredTime(ourMark(a)) ?? 0) - (retiredTime(ourMark(b)) ?? 0)
   )
-  const blocker = cleanUp(byRetirement.slice(0, -1), byRetirement.length >= 2)
-  cleanUp(byRetirement.slice(-1), false)
-  if (blocker) return slotBlocked(blocker, user, steps, notes, warnings, undefined)
+  const blocker = cleanUp(draft, byRetirement.slice(0, -1), byRetirement.length >= 2)
+  cleanUp(draft, byRetirement.slice(-1), false)
+  if (blocker) return slotBlocked(draft, blocker, undefined)
   steps.push({ kind: 'rotate', previousKeyId: undefined, gated: false })
   notes.push(
     `IAM user ${user} has no active access key: this run creates its first key, verifies it and writes it to every target. Nothing is deactivated.`
@@ -770,50 +450,403 @@ function firstKeyPlan(
   if (settings.smokeWorkflow) {
     notes.push('The smoke workflow is not run: a first key replaces no key it would protect.')
   }
-  return decide(steps, notes, undefined, warnings)
+  return done(draft, undefined)
 }
 
-/** Whether the run that wrote `mark` may still be working on its key, and why. */
-function holderAlive(
-  mark: Mark,
-  snapshot: Snapshot,
-  settings: PlanSettings,
-  now: number,
-  extraLeaseMs = 0
-): string | undefined {
-  const markAge = now - mark.at
-  const lease = leaseMs(settings) + extraLeaseMs
-  const who = runOf(mark)
-  if (mark.runId === settings.run.runId) {
-    if (Number(mark.runAttempt ?? '1') < Number(settings.run.attempt)) return undefined
-    // The same attempt: another job of this very run (a matrix). Only time can tell.
-    return markAge < lease ? `${who} (a parallel job of this run)` : undefined
+/** reactivate-previous: make the key this action retired most recently active again. */
+function reactivatePlan(draft: Draft): Plan {
+  const { active, settings, steps, notes } = draft
+  const user = draft.snapshot.userName
+  const refuseToReactivate = (why: string): Plan =>
+    refuse(`reactivate-previous: ${why} Nothing was changed.`)
+  const [current, newer] = active as [KeyState, KeyState | undefined]
+  if (newer) {
+    const olderMark = ourMark(current)
+    if (olderMark?.state === 'retired' || olderMark?.state === 'reactivated') {
+      // Asked twice (a re-run): the key is already active again, which is what was asked.
+      notes.push(
+        `reactivate-previous: ${keyLabel(current.id)} is already active again; every target keeps ${keyLabel(newer.id)}.`
+      )
+      return done(draft, newer.id)
+    }
+    const newerMark = ourMark(newer)
+    if (newerMark?.state === 'pending' || newerMark?.state === 'creating') {
+      return refuseToReactivate(
+        `${keyLabel(newer.id)} is still being distributed by ${runOf(newerMark)}, and ${keyLabel(current.id)} is still active. Run once without reactivate-previous to finish that rotation, then ask again.`
+      )
+    }
+    return refuseToReactivate(
+      `IAM user ${user} already has two active keys (${keyLabel(current.id)}, ${keyLabel(newer.id)}): the previous key has not been deactivated yet, so there is nothing to reactivate.`
+    )
   }
-  const state = snapshot.runs[`${mark.runId ?? ''}.${mark.runAttempt ?? '1'}`] ?? 'unknown'
-  if (state === 'finished') return undefined
-  if (markAge >= lease) return undefined
-  if (state === 'running')
-    return `${who}, which GitHub shows in progress (its mark is ${age(markAge)} old; past ${age(lease)} it counts as abandoned)`
-  return `${who} (GitHub does not say whether it is still going; its mark is ${age(markAge)} old, the lease is ${age(lease)})`
+  const currentMark = ourMark(current)
+  if (currentMark?.state === 'pending' || currentMark?.state === 'creating') {
+    return refuseToReactivate(
+      `${keyLabel(current.id)} is still being distributed by ${runOf(currentMark)}. Run once without reactivate-previous to finish that rotation, then ask again.`
+    )
+  }
+  const newest = draft.inactive
+    // An orphan was never any target's key: there is nothing to go back to.
+    .filter(key => !ourMark(key)?.orphan)
+    .map(key => ({ key, at: retiredTime(ourMark(key)) ?? draft.replacedAt.get(key.id) }))
+    .filter((entry): entry is { key: KeyState; at: number } => entry.at !== undefined)
+    .sort((a, b) => b.at - a.at)[0]
+  if (!newest) {
+    return refuseToReactivate(
+      `IAM user ${user} has no key that this action retired and that still exists (a retired key is deleted once delete-after has passed, and keys deactivated by a person are not the action's to reactivate).`
+    )
+  }
+  steps.push({ kind: 'reactivate-key', keyId: newest.key.id })
+  notes.push(
+    `reactivate-previous: ${keyLabel(newest.key.id)} (retired ${isoTime(newest.at)}) becomes active again for whatever still uses it; every target keeps ${keyLabel(current.id)}. ` +
+      `Later runs keep it active while it is used and deactivate it again once it has gone unused for ${age(quietPeriod(settings))}. No rotation starts while it is active.`
+  )
+  return done(draft, current.id)
 }
 
-function waitFor(holder: string, key: KeyState | undefined): Plan {
-  return {
-    steps: [],
-    refusal: undefined,
-    notes: [],
-    currentKeyId: undefined,
-    waiting:
-      (key
-        ? `Key ${keyLabel(key.id)} is being rotated by ${holder}; `
-        : `The intent mark on the user says ${holder} is creating a new key; `) +
-      'this run leaves it alone and changes nothing for this user. ' +
-      'Wait for that run to finish, or re-run this one later; a run that died is recognised as soon as GitHub shows it completed, or once its lease has passed.'
+/** How long a reactivated key must go unused before a run deactivates it again. */
+export function quietPeriod(settings: Pick<Settings, 'deactivateAfterMs'>): number {
+  return Math.max(settings.deactivateAfterMs, REACTIVATION_GRACE_MS)
+}
+
+/** One active key: finish it if a run left it half-distributed, else rotate it when due. */
+function oneActiveKey(draft: Draft, current: KeyState): Plan {
+  const mark = ourMark(current)
+  if (mark?.state === 'pending') return finishPendingKey(draft, current, mark)
+  if (!isDue(current, draft.settings, draft.now)) return keepUntilDue(draft, current)
+  return rotateWhenDue(draft, current)
+}
+
+/**
+ * Healing: the only active key is pending, its previous key already gone. A run that signs
+ * with it (self-rotation) writes it on; an admin run knows no secret and refuses.
+ */
+function finishPendingKey(draft: Draft, current: KeyState, mark: Mark): Plan {
+  const { snapshot, settings, now, steps, notes } = draft
+  const holder = holderAlive(mark, snapshot, settings, now)
+  if (holder) return waitFor(holder, current)
+  if (snapshot.mode !== 'self') {
+    return refuse(pendingRefusal(current, mark))
+  }
+  cleanUp(draft, draft.inactive, false)
+  steps.push({
+    kind: 'finish-distribution',
+    keyId: current.id,
+    previousKeyId: undefined,
+    gated: false
+  })
+  notes.push(
+    `Key ${keyLabel(current.id)} was left half-distributed by ${runOf(mark)}; this run finishes writing it.`
+  )
+  return done(draft, current.id)
+}
+
+/** Not due yet: only clean-up, and when the next rotation is due. */
+function keepUntilDue(draft: Draft, current: KeyState): Plan {
+  const { settings, now } = draft
+  cleanUp(draft, draft.inactive, false)
+  draft.notes.push(
+    `Key ${keyLabel(current.id)} is ${age(now - current.createdAt)} old, younger than max-age; the next rotation is due at ${isoTime(current.createdAt + settings.maxAgeMs)}.`
+  )
+  return done(draft, current.id)
+}
+
+/** Rotate when due (or forced): free the second slot first, if the action may. */
+function rotateWhenDue(draft: Draft, current: KeyState): Plan {
+  const { settings, now, steps, notes } = draft
+  const blocker = cleanUp(draft, draft.inactive, true)
+  if (blocker) return slotBlocked(draft, blocker, current.id)
+  notes.push(
+    settings.force && now < current.createdAt + settings.maxAgeMs
+      ? `Key ${keyLabel(current.id)} is ${age(now - current.createdAt)} old; rotating because force is set.`
+      : `Key ${keyLabel(current.id)} is ${age(now - current.createdAt)} old; rotating (max-age ${age(settings.maxAgeMs)}).`
+  )
+  pushRotation(current, settings, steps, notes)
+  return done(draft, current.id)
+}
+
+/** Two active keys: the newer one is the action's (refuseUnknownActive ensures that). */
+function twoActiveKeys(draft: Draft, older: KeyState, newer: KeyState): Plan {
+  const newerMark = ourMark(newer)
+  if (newerMark?.state === 'pending') return healSplit(draft, older, newer, newerMark)
+  if (newerMark?.state !== 'active') {
+    return refuse(
+      `IAM user ${draft.snapshot.userName} has two active keys and the newer, ${keyLabel(newer.id)}, was not created by this action. ` +
+        `Changing nothing: it is unclear which key the targets hold. Have a person deactivate the key that is no longer used.`
+    )
+  }
+  const olderMark = ourMark(older)
+  if (olderMark?.state === 'retired' || olderMark?.state === 'reactivated') {
+    return reactivatedPlan(draft, older, olderMark, newer)
+  }
+  return retirePrevious(draft, older, newer, newerMark)
+}
+
+/**
+ * Healing a split: a run stopped with the newer key in some targets. Writing a key that is
+ * still active everywhere is safe, and a run knows only the one it signs with.
+ */
+function healSplit(draft: Draft, older: KeyState, newer: KeyState, newerMark: Mark): Plan {
+  const { snapshot, settings, now } = draft
+  const holder = holderAlive(newerMark, snapshot, settings, now)
+  if (holder) return waitFor(holder, newer)
+  if (snapshot.mode !== 'self') return refuse(pendingRefusal(newer, newerMark))
+  if (newerMark.smoke !== undefined && settings.smokeWorkflow === undefined) {
+    return refuse(gateRefusal(newer, newerMark, older))
+  }
+  if (snapshot.signingKeyId === newer.id) return finishSplit(draft, older, newer, newerMark)
+  return abandonSplit(draft, older, newer, newerMark)
+}
+
+/** This run signs with the newer key: it writes it everywhere, then retires the older one. */
+function finishSplit(draft: Draft, older: KeyState, newer: KeyState, newerMark: Mark): Plan {
+  const { settings, steps, notes } = draft
+  steps.push({
+    kind: 'finish-distribution',
+    keyId: newer.id,
+    previousKeyId: older.id,
+    gated: settings.smokeWorkflow !== undefined
+  })
+  notes.push(
+    `Key ${keyLabel(newer.id)} was left half-distributed by ${runOf(newerMark)}; this run signs with it, so it finishes writing it.`
+  )
+  pushAfterDistribution(newer.id, older.id, settings, steps, notes)
+  return done(draft, newer.id)
+}
+
+/** This run signs with the older key: it writes that back, deletes the newer, rotates afresh. */
+function abandonSplit(draft: Draft, older: KeyState, newer: KeyState, newerMark: Mark): Plan {
+  const { settings, steps, notes } = draft
+  steps.push({ kind: 'restore', keyId: older.id, abandonedKeyId: newer.id })
+  steps.push({
+    kind: 'delete-key',
+    keyId: newer.id,
+    reason: `left half-distributed by ${runOf(newerMark)}; every target holds ${keyLabel(older.id)} again`
+  })
+  notes.push(
+    `Key ${keyLabel(newer.id)} was left half-distributed by ${runOf(newerMark)}; this run signs with ${keyLabel(older.id)}, so it writes that key back everywhere and deletes the other.`
+  )
+  // That run was rotating, so a rotation was wanted (due or forced): finish it afresh.
+  pushRotation(older, settings, steps, notes)
+  return done(draft, older.id)
+}
+
+/**
+ * Retire: the newer key is distributed; the older one waits out its smoke gate and
+ * deactivate-after, then is deactivated.
+ */
+function retirePrevious(draft: Draft, older: KeyState, newer: KeyState, newerMark: Mark): Plan {
+  const gate = gateBeforeRetiring(draft, older, newer, newerMark)
+  if ('stop' in gate) return gate.stop
+  deactivatePrevious(draft, older, newer, newerMark.at, gate.gateDue)
+  return done(draft, newer.id)
+}
+
+/** The smoke gate of a distributed key: wait for the run running it, refuse, or run it again. */
+function gateBeforeRetiring(
+  draft: Draft,
+  older: KeyState,
+  newer: KeyState,
+  newerMark: Mark
+): { stop: Plan } | { gateDue: boolean } {
+  const { snapshot, settings, now, steps, notes } = draft
+  if (newerMark.smoke === 'due') {
+    // The run that distributed the key may still be waiting for its smoke run, for as long as
+    // its own smoke-timeout, which this run cannot know: allow the longest.
+    const holder = holderAlive(newerMark, snapshot, settings, now, MAX_SMOKE_TIMEOUT_MS)
+    if (holder) return { stop: waitFor(holder, newer) }
+  }
+  if (newerMark.smoke !== undefined && settings.smokeWorkflow === undefined) {
+    // Another workflow (or this one, before) gates this user: never skip its gate, and fail
+    // loudly, since a person has to choose.
+    return { stop: refuse(gateRefusal(newer, newerMark, older)) }
+  }
+  const gateDue = newerMark.smoke !== undefined
+  if (gateDue) {
+    steps.push({
+      kind: 'smoke-test',
+      keyId: newer.id,
+      previousKeyId: older.id,
+      distributedAt: newerMark.at
+    })
+    notes.push(
+      newerMark.smoke === 'failed'
+        ? `The smoke workflow did not pass for ${keyLabel(newer.id)} on an earlier run, so ${keyLabel(older.id)} is still active: this run runs it again before anything is deactivated.`
+        : `The smoke workflow has not run yet for ${keyLabel(newer.id)}: this run runs it before ${keyLabel(older.id)} is deactivated.`
+    )
+  }
+  return { gateDue }
+}
+
+/** Deactivates the previous key once deactivate-after has passed since the distribution. */
+function deactivatePrevious(
+  draft: Draft,
+  older: KeyState,
+  newer: KeyState,
+  distributedAt: number,
+  gateDue: boolean
+): void {
+  const { snapshot, settings, now, steps, notes } = draft
+  const deactivateAt = distributedAt + settings.deactivateAfterMs
+  if (settings.force) {
+    notes.push('force is ignored: the previous rotation has not finished (two keys are active).')
+  }
+  if (snapshot.mode === 'self' && snapshot.signingKeyId === older.id) {
+    notes.push(
+      `This run signs with the previous key ${keyLabel(older.id)} (it was queued before the targets got ${keyLabel(newer.id)}); it stays active for now and a later run deactivates it.`
+    )
+  } else if (now >= deactivateAt) {
+    const used = older.lastUsed
+    steps.push({
+      kind: 'deactivate-key',
+      keyId: older.id,
+      ...(used && used.at > distributedAt
+        ? {
+            warning: usedAfterSwitch(
+              older.id,
+              used,
+              `after the targets got ${keyLabel(newer.id)} at ${isoTime(distributedAt)}`
+            )
+          }
+        : {}),
+      reason:
+        settings.deactivateAfterMs > 0
+          ? `deactivate-after has passed${gateDue ? ', and the smoke workflow passed' : ''}`
+          : replacedReason(gateDue)
+    })
+  } else {
+    notes.push(
+      `Previous key ${keyLabel(older.id)} stays active until ${isoTime(deactivateAt)} (deactivate-after).`
+    )
   }
 }
 
-function isDue(key: KeyState, settings: PlanSettings, now: number): boolean {
-  return settings.force || settings.maxAgeMs === 0 || now >= key.createdAt + settings.maxAgeMs
+/** The previous key is active again after the action retired it: something still needs it. */
+function reactivatedPlan(draft: Draft, older: KeyState, olderMark: Mark, newer: KeyState): Plan {
+  const { snapshot, settings, now, steps, notes, warnings } = draft
+  const label = keyLabel(older.id)
+  if (settings.force || isDue(newer, settings, now)) {
+    notes.push(
+      `No rotation can start while ${label} is active again: IAM allows two keys per user. Rotation resumes once ${label} is deactivated.`
+    )
+  }
+  // Last use is recorded to the second: a use in the second of the mark counts as after it.
+  const used = older.lastUsed && older.lastUsed.at >= olderMark.at ? older.lastUsed : undefined
+  const stillUsed = (use: NonNullable<KeyState['lastUsed']>): string =>
+    `${label}, retired by this action and active again, was used at ${isoTime(use.at)} by ${use.service} in ${use.region}: something still uses it. ` +
+    `Move that consumer to the key the targets hold (${keyLabel(newer.id)}).`
+  if (olderMark.state === 'retired') {
+    // Reactivated by hand in the console: its quiet period starts when a run first sees it.
+    steps.push({ kind: 'mark-reactivated', keyId: older.id })
+    notes.push(
+      `${label} was retired by this action and is active again (reactivated by hand). It is kept active while it is used and deactivated once unused for ${age(quietPeriod(settings))}.`
+    )
+    if (used) warnings.push(stillUsed(used))
+    return done(draft, newer.id)
+  }
+  const quietSince = Math.max(olderMark.at, used?.at ?? 0)
+  const deactivateAt = quietSince + quietPeriod(settings)
+  if (snapshot.mode === 'self' && snapshot.signingKeyId === older.id) {
+    notes.push(
+      `This run signs with the reactivated key ${label}, so it does not deactivate it; give the workflow the key the targets hold.`
+    )
+    return done(draft, newer.id)
+  }
+  if (now >= deactivateAt) {
+    steps.push({
+      kind: 'deactivate-key',
+      keyId: older.id,
+      reason: used
+        ? `reactivated ${isoTime(olderMark.at)}, last used ${isoTime(used.at)}: unused for ${age(now - used.at)}`
+        : `reactivated ${isoTime(olderMark.at)} and not used since`
+    })
+    return done(draft, newer.id)
+  }
+  if (used) {
+    warnings.push(
+      `${stillUsed(used)} A run after ${isoTime(deactivateAt)} deactivates ${label} if it stays unused until then.`
+    )
+  } else {
+    notes.push(
+      `${label} is active again since ${isoTime(olderMark.at)}; a run after ${isoTime(deactivateAt)} deactivates it unless it is used before then.`
+    )
+  }
+  return done(draft, newer.id)
+}
+
+/**
+ * Delete and clean up: inactive keys whose delete-after has passed go, and so do the action's
+ * own when a rotation needs the slot. Says what keeps a needed slot from being freed, if anything.
+ */
+function cleanUp(
+  draft: Draft,
+  keys: readonly KeyState[],
+  slotNeeded: boolean
+): SlotBlocker | undefined {
+  let blocker: SlotBlocker | undefined
+  for (const key of keys) {
+    blocker = cleanUpKey(draft, key, slotNeeded) ?? blocker
+  }
+  return blocker
+}
+
+function cleanUpKey(draft: Draft, key: KeyState, slotNeeded: boolean): SlotBlocker | undefined {
+  const { settings, now, steps, notes } = draft
+  const mark = ourMark(key)
+  const retiredAt = retiredTime(mark) ?? draft.replacedAt.get(key.id)
+  const deleteAt = retiredAt !== undefined ? retiredAt + settings.deleteAfterMs : undefined
+  // Only keys the action can prove it made (or replaced) are deleted; an orphan only after
+  // delete-after.
+  const provablyOurs = (mark !== undefined || draft.namedByOurs.has(key.id)) && !mark?.orphan
+  if (deleteAt !== undefined && now >= deleteAt) {
+    steps.push({
+      kind: 'delete-key',
+      keyId: key.id,
+      reason: `retired ${age(now - (retiredAt ?? now))} ago; delete-after has passed`
+    })
+  } else if (slotNeeded && provablyOurs) {
+    steps.push({
+      kind: 'delete-key',
+      keyId: key.id,
+      reason:
+        'retired by this action, so not in use, and its slot is needed for the new key (IAM allows two keys)'
+    })
+  } else if (slotNeeded) {
+    return { key, orphanDeleteAt: mark?.orphan ? deleteAt : undefined }
+  } else if (deleteAt !== undefined) {
+    notes.push(
+      `Inactive key ${keyLabel(key.id)} will be deleted by the first run after ${isoTime(deleteAt)}.`
+    )
+  } else {
+    notes.push(
+      provablyOurs
+        ? `Inactive key ${keyLabel(key.id)} was not retired by this action; it is kept until a rotation needs its slot.`
+        : `Inactive key ${keyLabel(key.id)} was not created or retired by this action; it is kept (only a person deletes it).`
+    )
+  }
+  return undefined
+}
+
+/** A rotation is due but an inactive key the action may not delete yet holds the slot. */
+function slotBlocked(draft: Draft, blocker: SlotBlocker, currentKeyId: string | undefined): Plan {
+  const user = draft.snapshot.userName
+  const label = keyLabel(blocker.key.id)
+  if (blocker.orphanDeleteAt === undefined) {
+    return refuse(
+      `A rotation is due, and IAM user ${user} has an inactive key this action did not retire, ${label}, in the second key slot (IAM allows two keys). ` +
+        'Changing nothing: a person may have switched it off on purpose and may want it back. If nothing needs it, delete it in the IAM console and run again.'
+    )
+  }
+  draft.warnings.push(
+    `A rotation is due, but ${label} holds the second key slot: it was set aside as a dead run's orphan and is deleted by the first run after ${isoTime(blocker.orphanDeleteAt)}. ` +
+      `No rotation starts until then. If nobody needs ${label}, delete it in the IAM console and the next run rotates.`
+  )
+  return done(draft, currentKeyId)
+}
+
+/** When a key was retired by the action, by its mark (a reactivated key counts from then). */
+function retiredTime(mark: Mark | undefined): number | undefined {
+  return mark?.state === 'retired' || mark?.state === 'reactivated' ? mark.at : undefined
 }
 
 function pushRotation(
@@ -863,6 +896,49 @@ function replacedReason(gated: boolean): string {
     : 'replaced by the new key in every target'
 }
 
+/** Whether the run that wrote `mark` may still be working on its key, and why. */
+function holderAlive(
+  mark: Mark,
+  snapshot: Snapshot,
+  settings: PlanSettings,
+  now: number,
+  extraLeaseMs = 0
+): string | undefined {
+  const markAge = now - mark.at
+  const lease = leaseMs(settings) + extraLeaseMs
+  const who = runOf(mark)
+  if (mark.runId === settings.run.runId) {
+    if (Number(mark.runAttempt ?? '1') < Number(settings.run.attempt)) return undefined
+    // The same attempt: another job of this very run (a matrix). Only time can tell.
+    return markAge < lease ? `${who} (a parallel job of this run)` : undefined
+  }
+  const state = snapshot.runs[`${mark.runId ?? ''}.${mark.runAttempt ?? '1'}`] ?? 'unknown'
+  if (state === 'finished') return undefined
+  if (markAge >= lease) return undefined
+  if (state === 'running')
+    return `${who}, which GitHub shows in progress (its mark is ${age(markAge)} old; past ${age(lease)} it counts as abandoned)`
+  return `${who} (GitHub does not say whether it is still going; its mark is ${age(markAge)} old, the lease is ${age(lease)})`
+}
+
+function waitFor(holder: string, key: KeyState | undefined): Plan {
+  return {
+    steps: [],
+    refusal: undefined,
+    notes: [],
+    currentKeyId: undefined,
+    waiting:
+      (key
+        ? `Key ${keyLabel(key.id)} is being rotated by ${holder}; `
+        : `The intent mark on the user says ${holder} is creating a new key; `) +
+      'this run leaves it alone and changes nothing for this user. ' +
+      'Wait for that run to finish, or re-run this one later; a run that died is recognised as soon as GitHub shows it completed, or once its lease has passed.'
+  }
+}
+
+function isDue(key: KeyState, settings: PlanSettings, now: number): boolean {
+  return settings.force || settings.maxAgeMs === 0 || now >= key.createdAt + settings.maxAgeMs
+}
+
 function ourMark(key: KeyState): Mark | undefined {
   if (key.mark.kind !== 'ours') return undefined
   // A set-aside orphan that someone made active again is theirs: the action never touches it.
@@ -898,4 +974,34 @@ function pendingRefusal(key: KeyState, mark: Mark): string {
     'Changing nothing. Let the self-rotation run that holds the key finish, or re-run it; ' +
     'or have a person check which key the targets hold and delete the other.'
   )
+}
+
+/** A step in words, for the log, the summary and error messages. */
+export function describeStep(step: Step): string {
+  switch (step.kind) {
+    case 'rotate':
+      return step.previousKeyId
+        ? `Create a new key, verify it with STS, write it to every target (replaces ${keyLabel(step.previousKeyId)})`
+        : "Create the user's first key, verify it with STS, write it to every target"
+    case 'deactivate-key':
+      return `Deactivate ${keyLabel(step.keyId)}: ${step.reason}`
+    case 'delete-key':
+      return `Delete ${keyLabel(step.keyId)}: ${step.reason}`
+    case 'finish-distribution':
+      return `Finish writing ${keyLabel(step.keyId)} to every target`
+    case 'reactivate-key':
+      return `Reactivate ${keyLabel(step.keyId)} (reactivate-previous); the targets keep the current key`
+    case 'mark-reactivated':
+      return `Record that ${keyLabel(step.keyId)} was reactivated by hand`
+    case 'remove-marks':
+      return `Remove the marks of ${step.tagKeys.length} deleted key(s)`
+    case 'retire-orphan':
+      return `Deactivate ${keyLabel(step.keyId)} and mark it a retired orphan: ${step.reason}`
+    case 'clear-intent':
+      return 'Remove the intent mark of a run that has ended'
+    case 'restore':
+      return `Write ${keyLabel(step.keyId)} back to every target (abandon ${keyLabel(step.abandonedKeyId)})`
+    case 'smoke-test':
+      return `Run the smoke workflow with ${step.keyId ? keyLabel(step.keyId) : 'the new key'} in every target; ${keyLabel(step.previousKeyId)} stays active unless it passes`
+  }
 }

@@ -6,7 +6,8 @@
  *
  * It holds real libsodium key pairs and opens every sealed box it receives, so a client that
  * encrypts wrongly fails here as it would on GitHub. Status codes, bodies and messages follow
- * GitHub's (see the messages below); anything GitHub rejects is rejected.
+ * GitHub's (see the messages below); anything GitHub rejects is rejected. Every exchange is
+ * recorded, and openapiProblems() holds it to GitHub's own OpenAPI description (./openapi.ts).
  */
 import { createServer, STATUS_CODES } from 'node:http'
 import type { IncomingMessage, ServerResponse } from 'node:http'
@@ -14,6 +15,7 @@ import type { AddressInfo } from 'node:net'
 import { createHash, randomBytes, randomInt } from 'node:crypto'
 import sodium from 'libsodium-wrappers'
 import { parse as parseYaml } from 'yaml'
+import { validateExchange, type Description, type Exchange } from './openapi.js'
 
 export type SecretsAccess = 'write' | 'read' | 'none'
 export type TokenKind = 'pat' | 'app' | 'github-token'
@@ -126,17 +128,26 @@ export interface WorkflowRunRecord {
 }
 
 export interface GitHubEmulatorOptions {
-  /** Serve the API under this path, as GitHub Enterprise Server does (/api/v3). */
+  /**
+   * Serve the API under this path, as GitHub Enterprise Server does (/api/v3); as there, the
+   * Codespaces secrets routes are then missing (404).
+   */
   basePath?: string
   secondaryRateLimit?: SecondaryRateLimit
   /**
-   * Default true, as on GitHub.com since February 2026: a dispatch may ask for
-   * return_run_details. false: GitHub Enterprise Server before it, which rejects that key and
-   * allows 10 inputs (GitHub.com allows 25 since December 2025).
+   * true: as on GitHub.com since February 2026, a dispatch may ask for return_run_details.
+   * false: GitHub Enterprise Server before it, which rejects that key and allows 10 inputs
+   * (GitHub.com allows 25 since December 2025). Default: false under a base path (the newest
+   * GHES description, ghes-3.19, has no such key), else true.
    */
   dispatchRunDetails?: boolean
   /** A new run appears in run lists this long after its dispatch (default 0). */
   runListDelayMs?: number
+  /**
+   * GitHub's description that openapiProblems() holds every exchange to: by default 'ghes'
+   * under a base path, else 'api.github.com'. false: nothing is recorded.
+   */
+  openapi?: Description | false
 }
 
 export type RouteName =
@@ -264,6 +275,12 @@ export interface GitHubEmulator {
   /** Returns a function that removes the interceptor. */
   intercept(fn: Interceptor): () => void
   requests: RequestRecord[]
+  /**
+   * What GitHub's description (the `openapi` option) finds wrong with every request received
+   * and response sent so far, deduplicated. Checked on demand, not while serving: a schema's
+   * first compile takes 100-300 ms and would skew the rate-limit clock.
+   */
+  openapiProblems(): string[]
 }
 
 // GitHub's limits and messages.
@@ -388,12 +405,16 @@ interface Repo {
   owner: string
   name: string
   fullName: string
+  createdAt: Date
+  /** The last write to any branch. */
+  pushedAt: Date
   actions: SecretScope
   dependabot: SecretScope
   codespaces: SecretScope
   /** By lower-cased name: GitHub's environment names are case-insensitive. */
-  environments: Map<string, { name: string; id: number; secrets: SecretScope }>
-  runs: Map<string, RunStatus>
+  environments: Map<string, { name: string; id: number; createdAt: Date; secrets: SecretScope }>
+  /** Attempts set by setRun, by `runId.attempt`. */
+  runs: Map<string, { status: RunStatus; createdAt: number; updatedAt: number }>
   branches: Map<string, Branch>
   /** By file name (smoke.yml); registered by a file on the default branch. */
   workflows: Map<string, Workflow>
@@ -430,6 +451,28 @@ interface DispatchedRun {
   createdAt: number
   outcome: WorkflowOutcome
 }
+
+/** What a workflow run attempt shows, for a dispatched run and for the action's own. */
+interface RunView {
+  id: number
+  attempt: number
+  name: string
+  workflowId: number
+  path: string
+  branch: string
+  headSha: string
+  displayTitle: string
+  runNumber: number
+  event: string
+  status: RunStatus
+  conclusion: RunConclusion | null
+  createdAt: number
+  updatedAt: number
+}
+
+/** The workflow the action's own runs (setRun) belong to. */
+const ROTATION_WORKFLOW_NAME = 'Rotate AWS access keys'
+const ROTATION_WORKFLOW_PATH = '.github/workflows/rotate-aws-access-keys.yml'
 
 /** What a workflow file says about itself and its workflow_dispatch trigger. */
 interface WorkflowFile {
@@ -737,20 +780,93 @@ function errorReply(
   return reply
 }
 
-function repoReply(repo: Repo): Reply {
-  return {
-    status: 200,
-    body: {
-      id: repo.id,
-      node_id: Buffer.from(`010:Repository${repo.id}`).toString('base64'),
-      name: repo.name,
-      full_name: repo.fullName,
-      owner: { login: repo.owner },
-      private: true,
-      default_branch: 'main'
-    }
-  }
+/** GitHub's legacy global node id: base64 of "0<length of type>:<type><id>", e.g. 010:Repository1. */
+function nodeId(type: string, id: number): string {
+  return Buffer.from(`0${type.length}:${type}${id}`).toString('base64')
 }
+
+/** The URLs a repository object carries after its API URL (RFC 6570 templates, as GitHub's). */
+const REPO_URLS: Record<string, string> = {
+  archive_url: '/{archive_format}{/ref}',
+  assignees_url: '/assignees{/user}',
+  blobs_url: '/git/blobs{/sha}',
+  branches_url: '/branches{/branch}',
+  collaborators_url: '/collaborators{/collaborator}',
+  comments_url: '/comments{/number}',
+  commits_url: '/commits{/sha}',
+  compare_url: '/compare/{base}...{head}',
+  contents_url: '/contents/{+path}',
+  contributors_url: '/contributors',
+  deployments_url: '/deployments',
+  downloads_url: '/downloads',
+  events_url: '/events',
+  forks_url: '/forks',
+  git_commits_url: '/git/commits{/sha}',
+  git_refs_url: '/git/refs{/sha}',
+  git_tags_url: '/git/tags{/sha}',
+  hooks_url: '/hooks',
+  issue_comment_url: '/issues/comments{/number}',
+  issue_events_url: '/issues/events{/number}',
+  issues_url: '/issues{/number}',
+  keys_url: '/keys{/key_id}',
+  labels_url: '/labels{/name}',
+  languages_url: '/languages',
+  merges_url: '/merges',
+  milestones_url: '/milestones{/number}',
+  notifications_url: '/notifications{?since,all,participating}',
+  pulls_url: '/pulls{/number}',
+  releases_url: '/releases{/id}',
+  stargazers_url: '/stargazers',
+  statuses_url: '/statuses/{sha}',
+  subscribers_url: '/subscribers',
+  subscription_url: '/subscription',
+  tags_url: '/tags',
+  teams_url: '/teams',
+  trees_url: '/git/trees{/sha}'
+}
+
+/** The URLs an account object (simple-user) carries after its API URL. */
+const ACCOUNT_URLS: Record<string, string> = {
+  followers_url: '/followers',
+  following_url: '/following{/other_user}',
+  gists_url: '/gists{/gist_id}',
+  starred_url: '/starred{/owner}{/repo}',
+  subscriptions_url: '/subscriptions',
+  organizations_url: '/orgs',
+  repos_url: '/repos',
+  events_url: '/events{/privacy}',
+  received_events_url: '/received_events'
+}
+
+/** What a full repository object adds for a new private repository: nothing counted yet. */
+const NEW_REPO_FIELDS = {
+  homepage: null,
+  language: null,
+  mirror_url: null,
+  license: null,
+  size: 0,
+  forks: 0,
+  forks_count: 0,
+  open_issues: 0,
+  open_issues_count: 0,
+  watchers: 0,
+  watchers_count: 0,
+  stargazers_count: 0,
+  network_count: 0,
+  subscribers_count: 0,
+  has_issues: true,
+  has_projects: true,
+  has_wiki: false,
+  has_pages: false,
+  has_discussions: false,
+  archived: false,
+  disabled: false,
+  visibility: 'private',
+  default_branch: DEFAULT_BRANCH
+}
+
+const withUrls = (base: string, suffixes: Record<string, string>): Record<string, string> =>
+  Object.fromEntries(Object.entries(suffixes).map(([key, suffix]) => [key, `${base}${suffix}`]))
 
 /** GitHub's time format: ISO 8601 without milliseconds. */
 function isoSeconds(date: Date): string {
@@ -809,6 +925,16 @@ function parseJsonObject(raw: Buffer, docs: string): Record<string, unknown> {
   }
   if (!isRecord(body)) throw new ReplyError(errorReply(400, 'Problems parsing JSON', docs))
   return body
+}
+
+/** A request body as the OpenAPI check takes it: JSON when it parses, else the text. */
+function parseOrText(raw: Buffer): unknown {
+  const text = raw.toString('utf8')
+  try {
+    return JSON.parse(text) as unknown
+  } catch {
+    return text
+  }
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {
@@ -1048,11 +1174,15 @@ export async function startGitHubEmulator(
   let nextRepoId = 100_000_000
   // Run ids on GitHub.com are past ten billion, beyond 32 bits.
   let nextRunId = randomInt(10_000_000_000, 20_000_000_000)
-  const dispatchRunDetails = options.dispatchRunDetails ?? true
+  const dispatchRunDetails = options.dispatchRunDetails ?? basePath === ''
   const runListDelayMs = options.runListDelayMs ?? 0
   const maxDispatchInputs = dispatchRunDetails ? 25 : 10
   let anonymousUsed = 0
   let closed = false
+  const description = options.openapi ?? (basePath ? 'ghes' : 'api.github.com')
+  const exchanges: Exchange[] = []
+  /** Requests awaiting their answer, recorded by send(). */
+  const pending = new WeakMap<ServerResponse, Omit<Exchange, 'status' | 'responseBody'>>()
   const anonymousResetAt = Math.floor(Date.now() / 1000) + 3600
 
   const findRepo = (fullName: string): Repo | undefined => repos.get(fullName.toLowerCase())
@@ -1102,6 +1232,7 @@ export async function startGitHubEmulator(
     const branch = branchOrNew(repo, ref)
     branch.files.set(path, content)
     branch.headSha = randomSha()
+    repo.pushedAt = new Date()
     const file = workflowFileOf(path)
     if (branchName(ref) !== DEFAULT_BRANCH || file === undefined || repo.workflows.has(file)) return
     const now = new Date()
@@ -1194,19 +1325,33 @@ export async function startGitHubEmulator(
     }
     headers['content-length'] = String(Buffer.byteLength(payload))
     res.writeHead(reply.status, headers)
+    const request = pending.get(res)
+    if (request) exchanges.push({ ...request, status: reply.status, responseBody: reply.body })
     res.end(payload)
   }
 
   /** Answers a request that passed auth and interception. */
   const handle = (route: Route, place: Place, url: URL, raw: Buffer, origin: string): Reply => {
     const { repo, secretName } = place
-    if (route.name === 'get-repo' && repo) return repoReply(repo)
+    if (route.name === 'get-repo' && repo) {
+      return { status: 200, body: fullRepositoryJson(repo, origin) }
+    }
     if (route.name === 'get-environment' && repo) {
       const environment = repo.environments.get((place.environment ?? '').toLowerCase())
       if (!environment) return errorReply(404, 'Not Found', route.docs)
+      const created = isoSeconds(environment.createdAt)
       return {
         status: 200,
-        body: { id: environment.id, name: environment.name, protection_rules: [] }
+        body: {
+          id: environment.id,
+          node_id: nodeId('Environment', environment.id),
+          name: environment.name,
+          url: `${origin}${basePath}/repos/${repo.fullName}/environments/${encodeURIComponent(environment.name)}`,
+          html_url: `${origin}/${repo.fullName}/deployments/activity_log?environments_filter=${encodeURIComponent(environment.name)}`,
+          created_at: created,
+          updated_at: created,
+          protection_rules: []
+        }
       }
     }
     if (route.name === 'get-run-attempt' && repo) {
@@ -1214,23 +1359,34 @@ export async function startGitHubEmulator(
         .split('/')
         .slice(-3)
         .filter((_, i) => i !== 1)
-      const status = repo.runs.get(`${runId}.${attempt}`)
+      const set = repo.runs.get(`${runId}.${attempt}`)
       // A dispatched run has one attempt.
       const dispatched = attempt === '1' ? findDispatchedRun(repo, runId) : undefined
-      if (!status && dispatched) {
-        return { status: 200, body: runJson(repo, dispatched, Date.now(), origin) }
-      }
-      if (!status) return errorReply(404, 'Not Found', route.docs)
-      return {
-        status: 200,
-        body: {
-          id: Number(runId),
-          run_attempt: Number(attempt),
-          status,
-          conclusion: status === 'completed' ? 'failure' : null,
-          repository: { full_name: repo.fullName }
+      if (!set && dispatched) {
+        return {
+          status: 200,
+          body: runJson(repo, dispatchedRunView(dispatched, Date.now()), origin)
         }
       }
+      if (!set) return errorReply(404, 'Not Found', route.docs)
+      // The action's own run: a scheduled run of its workflow, concluded as a failure.
+      const view: RunView = {
+        id: Number(runId),
+        attempt: Number(attempt),
+        name: ROTATION_WORKFLOW_NAME,
+        workflowId: repo.id + 1,
+        path: ROTATION_WORKFLOW_PATH,
+        branch: DEFAULT_BRANCH,
+        headSha: repo.branches.get(DEFAULT_BRANCH)?.headSha ?? randomSha(),
+        displayTitle: ROTATION_WORKFLOW_NAME,
+        runNumber: 1,
+        event: 'schedule',
+        status: set.status,
+        conclusion: set.status === 'completed' ? 'failure' : null,
+        createdAt: set.createdAt,
+        updatedAt: set.updatedAt
+      }
+      return { status: 200, body: runJson(repo, view, origin) }
     }
     if (repo && route.param) return handleRepoActions(route, repo, place, url, raw, origin)
     const scope = place.scope
@@ -1278,7 +1434,7 @@ export async function startGitHubEmulator(
           return found ? [found] : []
         })
         return page(
-          selected.map(found => repoReply(found).body),
+          selected.map(found => repositoryJson(found, origin)),
           'repositories',
           url,
           origin
@@ -1330,7 +1486,9 @@ export async function startGitHubEmulator(
       return contentReply(route, repo, place.filePath ?? '', url, origin)
     if (route.name === 'get-run') {
       const run = findDispatchedRun(repo, place.runId ?? '')
-      return run ? { status: 200, body: runJson(repo, run, Date.now(), origin) } : notFound
+      return run
+        ? { status: 200, body: runJson(repo, dispatchedRunView(run, Date.now()), origin) }
+        : notFound
     }
     const workflow = findWorkflow(repo, place.workflow ?? '')
     if (!workflow) return notFound
@@ -1373,7 +1531,7 @@ export async function startGitHubEmulator(
     const name = workflowName(repo, workflow)
     return {
       id: workflow.id,
-      node_id: Buffer.from(`002:Workflow${workflow.id}`).toString('base64'),
+      node_id: nodeId('Workflow', workflow.id),
       name,
       path: workflowPath(workflow),
       state: workflow.state,
@@ -1385,34 +1543,125 @@ export async function startGitHubEmulator(
     }
   }
 
-  const runJson = (repo: Repo, run: DispatchedRun, now: number, origin: string) => {
-    const progress = runProgress(run, now)
+  /** An account as GitHub shows one (simple-user): an organization if one was added, else a user. */
+  const accountJson = (login: string, origin: string) => {
+    const org = orgs.get(login.toLowerCase())
+    // A user is not modelled: an id derived from the login keeps it stable.
+    const id = org?.id ?? createHash('sha1').update(login.toLowerCase()).digest().readUInt32BE(0)
+    const api = `${origin}${basePath}/users/${login}`
+    return {
+      login,
+      id,
+      node_id: nodeId(org ? 'Organization' : 'User', id),
+      avatar_url: `${origin}/avatars/u/${id}?v=4`,
+      gravatar_id: '',
+      url: api,
+      html_url: `${origin}/${login}`,
+      ...withUrls(api, ACCOUNT_URLS),
+      type: org ? 'Organization' : 'User',
+      site_admin: false
+    }
+  }
+
+  /** A repository as lists and runs show it (minimal-repository). */
+  const repositoryJson = (repo: Repo, origin: string) => {
     const api = `${origin}${basePath}/repos/${repo.fullName}`
     return {
+      id: repo.id,
+      node_id: nodeId('Repository', repo.id),
+      name: repo.name,
+      full_name: repo.fullName,
+      owner: accountJson(repo.owner, origin),
+      private: true,
+      html_url: `${origin}/${repo.fullName}`,
+      description: null,
+      fork: false,
+      url: api,
+      ...withUrls(api, REPO_URLS)
+    }
+  }
+
+  /** A repository as GET /repos/{owner}/{repo} shows it (full-repository). */
+  const fullRepositoryJson = (repo: Repo, origin: string) => {
+    const host = new URL(origin).host
+    return {
+      ...repositoryJson(repo, origin),
+      ...NEW_REPO_FIELDS,
+      git_url: `git://${host}/${repo.fullName}.git`,
+      ssh_url: `git@${host}:${repo.fullName}.git`,
+      clone_url: `${origin}/${repo.fullName}.git`,
+      svn_url: `${origin}/${repo.fullName}`,
+      created_at: isoSeconds(repo.createdAt),
+      updated_at: isoSeconds(repo.createdAt),
+      pushed_at: isoSeconds(repo.pushedAt)
+    }
+  }
+
+  const dispatchedRunView = (run: DispatchedRun, now: number): RunView => {
+    const progress = runProgress(run, now)
+    return {
       id: run.id,
+      attempt: 1,
       name: run.name,
-      node_id: Buffer.from(`011:WorkflowRun${run.id}`).toString('base64'),
-      head_branch: run.branch,
-      head_sha: run.headSha,
+      workflowId: run.workflow.id,
       path: workflowPath(run.workflow),
-      display_title: run.displayTitle,
-      run_number: run.runNumber,
-      run_attempt: 1,
+      branch: run.branch,
+      headSha: run.headSha,
+      displayTitle: run.displayTitle,
+      runNumber: run.runNumber,
       event: 'workflow_dispatch',
       status: progress.status,
       conclusion: progress.conclusion,
-      workflow_id: run.workflow.id,
-      url: `${api}/actions/runs/${run.id}`,
+      createdAt: run.createdAt,
+      updatedAt: progress.updatedAt
+    }
+  }
+
+  /** A workflow run attempt (workflow-run); its head commit is the one the run checked out. */
+  const runJson = (repo: Repo, run: RunView, origin: string) => {
+    const api = `${origin}${basePath}/repos/${repo.fullName}`
+    const runUrl = `${api}/actions/runs/${run.id}`
+    const created = isoSeconds(new Date(run.createdAt))
+    const author = { name: repo.owner, email: `${repo.owner}@users.noreply.github.com` }
+    const repository = repositoryJson(repo, origin)
+    return {
+      id: run.id,
+      name: run.name,
+      node_id: nodeId('WorkflowRun', run.id),
+      head_branch: run.branch,
+      head_sha: run.headSha,
+      path: run.path,
+      display_title: run.displayTitle,
+      run_number: run.runNumber,
+      run_attempt: run.attempt,
+      event: run.event,
+      status: run.status,
+      conclusion: run.conclusion,
+      workflow_id: run.workflowId,
+      url: runUrl,
       html_url: `${origin}/${repo.fullName}/actions/runs/${run.id}`,
-      created_at: isoSeconds(new Date(run.createdAt)),
-      updated_at: isoSeconds(new Date(progress.updatedAt)),
-      run_started_at: isoSeconds(new Date(run.createdAt)),
-      jobs_url: `${api}/actions/runs/${run.id}/jobs`,
-      logs_url: `${api}/actions/runs/${run.id}/logs`,
-      cancel_url: `${api}/actions/runs/${run.id}/cancel`,
-      rerun_url: `${api}/actions/runs/${run.id}/rerun`,
-      workflow_url: `${api}/actions/workflows/${run.workflow.id}`,
-      repository: { id: repo.id, name: repo.name, full_name: repo.fullName }
+      pull_requests: [],
+      created_at: created,
+      updated_at: isoSeconds(new Date(run.updatedAt)),
+      run_started_at: created,
+      jobs_url: `${runUrl}/jobs`,
+      logs_url: `${runUrl}/logs`,
+      check_suite_url: `${api}/check-suites/${run.id + 1}`,
+      artifacts_url: `${runUrl}/artifacts`,
+      cancel_url: `${runUrl}/cancel`,
+      rerun_url: `${runUrl}/rerun`,
+      previous_attempt_url: run.attempt > 1 ? `${runUrl}/attempts/${run.attempt - 1}` : null,
+      workflow_url: `${api}/actions/workflows/${run.workflowId}`,
+      head_commit: {
+        id: run.headSha,
+        tree_id: createHash('sha1').update(run.headSha).digest('hex'),
+        message: `Update ${run.path}`,
+        timestamp: created,
+        author,
+        committer: author
+      },
+      repository,
+      head_repository: repository
     }
   }
 
@@ -1531,7 +1780,7 @@ export async function startGitHubEmulator(
     })
     const newestFirst = [...runs].sort((a, b) => b.createdAt - a.createdAt || b.id - a.id)
     return page(
-      newestFirst.map(run => runJson(repo, run, now, origin)),
+      newestFirst.map(run => runJson(repo, dispatchedRunView(run, now), origin)),
       'workflow_runs',
       url,
       origin
@@ -1660,9 +1909,23 @@ export async function startGitHubEmulator(
     let route: Route | undefined
     let params: string[] = []
     const inBase = basePath === '' || url.pathname.startsWith(`${basePath}/`)
+    if (description !== false && inBase) {
+      pending.set(res, {
+        method,
+        path: url.pathname.slice(basePath.length),
+        query: Object.fromEntries(url.searchParams),
+        // Without the token: nothing recorded may hold one.
+        requestHeaders: Object.fromEntries(
+          Object.entries(req.headers).filter(([name]) => name !== 'authorization')
+        ),
+        requestBody: raw.length > 0 ? parseOrText(raw) : undefined
+      })
+    }
     if (inBase) {
       const path = url.pathname.slice(basePath.length)
       for (const candidate of ROUTES) {
+        // GitHub Enterprise Server (3.17 to 3.19) has no Codespaces secrets endpoints.
+        if (basePath !== '' && candidate.scopeKind?.endsWith('codespaces')) continue
         const match = candidate.pattern.exec(path)
         if (!match || candidate.method !== method) continue
         try {
@@ -1860,6 +2123,11 @@ export async function startGitHubEmulator(
     url: `http://127.0.0.1:${port}${basePath}`,
     requests,
 
+    openapiProblems() {
+      if (description === false) return []
+      return [...new Set(exchanges.flatMap(exchange => validateExchange(description, exchange)))]
+    },
+
     async close() {
       closed = true
       for (const entry of timers) {
@@ -1882,6 +2150,8 @@ export async function startGitHubEmulator(
         owner,
         name,
         fullName: `${owner}/${name}`,
+        createdAt: new Date(),
+        pushedAt: new Date(),
         actions: new SecretScope(),
         dependabot: new SecretScope(),
         codespaces: new SecretScope(),
@@ -1910,6 +2180,7 @@ export async function startGitHubEmulator(
       mustFindRepo(repo).environments.set(name.toLowerCase(), {
         name,
         id: nextRepoId,
+        createdAt: new Date(),
         secrets: new SecretScope()
       })
     },
@@ -1990,7 +2261,13 @@ export async function startGitHubEmulator(
     setRun(repo, runId, attempt, status) {
       const found = findRepo(repo)
       if (!found) throw new Error(`GitHub emulator: no repository ${repo}`)
-      found.runs.set(`${runId}.${attempt}`, status)
+      const now = Date.now()
+      const key = `${runId}.${attempt}`
+      found.runs.set(key, {
+        status,
+        createdAt: found.runs.get(key)?.createdAt ?? now,
+        updatedAt: now
+      })
     },
 
     rotatePublicKey(repo) {

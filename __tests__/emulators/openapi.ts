@@ -45,13 +45,17 @@ export interface Operation {
 export const API_VERSION = '2022-11-28'
 
 /**
- * Statuses GitHub answers on any route, whether or not an operation lists them: 401 bad
- * credentials; 403 missing permission or a rate limit; 404 for what the token cannot see;
- * 429 a secondary rate limit; 5xx server trouble. Their bodies are still checked against the
- * description's basic-error. Anything else (422 included) must be declared by the operation.
+ * Statuses GitHub answers on any route, whether or not an operation lists them: 400 a body
+ * that is not JSON or not an object, or an unsupported API version; 401 bad credentials; 403
+ * missing permission or a rate limit; 404 for what the token cannot see; 422 "Invalid request"
+ * or "Validation Failed" (a secret sealed for another key, a dispatch to a missing ref, GHES
+ * refusing return_run_details: none of those operations declares 422); 429 a secondary rate
+ * limit; 5xx server trouble. GitHub documents the 400s and 422s for every endpoint in
+ * https://docs.github.com/rest/using-the-rest-api/troubleshooting-the-rest-api. Their bodies
+ * are still checked against the description's basic-error. Anything else must be declared.
  */
 export const GENERIC_STATUSES: ReadonlySet<number> = new Set([
-  401, 403, 404, 429, 500, 502, 503, 504
+  400, 401, 403, 404, 422, 429, 500, 502, 503, 504
 ])
 
 type Node = Record<string, unknown>

@@ -30,11 +30,23 @@ export interface WorldOptions extends AwsEmulatorOptions {
   userPolicy?: PolicyDocument | null
   /** The deploy user's IAM path (admin policies select users by path). */
   userPath?: string
-  /** false: GitHub Enterprise Server before February 2026 (no return_run_details). */
+  /**
+   * false: GitHub Enterprise Server before February 2026 (no return_run_details). Default:
+   * false with a basePath, else true.
+   */
   dispatchRunDetails?: boolean
   /** How long a dispatched run stays out of the runs list. */
   runListDelayMs?: number
+  /**
+   * close() fails when GitHub's API description finds a problem with any exchange (the
+   * description: GHES's under a base path, else api.github.com's). `allow`: problems a test
+   * causes on purpose; say why where it is used. false: no check (the bench times runs).
+   */
+  openapi?: false | { allow: RegExp[] }
 }
+
+/** How many problems an OpenAPI failure lists; the rest are counted. */
+const PROBLEMS_SHOWN = 10
 
 /**
  * A role holding `policy` (by default policies/admin-rotation.json), as admin-mode workflows
@@ -78,7 +90,8 @@ export async function startWorld(options: WorldOptions = {}): Promise<World> {
     ...(options.dispatchRunDetails !== undefined
       ? { dispatchRunDetails: options.dispatchRunDetails }
       : {}),
-    ...(options.runListDelayMs !== undefined ? { runListDelayMs: options.runListDelayMs } : {})
+    ...(options.runListDelayMs !== undefined ? { runListDelayMs: options.runListDelayMs } : {}),
+    ...(options.openapi === false ? { openapi: false as const } : {})
   })
   for (const org of options.orgs ?? []) github.addOrg(org)
   const repos = options.repos ?? ['acme/app']
@@ -149,6 +162,19 @@ export async function startWorld(options: WorldOptions = {}): Promise<World> {
     },
     close: async () => {
       await Promise.all([aws.close(), github.close()])
+      const allow = options.openapi ? options.openapi.allow : []
+      const problems = github
+        .openapiProblems()
+        .filter(problem => !allow.some(pattern => pattern.test(problem)))
+      if (problems.length === 0) return
+      const more = problems.length - PROBLEMS_SHOWN
+      throw new Error(
+        [
+          `GitHub's OpenAPI description finds ${problems.length} problem(s) in the exchanges with the GitHub emulator (a test that causes one on purpose allows it: startWorld({ openapi: { allow } })):`,
+          ...problems.slice(0, PROBLEMS_SHOWN).map(problem => `  ${problem}`),
+          ...(more > 0 ? [`  and ${more} more`] : [])
+        ].join('\n')
+      )
     }
   }
 }

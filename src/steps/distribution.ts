@@ -1,0 +1,183 @@
+import type { Credentials } from '../aws.js'
+import { describeError, StepFailure, TargetError } from '../errors.js'
+import { keyLabel } from '../format.js'
+import type { PreparedTarget, SecretValue } from '../github.js'
+import type { Step } from '../plan.js'
+import { feedsRepository } from '../targets.js'
+import { markOf } from './marks.js'
+import { briefly, type Run } from './run.js'
+
+/** Targets written at once, two PUTs each: the action's only bound on concurrent writes. */
+const WRITE_CONCURRENCY = 4
+/** Progress lines for long fan-outs: about every tenth of the targets, at least this many apart. */
+const PROGRESS_MIN_STEP = 20
+
+export interface Distribution {
+  readonly failures: string[]
+  readonly written: string[]
+}
+
+/** One fan-out of a key to the targets, as it goes. */
+interface FanOut extends Distribution {
+  readonly values: readonly SecretValue[]
+  /** The pair to set a half-written target back to, when this run knows it. */
+  readonly previous: readonly SecretValue[] | undefined
+  readonly total: number
+  readonly progressEvery: number
+  done: number
+}
+
+function pairOf(run: Run, credentials: Credentials): SecretValue[] {
+  const { settings } = run.context
+  return [
+    { name: settings.accessKeyIdSecretName, value: credentials.accessKeyId },
+    { name: settings.secretAccessKeySecretName, value: credentials.secretAccessKey }
+  ]
+}
+
+/**
+ * Writes `key` to every target; returns why targets failed. The targets this workflow reads
+ * its own key from go last, and only once every other target has the key: a later run signs
+ * with what they hold, so if this run stops half-way the next one still holds a consistent
+ * pair and knows which way to heal.
+ */
+export async function distribute(
+  run: Run,
+  key: Credentials,
+  previous?: Credentials
+): Promise<Distribution> {
+  const { prepared, settings, log } = run.context
+  const own = prepared.filter(target => feedsRepository(target.target, settings.run.repository))
+  const total = prepared.length
+  const fanOut: FanOut = {
+    values: pairOf(run, key),
+    previous: previous && pairOf(run, previous),
+    total,
+    progressEvery: Math.max(PROGRESS_MIN_STEP, Math.ceil(total / 10)),
+    failures: [],
+    written: [],
+    done: 0
+  }
+  log.startGroup(`Writing ${keyLabel(key.accessKeyId)} to ${total} target(s)`)
+  try {
+    await writeAll(
+      run,
+      fanOut,
+      prepared.filter(target => !own.includes(target))
+    )
+    if (fanOut.failures.length === 0) await writeAll(run, fanOut, own)
+    else
+      for (const target of own)
+        fanOut.failures.push(`${target.name}: not written, because other targets failed`)
+  } finally {
+    log.endGroup()
+  }
+  log.info(`Wrote ${keyLabel(key.accessKeyId)} to ${fanOut.written.length}/${total} targets.`)
+  run.result.targetFailures.push(...fanOut.failures)
+  return { failures: fanOut.failures, written: fanOut.written }
+}
+
+async function writeAll(run: Run, fanOut: FanOut, targets: readonly PreparedTarget[]) {
+  const queue = [...targets]
+  const worker = async (): Promise<void> => {
+    for (let target = queue.shift(); target; target = queue.shift()) {
+      await writeTarget(run, fanOut, target)
+    }
+  }
+  await Promise.all(Array.from({ length: WRITE_CONCURRENCY }, worker))
+}
+
+async function writeTarget(run: Run, fanOut: FanOut, target: PreparedTarget): Promise<void> {
+  const { cancellation, secrets, log } = run.context
+  const { failures, written, total } = fanOut
+  if (cancellation.requested()) {
+    failures.push(`${target.name}: not written, because the run was cancelled`)
+    return
+  }
+  // Between targets, never between a target's two PUTs.
+  if (secrets.outOfTime()) {
+    failures.push(`${target.name}: not written, because the rate-limit-budget ran out`)
+    return
+  }
+  try {
+    await secrets.write(target, fanOut.values)
+    written.push(target.name)
+    run.result.written.push(target.name)
+  } catch (error) {
+    failures.push(
+      error instanceof TargetError && error.halfWritten
+        ? `${error.message} ${await mendHalfWritten(run, target, fanOut.previous)}`
+        : describeError(error)
+    )
+  }
+  fanOut.done += 1
+  if (
+    total > PROGRESS_MIN_STEP &&
+    (fanOut.done % fanOut.progressEvery === 0 || fanOut.done === total)
+  ) {
+    log.info(
+      `written ${written.length}/${total} targets${failures.length > 0 ? `, ${failures.length} failed` : ''}`
+    )
+  }
+}
+
+/**
+ * One secret of a target's pair was written and the other was not. Writes the previous pair
+ * back when this run knows it; otherwise the target stays on record as mismatched, and the
+ * new key must not be deleted (the target names it).
+ */
+async function mendHalfWritten(
+  run: Run,
+  target: PreparedTarget,
+  previous: readonly SecretValue[] | undefined
+): Promise<string> {
+  if (previous) {
+    try {
+      await run.context.secrets.write(target, previous)
+      return `Both of its secrets were set back to the previous key ${keyLabel(previous[0]?.value ?? '')}.`
+    } catch (error) {
+      run.result.mismatched.push(target.name)
+      return `Setting them back failed too (${describeError(error)}).`
+    }
+  }
+  run.result.mismatched.push(target.name)
+  return 'This run does not know the previous secret, so it cannot set the pair back.'
+}
+
+/** Step `finish-distribution`: this run signs with a half-distributed key, so it writes it on. */
+export async function finishDistribution(
+  run: Run,
+  step: Extract<Step, { kind: 'finish-distribution' }>
+): Promise<void> {
+  const { signing, prepared, clock } = run.context
+  const { failures } = await distribute(run, signing)
+  if (failures.length > 0) {
+    throw new StepFailure(
+      `Could not finish writing key ${keyLabel(step.keyId)} to every target: ${briefly(failures, prepared.length)}. Both keys stay active; the next run tries again.`
+    )
+  }
+  run.distributedAt = clock.now()
+  await run.aws.tag(
+    run.user,
+    step.keyId,
+    markOf(run, {
+      state: 'active',
+      at: run.distributedAt,
+      ...(step.previousKeyId ? { previousKeyId: step.previousKeyId } : {}),
+      ...(step.gated ? { smoke: 'due' as const } : {})
+    })
+  )
+  run.result.current = signing
+}
+
+/** Step `restore`: this run signs with the older key of a split, so it writes that one back. */
+export async function restore(run: Run, step: Extract<Step, { kind: 'restore' }>): Promise<void> {
+  const { signing, prepared } = run.context
+  const { failures } = await distribute(run, signing)
+  if (failures.length > 0) {
+    throw new StepFailure(
+      `Could not write key ${keyLabel(step.keyId)} back to every target: ${briefly(failures, prepared.length)}. Both keys stay active; the next run tries again.`
+    )
+  }
+  run.result.current = signing
+}

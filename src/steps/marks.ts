@@ -1,0 +1,105 @@
+import { describeError } from '../errors.js'
+import { keyLabel } from '../format.js'
+import { INTENT_TAG_KEY, writeMark, type Mark } from '../marks.js'
+import { INTENT_LEAD_MS, type Step } from '../plan.js'
+import { sideProblem, type Run } from './run.js'
+
+/** A mark's fields that vary; the run's identity and (by default) the time are added here. */
+export interface MarkFields {
+  state: Mark['state']
+  previousKeyId?: string | undefined
+  smoke?: Mark['smoke']
+  orphan?: true
+  at?: number
+}
+
+/** The mark text for a key (or the intent) set by this run. */
+export function markOf(run: Run, fields: MarkFields): string {
+  const { settings, clock } = run.context
+  return writeMark({
+    state: fields.state,
+    ...(fields.previousKeyId ? { previousKeyId: fields.previousKeyId } : {}),
+    ...(fields.smoke ? { smoke: fields.smoke } : {}),
+    ...(fields.orphan ? { orphan: true as const } : {}),
+    at: fields.at ?? clock.now(),
+    runId: settings.run.runId,
+    runAttempt: settings.run.attempt,
+    repository: settings.run.repository
+  })
+}
+
+/**
+ * Writes the intent mark just before CreateAccessKey, with the time it is sent: a later run
+ * pins an unmarked key to this run only if it was created within one request of that time.
+ */
+export async function announce(run: Run, previousKeyId: string | undefined): Promise<string> {
+  const { clock } = run.context
+  for (let attempt = 1; ; attempt++) {
+    const at = clock.now()
+    const intent = markOf(run, { state: 'creating', previousKeyId, at })
+    await run.aws.tag(run.user, INTENT_TAG_KEY, intent)
+    if (clock.now() - at <= INTENT_LEAD_MS || attempt >= 3) return intent
+  }
+}
+
+/**
+ * Removes the intent mark if it still reads `written` (another run may have written its own
+ * since). Best effort: a later run removes a dead run's intent.
+ */
+export async function clearIntent(run: Run, written: string): Promise<void> {
+  const { aws } = run.context
+  try {
+    const tags = await aws.listTags(run.user)
+    if (tags[INTENT_TAG_KEY] === written) await aws.untag(run.user, INTENT_TAG_KEY)
+  } catch (error) {
+    sideProblem(
+      run,
+      error,
+      `Could not remove the intent mark from ${run.user} (iam:UntagUser: ${describeError(error)}); a later run removes it once this run has ended.`
+    )
+  }
+}
+
+/** The time a key became active again starts its quiet period (see the planner). */
+export async function markReactivated(run: Run, keyId: string): Promise<void> {
+  try {
+    await run.aws.tag(run.user, keyId, markOf(run, { state: 'reactivated' }))
+  } catch (error) {
+    run.context.log.warning(
+      `${keyLabel(keyId)} is active, but marking it reactivated failed (${describeError(error)}); the next run records it.`
+    )
+  }
+}
+
+/** Step `clear-intent`: a dead run's intent goes, so it can never vouch for a later key. */
+export async function clearIntentStep(
+  run: Run,
+  step: Extract<Step, { kind: 'clear-intent' }>
+): Promise<void> {
+  await clearIntent(run, step.value)
+}
+
+/** Step `remove-marks`: IAM keeps a deleted key's tag, and a user has only 50. */
+export async function removeMarks(
+  run: Run,
+  step: Extract<Step, { kind: 'remove-marks' }>
+): Promise<void> {
+  try {
+    await run.aws.untagMany(run.user, step.tagKeys)
+    run.context.log.info(`Removed ${step.tagKeys.length} mark(s) of keys that no longer exist.`)
+  } catch (error) {
+    sideProblem(
+      run,
+      error,
+      `Could not remove marks of deleted keys (${describeError(error)}); a later run tries again.`
+    )
+  }
+}
+
+/** Step `mark-reactivated`: a key reactivated by hand starts its quiet period now. */
+export async function markReactivatedStep(
+  run: Run,
+  step: Extract<Step, { kind: 'mark-reactivated' }>
+): Promise<void> {
+  await markReactivated(run, step.keyId)
+}

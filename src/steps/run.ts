@@ -1,0 +1,129 @@
+import { awsErrorCode } from '../aws-errors.js'
+import type { Aws, Credentials } from '../aws.js'
+import type { Cancellation } from '../cancel.js'
+import type { StepFailure } from '../errors.js'
+import type { PreparedTarget, Secrets } from '../github.js'
+import type { Clock } from '../retry.js'
+import type { Settings } from '../settings.js'
+import type { SmokeGate, SmokeOutcome } from '../smoke.js'
+import type { Snapshot } from '../snapshot.js'
+
+export interface Logger {
+  info(message: string): void
+  warning(message: string): void
+  /** A collapsible group in the runner's log. */
+  startGroup(name: string): void
+  endGroup(): void
+  /** Registers a value with the runner's masking before anything could print it. */
+  mask(value: string): void
+}
+
+export interface ApplyContext {
+  readonly aws: Aws
+  readonly secrets: Secrets
+  readonly prepared: readonly PreparedTarget[]
+  readonly settings: Settings
+  readonly snapshot: Snapshot
+  readonly signing: Credentials
+  /** The key the targets hold before the steps, as the planner sees it. */
+  readonly currentKeyId: string | undefined
+  readonly clock: Clock
+  readonly log: Logger
+  readonly cancellation: Cancellation
+  /** Dispatches the smoke workflow and waits for it (set when the plan has a smoke-test step). */
+  readonly smokeGate?: SmokeGate
+}
+
+export interface ApplyResult {
+  rotated: boolean
+  createdKeyId: string | undefined
+  /** The key every target holds after the run (when known), with its secret for the export. */
+  current: Credentials | undefined
+  readonly deactivated: string[]
+  readonly deleted: string[]
+  /** Retired keys made active again this run (reactivate-previous). */
+  readonly reactivated: string[]
+  /** Keys a run made and never marked, deactivated and marked orphans this run (also in deactivated). */
+  readonly setAside: string[]
+  /** Targets written with the current key this run. */
+  readonly written: string[]
+  /** Targets left holding one secret of the new pair and one of the old. */
+  readonly mismatched: string[]
+  /** Why each target that failed this run failed: the step summary lists them all. */
+  readonly targetFailures: string[]
+  verification: { attempts: number; elapsedMs: number } | undefined
+  /** The smoke gate's outcome, when it ran. */
+  smoke: SmokeOutcome | undefined
+  failure: StepFailure | undefined
+  /** Set when the run stepped aside for another run that is rotating the same user. */
+  yielded: string | undefined
+  /** Missing permissions met on side steps: the run fails after finishing its work. */
+  readonly permissionProblems: string[]
+}
+
+/**
+ * What one run of the steps knows and has done: every step executor reads and updates this one
+ * object, so what passes from step to step is explicit.
+ */
+export interface Run {
+  readonly context: ApplyContext
+  readonly user: string
+  readonly result: ApplyResult
+  /**
+   * The client for the key steps. Self-rotation switches it to the new key once verified, so
+   * the previous key may be deactivated; calls that must sign with the run's own credentials
+   * (cleaning up a key no target holds) use `context.aws`.
+   */
+  aws: Aws
+  /** When this run marked a key distributed: deactivate-after counts from then, gate or not. */
+  distributedAt: number | undefined
+  /** When this run began writing its new key: its own calls with the previous key came before. */
+  distributionStartedAt: number | undefined
+}
+
+export function startRun(context: ApplyContext): Run {
+  return {
+    context,
+    user: context.snapshot.userName,
+    aws: context.aws,
+    distributedAt: undefined,
+    distributionStartedAt: undefined,
+    result: {
+      rotated: false,
+      createdKeyId: undefined,
+      current: context.signing.accessKeyId === context.currentKeyId ? context.signing : undefined,
+      deactivated: [],
+      deleted: [],
+      reactivated: [],
+      setAside: [],
+      written: [],
+      mismatched: [],
+      targetFailures: [],
+      verification: undefined,
+      smoke: undefined,
+      failure: undefined,
+      yielded: undefined,
+      permissionProblems: []
+    }
+  }
+}
+
+/**
+ * A side step failed (removing a tag). A passing fault is a warning; a missing permission
+ * fails the run once everything else is done, so a person grants it before the user's 50 tags
+ * fill up.
+ */
+export function sideProblem(run: Run, error: unknown, message: string): void {
+  if (awsErrorCode(error) === 'AccessDenied') run.result.permissionProblems.push(message)
+  else run.context.log.warning(message)
+}
+
+/** At most this many target failures in an error message; the step summary lists them all. */
+const FAILURES_IN_MESSAGE = 10
+
+/** "3 of 300 targets failed: a; b; c", naming at most ten. */
+export function briefly(failures: readonly string[], total: number): string {
+  const named = failures.slice(0, FAILURES_IN_MESSAGE).join('; ')
+  const more = failures.length - FAILURES_IN_MESSAGE
+  return `${failures.length} of ${total} targets failed: ${named}${more > 0 ? `; and ${more} more (the step summary lists them all)` : ''}`
+}
