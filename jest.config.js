@@ -8,6 +8,8 @@ export default {
   // Mutation testing's sandbox copies of the tests are not the project's tests.
   testPathIgnorePatterns: ['/node_modules/', '<rootDir>/.stryker-tmp/'],
   testTimeout: 60000,
-  // e2e tests start their own emulators and child processes; two workers suit the 2-core CI.
-  maxWorkers: 2
+  // e2e tests spend most of their time waiting on emulated delays and timeouts, not on the CPU:
+  // four workers finish the suite on 2 cores in about 3 minutes instead of 4.5 (the fault
+  // matrix is split over four files so they run side by side).
+  maxWorkers: 4
 }

@@ -1,7 +1,7 @@
 /**
  * Errors a user meets, each through the bundled action: the message says what failed, for which
  * user or target, and what to do. (Missing IAM permissions: e2e-policies; token permissions per
- * scope and missing environments: e2e-scopes; bad input: e2e-bad-input; faults: e2e-faults.)
+ * scope and missing environments: e2e-scopes; bad input: e2e-bad-input; faults: e2e-faults-*.)
  */
 import { nodeBinaries } from './emulators/runner.js'
 import { ID_SECRET, KEY_SECRET, startWorld, USER, type World } from './emulators/world.js'

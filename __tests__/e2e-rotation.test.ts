@@ -158,7 +158,7 @@ describe(`rotation failures on ${runnerNode?.name ?? 'node'}`, () => {
     const old = world.stored()
     // acme/app is the workflow's own repository: it is written last, so the failure comes after
     // acme/api already holds the new key.
-    world.github.intercept(call =>
+    const remove = world.github.intercept(call =>
       call.route === 'put-secret' && call.repo === 'acme/app'
         ? { status: 422, message: 'Validation Failed' }
         : undefined
@@ -173,6 +173,16 @@ describe(`rotation failures on ${runnerNode?.name ?? 'node'}`, () => {
     expect(keys.every(k => k.status === 'Active')).toBe(true)
     expect(world.stored('acme/app').accessKeyId).toBe(old.accessKeyId)
     expect(world.stored('acme/api').accessKeyId).not.toBe(old.accessKeyId)
+
+    remove()
+    // The next run signs with the previous key: it writes that back everywhere, then rotates
+    // afresh; each fan-out counts its own targets.
+    const next = await world.run({}, node ? { node, runId: '1002' } : { runId: '1002' })
+    expect(next.code).toBe(0)
+    const counts = [...next.stdout.matchAll(/Wrote AKIA\S+ to (\d+)\/(\d+) targets/g)].map(
+      m => `${m[1]}/${m[2]}`
+    )
+    expect(counts).toEqual(['2/2', '2/2'])
   })
 
   it('leaves its own repository and the previous key alone when another target fails first', async () => {

@@ -1,20 +1,15 @@
 /**
  * The fault matrix: for each step of a rotation and each kind of fault, the bundled action either
  * succeeds (transient faults are retried by the SDK's, Octokit's or the action's own retries) or
- * fails leaving the invariants true, and the next run converges.
+ * fails leaving the invariants true, and the next run converges. Split over several test files
+ * (e2e-faults-*.test.ts) so that jest runs them side by side: most of their time is waiting.
  */
 import type { ChildProcess } from 'node:child_process'
-import type {
-  Interception as AwsInterception,
-  InterceptedCall as AwsCall
-} from './emulators/aws.js'
-import type {
-  Interception as GitHubInterception,
-  InterceptedCall as GitHubCall
-} from './emulators/github.js'
-import { writeMark } from '../src/marks.js'
-import { maskedLog, nodeBinaries, type RunResult } from './emulators/runner.js'
-import { DAY, ID_SECRET, KEY_SECRET, startWorld, USER, type World } from './emulators/world.js'
+import type { Interception as AwsInterception, InterceptedCall as AwsCall } from './aws.js'
+import type { Interception as GitHubInterception, InterceptedCall as GitHubCall } from './github.js'
+import { writeMark } from '../../src/marks.js'
+import { maskedLog, nodeBinaries, type RunResult } from './runner.js'
+import { DAY, ID_SECRET, KEY_SECRET, startWorld, USER, type World } from './world.js'
 
 const [runner] = nodeBinaries()
 const node = runner?.path
@@ -195,91 +190,100 @@ async function converged(world: World): Promise<void> {
   expect(world.github.requests.filter(r => r.route === 'put-secret').length).toBe(writes)
 }
 
-const cases = POINTS.flatMap(point =>
-  [...TRANSIENT, 'kill', 'permanent'].map(fault => [point.name, fault as FaultName, point] as const)
-)
-
-describe(`fault matrix on ${runner?.name ?? 'node'}`, () => {
-  let world: World
-  afterEach(() => world.close())
-
-  it.each(cases)('%s / %s', async (_name, fault, point) => {
-    world = await startWorld({ repos: REPOS })
-    point.seed?.(world)
-    const oldKeyId = world.stored().accessKeyId
-    let child: ChildProcess | undefined
-    let fired = 0
-    const once = fault !== 'permanent'
-    const hit = (): boolean => (once ? fired++ === 0 : (fired++, true))
-    const removeAws = world.aws.intercept(async call => {
-      if (!point.aws?.(call, world, oldKeyId) || !hit()) return undefined
-      if (fault === 'kill') {
-        child?.kill('SIGKILL')
-        return undefined
-      }
-      return awsFault(fault)
-    })
-    const removeGitHub = world.github.intercept(async call => {
-      if (!point.github?.(call) || !hit()) return undefined
-      if (fault === 'kill') {
-        child?.kill('SIGKILL')
-        return undefined
-      }
-      return githubFault(fault)
-    })
-
-    const result = await world.run(
-      { 'request-timeout': '1s', 'verify-timeout': '5s' },
-      { runId: '2002', ...(node ? { node } : {}), onSpawn: c => (child = c) }
+/** The matrix for the named steps: every fault at each of them. */
+export function faultMatrix(pointNames: readonly string[]): void {
+  const points = POINTS.filter(point => pointNames.includes(point.name))
+  if (points.length !== pointNames.length)
+    throw new Error(`unknown point in ${pointNames.join(', ')}`)
+  const cases = points.flatMap(point =>
+    [...TRANSIENT, 'kill', 'permanent'].map(
+      fault => [point.name, fault as FaultName, point] as const
     )
-    expect(fired).toBeGreaterThan(0)
-    removeAws()
-    removeGitHub()
-    noSecretPrinted(world, result)
-    // Killed between a target's two PUTs, or refused one of them for good: that target holds a
-    // mismatched pair until the next run (GitHub cannot write two secrets at once).
-    const halfWritten =
-      (fault === 'kill' && point.name === 'secret write') ||
-      ((fault === 'kill' || fault === 'permanent') && point.name === 'one secret of a pair')
-    targetsHoldActiveKeys(
-      world,
-      halfWritten
-        ? ['acme/app']
-        : fault === 'kill' && point.name === 'own secret write'
-          ? ['acme/api']
-          : REPOS
-    )
+  )
+  describe(`fault matrix on ${runner?.name ?? 'node'}`, () => {
+    let world: World
+    afterEach(() => world.close())
 
-    if (TRANSIENT.includes(fault)) {
-      expect({ code: result.code, error: result.stdout.match(/::error::.*/)?.[0] }).toEqual({
-        code: 0,
-        error: undefined
+    it.each(cases)('%s / %s', async (_name, fault, point) => {
+      world = await startWorld({ repos: REPOS })
+      point.seed?.(world)
+      const oldKeyId = world.stored().accessKeyId
+      let child: ChildProcess | undefined
+      let fired = 0
+      const once = fault !== 'permanent'
+      const hit = (): boolean => (once ? fired++ === 0 : (fired++, true))
+      const removeAws = world.aws.intercept(async call => {
+        if (!point.aws?.(call, world, oldKeyId) || !hit()) return undefined
+        if (fault === 'kill') {
+          child?.kill('SIGKILL')
+          return undefined
+        }
+        return awsFault(fault)
       })
-      everyActiveKeyIsHeld(world)
-      expect(world.stored('acme/api').accessKeyId).not.toBe(oldKeyId)
-      expect(world.aws.keys(USER).find(k => k.accessKeyId === oldKeyId)?.status).toBe('Inactive')
-    } else if (fault === 'permanent') {
-      expect(result.code).toBe(1)
-      // The message says what was left and what happens next.
-      expect(result.stdout).toMatch(
-        /::error::.*(unchanged|stays? active|still active|next run|later run|tries again)/i
+      const removeGitHub = world.github.intercept(async call => {
+        if (!point.github?.(call) || !hit()) return undefined
+        if (fault === 'kill') {
+          child?.kill('SIGKILL')
+          return undefined
+        }
+        return githubFault(fault)
+      })
+
+      const result = await world.run(
+        { 'request-timeout': '1s', 'verify-timeout': '5s' },
+        { runId: '2002', ...(node ? { node } : {}), onSpawn: c => (child = c) }
       )
-    } else {
-      expect(result.signal).toBe('SIGKILL')
-    }
-    if (fault === 'kill' && point.name === 'own secret write') {
-      await ownPairMended(world)
-    }
-    await converged(world)
-    if (fault === 'kill' && point.name === 'create') {
-      // The key the killed run made is set aside (inactive, an orphan), never deleted early: it
-      // holds the second slot until delete-after, so no rotation has happened yet.
-      expect(Object.values(world.aws.tags(USER)).filter(v => /orphan=yes/.test(v))).toHaveLength(1)
-    } else {
-      expect(world.github.history('acme/app', ID_SECRET).length).toBeGreaterThan(1)
-    }
+      expect(fired).toBeGreaterThan(0)
+      removeAws()
+      removeGitHub()
+      noSecretPrinted(world, result)
+      // Killed between a target's two PUTs, or refused one of them for good: that target holds a
+      // mismatched pair until the next run (GitHub cannot write two secrets at once).
+      const halfWritten =
+        (fault === 'kill' && point.name === 'secret write') ||
+        ((fault === 'kill' || fault === 'permanent') && point.name === 'one secret of a pair')
+      targetsHoldActiveKeys(
+        world,
+        halfWritten
+          ? ['acme/app']
+          : fault === 'kill' && point.name === 'own secret write'
+            ? ['acme/api']
+            : REPOS
+      )
+
+      if (TRANSIENT.includes(fault)) {
+        expect({ code: result.code, error: result.stdout.match(/::error::.*/)?.[0] }).toEqual({
+          code: 0,
+          error: undefined
+        })
+        everyActiveKeyIsHeld(world)
+        expect(world.stored('acme/api').accessKeyId).not.toBe(oldKeyId)
+        expect(world.aws.keys(USER).find(k => k.accessKeyId === oldKeyId)?.status).toBe('Inactive')
+      } else if (fault === 'permanent') {
+        expect(result.code).toBe(1)
+        // The message says what was left and what happens next.
+        expect(result.stdout).toMatch(
+          /::error::.*(unchanged|stays? active|still active|next run|later run|tries again)/i
+        )
+      } else {
+        expect(result.signal).toBe('SIGKILL')
+      }
+      if (fault === 'kill' && point.name === 'own secret write') {
+        await ownPairMended(world)
+      }
+      await converged(world)
+      if (fault === 'kill' && point.name === 'create') {
+        // The key the killed run made is set aside (inactive, an orphan), never deleted early: it
+        // holds the second slot until delete-after, so no rotation has happened yet.
+        expect(Object.values(world.aws.tags(USER)).filter(v => /orphan=yes/.test(v))).toHaveLength(
+          1
+        )
+      } else {
+        expect(world.github.history('acme/app', ID_SECRET).length).toBeGreaterThan(1)
+      }
+    })
   })
-})
+}
 
 /**
  * The window that cannot be closed: killed between the two PUTs of the workflow's own
@@ -296,53 +300,56 @@ async function ownPairMended(world: World): Promise<void> {
   world.github.setSecret('acme/app', KEY_SECRET, key?.secretAccessKey ?? '')
 }
 
-describe(`a half-written pair on ${runner?.name ?? 'node'}`, () => {
-  let world: World
-  afterEach(() => world.close())
+/** One PUT of a pair refused: the pair is set back, and known to be half-written. */
+export function halfWrittenPairs(): void {
+  describe(`a half-written pair on ${runner?.name ?? 'node'}`, () => {
+    let world: World
+    afterEach(() => world.close())
 
-  it('sets the pair back to the previous key when one PUT is refused, and deletes the new key', async () => {
-    world = await startWorld({ repos: REPOS })
-    const old = world.stored('acme/api')
-    let refused = 0
-    world.github.intercept(call =>
-      call.route === 'put-secret' &&
-      call.repo === 'acme/api' &&
-      call.secretName === KEY_SECRET &&
-      refused++ === 0
-        ? { status: 400, message: 'Bad Request' }
-        : undefined
-    )
-    const result = await world.run({}, node ? { node } : {})
-    expect(result.code).toBe(1)
-    expect(result.stdout).toMatch(/::error::.*Only AWS_ACCESS_KEY_ID was written/)
-    expect(result.stdout).toMatch(/set back to the previous key/)
-    // Every target holds the previous key, whole; the new key is gone.
-    expect(world.stored('acme/api')).toEqual(old)
-    targetsHoldActiveKeys(world)
-    everyActiveKeyIsHeld(world)
-    expect(world.aws.keys(USER)).toHaveLength(1)
-    noSecretPrinted(world, result)
-  })
-
-  it('still knows the pair is half-written when a 422 on one PUT is retried and the retry writes nothing', async () => {
-    world = await startWorld({ repos: REPOS })
-    const old = world.stored('acme/api')
-    // First attempt: the id is written, the secret refused with 422 (which the action retries
-    // with a fresh public key); the retry is refused whole; setting the pair back works.
-    let puts = 0
-    world.github.intercept(call => {
-      if (call.route !== 'put-secret' || call.repo !== 'acme/api') return undefined
-      puts += 1
-      const refused = puts <= 2 ? call.secretName === KEY_SECRET : puts <= 4
-      return refused ? { status: 422, message: 'Validation Failed' } : undefined
+    it('sets the pair back to the previous key when one PUT is refused, and deletes the new key', async () => {
+      world = await startWorld({ repos: REPOS })
+      const old = world.stored('acme/api')
+      let refused = 0
+      world.github.intercept(call =>
+        call.route === 'put-secret' &&
+        call.repo === 'acme/api' &&
+        call.secretName === KEY_SECRET &&
+        refused++ === 0
+          ? { status: 400, message: 'Bad Request' }
+          : undefined
+      )
+      const result = await world.run({}, node ? { node } : {})
+      expect(result.code).toBe(1)
+      expect(result.stdout).toMatch(/::error::.*Only AWS_ACCESS_KEY_ID was written/)
+      expect(result.stdout).toMatch(/set back to the previous key/)
+      // Every target holds the previous key, whole; the new key is gone.
+      expect(world.stored('acme/api')).toEqual(old)
+      targetsHoldActiveKeys(world)
+      everyActiveKeyIsHeld(world)
+      expect(world.aws.keys(USER)).toHaveLength(1)
+      noSecretPrinted(world, result)
     })
-    const result = await world.run({}, node ? { node } : {})
-    expect(result.code).toBe(1)
-    expect(result.stdout).toMatch(/::error::.*Only AWS_ACCESS_KEY_ID was written/)
-    expect(result.stdout).toMatch(/set back to the previous key/)
-    expect(world.stored('acme/api')).toEqual(old)
-    targetsHoldActiveKeys(world)
-    everyActiveKeyIsHeld(world)
-    noSecretPrinted(world, result)
+
+    it('still knows the pair is half-written when a 422 on one PUT is retried and the retry writes nothing', async () => {
+      world = await startWorld({ repos: REPOS })
+      const old = world.stored('acme/api')
+      // First attempt: the id is written, the secret refused with 422 (which the action retries
+      // with a fresh public key); the retry is refused whole; setting the pair back works.
+      let puts = 0
+      world.github.intercept(call => {
+        if (call.route !== 'put-secret' || call.repo !== 'acme/api') return undefined
+        puts += 1
+        const refused = puts <= 2 ? call.secretName === KEY_SECRET : puts <= 4
+        return refused ? { status: 422, message: 'Validation Failed' } : undefined
+      })
+      const result = await world.run({}, node ? { node } : {})
+      expect(result.code).toBe(1)
+      expect(result.stdout).toMatch(/::error::.*Only AWS_ACCESS_KEY_ID was written/)
+      expect(result.stdout).toMatch(/set back to the previous key/)
+      expect(world.stored('acme/api')).toEqual(old)
+      targetsHoldActiveKeys(world)
+      everyActiveKeyIsHeld(world)
+      noSecretPrinted(world, result)
+    })
   })
-})
+}
