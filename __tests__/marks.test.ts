@@ -65,4 +65,62 @@ describe('marks', () => {
     )
     expect(readMark('rotate-aws-access-keys v1 state=active at=yesterday').kind).toBe('unreadable')
   })
+
+  it('says why it cannot read a mark, naming the other version', () => {
+    expect(readMark('rotate-aws-access-keys v2 state=pending')).toEqual({
+      kind: 'unreadable',
+      reason: 'written by another version of this action (v2)'
+    })
+    expect(readMark('rotate-aws-access-keys')).toEqual({
+      kind: 'unreadable',
+      reason: 'written by another version of this action (no version)'
+    })
+    expect(
+      readMark('rotate-aws-access-keys v1 state=active at=2026-01-01T00:00:00Z smoke=maybe')
+    ).toEqual({
+      kind: 'unreadable',
+      reason: "unknown smoke state 'maybe'"
+    })
+  })
+
+  it('round-trips an orphan and the smoke gate, and reads nothing else as an orphan', () => {
+    const orphan = writeMark({ state: 'retired', at: mark.at, orphan: true })
+    expect(orphan).toBe(
+      'rotate-aws-access-keys v1 state=retired at=2026-11-22T23:37:06Z orphan=yes'
+    )
+    expect(readMark(orphan)).toEqual({
+      kind: 'ours',
+      mark: { state: 'retired', at: mark.at, orphan: true }
+    })
+    const read = readMark(`${writeMark({ state: 'retired', at: mark.at })} orphan=no`)
+    expect(read.kind === 'ours' && read.mark.orphan).toBeUndefined()
+    expect(readMark(writeMark({ ...mark, state: 'active', smoke: 'failed' }))).toMatchObject({
+      mark: { smoke: 'failed' }
+    })
+  })
+
+  it('drops the repository rather than exceed 256 characters, and keeps what matters', () => {
+    const long = {
+      ...mark,
+      repository: `${'o'.repeat(39)}/${'r'.repeat(100)}`,
+      smoke: 'due' as const
+    }
+    const atLimit = writeMark({ ...mark, repository: 'a/b' })
+    expect(atLimit).toMatch(/ repo=a\/b$/)
+    const written = writeMark({ ...long, repository: `${'o'.repeat(39)}/${'r'.repeat(150)}` })
+    expect(written.length).toBeLessThanOrEqual(256)
+    expect(written).not.toMatch(/repo=/)
+    expect(readMark(written)).toMatchObject({
+      kind: 'ours',
+      mark: { smoke: 'due', runId: mark.runId }
+    })
+    // Exactly 256 characters still carries the repository.
+    const base = writeMark({ ...mark, repository: undefined as never })
+    const room = 256 - base.length - ' repo='.length
+    const exact = writeMark({ ...mark, repository: `o/${'r'.repeat(room - 2)}` })
+    expect(exact.length).toBe(256)
+    expect(exact).toMatch(/ repo=o\//)
+    const over = writeMark({ ...mark, repository: `o/${'r'.repeat(room - 1)}` })
+    expect(over).not.toMatch(/repo=/)
+  })
 })
