@@ -25,4 +25,13 @@ describe('durations', () => {
       })
     )
   })
+
+  it('formats nothing, or less than half a second, as 0s', () => {
+    expect([formatDuration(0), formatDuration(-5_000), formatDuration(499)]).toEqual([
+      '0s',
+      '0s',
+      '0s'
+    ])
+    expect(formatDuration(500)).toBe('1s')
+  })
 })

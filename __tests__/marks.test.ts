@@ -124,3 +124,100 @@ describe('marks', () => {
     expect(over).not.toMatch(/repo=/)
   })
 })
+
+describe('marks, field by field', () => {
+  const at = Date.parse('2026-11-22T23:37:06Z')
+
+  it('writes whole seconds, and a run without an attempt as its first attempt', () => {
+    expect(writeMark({ state: 'active', at: at + 999, runId: '77' })).toBe(
+      'rotate-aws-access-keys v1 state=active at=2026-11-22T23:37:06Z run=77.1'
+    )
+  })
+
+  it('keeps a repository within the tag value rules', () => {
+    expect(writeMark({ state: 'active', at, repository: 'acme/app web#1' })).toBe(
+      'rotate-aws-access-keys v1 state=active at=2026-11-22T23:37:06Z repo=acme/app_web_1'
+    )
+  })
+
+  it('refuses to write a mark IAM would reject, rather than write part of it', () => {
+    expect(() => writeMark({ state: 'pending', at, previousKeyId: 'AKIA#1' })).toThrow(
+      "mark would break IAM's tag value rules: rotate-aws-access-keys v1 state=pending at=2026-11-22T23:37:06Z prev=AKIA#1"
+    )
+    expect(() => writeMark({ state: 'pending', at, previousKeyId: 'A'.repeat(300) })).toThrow(
+      /tag value rules/
+    )
+  })
+
+  it('reads a mark with extra spaces, and nothing more than it says', () => {
+    const read = readMark('  rotate-aws-access-keys  v1\tstate=active   at=2026-11-22T23:37:06Z\n')
+    expect(read).toStrictEqual({ kind: 'ours', mark: { state: 'active', at } })
+  })
+
+  it('reads every field it writes', () => {
+    expect(
+      readMark(
+        'rotate-aws-access-keys v1 state=active at=2026-11-22T23:37:06Z run=9.3 prev=AKIAB repo=acme/app smoke=due orphan=yes'
+      )
+    ).toStrictEqual({
+      kind: 'ours',
+      mark: {
+        state: 'active',
+        at,
+        runId: '9',
+        runAttempt: '3',
+        previousKeyId: 'AKIAB',
+        repository: 'acme/app',
+        smoke: 'due',
+        orphan: true
+      }
+    })
+  })
+
+  it('reads every state it writes', () => {
+    for (const state of ['creating', 'pending', 'active', 'retired', 'reactivated'] as const) {
+      expect(readMark(writeMark({ state, at }))).toStrictEqual({
+        kind: 'ours',
+        mark: { state, at }
+      })
+    }
+  })
+
+  it('does not take a malformed run for a run: no holder is guessed', () => {
+    for (const run of ['abc', 'x1.2', '1.2x', '12', '1.', '.2']) {
+      const read = readMark(
+        `rotate-aws-access-keys v1 state=pending at=2026-11-22T23:37:06Z run=${run}`
+      )
+      expect(read).toStrictEqual({ kind: 'ours', mark: { state: 'pending', at } })
+    }
+  })
+
+  it('says which field it could not read', () => {
+    expect(readMark('rotate-aws-access-keys v1 at=2026-11-22T23:37:06Z')).toEqual({
+      kind: 'unreadable',
+      reason: "unknown state ''"
+    })
+    expect(readMark('rotate-aws-access-keys v1 state=lost at=2026-11-22T23:37:06Z')).toEqual({
+      kind: 'unreadable',
+      reason: "unknown state 'lost'"
+    })
+    expect(readMark('rotate-aws-access-keys v1 state=active')).toEqual({
+      kind: 'unreadable',
+      reason: "unreadable time ''"
+    })
+    expect(readMark('rotate-aws-access-keys v1 state=active at=yesterday')).toEqual({
+      kind: 'unreadable',
+      reason: "unreadable time 'yesterday'"
+    })
+  })
+})
+
+describe('marks a person touched', () => {
+  it('reads a mark with a note added after it, ignoring the words that are not fields', () => {
+    const at = Date.parse('2026-11-22T23:37:06Z')
+    expect(readMark(`${writeMark({ state: 'active', at })} see states`)).toStrictEqual({
+      kind: 'ours',
+      mark: { state: 'active', at }
+    })
+  })
+})

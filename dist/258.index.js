@@ -46,8 +46,34 @@ function createAws(region, requestTimeoutMs, credentials, youngKey) {
     }
     return sdkAws({ iam, iamOnce, sts }, region, requestTimeoutMs);
 }
+/** The Aws interface over the SDK clients: reads, writes, and the probes of a new key. */
 function sdkAws(clients, region, requestTimeoutMs) {
     const { iam, iamOnce, sts } = clients;
+    return {
+        ...sdkReads(iam, sts),
+        ...sdkWrites(iam, iamOnce),
+        async probe(credentials) {
+            const probeClient = new _aws_sdk_client_sts__WEBPACK_IMPORTED_MODULE_4__/* .STSClient */ .iM({
+                ...clientConfig(requestTimeoutMs),
+                region,
+                credentials,
+                maxAttempts: 1
+            });
+            try {
+                const answer = await probeClient.send(new _aws_sdk_client_sts__WEBPACK_IMPORTED_MODULE_4__/* .GetCallerIdentityCommand */ .zI({}));
+                return answer.Arn ?? '';
+            }
+            finally {
+                probeClient.destroy();
+            }
+        },
+        withYoungKey(credentials, deadline, clock) {
+            return createAws(region, requestTimeoutMs, credentials, { deadline, clock });
+        }
+    };
+}
+/** What observing reads: nothing here changes AWS. */
+function sdkReads(iam, sts) {
     return {
         async callerIdentity() {
             const answer = await sts.send(new _aws_sdk_client_sts__WEBPACK_IMPORTED_MODULE_4__/* .GetCallerIdentityCommand */ .zI({}));
@@ -66,24 +92,7 @@ function sdkAws(clients, region, requestTimeoutMs) {
             const answer = await iam.send(new _aws_sdk_client_iam__WEBPACK_IMPORTED_MODULE_3__/* .GetUserCommand */ .T3b({ UserName: userName }));
             return answer.User?.Arn ?? '';
         },
-        async listKeys(userName) {
-            const keys = [];
-            let marker;
-            do {
-                const page = await iam.send(new _aws_sdk_client_iam__WEBPACK_IMPORTED_MODULE_3__/* .ListAccessKeysCommand */ .Qxm({ UserName: userName, ...(marker ? { Marker: marker } : {}) }));
-                for (const key of page.AccessKeyMetadata ?? []) {
-                    if (!key.AccessKeyId)
-                        continue;
-                    keys.push({
-                        id: key.AccessKeyId,
-                        status: key.Status === 'Active' ? 'Active' : 'Inactive',
-                        createdAt: key.CreateDate?.getTime() ?? 0
-                    });
-                }
-                marker = page.IsTruncated ? page.Marker : undefined;
-            } while (marker);
-            return keys;
-        },
+        listKeys: userName => listAllKeys(iam, userName),
         async lastUse(accessKeyId) {
             const answer = await iam.send(new _aws_sdk_client_iam__WEBPACK_IMPORTED_MODULE_3__/* .GetAccessKeyLastUsedCommand */ .qRl({ AccessKeyId: accessKeyId }));
             const used = answer.AccessKeyLastUsed;
@@ -95,19 +104,45 @@ function sdkAws(clients, region, requestTimeoutMs) {
                 region: used.Region ?? 'N/A'
             };
         },
-        async listTags(userName) {
-            const tags = {};
-            let marker;
-            do {
-                const page = await iam.send(new _aws_sdk_client_iam__WEBPACK_IMPORTED_MODULE_3__/* .ListUserTagsCommand */ .K8S({ UserName: userName, ...(marker ? { Marker: marker } : {}) }));
-                for (const tag of page.Tags ?? []) {
-                    if (tag.Key !== undefined)
-                        tags[tag.Key] = tag.Value ?? '';
-                }
-                marker = page.IsTruncated ? page.Marker : undefined;
-            } while (marker);
-            return tags;
-        },
+        listTags: userName => listAllTags(iam, userName)
+    };
+}
+/** Every access key of the user: ListAccessKeys answers in pages. */
+async function listAllKeys(iam, userName) {
+    const keys = [];
+    let marker;
+    do {
+        const page = await iam.send(new _aws_sdk_client_iam__WEBPACK_IMPORTED_MODULE_3__/* .ListAccessKeysCommand */ .Qxm({ UserName: userName, ...(marker ? { Marker: marker } : {}) }));
+        for (const key of page.AccessKeyMetadata ?? []) {
+            if (!key.AccessKeyId)
+                continue;
+            keys.push({
+                id: key.AccessKeyId,
+                status: key.Status === 'Active' ? 'Active' : 'Inactive',
+                createdAt: key.CreateDate?.getTime() ?? 0
+            });
+        }
+        marker = page.IsTruncated ? page.Marker : undefined;
+    } while (marker);
+    return keys;
+}
+/** Every tag of the user (the marks live there): ListUserTags answers in pages. */
+async function listAllTags(iam, userName) {
+    const tags = {};
+    let marker;
+    do {
+        const page = await iam.send(new _aws_sdk_client_iam__WEBPACK_IMPORTED_MODULE_3__/* .ListUserTagsCommand */ .K8S({ UserName: userName, ...(marker ? { Marker: marker } : {}) }));
+        for (const tag of page.Tags ?? []) {
+            if (tag.Key !== undefined)
+                tags[tag.Key] = tag.Value ?? '';
+        }
+        marker = page.IsTruncated ? page.Marker : undefined;
+    } while (marker);
+    return tags;
+}
+/** What the steps change: keys and the marks on the user. */
+function sdkWrites(iam, iamOnce) {
+    return {
         async createKey(userName) {
             const answer = await iamOnce.send(new _aws_sdk_client_iam__WEBPACK_IMPORTED_MODULE_3__/* .CreateAccessKeyCommand */ .hN({ UserName: userName }));
             const key = answer.AccessKey;
@@ -144,24 +179,6 @@ function sdkAws(clients, region, requestTimeoutMs) {
                 if ((0,_aws_errors_js__WEBPACK_IMPORTED_MODULE_2__/* .awsErrorCode */ .J6)(error) !== 'NoSuchEntity')
                     throw error;
             }
-        },
-        async probe(credentials) {
-            const probeClient = new _aws_sdk_client_sts__WEBPACK_IMPORTED_MODULE_4__/* .STSClient */ .iM({
-                ...clientConfig(requestTimeoutMs),
-                region,
-                credentials,
-                maxAttempts: 1
-            });
-            try {
-                const answer = await probeClient.send(new _aws_sdk_client_sts__WEBPACK_IMPORTED_MODULE_4__/* .GetCallerIdentityCommand */ .zI({}));
-                return answer.Arn ?? '';
-            }
-            finally {
-                probeClient.destroy();
-            }
-        },
-        withYoungKey(credentials, deadline, clock) {
-            return createAws(region, requestTimeoutMs, credentials, { deadline, clock });
         }
     };
 }

@@ -139,13 +139,7 @@ const LIST_SKEW_MS = 60_000;
 async function runSmokeGate(context, rotation) {
     const { api, workflow, clock, log } = context;
     const startedAt = clock.now();
-    const deadline = startedAt + context.timeoutMs;
-    const end = (conclusion, run, reason) => ({
-        conclusion,
-        run: run ? { id: run.id, htmlUrl: run.htmlUrl } : undefined,
-        elapsedMs: clock.now() - startedAt,
-        reason
-    });
+    const end = ender(clock, startedAt);
     let runId;
     let detailsRefused;
     try {
@@ -156,57 +150,98 @@ async function runSmokeGate(context, rotation) {
         return end('not-dispatched', undefined, `dispatching ${workflow.name} failed: ${(0,_errors_js__WEBPACK_IMPORTED_MODULE_2__/* .describeError */ .Uc)(error)}`);
     }
     log(`Dispatched ${workflow.name} (input ${ROTATION_INPUT}: ${rotation})${detailsRefused ? '; this GitHub does not return the run, so the action looks for it by its title' : ''}.`);
-    let run;
-    let lastReadError;
-    let lastStatus = '';
-    let lastProgressAt = startedAt;
+    return followRun(context, end, {
+        rotation,
+        startedAt,
+        deadline: startedAt + context.timeoutMs,
+        detailsRefused,
+        runId,
+        run: undefined,
+        lastReadError: undefined,
+        lastStatus: '',
+        lastProgressAt: startedAt
+    });
+}
+function ender(clock, startedAt) {
+    return (conclusion, run, reason) => ({
+        conclusion,
+        run: run ? { id: run.id, htmlUrl: run.htmlUrl } : undefined,
+        elapsedMs: clock.now() - startedAt,
+        reason
+    });
+}
+/** Polls the run until it completes, the gate times out or the run is cancelled. */
+async function followRun(context, end, watch) {
+    const { clock, log } = context;
     for (let poll = 0;; poll++) {
         try {
-            if (runId !== undefined) {
-                run = await api.getRun(workflow.repository, runId);
-            }
-            else {
-                const runs = await api.listDispatchedRuns(workflow.repository, workflow.file, startedAt - LIST_SKEW_MS);
-                run = runs.find(candidate => candidate.displayTitle.includes(rotation));
-                if (run) {
-                    runId = run.id;
-                    log(`Found the smoke run ${run.htmlUrl} by its title.`);
-                }
-            }
+            await lookForRun(context, watch);
         }
         catch (error) {
             // A failed poll is not the smoke run failing: keep looking until the deadline.
-            lastReadError = (0,_errors_js__WEBPACK_IMPORTED_MODULE_2__/* .describeError */ .Uc)(error);
-            log(`Could not read the smoke run (${lastReadError}); trying again.`);
+            watch.lastReadError = (0,_errors_js__WEBPACK_IMPORTED_MODULE_2__/* .describeError */ .Uc)(error);
+            log(`Could not read the smoke run (${watch.lastReadError}); trying again.`);
         }
+        const { run } = watch;
         if (run?.status === 'completed') {
             const conclusion = run.conclusion ?? 'unknown';
-            log(`Smoke run ${run.htmlUrl} ended: ${conclusion} after ${(0,_duration_js__WEBPACK_IMPORTED_MODULE_1__/* .formatDuration */ .a)(clock.now() - startedAt)}.`);
+            log(`Smoke run ${run.htmlUrl} ended: ${conclusion} after ${(0,_duration_js__WEBPACK_IMPORTED_MODULE_1__/* .formatDuration */ .a)(clock.now() - watch.startedAt)}.`);
             return end(conclusion, run, conclusion === 'success' ? undefined : `the smoke run ended with "${conclusion}"`);
         }
         const now = clock.now();
-        if (run && (run.status !== lastStatus || now - lastProgressAt >= PROGRESS_EVERY_MS)) {
-            log(`Smoke run ${run.htmlUrl}: ${spaced(run.status)} (${(0,_duration_js__WEBPACK_IMPORTED_MODULE_1__/* .formatDuration */ .a)(now - startedAt)} of smoke-timeout ${(0,_duration_js__WEBPACK_IMPORTED_MODULE_1__/* .formatDuration */ .a)(context.timeoutMs)}).`);
-            lastStatus = run.status;
-            lastProgressAt = now;
-        }
+        logProgress(context, watch, now);
         if (context.cancelled()) {
             return end('cancelled-here', run, 'this run was cancelled while it waited for the smoke run');
         }
-        if (now >= deadline) {
-            return run
-                ? end('timeout', run, `the smoke run did not finish within smoke-timeout (${(0,_duration_js__WEBPACK_IMPORTED_MODULE_1__/* .formatDuration */ .a)(context.timeoutMs)}); it was left ${spaced(run.status)}`)
-                : end('not-found', undefined, detailsRefused
-                    ? `no run of ${workflow.name} titled with "${rotation}" appeared within smoke-timeout: give the workflow a run-name with \${{ inputs.${ROTATION_INPUT} }}`
-                    : `the dispatched run could not be read within smoke-timeout${lastReadError ? ` (last error: ${lastReadError})` : ''}`);
-        }
-        // In short naps: the runner kills a cancelled step a few seconds after asking it to stop.
-        let wait = Math.min((0,_retry_js__WEBPACK_IMPORTED_MODULE_3__/* .backoff */ .JN)(poll, FIRST_POLL_MS, MAX_POLL_MS, POLL_GROWTH), Math.max(0, deadline - now));
-        while (wait > 0 && !context.cancelled()) {
-            const nap = Math.min(wait, NAP_MS);
-            await clock.sleep(nap);
-            wait -= nap;
-        }
+        if (now >= watch.deadline)
+            return gaveUp(context, end, watch);
+        await napBeforePoll(context, poll, now, watch.deadline);
+    }
+}
+/**
+ * One look at the run: by its id, or, when GitHub did not name it, among the runs dispatched
+ * since the gate started, by the rotation in its title. A failed read throws and leaves the
+ * last run seen in place.
+ */
+async function lookForRun(context, watch) {
+    const { api, workflow, log } = context;
+    if (watch.runId !== undefined) {
+        watch.run = await api.getRun(workflow.repository, watch.runId);
+        return;
+    }
+    const runs = await api.listDispatchedRuns(workflow.repository, workflow.file, watch.startedAt - LIST_SKEW_MS);
+    watch.run = runs.find(candidate => candidate.displayTitle.includes(watch.rotation));
+    if (watch.run) {
+        watch.runId = watch.run.id;
+        log(`Found the smoke run ${watch.run.htmlUrl} by its title.`);
+    }
+}
+/** A line when the run's status changes, and every so often while it does not. */
+function logProgress(context, watch, now) {
+    const { run } = watch;
+    if (run && (run.status !== watch.lastStatus || now - watch.lastProgressAt >= PROGRESS_EVERY_MS)) {
+        context.log(`Smoke run ${run.htmlUrl}: ${spaced(run.status)} (${(0,_duration_js__WEBPACK_IMPORTED_MODULE_1__/* .formatDuration */ .a)(now - watch.startedAt)} of smoke-timeout ${(0,_duration_js__WEBPACK_IMPORTED_MODULE_1__/* .formatDuration */ .a)(context.timeoutMs)}).`);
+        watch.lastStatus = run.status;
+        watch.lastProgressAt = now;
+    }
+}
+/** smoke-timeout passed: a run left unfinished, or no run found (and why it may not be). */
+function gaveUp(context, end, watch) {
+    const { run } = watch;
+    return run
+        ? end('timeout', run, `the smoke run did not finish within smoke-timeout (${(0,_duration_js__WEBPACK_IMPORTED_MODULE_1__/* .formatDuration */ .a)(context.timeoutMs)}); it was left ${spaced(run.status)}`)
+        : end('not-found', undefined, watch.detailsRefused
+            ? `no run of ${context.workflow.name} titled with "${watch.rotation}" appeared within smoke-timeout: give the workflow a run-name with \${{ inputs.${ROTATION_INPUT} }}`
+            : `the dispatched run could not be read within smoke-timeout${watch.lastReadError ? ` (last error: ${watch.lastReadError})` : ''}`);
+}
+/** Waits out the backoff before the next poll, never past the deadline. */
+async function napBeforePoll(context, poll, now, deadline) {
+    // In short naps: the runner kills a cancelled step a few seconds after asking it to stop.
+    let wait = Math.min((0,_retry_js__WEBPACK_IMPORTED_MODULE_3__/* .backoff */ .JN)(poll, FIRST_POLL_MS, MAX_POLL_MS, POLL_GROWTH), Math.max(0, deadline - now));
+    while (wait > 0 && !context.cancelled()) {
+        const nap = Math.min(wait, NAP_MS);
+        await context.clock.sleep(nap);
+        wait -= nap;
     }
 }
 /**

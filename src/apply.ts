@@ -1,6 +1,7 @@
 import { describeError, StepFailure, Yield } from './errors.js'
 import { describeStep, type Step } from './plan.js'
 import { finishDistribution, restore } from './steps/distribution.js'
+import { resolveAlerts } from './steps/alerts.js'
 import { smokeTest } from './steps/gate.js'
 import { deactivateKey, deleteKey, reactivateKey, retireOrphan } from './steps/keys.js'
 import { clearIntentStep, markReactivatedStep, removeMarks } from './steps/marks.js'
@@ -23,7 +24,8 @@ const EXECUTORS: {
   'remove-marks': removeMarks,
   'reactivate-key': reactivateKey,
   'mark-reactivated': markReactivatedStep,
-  'deactivate-key': deactivateKey
+  'deactivate-key': deactivateKey,
+  'resolve-alerts': resolveAlerts
 }
 
 /** Runs the planned steps in order; stops at the first failure, after undoing what it can. */

@@ -89,12 +89,41 @@ export function createAws(
   return sdkAws({ iam, iamOnce, sts }, region, requestTimeoutMs)
 }
 
+/** The Aws interface over the SDK clients: reads, writes, and the probes of a new key. */
 function sdkAws(
   clients: { iam: IAMClient; iamOnce: IAMClient; sts: STSClient },
   region: string,
   requestTimeoutMs: number
 ): Aws {
   const { iam, iamOnce, sts } = clients
+  return {
+    ...sdkReads(iam, sts),
+    ...sdkWrites(iam, iamOnce),
+    async probe(credentials) {
+      const probeClient = new STSClient({
+        ...clientConfig(requestTimeoutMs),
+        region,
+        credentials,
+        maxAttempts: 1
+      })
+      try {
+        const answer = await probeClient.send(new GetCallerIdentityCommand({}))
+        return answer.Arn ?? ''
+      } finally {
+        probeClient.destroy()
+      }
+    },
+    withYoungKey(credentials, deadline, clock) {
+      return createAws(region, requestTimeoutMs, credentials, { deadline, clock })
+    }
+  }
+}
+
+type AwsReads =
+  'callerIdentity' | 'signingCredentials' | 'getUserArn' | 'listKeys' | 'lastUse' | 'listTags'
+
+/** What observing reads: nothing here changes AWS. */
+function sdkReads(iam: IAMClient, sts: STSClient): Pick<Aws, AwsReads> {
   return {
     async callerIdentity() {
       const answer = await sts.send(new GetCallerIdentityCommand({}))
@@ -113,25 +142,7 @@ function sdkAws(
       const answer = await iam.send(new GetUserCommand({ UserName: userName }))
       return answer.User?.Arn ?? ''
     },
-    async listKeys(userName) {
-      const keys: ListedKey[] = []
-      let marker: string | undefined
-      do {
-        const page = await iam.send(
-          new ListAccessKeysCommand({ UserName: userName, ...(marker ? { Marker: marker } : {}) })
-        )
-        for (const key of page.AccessKeyMetadata ?? []) {
-          if (!key.AccessKeyId) continue
-          keys.push({
-            id: key.AccessKeyId,
-            status: key.Status === 'Active' ? 'Active' : 'Inactive',
-            createdAt: key.CreateDate?.getTime() ?? 0
-          })
-        }
-        marker = page.IsTruncated ? page.Marker : undefined
-      } while (marker)
-      return keys
-    },
+    listKeys: userName => listAllKeys(iam, userName),
     async lastUse(accessKeyId) {
       const answer = await iam.send(new GetAccessKeyLastUsedCommand({ AccessKeyId: accessKeyId }))
       const used = answer.AccessKeyLastUsed
@@ -142,20 +153,52 @@ function sdkAws(
         region: used.Region ?? 'N/A'
       }
     },
-    async listTags(userName) {
-      const tags: Record<string, string> = {}
-      let marker: string | undefined
-      do {
-        const page = await iam.send(
-          new ListUserTagsCommand({ UserName: userName, ...(marker ? { Marker: marker } : {}) })
-        )
-        for (const tag of page.Tags ?? []) {
-          if (tag.Key !== undefined) tags[tag.Key] = tag.Value ?? ''
-        }
-        marker = page.IsTruncated ? page.Marker : undefined
-      } while (marker)
-      return tags
-    },
+    listTags: userName => listAllTags(iam, userName)
+  }
+}
+
+/** Every access key of the user: ListAccessKeys answers in pages. */
+async function listAllKeys(iam: IAMClient, userName: string): Promise<ListedKey[]> {
+  const keys: ListedKey[] = []
+  let marker: string | undefined
+  do {
+    const page = await iam.send(
+      new ListAccessKeysCommand({ UserName: userName, ...(marker ? { Marker: marker } : {}) })
+    )
+    for (const key of page.AccessKeyMetadata ?? []) {
+      if (!key.AccessKeyId) continue
+      keys.push({
+        id: key.AccessKeyId,
+        status: key.Status === 'Active' ? 'Active' : 'Inactive',
+        createdAt: key.CreateDate?.getTime() ?? 0
+      })
+    }
+    marker = page.IsTruncated ? page.Marker : undefined
+  } while (marker)
+  return keys
+}
+
+/** Every tag of the user (the marks live there): ListUserTags answers in pages. */
+async function listAllTags(iam: IAMClient, userName: string): Promise<Record<string, string>> {
+  const tags: Record<string, string> = {}
+  let marker: string | undefined
+  do {
+    const page = await iam.send(
+      new ListUserTagsCommand({ UserName: userName, ...(marker ? { Marker: marker } : {}) })
+    )
+    for (const tag of page.Tags ?? []) {
+      if (tag.Key !== undefined) tags[tag.Key] = tag.Value ?? ''
+    }
+    marker = page.IsTruncated ? page.Marker : undefined
+  } while (marker)
+  return tags
+}
+
+type AwsWrites = 'createKey' | 'tag' | 'untag' | 'untagMany' | 'setStatus' | 'deleteKey'
+
+/** What the steps change: keys and the marks on the user. */
+function sdkWrites(iam: IAMClient, iamOnce: IAMClient): Pick<Aws, AwsWrites> {
+  return {
     async createKey(userName) {
       const answer = await iamOnce.send(new CreateAccessKeyCommand({ UserName: userName }))
       const key = answer.AccessKey
@@ -192,23 +235,6 @@ function sdkAws(
         // A retry after a timed-out delete finds the key gone: that is the outcome asked for.
         if (awsErrorCode(error) !== 'NoSuchEntity') throw error
       }
-    },
-    async probe(credentials) {
-      const probeClient = new STSClient({
-        ...clientConfig(requestTimeoutMs),
-        region,
-        credentials,
-        maxAttempts: 1
-      })
-      try {
-        const answer = await probeClient.send(new GetCallerIdentityCommand({}))
-        return answer.Arn ?? ''
-      } finally {
-        probeClient.destroy()
-      }
-    },
-    withYoungKey(credentials, deadline, clock) {
-      return createAws(region, requestTimeoutMs, credentials, { deadline, clock })
     }
   }
 }

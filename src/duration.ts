@@ -18,6 +18,7 @@ export function parseDuration(text: string): number | undefined {
 
 /** The inverse, for messages: 129600000 -> `1d12h`. */
 export function formatDuration(ms: number): string {
+  // Stryker disable next-line EqualityOperator: 0 ms also ends as '0s' below, so < and <= agree
   if (ms <= 0) return '0s'
   let rest = Math.round(ms / 1000) * 1000
   let text = ''

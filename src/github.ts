@@ -10,6 +10,7 @@ import {
   type PreparedTarget,
   type SecretValue
 } from './github/secrets.js'
+import { octokitAlerts, type AlertsApi } from './github/alerts.js'
 import {
   octokitWorkflows,
   readRunState,
@@ -19,6 +20,7 @@ import {
 
 export { PutPair, type GitHubStats, type SecretsOptions } from './github/client.js'
 export type { PreparedTarget, SecretValue } from './github/secrets.js'
+export type { AlertListing, AlertPlace, AlertsApi, ScanningAlert } from './github/alerts.js'
 export type { RunState, WorkflowInfo, WorkflowRun, WorkflowsApi } from './github/workflows.js'
 
 /** GitHub secrets as the action needs them. The API base comes from GITHUB_API_URL. */
@@ -33,15 +35,20 @@ export interface Secrets {
   outOfTime(): boolean
   /** The Actions API calls of the smoke gate, on the same client (retries, rate limits). */
   readonly workflows: WorkflowsApi
+  /** Secret scanning alerts (the leak check), on the same client. */
+  readonly alerts: AlertsApi
 }
 
-export function createSecrets(options: Omit<SecretsOptions, 'stats'>): Secrets {
+export function createSecrets(
+  options: Omit<SecretsOptions, 'stats'> & { readonly mask: (value: string) => void }
+): Secrets {
   const stats: GitHubStats = { requests: 0, rateLimited: 0, pausedMs: 0 }
   const { octokit, pacer } = pacedClient({ ...options, stats })
   return {
     stats: () => ({ ...stats }),
     outOfTime: () => pacer.exhausted(),
     workflows: octokitWorkflows(octokit),
+    alerts: octokitAlerts(octokit, options.mask),
     runState: (repository, runId, attempt) => readRunState(octokit, repository, runId, attempt),
     prepare: target => prepareTarget(octokit, target),
     write: (prepared, secrets) =>

@@ -82,26 +82,30 @@ export function readMark(tagValue: string | undefined): MarkReading {
       reason: `written by another version of this action (${words[1] ?? 'no version'})`
     }
   }
+  // The prefix and the version hold no `=`: every word is looked at.
   const fields = new Map<string, string>()
-  for (const word of words.slice(2)) {
+  for (const word of words) {
     const split = word.indexOf('=')
+    // Stryker disable next-line EqualityOperator: a word starting with = sets the key '', never read
     if (split > 0) fields.set(word.slice(0, split), word.slice(split + 1))
   }
-  const state = fields.get('state') as MarkState | undefined
-  if (state === undefined || !STATES.includes(state)) {
-    return { kind: 'unreadable', reason: `unknown state '${fields.get('state') ?? ''}'` }
+  const state = fields.get('state') ?? ''
+  if (!isMarkState(state)) {
+    return { kind: 'unreadable', reason: `unknown state '${state}'` }
   }
-  const at = Date.parse(fields.get('at') ?? '')
+  const atText = fields.get('at') ?? ''
+  const at = Date.parse(atText)
   if (Number.isNaN(at)) {
-    return { kind: 'unreadable', reason: `unreadable time '${fields.get('at') ?? ''}'` }
+    return { kind: 'unreadable', reason: `unreadable time '${atText}'` }
   }
   const mark: {
     -readonly [K in keyof Mark]: Mark[K]
   } = { state, at }
-  const run = /^(\d+)\.(\d+)$/.exec(fields.get('run') ?? '')
-  if (run?.[1] !== undefined && run[2] !== undefined) {
-    mark.runId = run[1]
-    mark.runAttempt = run[2]
+  const [, runId, runAttempt] = fields.get('run')?.match(/^(\d+)\.(\d+)$/) ?? []
+  // Stryker disable next-line ConditionalExpression,LogicalOperator: both groups match or neither
+  if (runId !== undefined && runAttempt !== undefined) {
+    mark.runId = runId
+    mark.runAttempt = runAttempt
   }
   const previousKeyId = fields.get('prev')
   if (previousKeyId) mark.previousKeyId = previousKeyId
@@ -116,6 +120,10 @@ export function readMark(tagValue: string | undefined): MarkReading {
   }
   if (fields.get('orphan') === 'yes') mark.orphan = true
   return { kind: 'ours', mark }
+}
+
+function isMarkState(text: string): text is MarkState {
+  return (STATES as readonly string[]).includes(text)
 }
 
 function isoSeconds(ms: number): string {

@@ -1,12 +1,12 @@
 import { awsErrorCode } from './aws-errors.js'
-import type { Aws, Credentials } from './aws.js'
+import type { Aws, Credentials, ListedKey } from './aws.js'
 import { InputError, Refusal } from './errors.js'
 import { ROOT_REFUSAL } from './plan.js'
-import { INTENT_TAG_KEY, readMark } from './marks.js'
+import { INTENT_TAG_KEY, readMark, type Mark } from './marks.js'
 import { partitionOf } from './regions.js'
 import type { RunState } from './github.js'
 import type { Settings } from './settings.js'
-import { parseCallerArn, type Snapshot } from './snapshot.js'
+import { parseCallerArn, type Caller, type KeyState, type Snapshot } from './snapshot.js'
 
 const ACCESS_KEY_ID = /^(AKIA|ASIA)[A-Z0-9]{12,124}$/
 
@@ -30,57 +30,11 @@ export async function observe(
     throw explainCredentials(error, settings.awsRegion)
   })
   const caller = parseCallerArn(identity.arn, identity.accountId)
-  // The planner refuses root credentials; without a user name there is nothing to observe first.
-  if (caller.kind === 'root' && settings.iamUserName === undefined) throw new Refusal(ROOT_REFUSAL)
-  const userName = settings.iamUserName ?? caller.userName
-  if (userName === undefined) {
-    throw new InputError(
-      'iam-user-name',
-      `is required when the credentials are not an IAM user's own (the caller is ${caller.arn}); name the user whose key to rotate`
-    )
-  }
+  const userName = userToRotate(caller, settings.iamUserName)
   const self = caller.kind === 'user' && caller.userName === userName
-  let userArn: string
-  try {
-    userArn = await aws.getUserArn(userName)
-  } catch (error) {
-    if (awsErrorCode(error) === 'NoSuchEntity') {
-      throw new InputError(
-        'iam-user-name',
-        `IAM user '${userName}' does not exist in account ${caller.accountId}`
-      )
-    }
-    throw error
-  }
-  const [listed, tags] = await Promise.all([aws.listKeys(userName), aws.listTags(userName)])
-  const keys = await Promise.all(
-    listed.map(async key => ({
-      ...key,
-      lastUsed: await aws.lastUse(key.id),
-      mark: readMark(tags[key.id])
-    }))
-  )
-  // Runs that hold a pending key or an intent, or wait for a smoke run: GitHub may say whether
-  // they are still going.
-  const holders = [readMark(tags[INTENT_TAG_KEY]), ...keys.map(key => key.mark)].flatMap(reading =>
-    reading.kind === 'ours' &&
-    (reading.mark.state === 'pending' ||
-      reading.mark.state === 'creating' ||
-      reading.mark.smoke === 'due') &&
-    reading.mark.runId !== undefined &&
-    reading.mark.runId !== settings.run.runId
-      ? [reading.mark]
-      : []
-  )
-  const runs: Record<string, RunState> = {}
-  await Promise.all(
-    holders.map(async mark => {
-      const id = `${mark.runId}.${mark.runAttempt ?? '1'}`
-      runs[id] = mark.repository
-        ? await runState(mark.repository, mark.runId ?? '', mark.runAttempt ?? '1')
-        : 'unknown'
-    })
-  )
+  const userArn = await readUserArn(aws, userName, caller.accountId)
+  const { listed, tags, keys } = await readKeys(aws, userName)
+  const runs = await readRunStates(holdersOf(tags, keys, settings.run.runId), runState)
   return {
     snapshot: {
       caller,
@@ -91,16 +45,104 @@ export async function observe(
       keys,
       intent: readMark(tags[INTENT_TAG_KEY]),
       intentValue: tags[INTENT_TAG_KEY],
-      staleMarks: Object.keys(tags).filter(
-        tagKey =>
-          ACCESS_KEY_ID.test(tagKey) &&
-          !listed.some(key => key.id === tagKey) &&
-          readMark(tags[tagKey]).kind === 'ours'
-      ),
+      staleMarks: staleMarksOf(tags, listed),
       runs
     },
     signing
   }
+}
+
+/** The user named by iam-user-name, else the caller itself when it is an IAM user. */
+function userToRotate(caller: Caller, iamUserName: string | undefined): string {
+  // The planner refuses root credentials; without a user name there is nothing to observe first.
+  if (caller.kind === 'root' && iamUserName === undefined) throw new Refusal(ROOT_REFUSAL)
+  const userName = iamUserName ?? caller.userName
+  if (userName === undefined) {
+    throw new InputError(
+      'iam-user-name',
+      `is required when the credentials are not an IAM user's own (the caller is ${caller.arn}); name the user whose key to rotate`
+    )
+  }
+  return userName
+}
+
+/** The user's ARN; a user that does not exist is an input to fix, not an AWS failure. */
+async function readUserArn(aws: Aws, userName: string, accountId: string): Promise<string> {
+  try {
+    return await aws.getUserArn(userName)
+  } catch (error) {
+    if (awsErrorCode(error) === 'NoSuchEntity') {
+      throw new InputError(
+        'iam-user-name',
+        `IAM user '${userName}' does not exist in account ${accountId}`
+      )
+    }
+    throw error
+  }
+}
+
+/** The user's keys with their last use and marks, and the tags the marks were read from. */
+async function readKeys(
+  aws: Aws,
+  userName: string
+): Promise<{ listed: ListedKey[]; tags: Record<string, string>; keys: KeyState[] }> {
+  const [listed, tags] = await Promise.all([aws.listKeys(userName), aws.listTags(userName)])
+  const keys = await Promise.all(
+    listed.map(async key => ({
+      ...key,
+      lastUsed: await aws.lastUse(key.id),
+      mark: readMark(tags[key.id])
+    }))
+  )
+  return { listed, tags, keys }
+}
+
+/**
+ * Runs that hold a pending key or an intent, or wait for a smoke run: GitHub may say whether
+ * they are still going. This run's own marks are left out.
+ */
+function holdersOf(
+  tags: Record<string, string>,
+  keys: readonly KeyState[],
+  ownRunId: string
+): Mark[] {
+  return [readMark(tags[INTENT_TAG_KEY]), ...keys.map(key => key.mark)].flatMap(reading =>
+    reading.kind === 'ours' &&
+    (reading.mark.state === 'pending' ||
+      reading.mark.state === 'creating' ||
+      reading.mark.smoke === 'due') &&
+    reading.mark.runId !== undefined &&
+    reading.mark.runId !== ownRunId
+      ? [reading.mark]
+      : []
+  )
+}
+
+/** What GitHub says of each holder's run, keyed `runId.attempt`; unknown without a repository. */
+async function readRunStates(
+  holders: readonly Mark[],
+  runState: (repository: string, runId: string, attempt: string) => Promise<RunState>
+): Promise<Record<string, RunState>> {
+  const runs: Record<string, RunState> = {}
+  await Promise.all(
+    holders.map(async mark => {
+      const id = `${mark.runId}.${mark.runAttempt ?? '1'}`
+      runs[id] = mark.repository
+        ? await runState(mark.repository, mark.runId ?? '', mark.runAttempt ?? '1')
+        : 'unknown'
+    })
+  )
+  return runs
+}
+
+/** Tag keys holding the action's marks for access keys that no longer exist. */
+function staleMarksOf(tags: Record<string, string>, listed: readonly ListedKey[]): string[] {
+  return Object.keys(tags).filter(
+    tagKey =>
+      ACCESS_KEY_ID.test(tagKey) &&
+      !listed.some(key => key.id === tagKey) &&
+      readMark(tags[tagKey]).kind === 'ours'
+  )
 }
 
 /** AWS refused the credentials the workflow configured: say what that usually means. */

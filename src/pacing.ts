@@ -39,8 +39,9 @@ export function isRateLimit(answer: LimitAnswer): boolean {
 
 /** GitHub's documented wait for one limited answer, before any backoff for repeats. */
 export function documentedWaitMs(answer: LimitAnswer, now: number, minuteMs: number): number {
+  // A missing header is NaN, not finite.
   const retryAfter = Number(answer.headers['retry-after'])
-  if (answer.headers['retry-after'] !== undefined && Number.isFinite(retryAfter)) {
+  if (Number.isFinite(retryAfter)) {
     return Math.max(0, retryAfter * 1000)
   }
   const reset = Number(answer.headers['x-ratelimit-reset'])
@@ -108,7 +109,8 @@ export class Pacer {
 
   succeeded(points: number): void {
     this.repeats = 0
-    if (Number.isFinite(this.pointsPerMinute)) this.pointsPerMinute += points * INCREASE
+    // Unpaced (infinite) stays unpaced.
+    this.pointsPerMinute += points * INCREASE
   }
 
   /**
@@ -141,6 +143,7 @@ export class Pacer {
     }
     this.repeats = repeats
     this.firstWaitMs = firstWaitMs
+    // Stryker disable next-line EqualityOperator: no request is sent during a pause, so ending one where it ends changes nothing
     if (until > this.resumeAt) {
       this.waitedMs = spent
       if (until > this.resumeAt + 500) {
@@ -176,6 +179,7 @@ export class Pacer {
 
   /** How long until `points` more fit in the learned pace over the last minute. */
   private paceWait(now: number, points: number): number {
+    // Stryker disable next-line ConditionalExpression: unpaced (Infinity), the check below returns 0 too
     if (!Number.isFinite(this.pointsPerMinute)) return 0
     let total = this.pointsInLastMinute(now) + points
     if (total <= this.pointsPerMinute) return 0

@@ -1,4 +1,5 @@
 import { age, isoTime, keyLabel } from './format.js'
+import type { AlertRef, LeakResponse } from './leaks.js'
 import type { Mark } from './marks.js'
 import type { KeyState, LastUse, Snapshot } from './snapshot.js'
 import { MAX_SMOKE_TIMEOUT_MS, type Settings } from './settings.js'
@@ -61,6 +62,12 @@ export type Step =
       /** Set when the key was used after the new key was distributed: something may still need it. */
       readonly warning?: string
     }
+  /** Resolve as revoked the open secret scanning alerts of a key that can no longer sign. */
+  | {
+      readonly kind: 'resolve-alerts'
+      readonly keyId: string
+      readonly alerts: readonly AlertRef[]
+    }
 
 export interface Plan {
   readonly steps: readonly Step[]
@@ -91,7 +98,8 @@ export type PlanSettings = Pick<
   | 'reactivatePrevious'
   | 'smokeWorkflow'
   | 'requestTimeoutMs'
->
+> &
+  Partial<Pick<Settings, 'leakResponse'>>
 
 /**
  * A reactivated key is deactivated again only after this long without use, however short
@@ -157,6 +165,8 @@ interface Draft {
   readonly replacedAt: ReadonlyMap<string, number>
   /** Keys that one of the action's keys replaced: the targets' keys before the action's. */
   readonly namedByOurs: ReadonlySet<string>
+  /** The user's keys named in open secret scanning alerts, and the alerts. */
+  readonly leaked: ReadonlyMap<string, readonly AlertRef[]>
 }
 
 /** An inactive key the action may not delete early: a person's, or an orphan it set aside. */
@@ -173,11 +183,17 @@ export function plan(snapshot: Snapshot, settings: PlanSettings, now: number): P
   const intent = settleIntent(snapshot, settings, now)
   if ('waiting' in intent) return intent.waiting
   const draft = startDraft(snapshot, settings, now, intent)
+  return tellLeaks(draft, decideKeys(draft))
+}
+
+/** The rules on the keys themselves, once the intent is settled. */
+function decideKeys(draft: Draft): Plan {
   const unknown = refuseUnknownActive(draft)
   if (unknown) return unknown
+  resolveInactiveLeaks(draft)
   const [current, newer] = draft.active
   if (!current) return firstKeyPlan(draft)
-  if (settings.reactivatePrevious) return reactivatePlan(draft)
+  if (draft.settings.reactivatePrevious) return reactivatePlan(draft)
   if (!newer) return oneActiveKey(draft, current)
   return twoActiveKeys(draft, current, newer)
 }
@@ -223,6 +239,7 @@ function settleIntent(
   settings: PlanSettings,
   now: number
 ): { waiting: Plan } | SettledIntent {
+  // Stryker disable next-line ConditionalExpression: a reading of another kind has no mark, so `true` reads undefined alike
   const intent = snapshot.intent.kind === 'ours' ? snapshot.intent.mark : undefined
   if (intent?.state !== 'creating' || snapshot.intentValue === undefined) {
     return { steps: [], warnings: [], keys: snapshot.keys }
@@ -346,6 +363,11 @@ function startDraft(
         const mark = ourMark(key)
         return mark && !mark.orphan && mark.previousKeyId ? [mark.previousKeyId] : []
       })
+    ),
+    leaked: new Map(
+      leakResponse(settings) === 'off'
+        ? []
+        : (snapshot.leaks ?? []).map(leak => [leak.keyId, leak.alerts] as const)
     )
   }
 }
@@ -359,7 +381,8 @@ function done(draft: Draft, currentKeyId: string | undefined): Plan {
  * Active keys the action cannot account for (not marked by it, not the key in use, and not the
  * key that one of its own keys replaces) may be a person's: refuse.
  */
-function refuseUnknownActive({ snapshot, active }: Draft): Plan | undefined {
+function refuseUnknownActive(draft: Draft): Plan | undefined {
+  const { snapshot, active } = draft
   const inUse =
     snapshot.mode === 'self'
       ? snapshot.signingKeyId
@@ -381,13 +404,18 @@ function refuseUnknownActive({ snapshot, active }: Draft): Plan | undefined {
   if (unknown.length === 0) return undefined
   const ids = unknown.map(key => keyLabel(key.id)).join(', ')
   const reclaimed = unknown.filter(key => key.mark.kind === 'ours' && key.mark.mark.orphan)
+  const leakedUnknown = unknown.flatMap(key => {
+    const alerts = draft.leaked.get(key.id)
+    return alerts ? [leakAdvice(key, alerts)] : []
+  })
   return refuse(
     `IAM user ${snapshot.userName} has active access keys that this action did not create and that are not the key in use: ${ids}. ` +
       (reclaimed.length > 0
         ? `(${reclaimed.map(key => keyLabel(key.id)).join(', ')} was set aside by this action as a dead run's orphan and someone made it active again, so it counts as theirs.) `
         : '') +
       'Changing nothing: a person may rely on them. Find what uses them (IAM console, "last used"), ' +
-      'then deactivate and delete them, or add a description starting "rotate-aws-access-keys" only if you wrote it.'
+      'then deactivate and delete them, or add a description starting "rotate-aws-access-keys" only if you wrote it.' +
+      leakedUnknown.map(advice => ` ${advice}`).join('')
   )
 }
 
@@ -401,6 +429,7 @@ function olderFirst(a: KeyState, b: KeyState): number {
   if (markA?.previousKeyId === b.id && markB?.previousKeyId !== a.id) return 1
   if (markB?.previousKeyId === a.id && markA?.previousKeyId !== b.id) return -1
   const retired = (mark: Mark | undefined) => (retiredTime(mark) !== undefined ? 0 : 1)
+  // Stryker disable next-line EqualityOperator: a user's key ids are unique, so < and <= order alike
   return retired(markA) - retired(markB) || (a.id < b.id ? -1 : 1)
 }
 
@@ -440,6 +469,7 @@ function firstKeyPlan(draft: Draft): Plan {
       orphanLast(a) - orphanLast(b) ||
       (retiredTime(ourMark(a)) ?? 0) - (retiredTime(ourMark(b)) ?? 0)
   )
+  // Stryker disable next-line ConditionalExpression: with fewer than two keys slice(0, -1) is empty, so `true` frees nothing either
   const blocker = cleanUp(draft, byRetirement.slice(0, -1), byRetirement.length >= 2)
   cleanUp(draft, byRetirement.slice(-1), false)
   if (blocker) return slotBlocked(draft, blocker, undefined)
@@ -496,6 +526,12 @@ function reactivatePlan(draft: Draft): Plan {
       `IAM user ${user} has no key that this action retired and that still exists (a retired key is deleted once delete-after has passed, and keys deactivated by a person are not the action's to reactivate).`
     )
   }
+  const leakedAlerts = draft.leaked.get(newest.key.id)
+  if (leakedAlerts) {
+    return refuseToReactivate(
+      `${leakedText(newest.key, leakedAlerts)}: a leaked key is never made active again. Whatever still needs it needs the key the targets hold, ${keyLabel(current.id)}.`
+    )
+  }
   steps.push({ kind: 'reactivate-key', keyId: newest.key.id })
   notes.push(
     `reactivate-previous: ${keyLabel(newest.key.id)} (retired ${isoTime(newest.at)}) becomes active again for whatever still uses it; every target keeps ${keyLabel(current.id)}. ` +
@@ -513,7 +549,8 @@ export function quietPeriod(settings: Pick<Settings, 'deactivateAfterMs'>): numb
 function oneActiveKey(draft: Draft, current: KeyState): Plan {
   const mark = ourMark(current)
   if (mark?.state === 'pending') return finishPendingKey(draft, current, mark)
-  if (!isDue(current, draft.settings, draft.now)) return keepUntilDue(draft, current)
+  const leaked = actsOnLeak(draft, current)
+  if (!isDue(current, draft.settings, draft.now) && !leaked) return keepUntilDue(draft, current)
   return rotateWhenDue(draft, current)
 }
 
@@ -553,15 +590,18 @@ function keepUntilDue(draft: Draft, current: KeyState): Plan {
 
 /** Rotate when due (or forced): free the second slot first, if the action may. */
 function rotateWhenDue(draft: Draft, current: KeyState): Plan {
-  const { settings, now, steps, notes } = draft
+  const { settings, now, notes } = draft
   const blocker = cleanUp(draft, draft.inactive, true)
   if (blocker) return slotBlocked(draft, blocker, current.id)
+  const alerts = actsOnLeak(draft, current) ? draft.leaked.get(current.id) : undefined
   notes.push(
-    settings.force && now < current.createdAt + settings.maxAgeMs
-      ? `Key ${keyLabel(current.id)} is ${age(now - current.createdAt)} old; rotating because force is set.`
-      : `Key ${keyLabel(current.id)} is ${age(now - current.createdAt)} old; rotating (max-age ${age(settings.maxAgeMs)}).`
+    alerts
+      ? `${leakedText(current, alerts)}: rotating now, whatever its age (leak-response: ${leakResponse(settings)}).`
+      : settings.force && now < current.createdAt + settings.maxAgeMs
+        ? `Key ${keyLabel(current.id)} is ${age(now - current.createdAt)} old; rotating because force is set.`
+        : `Key ${keyLabel(current.id)} is ${age(now - current.createdAt)} old; rotating (max-age ${age(settings.maxAgeMs)}).`
   )
-  pushRotation(current, settings, steps, notes)
+  pushRotation(draft, current)
   return done(draft, current.id)
 }
 
@@ -575,6 +615,8 @@ function twoActiveKeys(draft: Draft, older: KeyState, newer: KeyState): Plan {
         `Changing nothing: it is unclear which key the targets hold. Have a person deactivate the key that is no longer used.`
     )
   }
+  const leak = twoKeysLeakPlan(draft, older, newer, newerMark)
+  if (leak) return leak
   const olderMark = ourMark(older)
   if (olderMark?.state === 'retired' || olderMark?.state === 'reactivated') {
     return reactivatedPlan(draft, older, olderMark, newer)
@@ -610,13 +652,13 @@ function finishSplit(draft: Draft, older: KeyState, newer: KeyState, newerMark: 
   notes.push(
     `Key ${keyLabel(newer.id)} was left half-distributed by ${runOf(newerMark)}; this run signs with it, so it finishes writing it.`
   )
-  pushAfterDistribution(newer.id, older.id, settings, steps, notes)
+  pushAfterDistribution(draft, newer.id, older.id)
   return done(draft, newer.id)
 }
 
 /** This run signs with the older key: it writes that back, deletes the newer, rotates afresh. */
 function abandonSplit(draft: Draft, older: KeyState, newer: KeyState, newerMark: Mark): Plan {
-  const { settings, steps, notes } = draft
+  const { steps, notes } = draft
   steps.push({ kind: 'restore', keyId: older.id, abandonedKeyId: newer.id })
   steps.push({
     kind: 'delete-key',
@@ -627,7 +669,7 @@ function abandonSplit(draft: Draft, older: KeyState, newer: KeyState, newerMark:
     `Key ${keyLabel(newer.id)} was left half-distributed by ${runOf(newerMark)}; this run signs with ${keyLabel(older.id)}, so it writes that key back everywhere and deletes the other.`
   )
   // That run was rotating, so a rotation was wanted (due or forced): finish it afresh.
-  pushRotation(older, settings, steps, notes)
+  pushRotation(draft, older)
   return done(draft, older.id)
 }
 
@@ -686,18 +728,19 @@ function deactivatePrevious(
   distributedAt: number,
   gateDue: boolean
 ): void {
-  const { snapshot, settings, now, steps, notes } = draft
+  const { snapshot, settings, now, notes } = draft
   const deactivateAt = distributedAt + settings.deactivateAfterMs
   if (settings.force) {
     notes.push('force is ignored: the previous rotation has not finished (two keys are active).')
   }
+  // Stryker disable next-line ConditionalExpression: an admin run has no signing key of the user (observe sets it undefined), so `true` for the mode check changes nothing
   if (snapshot.mode === 'self' && snapshot.signingKeyId === older.id) {
     notes.push(
       `This run signs with the previous key ${keyLabel(older.id)} (it was queued before the targets got ${keyLabel(newer.id)}); it stays active for now and a later run deactivates it.`
     )
   } else if (now >= deactivateAt) {
     const used = older.lastUsed
-    steps.push({
+    pushDeactivation(draft, {
       kind: 'deactivate-key',
       keyId: older.id,
       ...(used && used.at > distributedAt
@@ -746,6 +789,7 @@ function reactivatedPlan(draft: Draft, older: KeyState, olderMark: Mark, newer: 
   }
   const quietSince = Math.max(olderMark.at, used?.at ?? 0)
   const deactivateAt = quietSince + quietPeriod(settings)
+  // Stryker disable next-line ConditionalExpression: an admin run has no signing key of the user (observe sets it undefined), so `true` for the mode check changes nothing
   if (snapshot.mode === 'self' && snapshot.signingKeyId === older.id) {
     notes.push(
       `This run signs with the reactivated key ${label}, so it does not deactivate it; give the workflow the key the targets hold.`
@@ -753,7 +797,7 @@ function reactivatedPlan(draft: Draft, older: KeyState, olderMark: Mark, newer: 
     return done(draft, newer.id)
   }
   if (now >= deactivateAt) {
-    steps.push({
+    pushDeactivation(draft, {
       kind: 'deactivate-key',
       keyId: older.id,
       reason: used
@@ -798,6 +842,7 @@ function cleanUpKey(draft: Draft, key: KeyState, slotNeeded: boolean): SlotBlock
   // Only keys the action can prove it made (or replaced) are deleted; an orphan only after
   // delete-after.
   const provablyOurs = (mark !== undefined || draft.namedByOurs.has(key.id)) && !mark?.orphan
+  // Stryker disable next-line ConditionalExpression: `now >= undefined` is false, so dropping the undefined check changes nothing
   if (deleteAt !== undefined && now >= deleteAt) {
     steps.push({
       kind: 'delete-key',
@@ -849,18 +894,13 @@ function retiredTime(mark: Mark | undefined): number | undefined {
   return mark?.state === 'retired' || mark?.state === 'reactivated' ? mark.at : undefined
 }
 
-function pushRotation(
-  current: KeyState,
-  settings: PlanSettings,
-  steps: Step[],
-  notes: string[]
-): void {
-  steps.push({
+function pushRotation(draft: Draft, current: KeyState): void {
+  draft.steps.push({
     kind: 'rotate',
     previousKeyId: current.id,
-    gated: settings.smokeWorkflow !== undefined
+    gated: draft.settings.smokeWorkflow !== undefined
   })
-  pushAfterDistribution(undefined, current.id, settings, steps, notes)
+  pushAfterDistribution(draft, undefined, current.id)
 }
 
 /**
@@ -868,13 +908,17 @@ function pushRotation(
  * gate when set, then the previous key goes, now or after deactivate-after.
  */
 function pushAfterDistribution(
+  draft: Draft,
   keyId: string | undefined,
-  previousKeyId: string,
-  settings: PlanSettings,
-  steps: Step[],
-  notes: string[]
+  previousKeyId: string
 ): void {
+  const { settings, steps, notes } = draft
   const gated = settings.smokeWorkflow !== undefined
+  if (deactivatesLeak(draft, previousKeyId)) {
+    deactivateLeaked(draft, previousKeyId)
+    if (gated) pushLeakGate(draft, keyId, previousKeyId, undefined)
+    return
+  }
   if (gated) {
     steps.push({ kind: 'smoke-test', keyId, previousKeyId, distributedAt: undefined })
     notes.push(
@@ -882,11 +926,20 @@ function pushAfterDistribution(
     )
   }
   if (settings.deactivateAfterMs === 0) {
-    steps.push({ kind: 'deactivate-key', keyId: previousKeyId, reason: replacedReason(gated) })
+    pushDeactivation(draft, {
+      kind: 'deactivate-key',
+      keyId: previousKeyId,
+      reason: replacedReason(gated)
+    })
   } else {
     notes.push(
       `The previous key stays active for deactivate-after (${age(settings.deactivateAfterMs)}), for runs queued before the change; the first run after that deactivates it.`
     )
+    if (actsOnLeak(draft, previousKeyId)) {
+      notes.push(
+        `${keyLabel(previousKeyId)} has leaked, and leak-response is rotate: its alerts stay open until the run that deactivates it resolves them.`
+      )
+    }
   }
 }
 
@@ -1001,7 +1054,149 @@ export function describeStep(step: Step): string {
       return 'Remove the intent mark of a run that has ended'
     case 'restore':
       return `Write ${keyLabel(step.keyId)} back to every target (abandon ${keyLabel(step.abandonedKeyId)})`
+    case 'resolve-alerts':
+      return `Resolve ${step.alerts.length} secret scanning alert(s) naming ${keyLabel(step.keyId)} as revoked`
     case 'smoke-test':
       return `Run the smoke workflow with ${step.keyId ? keyLabel(step.keyId) : 'the new key'} in every target; ${keyLabel(step.previousKeyId)} stays active unless it passes`
   }
+}
+
+// Leaks: open secret scanning alerts naming the user's keys (GitHub, read by the leak check).
+
+function leakResponse(settings: PlanSettings): LeakResponse {
+  return settings.leakResponse ?? 'rotate-and-deactivate'
+}
+
+/** The key is named in an alert and the run rotates for it (rotate-and-deactivate or rotate). */
+function actsOnLeak(draft: Draft, keyId: KeyState | string): boolean {
+  const response = leakResponse(draft.settings)
+  const id = typeof keyId === 'string' ? keyId : keyId.id
+  return draft.leaked.has(id) && (response === 'rotate-and-deactivate' || response === 'rotate')
+}
+
+/** The key is named in an alert and is deactivated as soon as the targets no longer need it. */
+function deactivatesLeak(draft: Draft, keyId: string): boolean {
+  return draft.leaked.has(keyId) && leakResponse(draft.settings) === 'rotate-and-deactivate'
+}
+
+function leakedText(key: KeyState | string, alerts: readonly AlertRef[]): string {
+  const id = typeof key === 'string' ? key : key.id
+  const shown = alerts.slice(0, 5).map(alert => alert.htmlUrl)
+  const more = alerts.length > shown.length ? ` and ${alerts.length - shown.length} more` : ''
+  return `${keyLabel(id)} has leaked: it is named in open secret scanning alert${alerts.length > 1 ? 's' : ''} ${shown.join(', ')}${more}`
+}
+
+/** What a person must do about a leaked key the action will not touch. */
+function leakAdvice(key: KeyState, alerts: readonly AlertRef[]): string {
+  return (
+    `${leakedText(key, alerts)}. Give whatever uses it another key, deactivate it in the IAM console now ` +
+    '(Access keys, Actions, Deactivate), delete it, and resolve the alerts as revoked.'
+  )
+}
+
+/** Deactivating a leaked key ends its leak: the alerts are resolved right after. */
+function pushDeactivation(draft: Draft, step: Extract<Step, { kind: 'deactivate-key' }>): void {
+  draft.steps.push(step)
+  const alerts = draft.leaked.get(step.keyId)
+  if (alerts && actsOnLeak(draft, step.keyId)) {
+    draft.steps.push({ kind: 'resolve-alerts', keyId: step.keyId, alerts })
+  }
+}
+
+/** A leaked key goes as soon as every target holds its replacement: no deactivate-after, no gate. */
+function deactivateLeaked(draft: Draft, keyId: string): void {
+  pushDeactivation(draft, {
+    kind: 'deactivate-key',
+    keyId,
+    reason: 'leaked (named in open secret scanning alerts), and every target holds the new key'
+  })
+}
+
+/** The gate still runs, after the leaked key is gone, so its verdict is reported. */
+function pushLeakGate(
+  draft: Draft,
+  keyId: string | undefined,
+  leakedKeyId: string,
+  distributedAt: number | undefined
+): void {
+  draft.steps.push({ kind: 'smoke-test', keyId, previousKeyId: leakedKeyId, distributedAt })
+  draft.notes.push(
+    `The smoke workflow still runs and is reported, but ${keyLabel(leakedKeyId)} has leaked and is not kept active for it: it is deactivated as soon as every target holds the new key.`
+  )
+}
+
+/** Inactive keys can no longer sign: their open alerts are resolved as revoked. */
+function resolveInactiveLeaks(draft: Draft): void {
+  for (const key of draft.inactive) {
+    const alerts = draft.leaked.get(key.id)
+    if (!alerts || !actsOnLeak(draft, key)) continue
+    draft.steps.push({ kind: 'resolve-alerts', keyId: key.id, alerts })
+    draft.notes.push(
+      `${leakedText(key, alerts)}; it is inactive, so it can no longer sign, and the alerts are resolved as revoked.`
+    )
+  }
+}
+
+/**
+ * Two active keys, the newer distributed, and one of them leaked (rotate-and-deactivate): the
+ * older is deactivated now; a leaked newer key is replaced at once, which needs the older
+ * key's slot. A run that signs with the older key cannot do either and says so.
+ */
+function twoKeysLeakPlan(
+  draft: Draft,
+  older: KeyState,
+  newer: KeyState,
+  newerMark: Mark
+): Plan | undefined {
+  const newerLeaked = deactivatesLeak(draft, newer.id)
+  if (!newerLeaked && !deactivatesLeak(draft, older.id)) return undefined
+  const { snapshot, settings } = draft
+  if (snapshot.mode === 'self' && snapshot.signingKeyId === older.id) {
+    draft.warnings.push(
+      `${leakedText(newerLeaked ? newer : older, draft.leaked.get(newerLeaked ? newer.id : older.id) ?? [])}. This run signs with ${keyLabel(older.id)}, which it would have to deactivate first; give the workflow the key the targets hold (${keyLabel(newer.id)}) and run it again.`
+    )
+    return undefined
+  }
+  if (!newerLeaked) {
+    deactivateLeaked(draft, older.id)
+    if (newerMark.smoke !== undefined && settings.smokeWorkflow !== undefined) {
+      pushLeakGate(draft, newer.id, older.id, newerMark.at)
+    }
+    return done(draft, newer.id)
+  }
+  pushDeactivation(draft, {
+    kind: 'deactivate-key',
+    keyId: older.id,
+    reason: `replaced by ${keyLabel(newer.id)} in every target, and its slot is needed now to replace the leaked ${keyLabel(newer.id)}`
+  })
+  draft.steps.push({
+    kind: 'delete-key',
+    keyId: older.id,
+    reason: `its slot is needed now to replace the leaked ${keyLabel(newer.id)} (IAM allows two keys)`
+  })
+  draft.notes.push(`${leakedText(newer, draft.leaked.get(newer.id) ?? [])}: rotating now.`)
+  pushRotation(draft, newer)
+  return done(draft, newer.id)
+}
+
+/** Leaks the plan does not act on still reach a person: in a refusal, or as warnings. */
+function tellLeaks(draft: Draft, result: Plan): Plan {
+  if (result.waiting !== undefined || draft.leaked.size === 0) return result
+  const untold = [...draft.leaked.entries()].filter(
+    ([keyId, alerts]) =>
+      draft.active.some(key => key.id === keyId) &&
+      !(result.refusal ?? '').includes(alerts[0]?.htmlUrl ?? keyId)
+  )
+  if (result.refusal !== undefined) {
+    const advice = untold.map(([keyId, alerts]) => `${leakedText(keyId, alerts)}.`)
+    return advice.length > 0
+      ? { ...result, refusal: `${result.refusal} ${advice.join(' ')}` }
+      : result
+  }
+  if (leakResponse(draft.settings) !== 'report') return result
+  const warnings = [...draft.leaked.entries()].map(
+    ([keyId, alerts]) =>
+      `${leakedText(keyId, alerts)}. leak-response is report, so this run does nothing about it: rotate now (force), deactivate it, then resolve the alerts.`
+  )
+  return { ...result, warnings: [...(result.warnings ?? []), ...warnings] }
 }

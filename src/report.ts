@@ -4,9 +4,11 @@ import { age, isoTime, keyLabel } from './format.js'
 import { describeStep, quietPeriod, type Plan } from './plan.js'
 import type { MarkState } from './marks.js'
 import type { Settings } from './settings.js'
+import type { SmokeOutcome } from './smoke.js'
 import type { KeyState, Snapshot } from './snapshot.js'
+import { leakLines, leakOutputs, type LeakOutputs } from './leak-report.js'
 
-export interface Outputs {
+export interface Outputs extends LeakOutputs {
   readonly rotated: string
   readonly 'access-key-id': string
   readonly 'previous-access-key-id': string
@@ -36,8 +38,8 @@ export interface KeyRow {
 
 type NextSettings = Pick<Settings, 'maxAgeMs' | 'deactivateAfterMs' | 'deleteAfterMs'>
 
-/** Builds outputs and the step summary. Key ids appear in full only in outputs. */
-export function buildReport(input: {
+/** What the report is built from: the run's facts, never a secret. */
+export interface ReportInput {
   snapshot: Snapshot
   plan: Plan
   result: ApplyResult | undefined
@@ -45,12 +47,24 @@ export function buildReport(input: {
   now: number
   targets: readonly string[]
   settings: Pick<Settings, 'maxAgeMs' | 'deactivateAfterMs' | 'deleteAfterMs'>
-}): Report {
-  const { snapshot, plan, result, now } = input
-  const rotation = plan.steps.find(step => step.kind === 'rotate')
+}
+
+/** Builds outputs and the step summary. Key ids appear in full only in outputs. */
+export function buildReport(input: ReportInput): Report {
+  const { plan, result } = input
   const currentKeyId =
     result?.current?.accessKeyId ?? (result?.rotated ? result.createdKeyId : plan.currentKeyId)
-  const outputs: Outputs = {
+  return {
+    outputs: outputsOf(input, currentKeyId),
+    summary: summaryOf(input, currentKeyId).join('\n')
+  }
+}
+
+/** The action's outputs: full key ids, and the plan as JSON for later steps. */
+function outputsOf(input: ReportInput, currentKeyId: string | undefined): Outputs {
+  const { snapshot, plan, result } = input
+  const rotation = plan.steps.find(step => step.kind === 'rotate')
+  return {
     rotated: String(result?.rotated ?? false),
     'access-key-id': currentKeyId ?? '',
     'previous-access-key-id': result?.rotated && rotation ? (rotation.previousKeyId ?? '') : '',
@@ -59,6 +73,7 @@ export function buildReport(input: {
     'reactivated-access-key-ids': (result?.reactivated ?? []).join(','),
     'smoke-run-url': result?.smoke?.run?.htmlUrl ?? '',
     'smoke-conclusion': result?.smoke?.conclusion ?? '',
+    ...leakOutputs(snapshot, result),
     plan: JSON.stringify({
       mode: snapshot.mode,
       user: snapshot.userName,
@@ -70,80 +85,101 @@ export function buildReport(input: {
       warnings: plan.warnings ?? []
     })
   }
+}
 
+/** The step summary's lines, section by section; sections with nothing to say are left out. */
+function summaryOf(input: ReportInput, currentKeyId: string | undefined): string[] {
+  const { snapshot, plan, result, now } = input
   const before = snapshot.keys.map(key => rowOf(key))
   const after = keysAfter(snapshot, result, now)
   const nextBefore = nextActions(before, plan.currentKeyId, input.settings)
   const nextAfter = nextActions(after, currentKeyId, input.settings)
-  const lines: string[] = []
-  const outcome =
-    plan.waiting || result?.yielded
-      ? 'Another run is rotating this key: nothing was changed'
-      : plan.refusal
-        ? 'Refused: nothing was changed'
-        : result?.failure
-          ? 'Failed'
-          : input.dryRun
-            ? 'Dry run: nothing was changed'
-            : result?.rotated
-              ? 'Rotated'
-              : (result?.reactivated.length ?? 0) > 0
-                ? 'Previous key reactivated'
-                : plan.steps.length > 0
-                  ? 'Cleaned up'
-                  : 'Nothing due'
-  lines.push(`## AWS access key rotation: ${outcome}`, '')
-  lines.push(
+  const lines = headline(input)
+  lines.push(...section('Keys before', keyTable(before, nextBefore, now)))
+  if (!input.dryRun && !plan.refusal && !plan.waiting)
+    lines.push(...section('Keys after', keyTable(after, nextAfter, now)))
+  if (plan.steps.length > 0) {
+    const steps = plan.steps.map(step => `- ${describeStep(step)}`)
+    lines.push(...section(input.dryRun ? 'Planned steps' : 'Steps', steps))
+  }
+  if (result?.smoke) lines.push(...section('Smoke workflow', [smokeLine(result.smoke)]))
+  const leaks = leakLines(snapshot, result)
+  if (leaks.length > 0) lines.push(...section('Leaked keys (secret scanning)', leaks))
+  lines.push(...targetSections(input.targets, result))
+  if (plan.notes.length > 0 || (plan.warnings?.length ?? 0) > 0) {
+    const warnings = (plan.warnings ?? []).map(warning => `- **Warning:** ${warning}`)
+    lines.push(...section('Decision', [...warnings, ...plan.notes.map(note => `- ${note}`)]))
+  }
+  const next = whatHappensNext(input.settings, result, now)
+  if (next.length > 0)
+    lines.push(
+      ...section(
+        'What happens next',
+        next.map(line => `- ${line}`)
+      )
+    )
+  return lines
+}
+
+/** A `###` section: its heading, a blank line, its lines and a blank line. */
+function section(heading: string, lines: readonly string[]): string[] {
+  return [`### ${heading}`, '', ...lines, '']
+}
+
+/** The title with the outcome, the user, and why the run refused, waited or failed. */
+function headline(input: ReportInput): string[] {
+  const { snapshot, plan, result } = input
+  const lines = [
+    `## AWS access key rotation: ${outcomeOf(input)}`,
+    '',
     `IAM user \`${snapshot.userName}\` (${snapshot.mode === 'self' ? 'self-rotation' : 'admin'} mode).`,
     ''
-  )
+  ]
   if (plan.refusal) lines.push(`> ${plan.refusal}`, '')
   if (plan.waiting) lines.push(`> ${plan.waiting}`, '')
   if (result?.yielded) lines.push(`> ${result.yielded}`, '')
   if (result?.failure) lines.push(`> ${result.failure.message}`, '')
-  lines.push('### Keys before', '', ...keyTable(before, nextBefore, now), '')
-  if (!input.dryRun && !plan.refusal && !plan.waiting)
-    lines.push('### Keys after', '', ...keyTable(after, nextAfter, now), '')
-  if (plan.steps.length > 0) {
-    lines.push(input.dryRun ? '### Planned steps' : '### Steps', '')
-    for (const step of plan.steps) lines.push(`- ${describeStep(step)}`)
-    lines.push('')
-  }
-  const smoke = result?.smoke
-  if (smoke) {
-    const run = smoke.run ? `[run ${smoke.run.id}](${smoke.run.htmlUrl})` : 'no run found'
-    lines.push(
-      '### Smoke workflow',
-      '',
-      `${smoke.conclusion === 'success' ? 'Passed' : 'Did not pass'}: ${run}, ${smoke.conclusion}, ${formatDuration(smoke.elapsedMs)}.`,
-      ''
-    )
-  }
+  return lines
+}
+
+/** The run's outcome in a few words; the first that holds wins. */
+function outcomeOf(input: ReportInput): string {
+  const { plan, result } = input
+  if (plan.waiting || result?.yielded)
+    return 'Another run is rotating this key: nothing was changed'
+  if (plan.refusal) return 'Refused: nothing was changed'
+  if (result?.failure) return 'Failed'
+  if (input.dryRun) return 'Dry run: nothing was changed'
+  if (result?.rotated) return 'Rotated'
+  if ((result?.reactivated.length ?? 0) > 0) return 'Previous key reactivated'
+  return plan.steps.length > 0 ? 'Cleaned up' : 'Nothing due'
+}
+
+/** Whether the smoke run passed, with a link to it, its conclusion and how long it took. */
+function smokeLine(smoke: SmokeOutcome): string {
+  const run = smoke.run ? `[run ${smoke.run.id}](${smoke.run.htmlUrl})` : 'no run found'
+  return `${smoke.conclusion === 'success' ? 'Passed' : 'Did not pass'}: ${run}, ${smoke.conclusion}, ${formatDuration(smoke.elapsedMs)}.`
+}
+
+/** Every target, written or not, then the ones that failed and why. */
+function targetSections(targets: readonly string[], result: ApplyResult | undefined): string[] {
   const written = result?.written ?? []
-  lines.push('### Targets', '')
-  for (const target of input.targets) {
-    lines.push(`- ${target}: ${written.includes(target) ? 'written this run' : 'unchanged'}`)
-  }
-  lines.push('')
+  const lines = section(
+    'Targets',
+    targets.map(
+      target => `- ${target}: ${written.includes(target) ? 'written this run' : 'unchanged'}`
+    )
+  )
   const failed = result?.targetFailures ?? []
   if (failed.length > 0) {
-    lines.push(`### Targets not written (${failed.length})`, '')
-    for (const failure of failed) lines.push(`- ${failure}`)
-    lines.push('')
+    lines.push(
+      ...section(
+        `Targets not written (${failed.length})`,
+        failed.map(failure => `- ${failure}`)
+      )
+    )
   }
-  if (plan.notes.length > 0 || (plan.warnings?.length ?? 0) > 0) {
-    lines.push('### Decision', '')
-    for (const warning of plan.warnings ?? []) lines.push(`- **Warning:** ${warning}`)
-    for (const note of plan.notes) lines.push(`- ${note}`)
-    lines.push('')
-  }
-  const next = whatHappensNext(input.settings, result, now)
-  if (next.length > 0) {
-    lines.push('### What happens next', '')
-    for (const line of next) lines.push(`- ${line}`)
-    lines.push('')
-  }
-  return { outputs, summary: lines.join('\n') }
+  return lines
 }
 
 function whatHappensNext(

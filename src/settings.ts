@@ -1,5 +1,6 @@
 import { parseDuration } from './duration.js'
 import { InputError } from './errors.js'
+import { LEAK_RESPONSES, type LeakResponse } from './leaks.js'
 import { partitionOf } from './regions.js'
 import {
   describeTarget,
@@ -39,6 +40,8 @@ export interface Settings {
   readonly smokeTimeoutMs: number
   /** How long the run may wait on GitHub's rate limits in all, before it stops starting targets. */
   readonly rateLimitBudgetMs: number
+  /** What a run does about a key named in an open secret scanning alert. */
+  readonly leakResponse: LeakResponse
   /** Who is running: recorded in the marks so later runs can tell whose key is whose. */
   readonly run: RunIdentity
 }
@@ -79,7 +82,8 @@ export const INPUT_DEFAULTS = {
   'github-api-url': '',
   'smoke-workflow': '',
   'smoke-timeout': '15m',
-  'rate-limit-budget': '30m'
+  'rate-limit-budget': '30m',
+  'leak-response': 'rotate-and-deactivate'
 } as const
 
 export type InputName = keyof typeof INPUT_DEFAULTS
@@ -95,150 +99,56 @@ const WORKFLOW_FILE = /^[A-Za-z0-9_.-]+\.ya?ml$/
 // git's rules for ref names, in short: no spaces, control characters, ~^:?*[\ or "..".
 const REF = /^(?!.*\.\.)(?!\/)(?!.*\/$)[^\s~^:?*[\\]+$/
 
+/** An input as the helpers read it: trimmed, with its default when empty. */
+type Input = (name: InputName) => string
+
 export function readSettings(readInput: ReadInput, env: NodeJS.ProcessEnv): Settings {
   rejectUnknownInputs(env)
-  const input = (name: InputName): string => {
+  const input: Input = name => {
     const value = readInput(name).trim()
     return value === '' ? INPUT_DEFAULTS[name] : value
   }
 
-  const githubToken = input('github-token')
-  if (githubToken === '') {
-    throw new InputError(
-      'github-token',
-      'is required: a fine-grained personal access token with the repository permission ' +
-        '"Secrets: read and write", or a GitHub App installation token with the secrets permission. ' +
-        "The workflow's GITHUB_TOKEN cannot write secrets."
-    )
-  }
-  if (/\s/.test(githubToken)) {
-    throw new InputError('github-token', 'contains whitespace; pass the token alone')
-  }
-
-  const targetsText = input('targets') || (env.GITHUB_REPOSITORY ?? '')
-  if (targetsText.trim() === '') {
-    throw new InputError(
-      'targets',
-      'is empty and GITHUB_REPOSITORY is not set; list one owner/repo per line'
-    )
-  }
-  const targets = parseTargets(targetsText)
-  if ('error' in targets) throw new InputError('targets', targets.error)
-  if (targets.length === 0) {
-    throw new InputError('targets', 'lists no target (only blank lines or comments)')
-  }
-
-  const iamUserName = input('iam-user-name') || undefined
-  if (iamUserName !== undefined && !IAM_USER_NAME.test(iamUserName)) {
-    throw new InputError(
-      'iam-user-name',
-      `'${iamUserName}' is not an IAM user name (1-64 letters, digits and + = , . @ _ -)`
-    )
-  }
-
-  const accessKeyIdSecretName = secretName(input, 'access-key-id-secret-name')
-  const secretAccessKeySecretName = secretName(input, 'secret-access-key-secret-name')
-  if (accessKeyIdSecretName.toUpperCase() === secretAccessKeySecretName.toUpperCase()) {
-    throw new InputError(
-      'secret-access-key-secret-name',
-      `must differ from access-key-id-secret-name (both are '${accessKeyIdSecretName}'; GitHub stores names upper-case)`
-    )
-  }
-
-  const verifyTimeoutMs = duration(input, 'verify-timeout')
-  if (verifyTimeoutMs < 5_000 || verifyTimeoutMs > MAX_VERIFY_TIMEOUT_MS) {
-    throw new InputError(
-      'verify-timeout',
-      `must be between 5s and 30m (AWS usually accepts a new key within 5-10 seconds)`
-    )
-  }
-
-  const requestTimeoutMs = duration(input, 'request-timeout')
-  if (requestTimeoutMs < 1_000 || requestTimeoutMs > 5 * 60_000) {
-    throw new InputError('request-timeout', 'must be between 1s and 5m')
-  }
-
-  const awsRegion = input('aws-region')
-  if (partitionOf(awsRegion) === undefined) {
-    throw new InputError(
-      'aws-region',
-      `'${awsRegion}' is not an AWS region this version knows (for example us-east-1, eu-west-1, us-gov-west-1)`
-    )
-  }
-
-  const expectedAccountId = input('expected-account-id') || undefined
-  if (expectedAccountId !== undefined && !ACCOUNT_ID.test(expectedAccountId)) {
-    throw new InputError('expected-account-id', `must be 12 digits, got '${expectedAccountId}'`)
-  }
-
-  const reactivatePrevious = boolean(input, 'reactivate-previous')
-  if (reactivatePrevious && boolean(input, 'force')) {
-    throw new InputError(
-      'reactivate-previous',
-      'cannot be combined with force: one undoes a rotation, the other starts one. Set only one of them.'
-    )
-  }
-
-  const orgSecretVisibility = input('org-secret-visibility').toLowerCase()
-  if (orgSecretVisibility !== 'private' && orgSecretVisibility !== 'all') {
-    throw new InputError(
-      'org-secret-visibility',
-      orgSecretVisibility === 'selected'
-        ? "'selected' needs a list of repositories: create the two organization secrets once with their selection, and the action keeps it on every write"
-        : `must be private or all, got '${orgSecretVisibility}'`
-    )
-  }
-
-  const githubApiUrl = input('github-api-url') || undefined
-  const apiUrlRule =
-    'an https:// URL (http:// only for localhost) without a user name, password, query or fragment, such as https://HOST/api/v3'
-  if (githubApiUrl !== undefined && !isSafeApiUrl(githubApiUrl)) {
-    throw new InputError(
-      'github-api-url',
-      `must be ${apiUrlRule}; got '${withoutCredentials(githubApiUrl)}'. The token is sent there.`
-    )
-  }
-  // The runner's own value is held to the same rule: the token goes there too.
-  const runnerApiUrl = env.GITHUB_API_URL
-  if (githubApiUrl === undefined && runnerApiUrl && !isSafeApiUrl(runnerApiUrl)) {
-    throw new InputError(
-      'github-api-url',
-      `is not set, and GITHUB_API_URL ('${withoutCredentials(runnerApiUrl)}') is not ${apiUrlRule}. The token would be sent there; set github-api-url, or fix GITHUB_API_URL.`
-    )
-  }
-  const ghes = /\/api\/v3\/?$/.test(githubApiUrl ?? runnerApiUrl ?? '')
-  const codespaces = targets.find(
-    target => target.kind === 'codespaces' || target.kind === 'codespaces-org'
+  const githubToken = readGithubToken(input)
+  const targets = readTargets(input, env)
+  const iamUserName = readIamUserName(input)
+  const [accessKeyIdSecretName, secretAccessKeySecretName] = readSecretNames(input)
+  const verifyTimeoutMs = durationWithin(
+    input,
+    'verify-timeout',
+    5_000,
+    MAX_VERIFY_TIMEOUT_MS,
+    `must be between 5s and 30m (AWS usually accepts a new key within 5-10 seconds)`
   )
-  if (ghes && codespaces) {
-    throw new InputError(
-      'targets',
-      `${describeTarget(codespaces)}: GitHub Enterprise Server (the API at .../api/v3) has no Codespaces secrets API (GitHub's API descriptions for GHES 3.17 to 3.19 have none); use repository, environment or organization targets there`
-    )
-  }
-
-  const smokeWorkflow = parseSmokeWorkflow(input('smoke-workflow'), env.GITHUB_REPOSITORY)
-  if (smokeWorkflow && !targets.some(target => feedsRepository(target, smokeWorkflow.repository))) {
-    throw new InputError(
-      'smoke-workflow',
-      `no target feeds ${smokeWorkflow.repository} (a repository, environment or organization secret it can read), so its run would not see the new key and would prove nothing. Add a target for it, or pick a workflow in a repository that one of the targets feeds.`
-    )
-  }
-  const smokeTimeoutMs = duration(input, 'smoke-timeout')
-  if (smokeTimeoutMs < 10_000 || smokeTimeoutMs > MAX_SMOKE_TIMEOUT_MS) {
-    throw new InputError(
-      'smoke-timeout',
-      'must be between 10s and 6h (a GitHub-hosted job stops after 6 hours anyway)'
-    )
-  }
-
-  const rateLimitBudgetMs = duration(input, 'rate-limit-budget')
-  if (rateLimitBudgetMs > MAX_RATE_LIMIT_BUDGET_MS) {
-    throw new InputError(
-      'rate-limit-budget',
-      'must be at most 6h (0 fails at the first rate limit)'
-    )
-  }
+  const requestTimeoutMs = durationWithin(
+    input,
+    'request-timeout',
+    1_000,
+    5 * 60_000,
+    'must be between 1s and 5m'
+  )
+  const awsRegion = readAwsRegion(input)
+  const expectedAccountId = readExpectedAccountId(input)
+  const reactivatePrevious = readReactivatePrevious(input)
+  const orgSecretVisibility = readOrgSecretVisibility(input)
+  const githubApiUrl = readGithubApiUrl(input, env)
+  refuseCodespacesOnGhes(targets, githubApiUrl ?? env.GITHUB_API_URL)
+  const smokeWorkflow = readSmokeWorkflow(input, env, targets)
+  const smokeTimeoutMs = durationWithin(
+    input,
+    'smoke-timeout',
+    10_000,
+    MAX_SMOKE_TIMEOUT_MS,
+    'must be between 10s and 6h (a GitHub-hosted job stops after 6 hours anyway)'
+  )
+  const rateLimitBudgetMs = durationWithin(
+    input,
+    'rate-limit-budget',
+    0,
+    MAX_RATE_LIMIT_BUDGET_MS,
+    'must be at most 6h (0 fails at the first rate limit)'
+  )
+  const leakResponse = readLeakResponse(input)
 
   const settings: Settings = {
     githubToken,
@@ -262,13 +172,194 @@ export function readSettings(readInput: ReadInput, env: NodeJS.ProcessEnv): Sett
     smokeWorkflow,
     smokeTimeoutMs,
     rateLimitBudgetMs,
-    run: Object.freeze({
-      repository: env.GITHUB_REPOSITORY ?? 'local',
-      runId: env.GITHUB_RUN_ID ?? '0',
-      attempt: env.GITHUB_RUN_ATTEMPT ?? '1'
-    })
+    leakResponse,
+    run: runIdentity(env)
   }
   return Object.freeze(settings)
+}
+
+function runIdentity(env: NodeJS.ProcessEnv): RunIdentity {
+  return Object.freeze({
+    repository: env.GITHUB_REPOSITORY ?? 'local',
+    runId: env.GITHUB_RUN_ID ?? '0',
+    attempt: env.GITHUB_RUN_ATTEMPT ?? '1'
+  })
+}
+
+function readGithubToken(input: Input): string {
+  const githubToken = input('github-token')
+  if (githubToken === '') {
+    throw new InputError(
+      'github-token',
+      'is required: a fine-grained personal access token with the repository permission ' +
+        '"Secrets: read and write", or a GitHub App installation token with the secrets permission. ' +
+        "The workflow's GITHUB_TOKEN cannot write secrets."
+    )
+  }
+  if (/\s/.test(githubToken)) {
+    throw new InputError('github-token', 'contains whitespace; pass the token alone')
+  }
+  return githubToken
+}
+
+/** The targets, or the workflow's own repository when none are listed. */
+function readTargets(input: Input, env: NodeJS.ProcessEnv): Target[] {
+  const targetsText = input('targets') || (env.GITHUB_REPOSITORY ?? '')
+  if (targetsText.trim() === '') {
+    throw new InputError(
+      'targets',
+      'is empty and GITHUB_REPOSITORY is not set; list one owner/repo per line'
+    )
+  }
+  const targets = parseTargets(targetsText)
+  if ('error' in targets) throw new InputError('targets', targets.error)
+  if (targets.length === 0) {
+    throw new InputError('targets', 'lists no target (only blank lines or comments)')
+  }
+  return targets
+}
+
+function readIamUserName(input: Input): string | undefined {
+  const iamUserName = input('iam-user-name') || undefined
+  if (iamUserName !== undefined && !IAM_USER_NAME.test(iamUserName)) {
+    throw new InputError(
+      'iam-user-name',
+      `'${iamUserName}' is not an IAM user name (1-64 letters, digits and + = , . @ _ -)`
+    )
+  }
+  return iamUserName
+}
+
+/** The two secret names: each valid, and not one name (GitHub stores names upper-case). */
+function readSecretNames(input: Input): [string, string] {
+  const accessKeyIdSecretName = secretName(input, 'access-key-id-secret-name')
+  const secretAccessKeySecretName = secretName(input, 'secret-access-key-secret-name')
+  if (accessKeyIdSecretName.toUpperCase() === secretAccessKeySecretName.toUpperCase()) {
+    throw new InputError(
+      'secret-access-key-secret-name',
+      `must differ from access-key-id-secret-name (both are '${accessKeyIdSecretName}'; GitHub stores names upper-case)`
+    )
+  }
+  return [accessKeyIdSecretName, secretAccessKeySecretName]
+}
+
+function readAwsRegion(input: Input): string {
+  const awsRegion = input('aws-region')
+  if (partitionOf(awsRegion) === undefined) {
+    throw new InputError(
+      'aws-region',
+      `'${awsRegion}' is not an AWS region this version knows (for example us-east-1, eu-west-1, us-gov-west-1)`
+    )
+  }
+  return awsRegion
+}
+
+function readExpectedAccountId(input: Input): string | undefined {
+  const expectedAccountId = input('expected-account-id') || undefined
+  if (expectedAccountId !== undefined && !ACCOUNT_ID.test(expectedAccountId)) {
+    throw new InputError('expected-account-id', `must be 12 digits, got '${expectedAccountId}'`)
+  }
+  return expectedAccountId
+}
+
+function readReactivatePrevious(input: Input): boolean {
+  const reactivatePrevious = boolean(input, 'reactivate-previous')
+  if (reactivatePrevious && boolean(input, 'force')) {
+    throw new InputError(
+      'reactivate-previous',
+      'cannot be combined with force: one undoes a rotation, the other starts one. Set only one of them.'
+    )
+  }
+  return reactivatePrevious
+}
+
+function readOrgSecretVisibility(input: Input): 'private' | 'all' {
+  const orgSecretVisibility = input('org-secret-visibility').toLowerCase()
+  if (orgSecretVisibility !== 'private' && orgSecretVisibility !== 'all') {
+    throw new InputError(
+      'org-secret-visibility',
+      orgSecretVisibility === 'selected'
+        ? "'selected' needs a list of repositories: create the two organization secrets once with their selection, and the action keeps it on every write"
+        : `must be private or all, got '${orgSecretVisibility}'`
+    )
+  }
+  return orgSecretVisibility
+}
+
+/** github-api-url, or undefined for the runner's GITHUB_API_URL: either must be safe for the token. */
+function readGithubApiUrl(input: Input, env: NodeJS.ProcessEnv): string | undefined {
+  const githubApiUrl = input('github-api-url') || undefined
+  const apiUrlRule =
+    'an https:// URL (http:// only for localhost) without a user name, password, query or fragment, such as https://HOST/api/v3'
+  if (githubApiUrl !== undefined && !isSafeApiUrl(githubApiUrl)) {
+    throw new InputError(
+      'github-api-url',
+      `must be ${apiUrlRule}; got '${withoutCredentials(githubApiUrl)}'. The token is sent there.`
+    )
+  }
+  // The runner's own value is held to the same rule: the token goes there too.
+  const runnerApiUrl = env.GITHUB_API_URL
+  if (githubApiUrl === undefined && runnerApiUrl && !isSafeApiUrl(runnerApiUrl)) {
+    throw new InputError(
+      'github-api-url',
+      `is not set, and GITHUB_API_URL ('${withoutCredentials(runnerApiUrl)}') is not ${apiUrlRule}. The token would be sent there; set github-api-url, or fix GITHUB_API_URL.`
+    )
+  }
+  return githubApiUrl
+}
+
+/** GitHub Enterprise Server (an API at .../api/v3) has no Codespaces secrets. */
+function refuseCodespacesOnGhes(targets: readonly Target[], apiUrl: string | undefined): void {
+  const ghes = /\/api\/v3\/?$/.test(apiUrl ?? '')
+  const codespaces = targets.find(
+    target => target.kind === 'codespaces' || target.kind === 'codespaces-org'
+  )
+  if (ghes && codespaces) {
+    throw new InputError(
+      'targets',
+      `${describeTarget(codespaces)}: GitHub Enterprise Server (the API at .../api/v3) has no Codespaces secrets API (GitHub's API descriptions for GHES 3.17 to 3.19 have none); use repository, environment or organization targets there`
+    )
+  }
+}
+
+/** The smoke workflow, in a repository one of the targets feeds (else its run proves nothing). */
+function readSmokeWorkflow(
+  input: Input,
+  env: NodeJS.ProcessEnv,
+  targets: readonly Target[]
+): SmokeWorkflow | undefined {
+  const smokeWorkflow = parseSmokeWorkflow(input('smoke-workflow'), env.GITHUB_REPOSITORY)
+  if (smokeWorkflow && !targets.some(target => feedsRepository(target, smokeWorkflow.repository))) {
+    throw new InputError(
+      'smoke-workflow',
+      `no target feeds ${smokeWorkflow.repository} (a repository, environment or organization secret it can read), so its run would not see the new key and would prove nothing. Add a target for it, or pick a workflow in a repository that one of the targets feeds.`
+    )
+  }
+  return smokeWorkflow
+}
+
+function readLeakResponse(input: Input): LeakResponse {
+  const leakResponse = input('leak-response').toLowerCase()
+  if (!isLeakResponse(leakResponse)) {
+    throw new InputError(
+      'leak-response',
+      `must be one of ${LEAK_RESPONSES.join(', ')}, got '${leakResponse}'`
+    )
+  }
+  return leakResponse
+}
+
+/** A duration input from `minMs` to `maxMs`; `rule` says the range when it is outside. */
+function durationWithin(
+  input: Input,
+  name: InputName,
+  minMs: number,
+  maxMs: number,
+  rule: string
+): number {
+  const ms = duration(input, name)
+  if (ms < minMs || ms > maxMs) throw new InputError(name, rule)
+  return ms
 }
 
 /**
@@ -372,7 +463,7 @@ function parseSmokeWorkflow(
   return Object.freeze({ repository, file, ref })
 }
 
-function secretName(input: (name: InputName) => string, name: InputName): string {
+function secretName(input: Input, name: InputName): string {
   const value = input(name)
   if (!SECRET_NAME.test(value) || value.toUpperCase().startsWith('GITHUB_')) {
     throw new InputError(
@@ -383,7 +474,7 @@ function secretName(input: (name: InputName) => string, name: InputName): string
   return value
 }
 
-function duration(input: (name: InputName) => string, name: InputName): number {
+function duration(input: Input, name: InputName): number {
   const value = input(name)
   const ms = parseDuration(value)
   if (ms === undefined) {
@@ -399,7 +490,7 @@ function duration(input: (name: InputName) => string, name: InputName): number {
 const TRUE_WORDS = new Set(['true', 'True', 'TRUE'])
 const FALSE_WORDS = new Set(['false', 'False', 'FALSE'])
 
-function boolean(input: (name: InputName) => string, name: InputName): boolean {
+function boolean(input: Input, name: InputName): boolean {
   const value = input(name)
   if (TRUE_WORDS.has(value)) return true
   if (FALSE_WORDS.has(value)) return false
@@ -422,4 +513,8 @@ function isSafeApiUrl(text: string): boolean {
 function withoutCredentials(text: string): string {
   // Up to the last @ before the path: a password may hold an @ of its own.
   return text.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/]*@/i, '$1')
+}
+
+function isLeakResponse(text: string): text is LeakResponse {
+  return (LEAK_RESPONSES as readonly string[]).includes(text)
 }

@@ -187,18 +187,7 @@ const LIST_SKEW_MS = 60_000
 export async function runSmokeGate(context: SmokeContext, rotation: string): Promise<SmokeOutcome> {
   const { api, workflow, clock, log } = context
   const startedAt = clock.now()
-  const deadline = startedAt + context.timeoutMs
-  const end = (
-    conclusion: string,
-    run: WorkflowRun | undefined,
-    reason: string | undefined
-  ): SmokeOutcome => ({
-    conclusion,
-    run: run ? { id: run.id, htmlUrl: run.htmlUrl } : undefined,
-    elapsedMs: clock.now() - startedAt,
-    reason
-  })
-
+  const end = ender(clock, startedAt)
   let runId: number | undefined
   let detailsRefused: boolean
   try {
@@ -213,36 +202,65 @@ export async function runSmokeGate(context: SmokeContext, rotation: string): Pro
   log(
     `Dispatched ${workflow.name} (input ${ROTATION_INPUT}: ${rotation})${detailsRefused ? '; this GitHub does not return the run, so the action looks for it by its title' : ''}.`
   )
+  return followRun(context, end, {
+    rotation,
+    startedAt,
+    deadline: startedAt + context.timeoutMs,
+    detailsRefused,
+    runId,
+    run: undefined,
+    lastReadError: undefined,
+    lastStatus: '',
+    lastProgressAt: startedAt
+  })
+}
 
-  let run: WorkflowRun | undefined
-  let lastReadError: string | undefined
-  let lastStatus = ''
-  let lastProgressAt = startedAt
+/** Ends the gate: the outcome, timed from the start of the gate. */
+type End = (
+  conclusion: string,
+  run: WorkflowRun | undefined,
+  reason: string | undefined
+) => SmokeOutcome
+
+function ender(clock: Clock, startedAt: number): End {
+  return (conclusion, run, reason) => ({
+    conclusion,
+    run: run ? { id: run.id, htmlUrl: run.htmlUrl } : undefined,
+    elapsedMs: clock.now() - startedAt,
+    reason
+  })
+}
+
+/** What the gate knows of the dispatched run while it waits; each poll updates it. */
+interface Watch {
+  readonly rotation: string
+  readonly startedAt: number
+  readonly deadline: number
+  /** GitHub did not name the run: it is found by its title. */
+  readonly detailsRefused: boolean
+  runId: number | undefined
+  run: WorkflowRun | undefined
+  lastReadError: string | undefined
+  lastStatus: string
+  lastProgressAt: number
+}
+
+/** Polls the run until it completes, the gate times out or the run is cancelled. */
+async function followRun(context: SmokeContext, end: End, watch: Watch): Promise<SmokeOutcome> {
+  const { clock, log } = context
   for (let poll = 0; ; poll++) {
     try {
-      if (runId !== undefined) {
-        run = await api.getRun(workflow.repository, runId)
-      } else {
-        const runs = await api.listDispatchedRuns(
-          workflow.repository,
-          workflow.file,
-          startedAt - LIST_SKEW_MS
-        )
-        run = runs.find(candidate => candidate.displayTitle.includes(rotation))
-        if (run) {
-          runId = run.id
-          log(`Found the smoke run ${run.htmlUrl} by its title.`)
-        }
-      }
+      await lookForRun(context, watch)
     } catch (error) {
       // A failed poll is not the smoke run failing: keep looking until the deadline.
-      lastReadError = describeError(error)
-      log(`Could not read the smoke run (${lastReadError}); trying again.`)
+      watch.lastReadError = describeError(error)
+      log(`Could not read the smoke run (${watch.lastReadError}); trying again.`)
     }
+    const { run } = watch
     if (run?.status === 'completed') {
       const conclusion = run.conclusion ?? 'unknown'
       log(
-        `Smoke run ${run.htmlUrl} ended: ${conclusion} after ${formatDuration(clock.now() - startedAt)}.`
+        `Smoke run ${run.htmlUrl} ended: ${conclusion} after ${formatDuration(clock.now() - watch.startedAt)}.`
       )
       return end(
         conclusion,
@@ -251,41 +269,84 @@ export async function runSmokeGate(context: SmokeContext, rotation: string): Pro
       )
     }
     const now = clock.now()
-    if (run && (run.status !== lastStatus || now - lastProgressAt >= PROGRESS_EVERY_MS)) {
-      log(
-        `Smoke run ${run.htmlUrl}: ${spaced(run.status)} (${formatDuration(now - startedAt)} of smoke-timeout ${formatDuration(context.timeoutMs)}).`
-      )
-      lastStatus = run.status
-      lastProgressAt = now
-    }
+    logProgress(context, watch, now)
     if (context.cancelled()) {
       return end('cancelled-here', run, 'this run was cancelled while it waited for the smoke run')
     }
-    if (now >= deadline) {
-      return run
-        ? end(
-            'timeout',
-            run,
-            `the smoke run did not finish within smoke-timeout (${formatDuration(context.timeoutMs)}); it was left ${spaced(run.status)}`
-          )
-        : end(
-            'not-found',
-            undefined,
-            detailsRefused
-              ? `no run of ${workflow.name} titled with "${rotation}" appeared within smoke-timeout: give the workflow a run-name with \${{ inputs.${ROTATION_INPUT} }}`
-              : `the dispatched run could not be read within smoke-timeout${lastReadError ? ` (last error: ${lastReadError})` : ''}`
-          )
-    }
-    // In short naps: the runner kills a cancelled step a few seconds after asking it to stop.
-    let wait = Math.min(
-      backoff(poll, FIRST_POLL_MS, MAX_POLL_MS, POLL_GROWTH),
-      Math.max(0, deadline - now)
+    if (now >= watch.deadline) return gaveUp(context, end, watch)
+    await napBeforePoll(context, poll, now, watch.deadline)
+  }
+}
+
+/**
+ * One look at the run: by its id, or, when GitHub did not name it, among the runs dispatched
+ * since the gate started, by the rotation in its title. A failed read throws and leaves the
+ * last run seen in place.
+ */
+async function lookForRun(context: SmokeContext, watch: Watch): Promise<void> {
+  const { api, workflow, log } = context
+  if (watch.runId !== undefined) {
+    watch.run = await api.getRun(workflow.repository, watch.runId)
+    return
+  }
+  const runs = await api.listDispatchedRuns(
+    workflow.repository,
+    workflow.file,
+    watch.startedAt - LIST_SKEW_MS
+  )
+  watch.run = runs.find(candidate => candidate.displayTitle.includes(watch.rotation))
+  if (watch.run) {
+    watch.runId = watch.run.id
+    log(`Found the smoke run ${watch.run.htmlUrl} by its title.`)
+  }
+}
+
+/** A line when the run's status changes, and every so often while it does not. */
+function logProgress(context: SmokeContext, watch: Watch, now: number): void {
+  const { run } = watch
+  if (run && (run.status !== watch.lastStatus || now - watch.lastProgressAt >= PROGRESS_EVERY_MS)) {
+    context.log(
+      `Smoke run ${run.htmlUrl}: ${spaced(run.status)} (${formatDuration(now - watch.startedAt)} of smoke-timeout ${formatDuration(context.timeoutMs)}).`
     )
-    while (wait > 0 && !context.cancelled()) {
-      const nap = Math.min(wait, NAP_MS)
-      await clock.sleep(nap)
-      wait -= nap
-    }
+    watch.lastStatus = run.status
+    watch.lastProgressAt = now
+  }
+}
+
+/** smoke-timeout passed: a run left unfinished, or no run found (and why it may not be). */
+function gaveUp(context: SmokeContext, end: End, watch: Watch): SmokeOutcome {
+  const { run } = watch
+  return run
+    ? end(
+        'timeout',
+        run,
+        `the smoke run did not finish within smoke-timeout (${formatDuration(context.timeoutMs)}); it was left ${spaced(run.status)}`
+      )
+    : end(
+        'not-found',
+        undefined,
+        watch.detailsRefused
+          ? `no run of ${context.workflow.name} titled with "${watch.rotation}" appeared within smoke-timeout: give the workflow a run-name with \${{ inputs.${ROTATION_INPUT} }}`
+          : `the dispatched run could not be read within smoke-timeout${watch.lastReadError ? ` (last error: ${watch.lastReadError})` : ''}`
+      )
+}
+
+/** Waits out the backoff before the next poll, never past the deadline. */
+async function napBeforePoll(
+  context: SmokeContext,
+  poll: number,
+  now: number,
+  deadline: number
+): Promise<void> {
+  // In short naps: the runner kills a cancelled step a few seconds after asking it to stop.
+  let wait = Math.min(
+    backoff(poll, FIRST_POLL_MS, MAX_POLL_MS, POLL_GROWTH),
+    Math.max(0, deadline - now)
+  )
+  while (wait > 0 && !context.cancelled()) {
+    const nap = Math.min(wait, NAP_MS)
+    await context.clock.sleep(nap)
+    wait -= nap
   }
 }
 

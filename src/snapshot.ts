@@ -1,3 +1,4 @@
+import type { Leak } from './leaks.js'
 import type { MarkReading } from './marks.js'
 
 /** What observe saw: read-only facts, no secrets. The planner decides from this alone. */
@@ -18,6 +19,8 @@ export interface Snapshot {
   readonly staleMarks: readonly string[]
   /** What GitHub says of the runs named in pending marks, keyed `runId.attempt`. */
   readonly runs: Readonly<Record<string, 'running' | 'finished' | 'unknown'>>
+  /** The user's keys named in open secret scanning alerts (absent: not checked). */
+  readonly leaks?: readonly Leak[]
 }
 
 export interface Caller {

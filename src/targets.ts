@@ -86,6 +86,7 @@ export function parseTargets(text: string): Target[] | { error: string } {
       return { error: `${where}: ${parsed.replace(/\S{101,}/g, shortened)}` }
     }
     // GitHub names are case-insensitive: two spellings reach the same secrets.
+    // Stryker disable next-line MethodExpression: upper-casing finds the same duplicates
     const scope = describeTarget(parsed).toLowerCase()
     const first = seen.get(scope)
     if (first !== undefined) {
@@ -101,6 +102,7 @@ export function parseTargets(text: string): Target[] | { error: string } {
 
 function parseLine(line: string): Target | string {
   const colon = /^([a-z-]+):(.*)$/i.exec(line)
+  // Stryker disable next-line OptionalChaining: when the pattern matched, so did its first group
   const prefix = colon?.[1]?.toLowerCase()
   const rest = colon?.[2] ?? line
   switch (prefix) {
@@ -119,18 +121,19 @@ function parseLine(line: string): Target | string {
       return prefix === 'org' ? { kind: 'organization', org } : { kind: prefix, org }
     }
     case 'env': {
-      const [owner, repo, ...environmentParts] = rest.split('/')
+      const [owner = '', repo = '', ...environmentParts] = rest.split('/')
       const environment = environmentParts.join('/')
-      const repository = parseRepository(`${owner ?? ''}/${repo ?? ''}`, 'repository')
-      if (typeof repository === 'string') return repository
-      if (environmentParts.length === 0 || environment === '') {
+      const problem = repositoryNameProblem(owner, repo)
+      if (problem !== undefined) return problem
+      // No parts after the repository join to '' too.
+      if (environment === '') {
         return `an environment target names the environment after the repository: 'env:owner/repo/ENVIRONMENT'`
       }
       // "." and ".." would leave the environment's path in the API URL.
       if (!ENVIRONMENT.test(environment) || environment === '.' || environment === '..') {
         return `'${environment}' is not a valid environment name (1 to 255 characters, no control characters)`
       }
-      return { kind: 'environment', owner: repository.owner, repo: repository.repo, environment }
+      return { kind: 'environment', owner, repo, environment }
     }
     default:
       return `'${prefix}:' is not a kind of target; ${FORMS}`
@@ -143,6 +146,7 @@ function parseRepository(
 ): Extract<Target, { kind: 'repository' | 'dependabot' | 'codespaces' }> | string {
   const parts = text.split('/')
   const [owner, repo] = parts
+  // Stryker disable next-line ConditionalExpression,LogicalOperator: two parts are both defined
   if (parts.length !== 2 || owner === undefined || repo === undefined) {
     return `not a target; ${FORMS}, one per line`
   }

@@ -2,7 +2,8 @@
  * Wire-level emulator of GitHub's REST API for secrets: repository, environment, organization
  * and Dependabot scopes, with organization secret visibility and selected repositories, a
  * secondary rate limit on a scaled clock, and an optional base path (GitHub Enterprise Server).
- * It also serves repository files, workflows, workflow dispatch and the runs a dispatch starts.
+ * It also serves repository files, workflows, workflow dispatch and the runs a dispatch starts,
+ * and secret scanning alerts (./secret-scanning.ts).
  *
  * It holds real libsodium key pairs and opens every sealed box it receives, so a client that
  * encrypts wrongly fails here as it would on GitHub. Status codes, bodies and messages follow
@@ -16,6 +17,20 @@ import { createHash, randomBytes, randomInt } from 'node:crypto'
 import sodium from 'libsodium-wrappers'
 import { parse as parseYaml } from 'yaml'
 import { validateExchange, type Description, type Exchange } from './openapi.js'
+import {
+  AlertStore,
+  MSG_ORG_DISABLED,
+  MSG_REPO_DISABLED,
+  alertJson,
+  applyUpdate,
+  hideSecret,
+  pageOf,
+  parseUpdate,
+  selectAlerts,
+  type AlertContext,
+  type Refusal,
+  type StoredAlert
+} from './secret-scanning.js'
 
 export type SecretsAccess = 'write' | 'read' | 'none'
 export type TokenKind = 'pat' | 'app' | 'github-token'
@@ -31,6 +46,8 @@ export type Permission =
   | 'codespaces_secrets'
   | 'organization_codespaces_secrets'
   | 'contents'
+  /** Fine-grained PAT: the repository permission "Secret scanning alerts". */
+  | 'secret_scanning_alerts'
 
 export interface TokenGrant {
   repos: string[] | '*'
@@ -44,7 +61,8 @@ export interface TokenGrant {
   actions?: 'read' | 'none'
   /**
    * Further permissions; unset ones are none. actions: 'write' dispatches and enables
-   * workflows; contents: 'read' reads files.
+   * workflows; contents: 'read' reads files; secret_scanning_alerts: 'read' lists alerts,
+   * 'write' resolves them.
    */
   permissions?: Partial<Record<Permission, SecretsAccess>>
 }
@@ -165,6 +183,9 @@ export type RouteName =
   | 'get-run'
   | 'list-workflow-runs'
   | 'get-content'
+  | 'list-secret-scanning-alerts'
+  | 'list-org-secret-scanning-alerts'
+  | 'update-secret-scanning-alert'
 
 export interface InterceptedCall {
   route: RouteName
@@ -272,6 +293,31 @@ export interface GitHubEmulator {
   /** Every dispatched run of the repository, oldest first. */
   workflowRuns(repo: string): WorkflowRunRecord[]
   hasRepo(repo: string): boolean
+  /** Turns secret scanning on or off for a repository (default off: its alert routes answer 404). */
+  setSecretScanning(repo: string, enabled: boolean): void
+  /** An open alert (or in the given state) in the repository; returns its number. Turns scanning on. */
+  addSecretScanningAlert(
+    repo: string,
+    alert: {
+      secretType: string
+      secret: string
+      state?: 'open' | 'resolved'
+      resolution?: string
+      createdAt?: Date
+    }
+  ): number
+  /** The alert as GitHub would show it now (undefined if none): state, resolution, resolution_comment, resolved_by login. */
+  secretScanningAlert(
+    repo: string,
+    number: number
+  ):
+    | {
+        state: 'open' | 'resolved'
+        resolution: string | null
+        resolutionComment: string | null
+        resolvedBy: string | null
+      }
+    | undefined
   /** Returns a function that removes the interceptor. */
   intercept(fn: Interceptor): () => void
   requests: RequestRecord[]
@@ -298,6 +344,12 @@ const DOCS_RATE =
   'https://docs.github.com/rest/using-the-rest-api/rate-limits-for-the-rest-api#about-secondary-rate-limits'
 const DOCS_WORKFLOWS = 'https://docs.github.com/rest/actions/workflows'
 const DOCS_RUNS = 'https://docs.github.com/rest/actions/workflow-runs'
+const DOCS_SECRET_SCANNING = 'https://docs.github.com/rest/secret-scanning/secret-scanning'
+/**
+ * Who a token's changes are made by (an alert's resolved_by). Tokens carry no user here, so
+ * every token acts as this one stable login.
+ */
+const CALLER_LOGIN = 'rotation-bot'
 const MSG_DISABLED = "Cannot trigger a 'workflow_dispatch' on a disabled workflow"
 const MSG_NO_TRIGGER = "Workflow does not have 'workflow_dispatch' trigger"
 const DEFAULT_BRANCH = 'main'
@@ -420,6 +472,7 @@ interface Repo {
   workflows: Map<string, Workflow>
   /** Runs started by dispatches, oldest first. */
   dispatchedRuns: DispatchedRun[]
+  secretScanning: AlertStore
 }
 
 interface Branch {
@@ -542,6 +595,8 @@ interface Place {
   runId?: string
   /** A path in the repository (contents); '' is its root. */
   filePath?: string
+  /** A secret scanning alert's number, as the path gives it. */
+  alertNumber?: string
 }
 
 interface Route {
@@ -552,7 +607,7 @@ interface Route {
   on: 'repo' | 'org'
   scopeKind?: ScopeKind
   /** The Place field that the capture after owner and repo fills. */
-  param?: 'workflow' | 'runId' | 'filePath'
+  param?: 'workflow' | 'runId' | 'filePath' | 'alertNumber'
   need: Need
   docs: string
 }
@@ -751,6 +806,31 @@ const ROUTES: Route[] = [
     param: 'filePath',
     need: read('contents'),
     docs: 'https://docs.github.com/rest/repos/contents#get-repository-content'
+  },
+  {
+    name: 'list-secret-scanning-alerts',
+    method: 'GET',
+    pattern: new RegExp(`^${REPO_PATH}/secret-scanning/alerts$`),
+    on: 'repo',
+    need: read('secret_scanning_alerts'),
+    docs: `${DOCS_SECRET_SCANNING}#list-secret-scanning-alerts-for-a-repository`
+  },
+  {
+    name: 'list-org-secret-scanning-alerts',
+    method: 'GET',
+    pattern: new RegExp(`^${ORG_PATH}/secret-scanning/alerts$`),
+    on: 'org',
+    need: read('secret_scanning_alerts'),
+    docs: `${DOCS_SECRET_SCANNING}#list-secret-scanning-alerts-for-an-organization`
+  },
+  {
+    name: 'update-secret-scanning-alert',
+    method: 'PATCH',
+    pattern: new RegExp(`^${REPO_PATH}/secret-scanning/alerts/([^/]+)$`),
+    on: 'repo',
+    param: 'alertNumber',
+    need: write('secret_scanning_alerts'),
+    docs: `${DOCS_SECRET_SCANNING}#update-a-secret-scanning-alert`
   }
 ]
 
@@ -1331,8 +1411,18 @@ export async function startGitHubEmulator(
   }
 
   /** Answers a request that passed auth and interception. */
-  const handle = (route: Route, place: Place, url: URL, raw: Buffer, origin: string): Reply => {
+  const handle = (
+    route: Route,
+    place: Place,
+    url: URL,
+    raw: Buffer,
+    origin: string,
+    token: Token
+  ): Reply => {
     const { repo, secretName } = place
+    if (route.name.includes('secret-scanning')) {
+      return secretScanningReply(route, place, url, raw, origin, token)
+    }
     if (route.name === 'get-repo' && repo) {
       return { status: 200, body: fullRepositoryJson(repo, origin) }
     }
@@ -1861,27 +1951,86 @@ export async function startGitHubEmulator(
 
   /** One page of a list, with GitHub's per_page rules, total_count and Link header. */
   const page = (items: unknown[], key: string, url: URL, origin: string): Reply => {
-    // GitHub caps per_page at 100 and falls back to defaults for junk.
-    const perPageRaw = Number.parseInt(url.searchParams.get('per_page') ?? '', 10)
-    const perPage = Number.isInteger(perPageRaw) && perPageRaw > 0 ? Math.min(perPageRaw, 100) : 30
-    const pageRaw = Number.parseInt(url.searchParams.get('page') ?? '', 10)
-    const pageNumber = Number.isInteger(pageRaw) && pageRaw > 0 ? pageRaw : 1
-    const slice = items.slice((pageNumber - 1) * perPage, pageNumber * perPage)
-    const lastPage = Math.max(1, Math.ceil(items.length / perPage))
-    const link = (p: number, rel: string): string => {
-      // Links keep the request's filters, as GitHub's do.
-      const next = new URL(`${url.pathname}${url.search}`, origin)
-      next.searchParams.set('per_page', String(perPage))
-      next.searchParams.set('page', String(p))
-      return `<${next.toString()}>; rel="${rel}"`
+    // GitHub caps per_page at 100 and falls back to defaults for junk; links keep the filters.
+    const { start, end, link } = pageOf(items.length, url, origin)
+    const reply: Reply = {
+      status: 200,
+      body: { total_count: items.length, [key]: items.slice(start, end) }
     }
-    const links: string[] = []
-    if (pageNumber > 1) links.push(link(Math.min(pageNumber - 1, lastPage), 'prev'))
-    if (pageNumber < lastPage) links.push(link(pageNumber + 1, 'next'), link(lastPage, 'last'))
-    if (pageNumber > 1) links.push(link(1, 'first'))
-    const reply: Reply = { status: 200, body: { total_count: items.length, [key]: slice } }
-    if (links.length > 0) reply.headers = { link: links.join(', ') }
+    if (link !== undefined) reply.headers = { link }
     return reply
+  }
+
+  /** A list answered as a bare JSON array (secret scanning alerts), paged by its Link header. */
+  const pageArray = (items: unknown[], url: URL, origin: string): Reply => {
+    const { start, end, link } = pageOf(items.length, url, origin)
+    const reply: Reply = { status: 200, body: items.slice(start, end) }
+    if (link !== undefined) reply.headers = { link }
+    return reply
+  }
+
+  /** The secret scanning routes: both lists and the alert update. */
+  const secretScanningReply = (
+    route: Route,
+    place: Place,
+    url: URL,
+    raw: Buffer,
+    origin: string,
+    token: Token
+  ): Reply => {
+    const refuse = (refusal: Refusal): Reply =>
+      errorReply(refusal.status, refusal.message, route.docs)
+    const ghes = basePath !== ''
+    const context = (repo: Repo, withRepository: boolean): AlertContext => ({
+      apiUrl: `${origin}${basePath}/repos/${repo.fullName}`,
+      htmlUrl: `${origin}/${repo.fullName}`,
+      hideSecret: hideSecret(url.searchParams),
+      ghes,
+      account: login => accountJson(login, origin),
+      ...(withRepository ? { repository: repositoryJson(repo, origin) } : {})
+    })
+    if (route.name === 'list-org-secret-scanning-alerts' && place.org) {
+      const login = place.org.login.toLowerCase()
+      const scanned = [...repos.values()].filter(
+        r => r.owner.toLowerCase() === login && r.secretScanning.enabled
+      )
+      if (scanned.length === 0) return errorReply(404, MSG_ORG_DISABLED, route.docs)
+      // Only the repositories the token may see (a fine-grained PAT's selection).
+      const entries = scanned
+        .filter(r => canSee(token, { repo: r }))
+        .flatMap(r => r.secretScanning.all().map(alert => ({ alert, repoId: r.id, repo: r })))
+      const chosen = selectAlerts(entries, url.searchParams)
+      if (!Array.isArray(chosen)) return refuse(chosen)
+      return pageArray(
+        chosen.map(({ alert, repo: r }) => alertJson(alert, context(r, true))),
+        url,
+        origin
+      )
+    }
+    const repo = place.repo
+    if (!repo) return errorReply(404, 'Not Found', route.docs)
+    if (!repo.secretScanning.enabled) return errorReply(404, MSG_REPO_DISABLED, route.docs)
+    if (route.name === 'list-secret-scanning-alerts') {
+      const entries = repo.secretScanning.all().map(alert => ({ alert, repoId: repo.id }))
+      const chosen = selectAlerts(entries, url.searchParams)
+      if (!Array.isArray(chosen)) return refuse(chosen)
+      return pageArray(
+        chosen.map(({ alert }) => alertJson(alert, context(repo, false))),
+        url,
+        origin
+      )
+    }
+    // update-secret-scanning-alert: the body's schema, then the alert, then what it asks.
+    const update = parseUpdate(parseJsonObject(raw, route.docs), ghes)
+    if ('status' in update) return refuse(update)
+    const number = place.alertNumber ?? ''
+    const alert: StoredAlert | undefined = /^\d+$/.test(number)
+      ? repo.secretScanning.get(Number(number))
+      : undefined
+    if (!alert) return errorReply(404, 'Not Found', route.docs)
+    const refusal = applyUpdate(alert, update, CALLER_LOGIN, new Date())
+    if (refusal) return refuse(refusal)
+    return { status: 200, body: alertJson(alert, context(repo, false)) }
   }
 
   const serve = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
@@ -2004,7 +2153,7 @@ export async function startGitHubEmulator(
     if (closed) return
     const origin = `http://${req.headers.host ?? '127.0.0.1'}`
     try {
-      reply(handle(route, place, url, raw, origin))
+      reply(handle(route, place, url, raw, origin, token))
     } catch (error) {
       if (error instanceof ReplyError) reply(error.reply)
       else throw error
@@ -2159,7 +2308,8 @@ export async function startGitHubEmulator(
         runs: new Map(),
         branches: new Map([[DEFAULT_BRANCH, { files: new Map(), headSha: randomSha() }]]),
         workflows: new Map(),
-        dispatchedRuns: []
+        dispatchedRuns: [],
+        secretScanning: new AlertStore()
       })
     },
 
@@ -2328,6 +2478,25 @@ export async function startGitHubEmulator(
           createdAt: run.createdAt
         }
       })
+    },
+
+    setSecretScanning(repo, enabled) {
+      mustFindRepo(repo).secretScanning.enabled = enabled
+    },
+
+    addSecretScanningAlert(repo, alert) {
+      return mustFindRepo(repo).secretScanning.add(alert)
+    },
+
+    secretScanningAlert(repo, number) {
+      const alert = mustFindRepo(repo).secretScanning.get(number)
+      if (!alert) return undefined
+      return {
+        state: alert.state,
+        resolution: alert.resolution,
+        resolutionComment: alert.resolutionComment,
+        resolvedBy: alert.resolvedBy
+      }
     },
 
     intercept(fn) {

@@ -43,6 +43,8 @@ export interface WorldOptions extends AwsEmulatorOptions {
    * causes on purpose; say why where it is used. false: no check (the bench times runs).
    */
   openapi?: false | { allow: RegExp[] }
+  /** The token's "Secret scanning alerts" permission (default none, as in the quick start). */
+  secretScanning?: 'read' | 'write'
 }
 
 /** How many problems an OpenAPI failure lists; the rest are counted. */
@@ -116,7 +118,8 @@ export async function startWorld(options: WorldOptions = {}): Promise<World> {
       organization_secrets: 'write',
       organization_dependabot_secrets: 'write',
       codespaces_secrets: 'write',
-      organization_codespaces_secrets: 'write'
+      organization_codespaces_secrets: 'write',
+      ...(options.secretScanning ? { secret_scanning_alerts: options.secretScanning } : {})
     }
   })
   for (const repo of repos) {

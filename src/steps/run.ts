@@ -3,6 +3,7 @@ import type { Aws, Credentials } from '../aws.js'
 import type { Cancellation } from '../cancel.js'
 import type { StepFailure } from '../errors.js'
 import type { PreparedTarget, Secrets } from '../github.js'
+import type { AlertRef } from '../leaks.js'
 import type { Clock } from '../retry.js'
 import type { Settings } from '../settings.js'
 import type { SmokeGate, SmokeOutcome } from '../smoke.js'
@@ -59,6 +60,10 @@ export interface ApplyResult {
   yielded: string | undefined
   /** Missing permissions met on side steps: the run fails after finishing its work. */
   readonly permissionProblems: string[]
+  /** Secret scanning alerts this run resolved as revoked. */
+  readonly resolvedAlerts: AlertRef[]
+  /** Alerts of deactivated keys this run could not resolve (warned, with links). */
+  readonly openAlerts: AlertRef[]
 }
 
 /**
@@ -103,7 +108,9 @@ export function startRun(context: ApplyContext): Run {
       smoke: undefined,
       failure: undefined,
       yielded: undefined,
-      permissionProblems: []
+      permissionProblems: [],
+      resolvedAlerts: [],
+      openAlerts: []
     }
   }
 }

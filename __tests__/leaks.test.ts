@@ -1,0 +1,169 @@
+/** The leak check: where it looks, what it matches, and what it says when it cannot look. */
+import type { AlertListing, AlertPlace, AlertsApi, ScanningAlert } from '../src/github/alerts.js'
+import { alertPlaces, matchLeaks, resolutionComment, scanForLeaks } from '../src/leaks.js'
+
+const KEY = 'AKIAEXAMPLEKEY000001'
+const OTHER = 'AKIAEXAMPLEKEY000002'
+const SECRET = 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY'
+
+const alert = (
+  number: number,
+  secret: string,
+  secretType = 'aws_access_key_id',
+  repository = 'acme/app'
+): ScanningAlert => ({
+  number,
+  repository,
+  htmlUrl: `https://github.example/${repository}/security/secret-scanning/${number}`,
+  secretType,
+  secret
+})
+
+/** Answers each place from a table; records the places asked, in order. */
+function fakeApi(answers: Record<string, AlertListing>): AlertsApi & { asked: string[] } {
+  const asked: string[] = []
+  return {
+    asked,
+    listOpenAwsAlerts: async (place: AlertPlace) => {
+      const name = 'org' in place ? `org:${place.org}` : place.repository
+      asked.push(name)
+      return answers[name] ?? { kind: 'alerts', alerts: [] }
+    },
+    resolveRevoked: async () => 'resolved'
+  }
+}
+
+describe('leak check', () => {
+  it('looks in every organization and repository the targets write to, and its own, once each', () => {
+    expect(
+      alertPlaces(
+        [
+          { kind: 'repository', owner: 'Acme', repo: 'App' },
+          { kind: 'environment', owner: 'acme', repo: 'app', environment: 'prod' },
+          { kind: 'organization', org: 'Acme' },
+          { kind: 'dependabot-org', org: 'acme' },
+          { kind: 'codespaces', owner: 'other', repo: 'tool' }
+        ],
+        'acme/rotation'
+      )
+    ).toEqual({ orgs: ['acme'], repositories: ['acme/app', 'other/tool', 'acme/rotation'] })
+  })
+
+  it("skips a repository whose organization's list was read", async () => {
+    const api = fakeApi({})
+    await scanForLeaks(
+      api,
+      { orgs: ['acme'], repositories: ['acme/app', 'other/tool'] },
+      [KEY],
+      new Map()
+    )
+    expect(api.asked).toEqual(['org:acme', 'other/tool'])
+  })
+
+  it("reads the repositories when the organization's list is refused as off", async () => {
+    const api = fakeApi({ 'org:acme': { kind: 'off' } })
+    const scan = await scanForLeaks(
+      api,
+      { orgs: ['acme'], repositories: ['acme/app'] },
+      [KEY],
+      new Map()
+    )
+    expect(api.asked).toEqual(['org:acme', 'acme/app'])
+    expect(scan.notices).toEqual([
+      expect.stringMatching(
+        /^Leak check: secret scanning is off or not available for organization acme\. /
+      )
+    ])
+  })
+
+  it('a 403 stops the check with one notice naming the permission', async () => {
+    const api = fakeApi({ 'acme/app': { kind: 'forbidden' } })
+    const scan = await scanForLeaks(
+      api,
+      { orgs: [], repositories: ['acme/app', 'acme/api'] },
+      [KEY],
+      new Map()
+    )
+    expect(api.asked).toEqual(['acme/app'])
+    expect(scan.notices).toHaveLength(1)
+    expect(scan.notices[0]).toMatch(
+      /"Secret scanning alerts" \(read; read and write to resolve alerts\)/
+    )
+  })
+
+  it('keeps what it found before a 403', async () => {
+    const api = fakeApi({
+      'acme/app': { kind: 'alerts', alerts: [alert(1, KEY)] },
+      'acme/api': { kind: 'forbidden' }
+    })
+    const scan = await scanForLeaks(
+      api,
+      { orgs: [], repositories: ['acme/app', 'acme/api'] },
+      [KEY],
+      new Map()
+    )
+    expect(scan.leaks.map(leak => leak.keyId)).toEqual([KEY])
+  })
+
+  it('lists at most five places that are off, and counts the rest', async () => {
+    const repositories = ['a/1', 'a/2', 'a/3', 'a/4', 'a/5', 'a/6', 'a/7']
+    const api = fakeApi(Object.fromEntries(repositories.map(r => [r, { kind: 'off' } as const])))
+    const scan = await scanForLeaks(api, { orgs: [], repositories }, [KEY], new Map())
+    expect(scan.notices[0]).toMatch(/for a\/1, a\/2, a\/3, a\/4, a\/5 and 2 more\. /)
+  })
+
+  it('says which places it could not read for another reason', async () => {
+    const api = fakeApi({ 'acme/app': { kind: 'failed', status: 503, message: 'x' } })
+    const scan = await scanForLeaks(api, { orgs: [], repositories: ['acme/app'] }, [KEY], new Map())
+    expect(scan.notices).toEqual([
+      'Leak check: could not read secret scanning alerts of acme/app (503).'
+    ])
+  })
+
+  it('matches a key id alert by the id, a secret alert by the signing secret, and nothing else', () => {
+    const found = matchLeaks(
+      [
+        alert(1, KEY),
+        alert(2, SECRET, 'aws_secret_access_key'),
+        alert(3, `${OTHER}:${SECRET}`),
+        alert(4, 'AKIASOMEONEELSE00001'),
+        alert(5, 'x'.repeat(40), 'aws_secret_access_key')
+      ],
+      [KEY, OTHER],
+      new Map([[SECRET, KEY]])
+    )
+    expect(found.leaks).toEqual([
+      {
+        keyId: KEY,
+        alerts: [expect.objectContaining({ number: 1 }), expect.objectContaining({ number: 2 })]
+      },
+      { keyId: OTHER, alerts: [expect.objectContaining({ number: 3 })] }
+    ])
+    expect(found.unmatched.map(ref => ref.number)).toEqual([4, 5])
+    // No value travels on: the plan and the report hold references only.
+    expect(JSON.stringify(found)).not.toContain(SECRET)
+  })
+
+  it('counts an alert seen in the organization list and the repository list once', () => {
+    const found = matchLeaks(
+      [alert(1, KEY), alert(1, KEY, 'aws_access_key_id', 'ACME/app')],
+      [KEY],
+      new Map()
+    )
+    expect(found.leaks[0]?.alerts).toHaveLength(1)
+  })
+
+  it("the resolution comment names the run and the key's short form, never the id", () => {
+    const comment = resolutionComment('AKIA…0001', {
+      repository: 'acme/app',
+      runId: '77',
+      attempt: '2'
+    })
+    expect(comment).toBe(
+      'rotate-aws-access-keys deactivated access key AKIA…0001 (run 77 attempt 2 of acme/app); it can no longer sign requests.'
+    )
+    expect(
+      resolutionComment('k', { repository: 'r'.repeat(400), runId: '1', attempt: '1' })
+    ).toHaveLength(280)
+  })
+})

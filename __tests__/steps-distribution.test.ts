@@ -1,0 +1,333 @@
+import type { Credentials } from '../src/aws.js'
+import { StepFailure, TargetError } from '../src/errors.js'
+import type { PreparedTarget } from '../src/github.js'
+import { distribute, finishDistribution, restore } from '../src/steps/distribution.js'
+import {
+  failureOf,
+  OLD,
+  orgTarget,
+  repoTarget,
+  START,
+  USER,
+  world,
+  type WorldOptions
+} from './fakes/ports.js'
+
+/** A key an earlier run made and left half-distributed; this run signs with it. */
+const HALF: Credentials = {
+  accessKeyId: 'AKIAHALFKEY000000005',
+  secretAccessKey: 'half-secret-000000000000000000000000000'
+}
+const PAIR = (key: Credentials) => `[${key.accessKeyId},${key.secretAccessKey}]`
+const ID = 'AWS_ACCESS_KEY_ID'
+const SECRET = 'AWS_SECRET_ACCESS_KEY'
+
+function envTarget(repository: string, environment: string): PreparedTarget {
+  const [owner = '', repo = ''] = repository.split('/')
+  return {
+    target: { kind: 'environment', owner, repo, environment },
+    name: `env:${repository}/${environment}`,
+    publicKey: { keyId: 'k', key: 'pk' }
+  }
+}
+
+function dependabotTarget(repository: string): PreparedTarget {
+  const [owner = '', repo = ''] = repository.split('/')
+  return {
+    target: { kind: 'dependabot', owner, repo },
+    name: `dependabot:${repository}`,
+    publicKey: { keyId: 'k', key: 'pk' }
+  }
+}
+
+/** A run signing with HALF, which the targets do not all hold yet. */
+function signingHalf(options: WorldOptions = {}) {
+  return world({ signing: HALF, currentKeyId: OLD.accessKeyId, ...options })
+}
+
+const finish = {
+  kind: 'finish-distribution',
+  keyId: HALF.accessKeyId,
+  previousKeyId: OLD.accessKeyId,
+  gated: false
+} as const
+
+function halfWritten(target: string): TargetError {
+  return new TargetError(
+    target,
+    `${target}: wrote ${ID} but not ${SECRET} (HTTP 502).`,
+    502,
+    SECRET
+  )
+}
+
+/** The secrets written, in no particular order of targets. */
+function secretsLeak(texts: readonly string[], ...keys: Credentials[]): string[] {
+  return texts.filter(text => keys.some(key => text.includes(key.secretAccessKey)))
+}
+
+describe('finish-distribution', () => {
+  it('writes the key this run signs with everywhere, then marks it distributed', async () => {
+    const w = signingHalf()
+    w.secrets.onWrite = () => w.clock.advance(1_000)
+    expect(w.run.result.current).toBeUndefined()
+    await finishDistribution(w.run, finish)
+    expect(w.journal.lines()).toEqual([
+      `write acme/web ${PAIR(HALF)}`,
+      `write acme/app ${PAIR(HALF)}`,
+      `tag ${USER} ${HALF.accessKeyId} rotate-aws-access-keys v1 state=active at=2026-11-22T10:00:02Z run=4242.2 prev=${OLD.accessKeyId} repo=acme/app`
+    ])
+    expect(w.secrets.held.get('acme/web')).toEqual({
+      [ID]: HALF.accessKeyId,
+      [SECRET]: HALF.secretAccessKey
+    })
+    expect(w.run.distributedAt).toBe(START + 2_000)
+    expect(w.run.result.current).toBe(HALF)
+    expect(w.run.result.written).toEqual(['acme/web', 'acme/app'])
+    expect(w.run.result.targetFailures).toEqual([])
+    expect(w.log.lines).toEqual([
+      'group: Writing AKIA…0005 to 2 target(s)',
+      'endgroup',
+      'info: Wrote AKIA…0005 to 2/2 targets.'
+    ])
+  })
+
+  it('keeps the gate due, and names no previous key when there is none', async () => {
+    const w = signingHalf()
+    await finishDistribution(w.run, { ...finish, previousKeyId: undefined, gated: true })
+    expect(w.aws.tags[HALF.accessKeyId]).toBe(
+      'rotate-aws-access-keys v1 state=active at=2026-11-22T10:00:00Z run=4242.2 smoke=due repo=acme/app'
+    )
+  })
+
+  it('marks with the run client', async () => {
+    const w = signingHalf()
+    w.run.aws = w.aws.client('young')
+    await finishDistribution(w.run, finish)
+    expect(w.journal.calls.map(call => call.by)).toEqual(['github', 'github', 'young'])
+  })
+
+  it('uses the configured secret names', async () => {
+    const w = signingHalf({
+      settings: { accessKeyIdSecretName: 'KEY_ID', secretAccessKeySecretName: 'KEY_SECRET' }
+    })
+    await finishDistribution(w.run, finish)
+    expect(w.secrets.held.get('acme/app')).toEqual({
+      KEY_ID: HALF.accessKeyId,
+      KEY_SECRET: HALF.secretAccessKey
+    })
+  })
+
+  it('stops, marking nothing, when a target fails; the own repository is then not written', async () => {
+    const w = signingHalf()
+    w.secrets.fail('acme/web', new TargetError('acme/web', 'acme/web: 403 Forbidden', 403))
+    const error = await failureOf(finishDistribution(w.run, finish))
+    expect(error).toBeInstanceOf(StepFailure)
+    expect(error.message).toBe(
+      'Could not finish writing key AKIA…0005 to every target: 2 of 2 targets failed: acme/web: 403 Forbidden; acme/app: not written, because other targets failed. Both keys stay active; the next run tries again.'
+    )
+    expect(w.journal.ops()).toEqual(['write'])
+    expect(w.run.distributedAt).toBeUndefined()
+    expect(w.run.result.current).toBeUndefined()
+    expect(w.run.result.written).toEqual([])
+    expect(w.run.result.targetFailures).toEqual([
+      'acme/web: 403 Forbidden',
+      'acme/app: not written, because other targets failed'
+    ])
+    expect(w.log.infos).toEqual(['Wrote AKIA…0005 to 0/2 targets.'])
+    expect(secretsLeak([error.message, ...w.log.lines], HALF, OLD)).toEqual([])
+  })
+
+  it('fails when the own repository fails, after every other target has the key', async () => {
+    const w = signingHalf()
+    w.secrets.fail('acme/app', new Error('socket hang up'))
+    const error = await failureOf(finishDistribution(w.run, finish))
+    expect(error.message).toBe(
+      'Could not finish writing key AKIA…0005 to every target: 1 of 2 targets failed: socket hang up. Both keys stay active; the next run tries again.'
+    )
+    expect(w.run.result.written).toEqual(['acme/web'])
+    expect(w.journal.ops()).toEqual(['write', 'write'])
+  })
+})
+
+describe('restore', () => {
+  const step = {
+    kind: 'restore',
+    keyId: OLD.accessKeyId,
+    abandonedKeyId: HALF.accessKeyId
+  } as const
+
+  it('writes the key this run signs with back everywhere, and marks nothing', async () => {
+    const w = world({ currentKeyId: undefined })
+    await restore(w.run, step)
+    expect(w.journal.lines()).toEqual([
+      `write acme/web ${PAIR(OLD)}`,
+      `write acme/app ${PAIR(OLD)}`
+    ])
+    expect(w.run.result.current).toBe(OLD)
+    expect(w.run.result.written).toEqual(['acme/web', 'acme/app'])
+  })
+
+  it('fails when a target cannot be written back', async () => {
+    const w = world({ currentKeyId: undefined })
+    w.secrets.fail('acme/web', new Error('timeout'))
+    const error = await failureOf(restore(w.run, step))
+    expect(error).toBeInstanceOf(StepFailure)
+    expect(error.message).toBe(
+      'Could not write key AKIA…0001 back to every target: 2 of 2 targets failed: timeout; acme/app: not written, because other targets failed. Both keys stay active; the next run tries again.'
+    )
+    expect(w.run.result.current).toBeUndefined()
+  })
+
+  it('cannot mend a half-written target: it does not know the other key', async () => {
+    const w = world({ currentKeyId: undefined })
+    w.secrets.fail('acme/web', halfWritten('acme/web'))
+    const error = await failureOf(restore(w.run, step))
+    expect(error.message).toContain(
+      `acme/web: wrote ${ID} but not ${SECRET} (HTTP 502). This run does not know the previous secret, so it cannot set the pair back.`
+    )
+    expect(w.run.result.mismatched).toEqual(['acme/web'])
+    expect(w.journal.ops()).toEqual(['write'])
+  })
+})
+
+describe('distribute', () => {
+  it('writes the targets that feed this repository last', async () => {
+    const targets = [
+      repoTarget('acme/app'),
+      orgTarget('acme'),
+      repoTarget('acme/web'),
+      envTarget('acme/app', 'prod'),
+      dependabotTarget('acme/app'),
+      orgTarget('other')
+    ]
+    const w = signingHalf({ targets })
+    const { failures, written } = await distribute(w.run, HALF)
+    expect(failures).toEqual([])
+    expect(w.journal.lines().map(line => line.split(' ')[1])).toEqual([
+      'acme/web',
+      'dependabot:acme/app',
+      'org:other',
+      'acme/app',
+      'org:acme',
+      'env:acme/app/prod'
+    ])
+    expect(written.slice(0, 3).sort()).toEqual(['acme/web', 'dependabot:acme/app', 'org:other'])
+    expect(written).toHaveLength(6)
+    expect(w.log.lines[0]).toBe('group: Writing AKIA…0005 to 6 target(s)')
+  })
+
+  it('writes at most four targets at once', async () => {
+    const targets = Array.from({ length: 10 }, (_, i) => repoTarget(`acme/r${i}`))
+    const w = signingHalf({ targets })
+    await distribute(w.run, HALF)
+    expect(w.secrets.maxInFlight).toBe(4)
+    expect(w.run.result.written).toHaveLength(10)
+  })
+
+  it('sets a half-written target back to the previous pair it knows', async () => {
+    const w = signingHalf()
+    w.secrets.fail('acme/web', halfWritten('acme/web'))
+    const { failures, written } = await distribute(w.run, HALF, OLD)
+    expect(failures).toEqual([
+      `acme/web: wrote ${ID} but not ${SECRET} (HTTP 502). Both of its secrets were set back to the previous key AKIA…0001.`,
+      'acme/app: not written, because other targets failed'
+    ])
+    expect(written).toEqual([])
+    expect(w.journal.lines()).toEqual([
+      `write acme/web ${PAIR(HALF)}`,
+      `write acme/web ${PAIR(OLD)}`
+    ])
+    expect(w.secrets.held.get('acme/web')).toEqual({
+      [ID]: OLD.accessKeyId,
+      [SECRET]: OLD.secretAccessKey
+    })
+    expect(w.run.result.mismatched).toEqual([])
+    expect(w.run.result.targetFailures).toEqual(failures)
+    expect(secretsLeak(failures, HALF, OLD)).toEqual([])
+  })
+
+  it('records a mismatched pair when setting it back fails too', async () => {
+    const w = signingHalf()
+    w.secrets.fail('acme/web', halfWritten('acme/web'), new Error('still down'))
+    const { failures } = await distribute(w.run, HALF, OLD)
+    expect(failures[0]).toBe(
+      `acme/web: wrote ${ID} but not ${SECRET} (HTTP 502). Setting them back failed too (still down).`
+    )
+    expect(w.run.result.mismatched).toEqual(['acme/web'])
+  })
+
+  it('does not mend a target that failed whole', async () => {
+    const w = signingHalf()
+    w.secrets.fail('acme/web', new TargetError('acme/web', 'acme/web: 404', 404))
+    await distribute(w.run, HALF, OLD)
+    expect(w.journal.ops()).toEqual(['write'])
+    expect(w.run.result.mismatched).toEqual([])
+  })
+
+  it('starts no more targets once the run is cancelled', async () => {
+    const targets = ['acme/a', 'acme/b', 'acme/c', 'acme/app'].map(repoTarget)
+    const w = signingHalf({ targets })
+    w.cancellation.after = 1
+    const { failures, written } = await distribute(w.run, HALF)
+    expect(written).toEqual(['acme/a'])
+    expect(failures).toEqual([
+      'acme/b: not written, because the run was cancelled',
+      'acme/c: not written, because the run was cancelled',
+      'acme/app: not written, because other targets failed'
+    ])
+    expect(w.journal.ops()).toEqual(['write'])
+  })
+
+  it('starts no more targets once the rate-limit budget is spent', async () => {
+    const targets = ['acme/a', 'acme/b', 'acme/app'].map(repoTarget)
+    const w = signingHalf({ targets })
+    w.secrets.budget = 1
+    const { failures, written } = await distribute(w.run, HALF)
+    expect(written).toEqual(['acme/a'])
+    expect(failures).toEqual([
+      'acme/b: not written, because the rate-limit-budget ran out',
+      'acme/app: not written, because other targets failed'
+    ])
+    expect(w.log.infos).toEqual(['Wrote AKIA…0005 to 1/3 targets.'])
+  })
+
+  it('logs no progress for twenty targets or fewer', async () => {
+    const targets = Array.from({ length: 20 }, (_, i) => repoTarget(`acme/r${i}`))
+    const w = signingHalf({ targets })
+    await distribute(w.run, HALF)
+    expect(w.log.infos).toEqual(['Wrote AKIA…0005 to 20/20 targets.'])
+  })
+
+  it('logs progress every twentieth target, and at the end', async () => {
+    const targets = Array.from({ length: 21 }, (_, i) => repoTarget(`acme/r${i}`))
+    const w = signingHalf({ targets })
+    w.secrets.fail('acme/r3', new Error('no'))
+    await distribute(w.run, HALF)
+    expect(w.log.infos).toEqual([
+      'written 19/21 targets, 1 failed',
+      'written 20/21 targets, 1 failed',
+      'Wrote AKIA…0005 to 20/21 targets.'
+    ])
+  })
+
+  it('logs progress about every tenth of a long fan-out', async () => {
+    const targets = Array.from({ length: 215 }, (_, i) => repoTarget(`acme/r${i}`))
+    const w = signingHalf({ targets })
+    await distribute(w.run, HALF)
+    expect(w.log.infos).toEqual([
+      ...[22, 44, 66, 88, 110, 132, 154, 176, 198].map(n => `written ${n}/215 targets`),
+      'written 215/215 targets',
+      'Wrote AKIA…0005 to 215/215 targets.'
+    ])
+  })
+
+  it('closes the log group when the secrets port throws unexpectedly', async () => {
+    const w = signingHalf()
+    w.secrets.outOfTime = () => {
+      throw new Error('bug')
+    }
+    await expect(distribute(w.run, HALF)).rejects.toThrow('bug')
+    expect(w.log.lines).toEqual(['group: Writing AKIA…0005 to 2 target(s)', 'endgroup'])
+  })
+})

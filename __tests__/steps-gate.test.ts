@@ -1,0 +1,233 @@
+import { StepFailure } from '../src/errors.js'
+import type { SmokeOutcome } from '../src/smoke.js'
+import { smokeTest } from '../src/steps/gate.js'
+import { awsError, failureOf, OLD, START, USER, world, type WorldOptions } from './fakes/ports.js'
+
+const NEW = 'AKIANEWKEY0000000009'
+const PREV = OLD.accessKeyId
+/** When an earlier run distributed NEW: its mark's time. */
+const EARLIER = START - 3_600_000
+const MARK = `rotate-aws-access-keys v1 state=active at=2026-11-22T09:00:00Z run=4242.2 prev=${PREV}`
+const DUE = `${MARK} smoke=due repo=acme/app`
+const PASSED = `${MARK} repo=acme/app`
+const FAILED = `${MARK} smoke=failed repo=acme/app`
+
+const passed: SmokeOutcome = {
+  conclusion: 'success',
+  run: { id: 7, htmlUrl: 'https://github.com/acme/app/actions/runs/7' },
+  elapsedMs: 95_000,
+  reason: undefined
+}
+const failedRun: SmokeOutcome = {
+  conclusion: 'failure',
+  run: { id: 8, htmlUrl: 'https://github.com/acme/app/actions/runs/8' },
+  elapsedMs: 30_000,
+  reason: 'the smoke run concluded failure'
+}
+const neverStarted: SmokeOutcome = {
+  conclusion: 'not-found',
+  run: undefined,
+  elapsedMs: 900_000,
+  reason: undefined
+}
+
+/** The gate for a key an earlier run distributed (its mark says smoke=due). */
+const laterStep = {
+  kind: 'smoke-test',
+  keyId: NEW,
+  previousKeyId: PREV,
+  distributedAt: EARLIER
+} as const
+/** The gate for the key this run created and distributed. */
+const sameRunStep = {
+  kind: 'smoke-test',
+  keyId: undefined,
+  previousKeyId: PREV,
+  distributedAt: undefined
+} as const
+
+function gated(smoke: WorldOptions['smoke']) {
+  const w = world({ smoke })
+  w.aws.tags[NEW] = DUE
+  return w
+}
+
+describe('smoke-test', () => {
+  it('marks the key as waiting, runs the gate, then records the pass', async () => {
+    const w = gated(passed)
+    w.clock.advance(10_000)
+    await smokeTest(w.run, laterStep)
+    expect(w.journal.lines()).toEqual([
+      `tag ${USER} ${NEW} ${DUE}`,
+      'smoke AKIA…0009 from acme/app run 4242.2',
+      `tag ${USER} ${NEW} ${PASSED}`
+    ])
+    expect(w.aws.tags[NEW]).toBe(PASSED)
+    expect(w.run.result.smoke).toBe(passed)
+    expect(w.log.lines).toEqual([
+      'group: Smoke workflow for AKIA…0009',
+      'endgroup',
+      'info: The smoke workflow passed with AKIA…0009 (https://github.com/acme/app/actions/runs/7, 1m35s).'
+    ])
+  })
+
+  it('gates the key this run created, whose mark already says so, without marking it again', async () => {
+    const w = gated(passed)
+    w.run.result.createdKeyId = NEW
+    w.run.distributedAt = EARLIER
+    await smokeTest(w.run, sameRunStep)
+    expect(w.journal.lines()).toEqual([
+      'smoke AKIA…0009 from acme/app run 4242.2',
+      `tag ${USER} ${NEW} ${PASSED}`
+    ])
+  })
+
+  it("prefers the step's key and time to this run's", async () => {
+    const w = gated(passed)
+    w.run.result.createdKeyId = 'AKIAELSEWHERE0000003'
+    w.run.distributedAt = START
+    await smokeTest(w.run, laterStep)
+    expect(w.aws.tags[NEW]).toBe(PASSED)
+    expect(w.aws.tags.AKIAELSEWHERE0000003).toBeUndefined()
+  })
+
+  it('signs with the run client', async () => {
+    const w = gated(passed)
+    w.run.aws = w.aws.client('young')
+    await smokeTest(w.run, laterStep)
+    expect(w.journal.calls.map(call => call.by)).toEqual(['young', 'smoke', 'young'])
+  })
+
+  it('says "run" when the passing run is unknown', async () => {
+    const w = gated({ ...passed, run: undefined, elapsedMs: 0 })
+    await smokeTest(w.run, laterStep)
+    expect(w.log.infos).toEqual(['The smoke workflow passed with AKIA…0009 (run, 0s).'])
+  })
+
+  it('runs the gate anyway when the waiting mark cannot be written', async () => {
+    const w = gated(passed)
+    w.aws.fail('tag', awsError('ServiceFailure', 500, 'down'), { times: 1 })
+    await smokeTest(w.run, laterStep)
+    expect(w.log.warnings).toEqual([
+      'Could not mark AKIA…0009 as waiting for the smoke workflow (ServiceFailure: down); running the gate anyway.'
+    ])
+    expect(w.smokeCalls).toHaveLength(1)
+    expect(w.aws.tags[NEW]).toBe(PASSED)
+  })
+
+  it('stops the run when the pass cannot be recorded', async () => {
+    const w = gated(passed)
+    w.aws.fail('tag', awsError('ServiceFailure', 500, 'down'), {
+      when: args => args[2] === PASSED
+    })
+    const error = await failureOf(smokeTest(w.run, laterStep))
+    expect(error).toBeInstanceOf(StepFailure)
+    expect(error.message).toBe(
+      'The smoke workflow passed, but recording it on AKIA…0009 failed (ServiceFailure: down). AKIA…0001 stays active; the next run runs the gate again.'
+    )
+    expect(w.run.result.smoke).toBe(passed)
+  })
+
+  it('refuses without a key, a time or a gate, touching nothing', async () => {
+    const cases = [
+      { w: gated(passed), step: sameRunStep, setup: () => undefined },
+      {
+        w: gated(passed),
+        step: sameRunStep,
+        setup: (w: ReturnType<typeof world>) => (w.run.result.createdKeyId = NEW)
+      },
+      {
+        w: gated(passed),
+        step: sameRunStep,
+        setup: (w: ReturnType<typeof world>) => (w.run.distributedAt = EARLIER)
+      },
+      { w: gated(undefined), step: laterStep, setup: () => undefined }
+    ]
+    for (const { w, step, setup } of cases) {
+      setup(w)
+      const error = await failureOf(smokeTest(w.run, step))
+      expect(error).toBeInstanceOf(StepFailure)
+      expect(error.message).toBe('The smoke gate has no key to test; nothing was deactivated.')
+      expect(w.journal.calls).toEqual([])
+    }
+  })
+
+  it('accepts a distribution time of 0', async () => {
+    const w = gated(passed)
+    await smokeTest(w.run, { ...laterStep, distributedAt: 0 })
+    expect(w.aws.tags[NEW]).toContain('at=1970-01-01T00:00:00Z')
+  })
+
+  it('closes the log group when the gate throws', async () => {
+    const w = gated(async () => {
+      throw new Error('gate crashed')
+    })
+    await expect(smokeTest(w.run, laterStep)).rejects.toThrow('gate crashed')
+    expect(w.log.lines).toEqual(['group: Smoke workflow for AKIA…0009', 'endgroup'])
+    expect(w.run.result.smoke).toBeUndefined()
+  })
+
+  it('records a failed run and stops, keeping the previous key', async () => {
+    const w = gated(failedRun)
+    const error = await failureOf(smokeTest(w.run, laterStep))
+    expect(error).toBeInstanceOf(StepFailure)
+    expect(w.journal.lines()).toEqual([
+      `tag ${USER} ${NEW} ${DUE}`,
+      'smoke AKIA…0009 from acme/app run 4242.2',
+      `listTags ${USER}`,
+      `tag ${USER} ${NEW} ${FAILED}`
+    ])
+    expect(w.aws.tags[NEW]).toBe(FAILED)
+    expect(w.run.result.smoke).toBe(failedRun)
+    expect(error.message).toBe(
+      'The smoke workflow did not pass: the smoke run concluded failure (https://github.com/acme/app/actions/runs/8). ' +
+        'Every target holds the new key AKIA…0009, and the previous key AKIA…0001 stays active, so whatever still uses it keeps working. ' +
+        'The next run of this action runs the smoke workflow again before it deactivates anything (it does not rotate again). ' +
+        "Meanwhile both keys work: read the smoke run's log, fix what fails with the new key (a secret name, a missed target, a permission), then run this workflow again."
+    )
+    expect(w.log.warnings).toEqual([])
+  })
+
+  it('points at the gate itself when no run started', async () => {
+    const w = gated(neverStarted)
+    const error = await failureOf(smokeTest(w.run, laterStep))
+    expect(error.message).toBe(
+      'The smoke workflow did not pass: not-found. ' +
+        'Every target holds the new key AKIA…0009, and the previous key AKIA…0001 stays active, so whatever still uses it keeps working. ' +
+        'The next run of this action runs the smoke workflow again before it deactivates anything (it does not rotate again). ' +
+        'Meanwhile both keys work: fix what kept the smoke run from starting or being found (the token, the ref, the run-name), then run this workflow again.'
+    )
+    expect(w.aws.tags[NEW]).toBe(FAILED)
+  })
+
+  it('leaves the key to another run that changed its mark meanwhile', async () => {
+    const w = gated(async () => {
+      w.aws.tags[NEW] = 'another run passed'
+      return failedRun
+    })
+    const error = await failureOf(smokeTest(w.run, laterStep))
+    expect(w.journal.ops()).toEqual(['tag', 'smoke', 'listTags'])
+    expect(w.aws.tags[NEW]).toBe('another run passed')
+    expect(error).toBeInstanceOf(StepFailure)
+    expect(error.message).toBe(
+      'The smoke workflow did not pass: the smoke run concluded failure (https://github.com/acme/app/actions/runs/8). ' +
+        "Another run changed the mark of AKIA…0009 while this one waited, so this run leaves the keys to it and records nothing. Read the smoke run's log: something failed with the new key."
+    )
+  })
+
+  it('still stops the run when the failure cannot be recorded', async () => {
+    for (const op of ['listTags', 'tag'] as const) {
+      const w = gated(failedRun)
+      w.aws.fail(op, awsError('ServiceFailure', 500, 'down'), {
+        when: args => op === 'listTags' || args[2] === FAILED
+      })
+      const error = await failureOf(smokeTest(w.run, laterStep))
+      expect(error).toBeInstanceOf(StepFailure)
+      expect(error.message).toContain('AKIA…0001 stays active')
+      expect(w.log.warnings).toEqual([
+        'Could not record the failed gate on AKIA…0009 (ServiceFailure: down).'
+      ])
+      expect(w.aws.tags[NEW]).toBe(DUE)
+    }
+  })
+})

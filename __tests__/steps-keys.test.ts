@@ -1,0 +1,340 @@
+import { StepFailure } from '../src/errors.js'
+import {
+  deactivateKey,
+  deleteKey,
+  discard,
+  reactivateKey,
+  retireOrphan,
+  setAside
+} from '../src/steps/keys.js'
+import { sideProblem } from '../src/steps/run.js'
+import { awsError, failureOf, OLD, START, USER, world } from './fakes/ports.js'
+
+const OTHER = 'AKIAOTHERKEY00000002'
+const NEW = 'AKIANEWKEY0000000009'
+const AT = '2026-11-22T10:00:00Z'
+const RUN = 'run=4242.2'
+const REPO = 'repo=acme/app'
+
+describe('delete-key', () => {
+  it('deletes the key, then removes its mark, and records it', async () => {
+    const w = world()
+    w.aws.addKey(OTHER, { status: 'Inactive' })
+    w.aws.tags[OTHER] = 'rotate-aws-access-keys v1 state=retired at=2026-11-01T00:00:00Z'
+    await deleteKey(w.run, { kind: 'delete-key', keyId: OTHER, reason: 'retired 7d ago' })
+    expect(w.journal.lines()).toEqual([`deleteKey ${USER} ${OTHER}`, `untag ${USER} ${OTHER}`])
+    expect(w.aws.keys.has(OTHER)).toBe(false)
+    expect(w.aws.tags[OTHER]).toBeUndefined()
+    expect(w.run.result.deleted).toEqual([OTHER])
+    expect(w.log.infos).toEqual(['Deleted key AKIA…0002: retired 7d ago.'])
+    expect(w.log.warnings).toEqual([])
+    expect(w.run.result.permissionProblems).toEqual([])
+  })
+
+  it('signs with the run client (the new key after a self-rotation switch)', async () => {
+    const w = world()
+    w.run.aws = w.aws.client('young')
+    await deleteKey(w.run, { kind: 'delete-key', keyId: OTHER, reason: 'r' })
+    expect(w.journal.calls.map(call => call.by)).toEqual(['young', 'young'])
+  })
+
+  it('fails, and records nothing, when the delete fails', async () => {
+    const w = world()
+    const error = awsError('ServiceFailure', 500)
+    w.aws.fail('deleteKey', error)
+    await expect(deleteKey(w.run, { kind: 'delete-key', keyId: OTHER, reason: 'r' })).rejects.toBe(
+      error
+    )
+    expect(w.journal.ops()).toEqual(['deleteKey'])
+    expect(w.run.result.deleted).toEqual([])
+  })
+
+  it('warns when the mark could not be removed for a passing fault', async () => {
+    const w = world()
+    w.aws.fail('untag', awsError('ServiceFailure', 500, 'try later'))
+    await deleteKey(w.run, { kind: 'delete-key', keyId: OTHER, reason: 'r' })
+    expect(w.run.result.deleted).toEqual([OTHER])
+    expect(w.log.warnings).toEqual([
+      'Deleted key AKIA…0002 but could not remove its tag: ServiceFailure: try later'
+    ])
+    expect(w.run.result.permissionProblems).toEqual([])
+  })
+
+  it('fails the run at the end when a permission to remove the mark is missing', async () => {
+    const w = world()
+    w.aws.fail('untag', awsError('AccessDenied', 403, 'no iam:UntagUser'))
+    await deleteKey(w.run, { kind: 'delete-key', keyId: OTHER, reason: 'r' })
+    expect(w.log.warnings).toEqual([])
+    expect(w.run.result.permissionProblems).toEqual([
+      'Deleted key AKIA…0002 but could not remove its tag: AccessDenied: no iam:UntagUser'
+    ])
+  })
+})
+
+describe('retire-orphan (setAside)', () => {
+  it('deactivates the key, then marks it a retired orphan', async () => {
+    const w = world()
+    w.aws.addKey(OTHER)
+    await retireOrphan(w.run, { kind: 'retire-orphan', keyId: OTHER, reason: 'dead run' })
+    expect(w.journal.lines()).toEqual([
+      `setStatus ${USER} ${OTHER} Inactive`,
+      `tag ${USER} ${OTHER} rotate-aws-access-keys v1 state=retired at=${AT} ${RUN} orphan=yes ${REPO}`
+    ])
+    expect(w.aws.keys.get(OTHER)?.status).toBe('Inactive')
+    expect(w.run.result.deactivated).toEqual([OTHER])
+    expect(w.run.result.setAside).toEqual([OTHER])
+    expect(w.log.infos).toEqual(['Set aside AKIA…0002: deactivated and marked a retired orphan.'])
+    expect(w.log.warnings).toEqual([])
+  })
+
+  it('marks with the time of the run clock', async () => {
+    const w = world()
+    w.clock.advance(3_600_000)
+    await setAside(w.run, OTHER)
+    expect(w.aws.tags[OTHER]).toContain('at=2026-11-22T11:00:00Z')
+  })
+
+  it('signs with the run own credentials, not the switched client', async () => {
+    const w = world()
+    w.run.aws = w.aws.client('young')
+    await setAside(w.run, OTHER)
+    expect(w.journal.calls.map(call => call.by)).toEqual(['aws', 'aws'])
+  })
+
+  it('keeps the key deactivated and warns when the mark fails', async () => {
+    const w = world()
+    w.aws.fail('tag', awsError('LimitExceeded', 409, 'too many tags'))
+    await retireOrphan(w.run, { kind: 'retire-orphan', keyId: OTHER, reason: 'r' })
+    expect(w.run.result.deactivated).toEqual([OTHER])
+    expect(w.run.result.setAside).toEqual([OTHER])
+    expect(w.log.warnings).toEqual([
+      "Deactivated AKIA…0002 but could not mark it (LimitExceeded: too many tags): it now counts as a person's inactive key, kept until a person deletes it."
+    ])
+    expect(w.log.infos).toEqual(['Set aside AKIA…0002: deactivated and marked a retired orphan.'])
+  })
+
+  it('fails, changing nothing else, when the key cannot be deactivated', async () => {
+    const w = world()
+    w.aws.fail('setStatus', awsError('AccessDenied', 403, 'denied'))
+    const error = await failureOf(
+      retireOrphan(w.run, { kind: 'retire-orphan', keyId: OTHER, reason: 'r' })
+    )
+    expect(error).toBeInstanceOf(StepFailure)
+    expect(error.message).toBe(
+      'Could not deactivate AKIA…0002, a key a dead run made and never marked (AccessDenied: denied). Nothing else was changed; the next run tries again.'
+    )
+    expect(w.journal.ops()).toEqual(['setStatus'])
+    expect(w.run.result.deactivated).toEqual([])
+    expect(w.run.result.setAside).toEqual([])
+  })
+})
+
+describe('discard', () => {
+  it('deletes the new key and its mark, and forgets it', async () => {
+    const w = world()
+    w.run.result.createdKeyId = NEW
+    const said = await discard(w.run, NEW)
+    expect(said).toBe('Deleted the new key AKIA…0009')
+    expect(w.journal.lines()).toEqual([`deleteKey ${USER} ${NEW}`, `untag ${USER} ${NEW}`])
+    expect(w.run.result.createdKeyId).toBeUndefined()
+  })
+
+  it('signs with the run own credentials', async () => {
+    const w = world()
+    w.run.aws = w.aws.client('young')
+    await discard(w.run, NEW)
+    expect(w.journal.calls.map(call => call.by)).toEqual(['aws', 'aws'])
+  })
+
+  it('still reports the key deleted when its mark cannot be removed', async () => {
+    const w = world()
+    w.run.result.createdKeyId = NEW
+    w.aws.fail('untag', awsError('ServiceFailure', 500))
+    expect(await discard(w.run, NEW)).toBe('Deleted the new key AKIA…0009')
+    expect(w.run.result.createdKeyId).toBeUndefined()
+  })
+
+  it('says what to do when the key cannot be deleted, and keeps it on record', async () => {
+    const w = world()
+    w.run.result.createdKeyId = NEW
+    w.aws.fail('deleteKey', awsError('ServiceFailure', 500, 'boom'))
+    expect(await discard(w.run, NEW)).toBe(
+      'Could not delete the new key AKIA…0009 (ServiceFailure: boom); no target holds it, so delete it in the IAM console, or let the next run do it'
+    )
+    expect(w.journal.ops()).toEqual(['deleteKey'])
+    expect(w.run.result.createdKeyId).toBe(NEW)
+  })
+})
+
+describe('reactivate-key', () => {
+  it('makes the key active, records it, then marks it reactivated', async () => {
+    const w = world()
+    w.aws.addKey(OTHER, { status: 'Inactive' })
+    await reactivateKey(w.run, { kind: 'reactivate-key', keyId: OTHER })
+    expect(w.journal.lines()).toEqual([
+      `setStatus ${USER} ${OTHER} Active`,
+      `tag ${USER} ${OTHER} rotate-aws-access-keys v1 state=reactivated at=${AT} ${RUN} ${REPO}`
+    ])
+    expect(w.aws.keys.get(OTHER)?.status).toBe('Active')
+    expect(w.run.result.reactivated).toEqual([OTHER])
+    expect(w.log.infos).toEqual(['Reactivated key AKIA…0002; every target keeps the current key.'])
+    expect(w.log.warnings).toEqual([])
+  })
+
+  it('fails with the key left inactive when IAM refuses', async () => {
+    const w = world()
+    w.aws.fail('setStatus', awsError('AccessDenied', 403, 'nope'))
+    const error = await failureOf(reactivateKey(w.run, { kind: 'reactivate-key', keyId: OTHER }))
+    expect(error).toBeInstanceOf(StepFailure)
+    expect(error.message).toBe(
+      'Could not reactivate AKIA…0002 (iam:UpdateAccessKey: AccessDenied: nope). It stays inactive; every target still holds the current key.'
+    )
+    expect(w.journal.ops()).toEqual(['setStatus'])
+    expect(w.run.result.reactivated).toEqual([])
+  })
+
+  it('keeps the key active and warns when the mark fails', async () => {
+    const w = world()
+    w.aws.fail('tag', awsError('ServiceFailure', 500, 'down'))
+    await reactivateKey(w.run, { kind: 'reactivate-key', keyId: OTHER })
+    expect(w.run.result.reactivated).toEqual([OTHER])
+    expect(w.log.warnings).toEqual([
+      'AKIA…0002 is active, but marking it reactivated failed (ServiceFailure: down); the next run records it.'
+    ])
+  })
+})
+
+describe('deactivate-key', () => {
+  const step = { kind: 'deactivate-key', keyId: OLD.accessKeyId, reason: 'replaced' } as const
+
+  it('deactivates the previous key, then marks it retired', async () => {
+    const w = world()
+    await deactivateKey(w.run, step)
+    expect(w.journal.lines()).toEqual([
+      `setStatus ${USER} ${OLD.accessKeyId} Inactive`,
+      `tag ${USER} ${OLD.accessKeyId} rotate-aws-access-keys v1 state=retired at=${AT} ${RUN} ${REPO}`
+    ])
+    expect(w.aws.keys.get(OLD.accessKeyId)?.status).toBe('Inactive')
+    expect(w.run.result.deactivated).toEqual([OLD.accessKeyId])
+    expect(w.run.result.setAside).toEqual([])
+    expect(w.log.infos).toEqual(['Deactivated key AKIA…0001: replaced.'])
+    expect(w.log.warnings).toEqual([])
+  })
+
+  it('signs with the run client (the new key in self-rotation)', async () => {
+    const w = world()
+    w.run.aws = w.aws.client('young')
+    w.run.distributionStartedAt = START
+    await deactivateKey(w.run, step)
+    expect(w.journal.calls.map(call => `${call.by} ${call.op}`)).toEqual([
+      'young setStatus',
+      'young lastUse',
+      'young tag'
+    ])
+  })
+
+  it('fails with the previous key active when IAM refuses', async () => {
+    const w = world()
+    w.aws.fail('setStatus', awsError('AccessDenied', 403, 'nope'))
+    const error = await failureOf(deactivateKey(w.run, step))
+    expect(error).toBeInstanceOf(StepFailure)
+    expect(error.message).toBe(
+      'Could not deactivate the previous key AKIA…0001 (AccessDenied: nope). Every target holds the new key; the previous key stays active until a later run deactivates it.'
+    )
+    expect(w.journal.ops()).toEqual(['setStatus'])
+    expect(w.run.result.deactivated).toEqual([])
+  })
+
+  it('warns when the retired mark fails, after deactivating', async () => {
+    const w = world()
+    w.aws.fail('tag', awsError('ServiceFailure', 500, 'down'))
+    await deactivateKey(w.run, step)
+    expect(w.run.result.deactivated).toEqual([OLD.accessKeyId])
+    expect(w.log.warnings).toEqual([
+      'Deactivated AKIA…0001 but could not mark it retired (ServiceFailure: down); it will be deleted when a rotation needs its slot.'
+    ])
+  })
+
+  it("passes on the planner's warning without reading the last use", async () => {
+    const w = world()
+    w.run.distributionStartedAt = START
+    w.aws.keys.get(OLD.accessKeyId)!.lastUsed = {
+      at: START + 1,
+      service: 's3',
+      region: 'eu-west-1'
+    }
+    await deactivateKey(w.run, { ...step, warning: 'used yesterday' })
+    expect(w.log.warnings).toEqual(['used yesterday'])
+    expect(w.journal.ops()).toEqual(['setStatus', 'tag'])
+  })
+
+  it('reads no last use when this run wrote no key', async () => {
+    const w = world()
+    w.aws.keys.get(OLD.accessKeyId)!.lastUsed = {
+      at: START + 1,
+      service: 's3',
+      region: 'eu-west-1'
+    }
+    await deactivateKey(w.run, step)
+    expect(w.journal.ops()).toEqual(['setStatus', 'tag'])
+    expect(w.log.warnings).toEqual([])
+  })
+
+  it('warns when the previous key was used after this run began writing the new one', async () => {
+    const w = world()
+    w.run.distributionStartedAt = START
+    w.aws.keys.get(OLD.accessKeyId)!.lastUsed = {
+      at: START + 1000,
+      service: 's3',
+      region: 'eu-west-1'
+    }
+    await deactivateKey(w.run, step)
+    expect(w.journal.lines()[1]).toBe(`lastUse ${OLD.accessKeyId}`)
+    expect(w.log.warnings).toEqual([
+      'AKIA…0001 was used at 2026-11-22T10:00:01Z (s3, eu-west-1), while this run was writing the new key: something outside the targets may still use it. It is only deactivated: if something breaks, run with reactivate-previous (or re-activate it in the IAM console) until delete-after passes.'
+    ])
+  })
+
+  it('says nothing of a use at or before the moment this run began writing', async () => {
+    for (const at of [START, START - 1]) {
+      const w = world()
+      w.run.distributionStartedAt = START
+      w.aws.keys.get(OLD.accessKeyId)!.lastUsed = { at, service: 's3', region: 'eu-west-1' }
+      await deactivateKey(w.run, step)
+      expect(w.log.warnings).toEqual([])
+    }
+  })
+
+  it('says nothing when the key was never used', async () => {
+    const w = world()
+    w.run.distributionStartedAt = START
+    await deactivateKey(w.run, step)
+    expect(w.journal.ops()).toEqual(['setStatus', 'lastUse', 'tag'])
+    expect(w.log.warnings).toEqual([])
+  })
+
+  it('logs, and goes on, when the last use cannot be read', async () => {
+    const w = world()
+    w.run.distributionStartedAt = START
+    w.aws.fail('lastUse', awsError('AccessDenied', 403, 'no GetAccessKeyLastUsed'))
+    await deactivateKey(w.run, step)
+    expect(w.log.warnings).toEqual([])
+    expect(w.log.infos).toEqual([
+      'Deactivated key AKIA…0001: replaced.',
+      'Could not read the last use of AKIA…0001 (AccessDenied: no GetAccessKeyLastUsed).'
+    ])
+    expect(w.journal.ops()).toEqual(['setStatus', 'lastUse', 'tag'])
+    expect(w.run.result.deactivated).toEqual([OLD.accessKeyId])
+  })
+})
+
+describe('sideProblem', () => {
+  it('counts only AccessDenied as a permission problem', () => {
+    const w = world()
+    sideProblem(w.run, awsError('AccessDenied', 403), 'needs a grant')
+    sideProblem(w.run, awsError('Throttling', 400), 'passing')
+    sideProblem(w.run, 'a string', 'odd')
+    expect(w.run.result.permissionProblems).toEqual(['needs a grant'])
+    expect(w.log.warnings).toEqual(['passing', 'odd'])
+  })
+})

@@ -1,0 +1,182 @@
+import { timingSafeEqual } from 'node:crypto'
+import type { AlertListing, AlertPlace, AlertsApi, ScanningAlert } from './github/alerts.js'
+import { repositoryOf, type Target } from './targets.js'
+
+/**
+ * What a run does about a leaked key (input leak-response):
+ * - rotate-and-deactivate: rotate now; deactivate the leaked key as soon as every target holds
+ *   the new one, without waiting for deactivate-after or the smoke gate; resolve its alerts
+ * - rotate: rotate now; the leaked key keeps deactivate-after (its alerts are resolved by the
+ *   run that deactivates it)
+ * - report: say so, change nothing
+ * - off: do not look
+ */
+export const LEAK_RESPONSES = ['rotate-and-deactivate', 'rotate', 'report', 'off'] as const
+export type LeakResponse = (typeof LEAK_RESPONSES)[number]
+
+/** An open secret scanning alert, without its value: what the plan and the report may hold. */
+export interface AlertRef {
+  readonly repository: string
+  readonly number: number
+  readonly htmlUrl: string
+}
+
+/** One of the user's keys, named in open alerts. */
+export interface Leak {
+  readonly keyId: string
+  readonly alerts: readonly AlertRef[]
+}
+
+/** What the leak check found; no secret value in it. */
+export interface LeakScan {
+  readonly leaks: readonly Leak[]
+  /** Open AWS alerts that name none of the user's keys (another user's, or a deleted key). */
+  readonly unmatched: readonly AlertRef[]
+  /** At most one line each: where the check could not look, and what enables it. */
+  readonly notices: readonly string[]
+}
+
+export const NO_SCAN: LeakScan = { leaks: [], unmatched: [], notices: [] }
+
+/**
+ * Where to look: every organization a target writes to (its list covers all its repositories),
+ * then every repository a target writes to and the workflow's own, unless its owner's list
+ * was read already.
+ */
+export function alertPlaces(targets: readonly Target[], ownRepository: string | undefined) {
+  const orgs = new Set<string>()
+  const repositories = new Set<string>()
+  for (const target of targets) {
+    if ('org' in target) orgs.add(target.org.toLowerCase())
+    const repository = repositoryOf(target)
+    if (repository) repositories.add(repository.toLowerCase())
+  }
+  if (ownRepository) repositories.add(ownRepository.toLowerCase())
+  return { orgs: [...orgs], repositories: [...repositories] }
+}
+
+/**
+ * Reads the open AWS alerts where the targets live: one request per organization and
+ * repository (more only past 100 alerts). A 403 ends the check: the token's permissions are the
+ * same everywhere, so the next request would be refused too.
+ */
+export async function scanForLeaks(
+  api: AlertsApi,
+  places: { readonly orgs: readonly string[]; readonly repositories: readonly string[] },
+  keyIds: readonly string[],
+  knownSecrets: ReadonlyMap<string, string>
+): Promise<LeakScan> {
+  const alerts: ScanningAlert[] = []
+  const off: string[] = []
+  const failed: string[] = []
+  const coveredOwners = new Set<string>()
+  const steps: AlertPlace[] = [
+    ...places.orgs.map(org => ({ org })),
+    ...places.repositories.map(repository => ({ repository }))
+  ]
+  for (const place of steps) {
+    if ('repository' in place && coveredOwners.has(place.repository.split('/')[0] ?? '')) continue
+    const listing: AlertListing = await api.listOpenAwsAlerts(place)
+    const where = 'org' in place ? `organization ${place.org}` : place.repository
+    if (listing.kind === 'forbidden') return forbidden(alerts, keyIds, knownSecrets)
+    if (listing.kind === 'off') off.push(where)
+    if (listing.kind === 'failed') failed.push(`${where} (${listing.status ?? 'no answer'})`)
+    if (listing.kind !== 'alerts') continue
+    alerts.push(...listing.alerts)
+    if ('org' in place) coveredOwners.add(place.org)
+  }
+  return { ...matchLeaks(alerts, keyIds, knownSecrets), notices: scanNotices(off, failed) }
+}
+
+function forbidden(
+  alerts: readonly ScanningAlert[],
+  keyIds: readonly string[],
+  knownSecrets: ReadonlyMap<string, string>
+): LeakScan {
+  return {
+    ...matchLeaks(alerts, keyIds, knownSecrets),
+    notices: [
+      'Leak check skipped: the token may not read secret scanning alerts. Grant it the repository ' +
+        'permission "Secret scanning alerts" (read; read and write to resolve alerts), or set ' +
+        'leak-response: off.'
+    ]
+  }
+}
+
+function scanNotices(off: readonly string[], failed: readonly string[]): string[] {
+  const notices: string[] = []
+  if (off.length > 0) {
+    notices.push(
+      `Leak check: secret scanning is off or not available for ${listed(off)}. Turn it on under ` +
+        "Settings, Advanced Security (free for public repositories; private ones need GitHub's " +
+        'Secret Protection), or set leak-response: off.'
+    )
+  }
+  if (failed.length > 0) {
+    notices.push(`Leak check: could not read secret scanning alerts of ${listed(failed)}.`)
+  }
+  return notices
+}
+
+function listed(places: readonly string[]): string {
+  const shown = places.slice(0, 5).join(', ')
+  return places.length > 5 ? `${shown} and ${places.length - 5} more` : shown
+}
+
+/**
+ * Which of the user's keys the alerts name: an `aws_access_key_id` alert by the key id in its
+ * value, an `aws_secret_access_key` alert by a secret this run holds (the signing key's).
+ */
+export function matchLeaks(
+  alerts: readonly ScanningAlert[],
+  keyIds: readonly string[],
+  knownSecrets: ReadonlyMap<string, string>
+): Pick<LeakScan, 'leaks' | 'unmatched'> {
+  const byKey = new Map<string, AlertRef[]>()
+  const unmatched: AlertRef[] = []
+  const seen = new Set<string>()
+  for (const alert of alerts) {
+    const ref = { repository: alert.repository, number: alert.number, htmlUrl: alert.htmlUrl }
+    const id = `${ref.repository.toLowerCase()}#${ref.number}`
+    if (seen.has(id)) continue
+    seen.add(id)
+    const keyId = keyNamed(alert, keyIds, knownSecrets)
+    if (keyId === undefined) unmatched.push(ref)
+    else byKey.set(keyId, [...(byKey.get(keyId) ?? []), ref])
+  }
+  const leaks = [...byKey.entries()].map(([keyId, refs]) => ({ keyId, alerts: refs }))
+  return { leaks, unmatched }
+}
+
+function keyNamed(
+  alert: ScanningAlert,
+  keyIds: readonly string[],
+  knownSecrets: ReadonlyMap<string, string>
+): string | undefined {
+  if (alert.secretType === 'aws_secret_access_key') {
+    for (const [secret, keyId] of knownSecrets) {
+      if (sameSecret(alert.secret.trim(), secret)) return keyId
+    }
+    return undefined
+  }
+  // The value is the key id; a value that holds more (a pair) still names it.
+  return keyIds.find(keyId => alert.secret.includes(keyId))
+}
+
+function sameSecret(a: string, b: string): boolean {
+  const left = Buffer.from(a)
+  const right = Buffer.from(b)
+  return left.length === right.length && timingSafeEqual(left, right)
+}
+
+/** The comment a resolved alert carries: what was done, and by which run (no secret). */
+export function resolutionComment(
+  keyLabelText: string,
+  run: { readonly repository: string; readonly runId: string; readonly attempt: string }
+): string {
+  // GitHub's API documents no length limit; its UI takes 280 characters, so stay under that.
+  return `rotate-aws-access-keys deactivated access key ${keyLabelText} (run ${run.runId} attempt ${run.attempt} of ${run.repository}); it can no longer sign requests.`.slice(
+    0,
+    280
+  )
+}
