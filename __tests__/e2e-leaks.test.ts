@@ -237,6 +237,21 @@ describe(`leak response on ${runner?.name ?? 'node'}`, () => {
     expect(alertLists(world).filter(r => r.repo === REPO)).toHaveLength(2)
   })
 
+  it("an organization target: the organization's list finds a leak in a repository that is no target", async () => {
+    world = await leakWorld({ orgs: ['acme'], repos: [REPO, 'acme/website'] })
+    const leaked = world.stored()
+    const alert = world.github.addSecretScanningAlert('acme/website', {
+      secretType: 'aws_access_key_id',
+      secret: leaked.accessKeyId
+    })
+    const result = await world.run({ targets: `${REPO}\norg:acme` }, withNode)
+    expect(result.code).toBe(0)
+    expect(status(world, leaked.accessKeyId)).toBe('Inactive')
+    expect(world.github.secretScanningAlert('acme/website', alert)?.state).toBe('resolved')
+    // One organization list covers acme/app too: no repository list.
+    expect(alertLists(world).map(r => r.route)).toEqual(['list-org-secret-scanning-alerts'])
+  })
+
   it('report: warns with the links and changes nothing', async () => {
     world = await leakWorld()
     const leaked = world.stored()

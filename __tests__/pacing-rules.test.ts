@@ -96,17 +96,17 @@ describe('the pacer, rule by rule', () => {
     expect(slept).toEqual([1_000, 1_000, 500])
   })
 
-  it('extends a pause for a later limited answer, saying so only when it adds more than half a second', async () => {
+  it('extends a pause for a later limited answer, saying so only when it adds more than half a second (here: exactly half)', async () => {
     const { pacer, clock, lines } = setup()
     const [first, second] = [await pacer.admit(5), await pacer.admit(5)]
     await pacer.limitedAnswer(limited('1'), first)
-    clock.advance(200)
+    clock.advance(500)
     // In flight when the pause began: the same limit, not a repeat.
     expect(await pacer.limitedAnswer(limited('1'), second)).toEqual({ waitMs: 1_000 })
     expect(lines).toHaveLength(1)
-    expect(pacer.waitedMs).toBe(1_200)
+    expect(pacer.waitedMs).toBe(1_500)
     await pacer.admit(5)
-    expect(clock.now()).toBe(T0 + 1_200)
+    expect(clock.now()).toBe(T0 + 1_500)
   })
 
   it('a request in flight at a pause waits as long as the pause, even after another succeeded', async () => {
@@ -201,5 +201,33 @@ describe('the pacer, rule by rule', () => {
     expect(lines.at(-1)).toBe(
       'GitHub rate limit: pausing every request for 60.0 s; pacing writes at about 82 writes a minute.'
     )
+  })
+
+  it('never shortens a pause for a request in flight that was told to wait less', async () => {
+    const { pacer, clock } = setup()
+    await pacer.limitedAnswer(limited('1'), await pacer.admit(5))
+    const [third, fourth] = [await pacer.admit(5), await pacer.admit(5)]
+    expect(await pacer.limitedAnswer(limited('30'), third)).toEqual({ waitMs: 30_000 })
+    expect(await pacer.limitedAnswer(limited('1'), fourth)).toEqual({ waitMs: 2_000 })
+    await pacer.admit(5)
+    expect(clock.now()).toBe(T0 + 1_000 + 30_000)
+  })
+
+  it('sends a paced write as soon as enough of the minute has aged out, to the millisecond', async () => {
+    const { pacer, clock, slept, burst } = setup()
+    await burst(24)
+    await pacer.limitedAnswer(limited('1'), await pacer.admit(5))
+    clock.advance(MINUTE)
+    const t1 = clock.now()
+    // 100 points a minute: one write at t1, then 19 more 400 ms later.
+    await pacer.admit(5)
+    clock.advance(400)
+    await burst(19)
+    clock.advance(59_400)
+    slept.length = 0
+    // The first write leaving the minute makes room: 201 ms from now, not when the rest leave.
+    await pacer.admit(5)
+    expect(clock.now()).toBe(t1 + MINUTE + 1)
+    expect(slept).toEqual([201])
   })
 })

@@ -3,25 +3,18 @@ import { writeMark, readMark, type Mark } from '../src/marks.js'
 import { describeStep, plan, type PlanSettings } from '../src/plan.js'
 import type { Leak } from '../src/leaks.js'
 import type { KeyState, Snapshot } from '../src/snapshot.js'
+import {
+  adminCaller,
+  DAY,
+  gatedSettings,
+  planSettings,
+  userSnapshot
+} from './fakes/plan-fixtures.js'
 
-const DAY = 86_400_000
 const NOW = Date.parse('2026-12-01T12:00:00Z')
-const settings: PlanSettings = {
-  maxAgeMs: 90 * DAY,
-  force: false,
-  deactivateAfterMs: 7 * DAY,
-  deleteAfterMs: 7 * DAY,
-  expectedAccountId: undefined,
-  verifyTimeoutMs: 120_000,
-  reactivatePrevious: false,
-  smokeWorkflow: undefined,
-  requestTimeoutMs: 30_000,
-  run: { repository: 'acme/app', runId: '500', attempt: '1' }
-}
-const GATED = {
-  ...settings,
-  smokeWorkflow: { repository: 'acme/app', file: 'smoke.yml', ref: undefined }
-}
+/** Deactivate-after of a week: a leak must not wait for it. */
+const settings: PlanSettings = { ...planSettings, deactivateAfterMs: 7 * DAY }
+const GATED: PlanSettings = { ...gatedSettings, deactivateAfterMs: 7 * DAY }
 
 function key(
   id: string,
@@ -45,25 +38,7 @@ const alert = (n: number, repository = 'acme/app') => ({
 })
 
 function snapshot(keys: KeyState[], leaks: Leak[], overrides: Partial<Snapshot> = {}): Snapshot {
-  return {
-    caller: {
-      arn: 'arn:aws:iam::123456789012:user/deploy',
-      accountId: '123456789012',
-      kind: 'user',
-      userName: 'deploy'
-    },
-    userName: 'deploy',
-    userArn: 'arn:aws:iam::123456789012:user/deploy',
-    mode: 'self',
-    signingKeyId: keys.find(k => k.status === 'Active')?.id,
-    keys,
-    intent: { kind: 'none' },
-    intentValue: undefined,
-    staleMarks: [],
-    runs: {},
-    leaks,
-    ...overrides
-  }
+  return userSnapshot(keys, { leaks, ...overrides })
 }
 const kinds = (p: ReturnType<typeof plan>) =>
   p.steps.map(
@@ -261,6 +236,199 @@ describe('planner: a leaked key', () => {
     )
     expect(p.steps.some(s => s.kind === 'deactivate-key' && s.keyId === previous.id)).toBe(false)
     expect(p.warnings?.join(' ')).toMatch(/This run signs with AKIA…IOUS/)
+  })
+
+  it('off: a refusal says nothing of the alerts either', () => {
+    const theirs = key('AKIATHEIRS01', 'Active', 5)
+    const p = plan(
+      snapshot([young, theirs], [leakOf(theirs.id, 9)], { signingKeyId: young.id }),
+      { ...settings, leakResponse: 'off' },
+      NOW
+    )
+    expect(p.refusal).toMatch(/^IAM user deploy has active access keys/)
+    expect(p.refusal).not.toMatch(/leaked/)
+  })
+
+  it('names up to five alerts, counts the rest, and says "alerts" for more than one', () => {
+    const p = plan(snapshot([young], [leakOf(young.id, 1, 2, 3, 4, 5, 6, 7)]), settings, NOW)
+    const link = (n: number) => `https://github.example/acme/app/security/secret-scanning/${n}`
+    expect(p.notes[0]).toBe(
+      `AKIA…ENT1 has leaked: it is named in open secret scanning alerts ${[1, 2, 3, 4, 5].map(link).join(', ')} and 2 more: rotating now, whatever its age (leak-response: rotate-and-deactivate).`
+    )
+  })
+
+  it("a person's leaked keys: the refusal gives each one's alerts and the same advice", () => {
+    const first = key('AKIATHEIRS01', 'Active', 5)
+    const second = key('AKIATHEIRS02', 'Active', 4)
+    const p = plan(
+      snapshot([young, first, second], [leakOf(first.id, 8), leakOf(second.id, 9)], {
+        signingKeyId: young.id
+      }),
+      settings,
+      NOW
+    )
+    const advice = (label: string, n: number) =>
+      `${label} has leaked: it is named in open secret scanning alert https://github.example/acme/app/security/secret-scanning/${n}. ` +
+      'Give whatever uses it another key, deactivate it in the IAM console now (Access keys, Actions, Deactivate), delete it, and resolve the alerts as revoked.'
+    expect(p.refusal).toMatch(
+      /a description starting "rotate-aws-access-keys" only if you wrote it\. /
+    )
+    expect(p.refusal?.endsWith(` ${advice('AKIA…RS01', 8)} ${advice('AKIA…RS02', 9)}`)).toBe(true)
+  })
+
+  it('report: a later deactivation of a leaked key does not resolve its alerts', () => {
+    const previous = key('AKIAPREVIOUS', 'Active', 40)
+    const current = key('AKIACURRENT1', 'Active', 8, {
+      state: 'active',
+      previousKeyId: previous.id,
+      atDaysAgo: 8
+    })
+    const p = plan(
+      snapshot([previous, current], [leakOf(previous.id, 6)], { signingKeyId: current.id }),
+      { ...settings, leakResponse: 'report' },
+      NOW
+    )
+    expect(kinds(p)).toEqual(['deactivate-key:AKIAPREVIOUS'])
+  })
+
+  it('report: an inactive leaked key keeps its alerts open', () => {
+    const retired = key('AKIARETIRED1', 'Inactive', 40, { state: 'retired', atDaysAgo: 2 })
+    const p = plan(
+      snapshot([young, retired], [leakOf(retired.id, 4)]),
+      { ...settings, leakResponse: 'report' },
+      NOW
+    )
+    expect(p.steps).toEqual([])
+    expect(p.warnings).toHaveLength(1)
+  })
+
+  it('report: the warnings are the leaks only, one per key; without a leak there are none', () => {
+    const p = plan(
+      snapshot([young], [leakOf(young.id, 3)]),
+      { ...settings, leakResponse: 'report' },
+      NOW
+    )
+    expect(p.warnings).toEqual([
+      'AKIA…ENT1 has leaked: it is named in open secret scanning alert https://github.example/acme/app/security/secret-scanning/3. leak-response is report, so this run does nothing about it: rotate now (force), deactivate it, then resolve the alerts.'
+    ])
+    expect(
+      plan(snapshot([young], []), { ...settings, leakResponse: 'report' }, NOW).warnings
+    ).toBeUndefined()
+  })
+
+  it('rotate-and-deactivate adds no report warning', () => {
+    const p = plan(snapshot([young], [leakOf(young.id, 3)]), settings, NOW)
+    expect(p.warnings).toBeUndefined()
+  })
+
+  it('a refusal leaves an inactive leaked key out (it cannot sign) and does not end in a space', () => {
+    const retired = key('AKIARETIRED1', 'Inactive', 40, { state: 'retired', atDaysAgo: 2 })
+    const theirs = key('AKIATHEIRS01', 'Active', 5)
+    const p = plan(
+      snapshot([young, theirs, retired], [leakOf(retired.id, 4)], { signingKeyId: young.id }),
+      settings,
+      NOW
+    )
+    expect(p.refusal).not.toMatch(/leaked/)
+    expect(p.refusal?.endsWith('only if you wrote it.')).toBe(true)
+  })
+
+  it('an admin run deactivates a leaked previous key too (it signs with neither)', () => {
+    const previous = key('AKIAPREVIOUS', 'Active', 40)
+    const current = key('AKIACURRENT1', 'Active', 1, {
+      state: 'active',
+      previousKeyId: previous.id,
+      atDaysAgo: 1
+    })
+    const p = plan(
+      snapshot([previous, current], [leakOf(previous.id, 6)], adminCaller),
+      settings,
+      NOW
+    )
+    expect(kinds(p)).toEqual(['deactivate-key:AKIAPREVIOUS', 'resolve-alerts:AKIAPREVIOUS'])
+    // Decided here: the deactivate-after note of the usual retirement is not added.
+    expect(p.notes.join(' ')).not.toMatch(/stays active until/)
+  })
+
+  it("a leaked previous key whose replacement's gate is due: deactivated first, then the gate runs", () => {
+    const previous = key('AKIAPREVIOUS', 'Active', 40)
+    const current = key('AKIACURRENT1', 'Active', 1, {
+      state: 'active',
+      previousKeyId: previous.id,
+      atDaysAgo: 1,
+      smoke: 'failed'
+    })
+    const leaks = [leakOf(previous.id, 6)]
+    const base = snapshot([previous, current], leaks, { signingKeyId: current.id })
+    const gated = plan(base, GATED, NOW)
+    expect(kinds(gated)).toEqual([
+      'deactivate-key:AKIAPREVIOUS',
+      'resolve-alerts:AKIAPREVIOUS',
+      'smoke-test:AKIACURRENT1'
+    ])
+    const gate = gated.steps[2]
+    expect(gate?.kind === 'smoke-test' && gate.distributedAt).toBe(NOW - DAY)
+    // Without smoke-workflow the gate cannot run, and the leaked key is not kept for it.
+    expect(kinds(plan(base, settings, NOW))).toEqual([
+      'deactivate-key:AKIAPREVIOUS',
+      'resolve-alerts:AKIAPREVIOUS'
+    ])
+    // No gate on the replacement: none runs.
+    const ungated = snapshot(
+      [
+        previous,
+        key('AKIACURRENT1', 'Active', 1, {
+          state: 'active',
+          previousKeyId: previous.id,
+          atDaysAgo: 1
+        })
+      ],
+      leaks,
+      { signingKeyId: current.id }
+    )
+    expect(kinds(plan(ungated, GATED, NOW))).toEqual([
+      'deactivate-key:AKIAPREVIOUS',
+      'resolve-alerts:AKIAPREVIOUS'
+    ])
+  })
+
+  it('replacing a leaked newer key: the reasons and the note say why the previous key goes', () => {
+    const previous = key('AKIAPREVIOUS', 'Active', 40)
+    const current = key('AKIACURRENT1', 'Active', 1, {
+      state: 'active',
+      previousKeyId: previous.id,
+      atDaysAgo: 1
+    })
+    const p = plan(
+      snapshot([previous, current], [leakOf(current.id, 7)], { signingKeyId: current.id }),
+      settings,
+      NOW
+    )
+    const reasons = p.steps.flatMap(step => ('reason' in step ? [step.reason] : []))
+    expect(reasons.slice(0, 2)).toEqual([
+      'replaced by AKIA…ENT1 in every target, and its slot is needed now to replace the leaked AKIA…ENT1',
+      'its slot is needed now to replace the leaked AKIA…ENT1 (IAM allows two keys)'
+    ])
+    expect(p.notes[0]).toBe(
+      'AKIA…ENT1 has leaked: it is named in open secret scanning alert https://github.example/acme/app/security/secret-scanning/7: rotating now.'
+    )
+  })
+
+  it('the warning of a run that signs with the previous key names the alert', () => {
+    const previous = key('AKIAPREVIOUS', 'Active', 40)
+    const current = key('AKIACURRENT1', 'Active', 1, {
+      state: 'active',
+      previousKeyId: previous.id,
+      atDaysAgo: 1
+    })
+    const p = plan(
+      snapshot([previous, current], [leakOf(previous.id, 6)], { signingKeyId: previous.id }),
+      settings,
+      NOW
+    )
+    expect(p.warnings).toEqual([
+      'AKIA…IOUS has leaked: it is named in open secret scanning alert https://github.example/acme/app/security/secret-scanning/6. This run signs with AKIA…IOUS, which it would have to deactivate first; give the workflow the key the targets hold (AKIA…ENT1) and run it again.'
+    ])
   })
 
   it('describes the step', () => {

@@ -10,32 +10,23 @@ import {
   plan,
   quietPeriod,
   ROOT_REFUSAL,
-  type PlanSettings,
   type Step
 } from '../src/plan.js'
 import type { KeyState, LastUse, Snapshot } from '../src/snapshot.js'
+import {
+  adminCaller,
+  DAY,
+  gatedSettings,
+  planSettings,
+  userSnapshot
+} from './fakes/plan-fixtures.js'
 
-const DAY = 86_400_000
 const MIN = 60_000
 const NOW = Date.parse('2026-11-22T12:00:00Z')
 const iso = (ms: number) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z')
 
-const settings: PlanSettings = {
-  maxAgeMs: 90 * DAY,
-  force: false,
-  deactivateAfterMs: 0,
-  deleteAfterMs: 7 * DAY,
-  expectedAccountId: undefined,
-  verifyTimeoutMs: 120_000,
-  reactivatePrevious: false,
-  smokeWorkflow: undefined,
-  requestTimeoutMs: 30_000,
-  run: { repository: 'acme/app', runId: '500', attempt: '1' }
-}
-const gated: PlanSettings = {
-  ...settings,
-  smokeWorkflow: { repository: 'acme/app', file: 'smoke.yml', ref: undefined }
-}
+const settings = planSettings
+const gated = gatedSettings
 
 /** A key created `ageMs` before NOW, optionally with our mark. */
 function key(
@@ -55,36 +46,8 @@ function key(
 }
 const used = (atMs: number): LastUse => ({ at: atMs, service: 's3', region: 'eu-west-1' })
 
-function snapshot(keys: KeyState[], overrides: Partial<Snapshot> = {}): Snapshot {
-  return {
-    caller: {
-      arn: 'arn:aws:iam::123456789012:user/deploy',
-      accountId: '123456789012',
-      kind: 'user',
-      userName: 'deploy'
-    },
-    userName: 'deploy',
-    userArn: 'arn:aws:iam::123456789012:user/deploy',
-    mode: 'self',
-    signingKeyId: keys.find(k => k.status === 'Active')?.id,
-    keys,
-    intent: { kind: 'none' },
-    intentValue: undefined,
-    staleMarks: [],
-    runs: {},
-    ...overrides
-  }
-}
-const admin: Partial<Snapshot> = {
-  caller: {
-    arn: 'arn:aws:sts::123456789012:assumed-role/rotator/gha',
-    accountId: '123456789012',
-    kind: 'assumed-role',
-    userName: undefined
-  },
-  mode: 'admin',
-  signingKeyId: undefined
-}
+const snapshot = userSnapshot
+const admin = adminCaller
 
 /** A refusal: nothing changes and the text says why. */
 const refusal = (text: string) => ({ steps: [], refusal: text, notes: [], currentKeyId: undefined })
@@ -763,6 +726,13 @@ describe('one active key', () => {
     })
   })
 
+  it('max-age 0 rotates on every run, even a key whose CreateDate is ahead of the runner clock', () => {
+    const ahead: KeyState = { ...key('AKIAOLD1', 'Active', 0), createdAt: NOW + 2_000 }
+    expect(plan(snapshot([ahead]), { ...settings, maxAgeMs: 0 }, NOW).steps).toStrictEqual(
+      rotateSteps('AKIAOLD1')
+    )
+  })
+
   it('says a young key rotates because of force; a due one by max-age even with force', () => {
     expect(
       plan(snapshot([key('AKIAOLD1', 'Active', 2 * DAY)]), { ...settings, force: true }, NOW).notes
@@ -1024,6 +994,9 @@ describe('the lease of a run holding a key', () => {
     expect(waiting({ ...pendingOf(1, {}), runs: { '.1': 'running' } })).toBe(
       'Key AKIANEW1 is being rotated by an earlier run, which GitHub shows in progress (its mark is 1m old; past 32m it counts as abandoned); ' +
         WAIT_TAIL
+    )
+    expect(waiting({ ...pendingOf(1, { runId: '7' }), runs: {} })).toMatch(
+      /^Key AKIANEW1 is being rotated by run 7 attempt 1 \(GitHub does not say/
     )
     expect(waiting({ ...pendingOf(1, { runId: '7', runAttempt: '3' }), runs: {} })).toBe(
       'Key AKIANEW1 is being rotated by run 7 attempt 3 (GitHub does not say whether it is still going; its mark is 1m old, the lease is 32m); ' +

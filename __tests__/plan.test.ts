@@ -1,22 +1,14 @@
 import fc from 'fast-check'
 import { writeMark, readMark, type Mark } from '../src/marks.js'
+import type { LeakResponse } from '../src/leaks.js'
 import { plan, type PlanSettings } from '../src/plan.js'
-import type { KeyState, Snapshot } from '../src/snapshot.js'
+import { adminCaller, DAY, planSettings, userSnapshot } from './fakes/plan-fixtures.js'
+import type { KeyState } from '../src/snapshot.js'
 
-const DAY = 86_400_000
 const NOW = Date.parse('2026-11-22T12:00:00Z')
-const settings: PlanSettings = {
-  maxAgeMs: 90 * DAY,
-  force: false,
-  deactivateAfterMs: 0,
-  deleteAfterMs: 7 * DAY,
-  expectedAccountId: undefined,
-  verifyTimeoutMs: 120_000,
-  reactivatePrevious: false,
-  smokeWorkflow: undefined,
-  requestTimeoutMs: 30_000,
-  run: { repository: 'acme/app', runId: '500', attempt: '1' }
-}
+const settings = planSettings
+const snapshot = userSnapshot
+const admin = adminCaller
 
 function key(
   id: string,
@@ -33,26 +25,6 @@ function key(
   }
 }
 
-function snapshot(keys: KeyState[], overrides: Partial<Snapshot> = {}): Snapshot {
-  return {
-    caller: {
-      arn: 'arn:aws:iam::123456789012:user/deploy',
-      accountId: '123456789012',
-      kind: 'user',
-      userName: 'deploy'
-    },
-    userName: 'deploy',
-    userArn: 'arn:aws:iam::123456789012:user/deploy',
-    mode: 'self',
-    signingKeyId: keys.find(k => k.status === 'Active')?.id,
-    keys,
-    intent: { kind: 'none' },
-    intentValue: undefined,
-    staleMarks: [],
-    runs: {},
-    ...overrides
-  }
-}
 /** AKIANEW1, created by a run to replace AKIAOLD1 and not yet on every target. */
 function pendingKey(
   run: { runId: string; runAttempt?: string; repository?: string },
@@ -66,16 +38,6 @@ function pendingKey(
     ...run,
     ...extra
   })
-}
-const admin: Partial<Snapshot> = {
-  caller: {
-    arn: 'arn:aws:sts::123456789012:assumed-role/rotator/gha',
-    accountId: '123456789012',
-    kind: 'assumed-role',
-    userName: undefined
-  },
-  mode: 'admin',
-  signingKeyId: undefined
 }
 const kinds = (p: ReturnType<typeof plan>) =>
   p.steps.map(
@@ -1063,7 +1025,17 @@ describe('planner', () => {
           deactivateAfterDays: fc.integer({ min: 0, max: 3 }),
           maxAgeDays: fc.integer({ min: 0, max: 120 })
         }),
-        (specs, selfMode, intentRun, s) => {
+        // Open secret scanning alerts naming some keys, and what the run does about them.
+        fc.record({
+          keys: fc.subarray([0, 1]),
+          response: fc.constantFrom<LeakResponse>(
+            'rotate-and-deactivate',
+            'rotate',
+            'report',
+            'off'
+          )
+        }),
+        (specs, selfMode, intentRun, s, leakSpec) => {
           const keys = specs.map((spec, i) => {
             const base = key(
               `AKIAKEY${i}`,
@@ -1095,20 +1067,65 @@ describe('planner', () => {
                 previousKeyId: 'AKIAKEY0'
               })
             : undefined
-          const snap = snapshot(keys, {
+          const leaks = leakSpec.keys.flatMap(i =>
+            keys[i]
+              ? [
+                  {
+                    keyId: keys[i].id,
+                    alerts: [
+                      {
+                        repository: 'acme/app',
+                        number: i + 1,
+                        htmlUrl: `https://github.example/a/${i + 1}`
+                      }
+                    ]
+                  }
+                ]
+              : []
+          )
+          const unleaked = snapshot(keys, {
             ...(selfMode ? {} : admin),
             intent: readMark(intentValue),
             intentValue,
             runs: intentRun ? { '9.1': intentRun } : {}
           })
+          const snap = { ...unleaked, leaks }
           const settingsHere: PlanSettings = {
             ...settings,
             force: s.force,
             reactivatePrevious: s.reactivatePrevious,
             maxAgeMs: s.maxAgeDays * DAY,
-            deactivateAfterMs: s.deactivateAfterDays * DAY
+            deactivateAfterMs: s.deactivateAfterDays * DAY,
+            leakResponse: leakSpec.response
           }
           const p = plan(snap, settingsHere, NOW)
+          // Leaks: report and off change no step (off changes nothing at all)
+          const withoutLeaks = plan(unleaked, settingsHere, NOW)
+          if (leakSpec.response === 'off') expect(p).toEqual(withoutLeaks)
+          // (Except that no response reactivates a leaked key.)
+          const refusedLeakedReactivation = /a leaked key is never made active again/.test(
+            p.refusal ?? ''
+          )
+          if (leakSpec.response === 'report' && !refusedLeakedReactivation) {
+            expect(p.steps).toEqual(withoutLeaks.steps)
+          }
+          // Alerts are resolved only for a leaked key that is inactive, or once this plan
+          // deactivated it.
+          p.steps.forEach((step, index) => {
+            if (step.kind !== 'resolve-alerts') return
+            expect(leaks.map(leak => leak.keyId)).toContain(step.keyId)
+            expect(['rotate-and-deactivate', 'rotate']).toContain(leakSpec.response)
+            const deactivatedBefore = p.steps
+              .slice(0, index)
+              .some(
+                earlier =>
+                  (earlier.kind === 'deactivate-key' || earlier.kind === 'retire-orphan') &&
+                  earlier.keyId === step.keyId
+              )
+            expect(
+              keys.find(k => k.id === step.keyId)?.status === 'Inactive' || deactivatedBefore
+            ).toBe(true)
+          })
           checked += 1
           if (p.steps.length > 0) acted += 1
           if (!p.refusal && !p.waiting) decided += 1
@@ -1154,8 +1171,9 @@ describe('planner', () => {
             const restored = p.steps.some(
               step => step.kind === 'restore' && step.abandonedKeyId === id
             )
-            // Only inactive keys or the abandoned half-distributed key are deleted...
-            expect(k?.status === 'Inactive' || restored).toBe(true)
+            // Only inactive keys, the abandoned half-distributed key, or a key this plan
+            // deactivates first (to replace a leaked key) are deleted...
+            expect(k?.status === 'Inactive' || restored || deactivated.includes(id)).toBe(true)
             // ...and only the action's own; an orphan only after delete-after.
             expect(m !== undefined || named.has(id)).toBe(true)
             if (m?.orphan) expect(NOW - m.at).toBeGreaterThanOrEqual(settingsHere.deleteAfterMs)

@@ -89,6 +89,9 @@ describe('settings: each refusal names the input and what to write', () => {
     expect(() => readSettings(name => (name === 'github-token' ? 't' : ''), {})).toThrow(
       "Input 'targets': is empty and GITHUB_REPOSITORY is not set; list one owner/repo per line"
     )
+    expect(() =>
+      readSettings(name => (name === 'github-token' ? 't' : ''), { GITHUB_REPOSITORY: ' ' })
+    ).toThrow("Input 'targets': is empty and GITHUB_REPOSITORY is not set")
     expect(refusal({ targets: '# none\n\n' })).toBe(
       "Input 'targets': lists no target (only blank lines or comments)"
     )

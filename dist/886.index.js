@@ -121,6 +121,7 @@ class Pacer {
         }
         this.repeats = repeats;
         this.firstWaitMs = firstWaitMs;
+        // Stryker disable next-line EqualityOperator: no request is sent during a pause, so ending one where it ends changes nothing
         if (until > this.resumeAt) {
             this.waitedMs = spent;
             if (until > this.resumeAt + 500) {
@@ -149,6 +150,7 @@ class Pacer {
     }
     /** How long until `points` more fit in the learned pace over the last minute. */
     paceWait(now, points) {
+        // Stryker disable next-line ConditionalExpression: unpaced (Infinity), the check below returns 0 too
         if (!Number.isFinite(this.pointsPerMinute))
             return 0;
         let total = this.pointsInLastMinute(now) + points;

@@ -1181,20 +1181,19 @@ function twoKeysLeakPlan(
 
 /** Leaks the plan does not act on still reach a person: in a refusal, or as warnings. */
 function tellLeaks(draft: Draft, result: Plan): Plan {
-  if (result.waiting !== undefined || draft.leaked.size === 0) return result
-  const untold = [...draft.leaked.entries()].filter(
-    ([keyId, alerts]) =>
-      draft.active.some(key => key.id === keyId) &&
-      !(result.refusal ?? '').includes(alerts[0]?.htmlUrl ?? keyId)
-  )
-  if (result.refusal !== undefined) {
+  const { refusal } = result
+  if (refusal !== undefined) {
+    const untold = [...draft.leaked].filter(
+      ([keyId, alerts]) =>
+        draft.active.some(key => key.id === keyId) &&
+        !alerts.some(alert => refusal.includes(alert.htmlUrl))
+    )
+    if (untold.length === 0) return result
     const advice = untold.map(([keyId, alerts]) => `${leakedText(keyId, alerts)}.`)
-    return advice.length > 0
-      ? { ...result, refusal: `${result.refusal} ${advice.join(' ')}` }
-      : result
+    return { ...result, refusal: `${refusal} ${advice.join(' ')}` }
   }
-  if (leakResponse(draft.settings) !== 'report') return result
-  const warnings = [...draft.leaked.entries()].map(
+  if (leakResponse(draft.settings) !== 'report' || draft.leaked.size === 0) return result
+  const warnings = [...draft.leaked].map(
     ([keyId, alerts]) =>
       `${leakedText(keyId, alerts)}. leak-response is report, so this run does nothing about it: rotate now (force), deactivate it, then resolve the alerts.`
   )
