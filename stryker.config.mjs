@@ -1,6 +1,6 @@
 // @ts-check
 /**
- * `npm run mutate`: StrykerJS on the lifecycle's pure modules and the step executors, against the
+ * `npm run mutate`: StrykerJS on the lifecycle's pure modules, the leak check and the step executors, against the
  * unit tests only (the e2e tests run the bundle, so they cannot kill a mutant in src/).
  * @type {import('@stryker-mutator/api/core').PartialStrykerOptions}
  */
@@ -18,6 +18,7 @@ export default {
     'src/targets.ts',
     'src/duration.ts',
     'src/pacing.ts',
+    'src/leaks.ts',
     'src/steps/*.ts'
   ],
   reporters: ['clear-text', 'progress', 'json'],
@@ -25,6 +26,8 @@ export default {
   thresholds: { high: 90, low: 80, break: null },
   concurrency: 2,
   tempDirName: '.stryker-tmp',
+  // Another run's sandbox is not part of the project (runs may share .stryker-tmp).
+  ignorePatterns: ['/.stryker-tmp'],
   cleanTempDir: 'always',
   // A static mutant (a module-level constant) reruns every test: minutes each. Ignored, and
   // counted as such in the report.

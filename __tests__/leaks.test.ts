@@ -153,6 +153,63 @@ describe('leak check', () => {
     expect(found.leaks[0]?.alerts).toHaveLength(1)
   })
 
+  it('the notices, word for word', async () => {
+    const forbidden = await scanForLeaks(
+      fakeApi({ 'acme/app': { kind: 'forbidden' } }),
+      { orgs: [], repositories: ['acme/app'] },
+      [KEY],
+      new Map()
+    )
+    expect(forbidden.notices).toEqual([
+      'Leak check skipped: the token may not read secret scanning alerts. Grant it the repository permission "Secret scanning alerts" (read; read and write to resolve alerts), or set leak-response: off.'
+    ])
+    const off = await scanForLeaks(
+      fakeApi({ 'acme/app': { kind: 'off' } }),
+      { orgs: [], repositories: ['acme/app'] },
+      [KEY],
+      new Map()
+    )
+    expect(off.notices).toEqual([
+      "Leak check: secret scanning is off or not available for acme/app. Turn it on under Settings, Advanced Security (free for public repositories; private ones need GitHub's Secret Protection), or set leak-response: off."
+    ])
+  })
+
+  it('lists exactly five places that are off without a count; says when GitHub gave no status', async () => {
+    const repositories = ['a/1', 'a/2', 'a/3', 'a/4', 'a/5']
+    const api = fakeApi(Object.fromEntries(repositories.map(r => [r, { kind: 'off' } as const])))
+    const scan = await scanForLeaks(api, { orgs: [], repositories }, [KEY], new Map())
+    expect(scan.notices[0]).toMatch(/for a\/1, a\/2, a\/3, a\/4, a\/5\. Turn/)
+    const silent = await scanForLeaks(
+      fakeApi({ x: { kind: 'failed', status: undefined, message: 'reset' } }),
+      { orgs: [], repositories: ['x'] },
+      [KEY],
+      new Map()
+    )
+    expect(silent.notices).toEqual([
+      'Leak check: could not read secret scanning alerts of x (no answer).'
+    ])
+  })
+
+  it('without a repository of its own it looks only where the targets are', () => {
+    expect(alertPlaces([{ kind: 'repository', owner: 'acme', repo: 'app' }], undefined)).toEqual({
+      orgs: [],
+      repositories: ['acme/app']
+    })
+  })
+
+  it('a secret alert matches with surrounding whitespace, and a secret of another length does not', () => {
+    const found = matchLeaks(
+      [
+        alert(1, `${SECRET}\n`, 'aws_secret_access_key'),
+        alert(2, `${SECRET}x`, 'aws_secret_access_key')
+      ],
+      [KEY],
+      new Map([[SECRET, KEY]])
+    )
+    expect(found.leaks).toEqual([{ keyId: KEY, alerts: [expect.objectContaining({ number: 1 })] }])
+    expect(found.unmatched.map(ref => ref.number)).toEqual([2])
+  })
+
   it("the resolution comment names the run and the key's short form, never the id", () => {
     const comment = resolutionComment('AKIA…0001', {
       repository: 'acme/app',

@@ -47,6 +47,13 @@ const kinds = (p: ReturnType<typeof plan>) =>
   )
 
 const young = key('AKIACURRENT1', 'Active', 10)
+/** Two active keys: the action's `current` replaced `previous` a day ago (deactivate-after: 7d). */
+const previous = key('AKIAPREVIOUS', 'Active', 40)
+const current = key('AKIACURRENT1', 'Active', 1, {
+  state: 'active',
+  previousKeyId: previous.id,
+  atDaysAgo: 1
+})
 const leakOf = (keyId: string, ...numbers: number[]): Leak => ({
   keyId,
   alerts: numbers.map(n => alert(n))
@@ -186,12 +193,6 @@ describe('planner: a leaked key', () => {
   })
 
   it('two active keys, the previous one leaked: deactivated now, without waiting for deactivate-after', () => {
-    const previous = key('AKIAPREVIOUS', 'Active', 40)
-    const current = key('AKIACURRENT1', 'Active', 1, {
-      state: 'active',
-      previousKeyId: previous.id,
-      atDaysAgo: 1
-    })
     const p = plan(
       snapshot([previous, current], [leakOf(previous.id, 6)], { signingKeyId: current.id }),
       settings,
@@ -202,12 +203,6 @@ describe('planner: a leaked key', () => {
   })
 
   it('two active keys, the newer one leaked: the previous key gives up its slot and the leaked key is replaced', () => {
-    const previous = key('AKIAPREVIOUS', 'Active', 40)
-    const current = key('AKIACURRENT1', 'Active', 1, {
-      state: 'active',
-      previousKeyId: previous.id,
-      atDaysAgo: 1
-    })
     const p = plan(
       snapshot([previous, current], [leakOf(current.id, 7)], { signingKeyId: current.id }),
       settings,
@@ -223,12 +218,6 @@ describe('planner: a leaked key', () => {
   })
 
   it('a run that signs with the previous key cannot deactivate it: it warns and leaves the keys', () => {
-    const previous = key('AKIAPREVIOUS', 'Active', 40)
-    const current = key('AKIACURRENT1', 'Active', 1, {
-      state: 'active',
-      previousKeyId: previous.id,
-      atDaysAgo: 1
-    })
     const p = plan(
       snapshot([previous, current], [leakOf(current.id, 7)], { signingKeyId: previous.id }),
       settings,
@@ -277,7 +266,6 @@ describe('planner: a leaked key', () => {
   })
 
   it('report: a later deactivation of a leaked key does not resolve its alerts', () => {
-    const previous = key('AKIAPREVIOUS', 'Active', 40)
     const current = key('AKIACURRENT1', 'Active', 8, {
       state: 'active',
       previousKeyId: previous.id,
@@ -334,12 +322,6 @@ describe('planner: a leaked key', () => {
   })
 
   it('an admin run deactivates a leaked previous key too (it signs with neither)', () => {
-    const previous = key('AKIAPREVIOUS', 'Active', 40)
-    const current = key('AKIACURRENT1', 'Active', 1, {
-      state: 'active',
-      previousKeyId: previous.id,
-      atDaysAgo: 1
-    })
     const p = plan(
       snapshot([previous, current], [leakOf(previous.id, 6)], adminCaller),
       settings,
@@ -351,7 +333,6 @@ describe('planner: a leaked key', () => {
   })
 
   it("a leaked previous key whose replacement's gate is due: deactivated first, then the gate runs", () => {
-    const previous = key('AKIAPREVIOUS', 'Active', 40)
     const current = key('AKIACURRENT1', 'Active', 1, {
       state: 'active',
       previousKeyId: previous.id,
@@ -393,12 +374,6 @@ describe('planner: a leaked key', () => {
   })
 
   it('replacing a leaked newer key: the reasons and the note say why the previous key goes', () => {
-    const previous = key('AKIAPREVIOUS', 'Active', 40)
-    const current = key('AKIACURRENT1', 'Active', 1, {
-      state: 'active',
-      previousKeyId: previous.id,
-      atDaysAgo: 1
-    })
     const p = plan(
       snapshot([previous, current], [leakOf(current.id, 7)], { signingKeyId: current.id }),
       settings,
@@ -415,12 +390,6 @@ describe('planner: a leaked key', () => {
   })
 
   it('the warning of a run that signs with the previous key names the alert', () => {
-    const previous = key('AKIAPREVIOUS', 'Active', 40)
-    const current = key('AKIACURRENT1', 'Active', 1, {
-      state: 'active',
-      previousKeyId: previous.id,
-      atDaysAgo: 1
-    })
     const p = plan(
       snapshot([previous, current], [leakOf(previous.id, 6)], { signingKeyId: previous.id }),
       settings,

@@ -184,7 +184,7 @@ describe('restore', () => {
     w.secrets.fail('acme/web', halfWritten('acme/web'))
     const error = await failureOf(restore(w.run, step))
     expect(error.message).toContain(
-      `acme/web: wrote ${ID} but not ${SECRET} (HTTP 502). This run does not know the previous secret, so it cannot set the pair back.`
+      `acme/web: wrote ${ID} but not ${SECRET} (HTTP 502). This run does not know the previous secret, so it cannot set the pair back; acme/app: not written`
     )
     expect(w.run.result.mismatched).toEqual(['acme/web'])
     expect(w.journal.ops()).toEqual(['write'])

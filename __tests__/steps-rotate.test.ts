@@ -240,6 +240,7 @@ describe('rotate: announcing and creating', () => {
     expect(error.message).toBe(
       `Could not create a new access key for ${USER}: ServiceFailure: unavailable. No new key is left behind; the previous key and the secrets are unchanged.`
     )
+    expect(error.cause).toBe(w.aws.faults.get('createKey')?.[0]?.error)
     expect(w.journal.ops().filter(op => op === 'createKey')).toHaveLength(4)
     expect(w.clock.slept).toEqual([1_500, 2_250, 3_375])
     expect(w.journal.ops().slice(-2)).toEqual(['listTags', 'untag'])
@@ -282,6 +283,18 @@ describe('rotate: announcing and creating', () => {
     )
     expect(w.journal.ops()).toEqual(['tag', 'createKey', 'listKeys', 'listTags', 'untag'])
     expect(w.aws.keys.get(NEW)?.status).toBe('Active')
+  })
+
+  it('names every key that appeared when it steps aside', async () => {
+    const w = selfRun()
+    w.aws.createKey = async () => {
+      w.aws.makeKey()
+      w.aws.makeKey()
+      throw awsError('LimitExceeded', 409)
+    }
+    const error = await failureOf(rotate(w.run, step))
+    expect(error).toBeInstanceOf(Yield)
+    expect(error.message).toMatch(new RegExp(`^Key ${NEW_LABEL}, AKIA…0N02 appeared after`))
   })
 
   it('fails on LimitExceeded when no key appeared', async () => {
@@ -578,7 +591,7 @@ describe('rotate: writing the targets', () => {
     )
     const error = await failureOf(rotate(w.run, step))
     expect(error.message).toContain(
-      `No target could be written: 2 of 2 targets failed: acme/web: half. Both of its secrets were set back to the previous key ${OLD_LABEL}.`
+      `No target could be written: 2 of 2 targets failed: acme/web: half. Both of its secrets were set back to the previous key ${OLD_LABEL}; acme/app: not written`
     )
     expect(w.secrets.held.get('acme/web')).toEqual({
       AWS_ACCESS_KEY_ID: OLD.accessKeyId,
@@ -595,7 +608,7 @@ describe('rotate: writing the targets', () => {
     )
     const error = await failureOf(rotate(w.run, step))
     expect(error.message).toBe(
-      `The new key ${NEW_LABEL} was written to 0 of 2 targets, not to every target: 2 of 2 targets failed: acme/web: half. This run does not know the previous secret, so it cannot set the pair back.; acme/app: not written, because other targets failed. ` +
+      `The new key ${NEW_LABEL} was written to 0 of 2 targets, not to every target: 2 of 2 targets failed: acme/web: half. This run does not know the previous secret, so it cannot set the pair back; acme/app: not written, because other targets failed. ` +
         'Both keys stay active; acme/web holds a mismatched pair until a run writes it again. ' +
         'The next run finishes this: a run that signs with the new key writes it everywhere, one that signs with the previous key writes that back and deletes the new one.'
     )

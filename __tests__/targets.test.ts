@@ -188,7 +188,7 @@ describe('targets, rule by rule', () => {
     const long = `acme/${'r'.repeat(200)}!`
     const message = error(long)
     expect(message).toBe(
-      `line 1 ('${long.slice(0, 100)}… (206 characters)'): '${long.slice(5, 104)}… (203 characters) is not a valid repository name`
+      `line 1 ('${long.slice(0, 100)}… (206 characters)'): '${long.slice(5, 105)}… (201 characters)' is not a valid repository name`
     )
   })
 

@@ -185,15 +185,26 @@ describe('verifying a new key, step by step', () => {
     })
   })
 
-  it('says AWS did not accept the key when the deadline comes before the confirmations', async () => {
+  it('says how far the acceptances got when the deadline comes before the confirmations', async () => {
     const clock = fakeClock(T0)
     const result = await verify(clock, async () => ARN, { timeoutMs: 200 })
     expect(result).toEqual({
       ok: false,
-      reason: 'AWS did not accept the key',
+      reason: 'AWS accepted the key 2 time(s) in a row, not the 3 needed, before the time ran out',
       attempts: 2,
       elapsedMs: 150
     })
+  })
+
+  it('names no stale rejection once AWS accepts again', async () => {
+    const clock = fakeClock(T0)
+    // Rejected until 1 s, then accepted: the deadline at 1.2 s falls mid-confirmation.
+    const { probe } = probeFrom(clock, T0 + 1_000)
+    const result = await verify(clock, probe, { timeoutMs: 1_200 })
+    expect(result.ok).toBe(false)
+    expect(!result.ok && result.reason).toBe(
+      'AWS accepted the key 2 time(s) in a row, not the 3 needed, before the time ran out'
+    )
   })
 
   it('names both principals when the key belongs to another one', async () => {

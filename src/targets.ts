@@ -63,16 +63,16 @@ export function feedsRepository(target: Target, repository: string): boolean {
   }
 }
 
-/**
- * Parses the `targets` input: one per line, blank lines and `#` comments ignored.
- * Returns the targets or a message saying which line is wrong and what is allowed.
- */
 /** A line as echoed in an error: a pasted blob is cut, not printed whole. */
 function shortened(line: string): string {
   return line.length <= ECHO_MAX ? line : `${line.slice(0, ECHO_MAX)}… (${line.length} characters)`
 }
 const ECHO_MAX = 100
 
+/**
+ * Parses the `targets` input: one per line, blank lines and `#` comments ignored.
+ * Returns the targets or a message saying which line is wrong and what is allowed.
+ */
 export function parseTargets(text: string): Target[] | { error: string } {
   const targets: Target[] = []
   const seen = new Map<string, number>()
@@ -83,7 +83,8 @@ export function parseTargets(text: string): Target[] | { error: string } {
     const where = `line ${index + 1} ('${shortened(line)}')`
     const parsed = parseLine(line)
     if (typeof parsed === 'string') {
-      return { error: `${where}: ${parsed.replace(/\S{101,}/g, shortened)}` }
+      // A long name is cut inside its quotes, which stay.
+      return { error: `${where}: ${parsed.replace(/[^\s']{101,}/g, shortened)}` }
     }
     // GitHub names are case-insensitive: two spellings reach the same secrets.
     // Stryker disable next-line MethodExpression: upper-casing finds the same duplicates

@@ -43,7 +43,8 @@ export async function verifyNewKey(options: VerifyOptions): Promise<VerifyResult
   const deadline = start + timeoutMs
   let attempts = 0
   let accepted = 0
-  let lastProblem = 'AWS did not accept the key'
+  /** Why the last check failed; a later acceptance makes it history. */
+  let lastProblem = ''
   for (;;) {
     attempts++
     try {
@@ -75,7 +76,12 @@ export async function verifyNewKey(options: VerifyOptions): Promise<VerifyResult
     }
     const wait = accepted > 0 ? confirmIntervalMs : POLL_MS
     if (clock.now() + wait > deadline) {
-      return { ok: false, reason: lastProblem, attempts, elapsedMs: clock.now() - start }
+      // Mid-confirmation, the last rejection is history: say how far the acceptances got.
+      const reason =
+        accepted === 0
+          ? lastProblem
+          : `AWS accepted the key ${accepted} time(s) in a row, not the ${confirmations} needed, before the time ran out`
+      return { ok: false, reason, attempts, elapsedMs: clock.now() - start }
     }
     await clock.sleep(wait)
   }

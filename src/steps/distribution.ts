@@ -134,6 +134,7 @@ async function mendHalfWritten(
   if (previous) {
     try {
       await run.context.secrets.write(target, previous)
+      // Stryker disable next-line OptionalChaining,StringLiteral: equivalent, a pair always has its two entries (?. and ?? only satisfy noUncheckedIndexedAccess)
       return `Both of its secrets were set back to the previous key ${keyLabel(previous[0]?.value ?? '')}.`
     } catch (error) {
       run.result.mismatched.push(target.name)

@@ -130,7 +130,11 @@ const FAILURES_IN_MESSAGE = 10
 
 /** "3 of 300 targets failed: a; b; c", naming at most ten. */
 export function briefly(failures: readonly string[], total: number): string {
-  const named = failures.slice(0, FAILURES_IN_MESSAGE).join('; ')
+  // A failure that ends a sentence loses its full stop to the separator.
+  const named = failures
+    .slice(0, FAILURES_IN_MESSAGE)
+    .map(failure => failure.replace(/\.$/, ''))
+    .join('; ')
   const more = failures.length - FAILURES_IN_MESSAGE
   return `${failures.length} of ${total} targets failed: ${named}${more > 0 ? `; and ${more} more (the step summary lists them all)` : ''}`
 }
