@@ -231,7 +231,7 @@ async function preflight(
   let openGate: OpenGate | undefined
   try {
     ;[prepared, openGate] = await Promise.all([
-      Promise.all(settings.targets.map(target => secrets.prepare(target))),
+      prepareAll(settings, secrets),
       prepareSmokeGate(settings, secrets)
     ])
   } catch (error) {
@@ -242,6 +242,14 @@ async function preflight(
   }
   core.info(`Preflight: ${prepared.length} target(s) reachable, public keys read.`)
   return { prepared, openGate }
+}
+
+/** Every target's public key; on failures, the first target in the input's order is named. */
+async function prepareAll(settings: Settings, secrets: Secrets): Promise<PreparedTarget[]> {
+  const results = await Promise.allSettled(settings.targets.map(target => secrets.prepare(target)))
+  const failed = results.find(result => result.status === 'rejected')
+  if (failed) throw failed.reason
+  return results.flatMap(result => (result.status === 'fulfilled' ? [result.value] : []))
 }
 
 /**
