@@ -91,6 +91,24 @@ describe('leak check', () => {
     )
   })
 
+  it("an organization's 403: its repositories are read one by one, with a notice", async () => {
+    const api = fakeApi({
+      'org:acme': { kind: 'forbidden' },
+      'acme/app': { kind: 'alerts', alerts: [alert(1, KEY)] }
+    })
+    const scan = await scanForLeaks(
+      api,
+      { orgs: ['acme'], repositories: ['acme/app'] },
+      [KEY],
+      new Map()
+    )
+    expect(api.asked).toEqual(['org:acme', 'acme/app'])
+    expect(scan.leaks.map(leak => leak.keyId)).toEqual([KEY])
+    expect(scan.notices).toEqual([
+      'Leak check: the token may not read the secret scanning alerts of organization acme (that list needs "Secret scanning alerts: read" and an organization owner or security manager); only the target repositories were checked.'
+    ])
+  })
+
   it('keeps what it found before a 403', async () => {
     const api = fakeApi({
       'acme/app': { kind: 'alerts', alerts: [alert(1, KEY)] },

@@ -57,8 +57,10 @@ export function alertPlaces(targets: readonly Target[], ownRepository: string | 
 
 /**
  * Reads the open AWS alerts where the targets live: one request per organization and
- * repository (more only past 100 alerts). A 403 ends the check: the token's permissions are the
- * same everywhere, so the next request would be refused too.
+ * repository (more only past 100 alerts). A repository's 403 ends the check: the token's
+ * permissions are the same everywhere, so the next request would be refused too. An
+ * organization's 403 may only mean its list needs an owner or security manager: its
+ * repositories are then read one by one.
  */
 export async function scanForLeaks(
   api: AlertsApi,
@@ -69,6 +71,7 @@ export async function scanForLeaks(
   const alerts: ScanningAlert[] = []
   const off: string[] = []
   const failed: string[] = []
+  const orgRefused: string[] = []
   const coveredOwners = new Set<string>()
   const steps: AlertPlace[] = [
     ...places.orgs.map(org => ({ org })),
@@ -78,7 +81,8 @@ export async function scanForLeaks(
     if ('repository' in place && coveredOwners.has(place.repository.split('/')[0] ?? '')) continue
     const listing: AlertListing = await api.listOpenAwsAlerts(place)
     const where = 'org' in place ? `organization ${place.org}` : place.repository
-    if (listing.kind === 'forbidden') return forbidden(alerts, keyIds, knownSecrets)
+    if (listing.kind === 'forbidden' && 'org' in place) orgRefused.push(place.org)
+    else if (listing.kind === 'forbidden') return forbidden(alerts, keyIds, knownSecrets)
     if (listing.kind === 'off') off.push(where)
     if (listing.kind === 'failed') failed.push(`${where} (${listing.status ?? 'no answer'})`)
     if (listing.kind !== 'alerts') continue
@@ -86,7 +90,20 @@ export async function scanForLeaks(
     // Stryker disable next-line ConditionalExpression: a repository place would add undefined, never an owner
     if ('org' in place) coveredOwners.add(place.org)
   }
-  return { ...matchLeaks(alerts, keyIds, knownSecrets), notices: scanNotices(off, failed) }
+  return {
+    ...matchLeaks(alerts, keyIds, knownSecrets),
+    notices: [...orgNotices(orgRefused), ...scanNotices(off, failed)]
+  }
+}
+
+function orgNotices(refused: readonly string[]): string[] {
+  return refused.length === 0
+    ? []
+    : [
+        `Leak check: the token may not read the secret scanning alerts of organization ${listed(refused)} ` +
+          '(that list needs "Secret scanning alerts: read" and an organization owner or security manager); ' +
+          'only the target repositories were checked.'
+      ]
 }
 
 function forbidden(
