@@ -3,16 +3,16 @@ import { readMark, writeMark, type Mark } from '../src/marks.js'
 
 const TAG_VALUE = /^[A-Za-z0-9 _.:/=+\-@]{0,256}$/
 
-describe('marks', () => {
-  const mark: Mark = {
-    state: 'pending',
-    at: Date.parse('2026-11-22T23:37:06Z'),
-    runId: '1234567890',
-    runAttempt: '2',
-    repository: 'acme/app.web',
-    previousKeyId: 'AKIAAAAAAAAAAAAAAAAA'
-  }
+const mark: Mark = {
+  state: 'pending',
+  at: Date.parse('2026-11-22T23:37:06Z'),
+  runId: '1234567890',
+  runAttempt: '2',
+  repository: 'acme/app.web',
+  previousKeyId: 'AKIAAAAAAAAAAAAAAAAA'
+}
 
+describe('marks', () => {
   it('writes one readable line', () => {
     expect(writeMark(mark)).toBe(
       'rotate-aws-access-keys v1 state=pending at=2026-11-22T23:37:06Z run=1234567890.2 prev=AKIAAAAAAAAAAAAAAAAA repo=acme/app.web'
@@ -209,6 +209,20 @@ describe('marks, field by field', () => {
       kind: 'unreadable',
       reason: "unreadable time 'yesterday'"
     })
+    expect(
+      readMark('rotate-aws-access-keys v1 state=pending at=2026-11-22T23:37:06Z until=soon')
+    ).toEqual({ kind: 'unreadable', reason: "unreadable time 'soon'" })
+  })
+
+  it('keeps the end of a hold to the second, and reads a mark without one as holding no deadline', () => {
+    const until = Date.parse('2026-11-23T01:07:06Z')
+    const text = writeMark({ ...mark, until: until + 999 })
+    expect(text).toBe(
+      'rotate-aws-access-keys v1 state=pending at=2026-11-22T23:37:06Z run=1234567890.2 prev=AKIAAAAAAAAAAAAAAAAA until=2026-11-23T01:07:06Z repo=acme/app.web'
+    )
+    expect(readMark(text)).toEqual({ kind: 'ours', mark: { ...mark, until } })
+    const reading = readMark(writeMark(mark))
+    expect(reading.kind === 'ours' && 'until' in reading.mark).toBe(false)
   })
 })
 

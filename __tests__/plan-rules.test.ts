@@ -54,7 +54,10 @@ const refusal = (text: string) => ({ steps: [], refusal: text, notes: [], curren
 
 const WAIT_TAIL =
   'this run leaves it alone and changes nothing for this user. ' +
-  'Wait for that run to finish, or re-run this one later; a run that died is recognised as soon as GitHub shows it completed, or once its lease has passed.'
+  'A run that died is recognised as soon as GitHub shows it completed, or once that time has passed; a later run then finishes or undoes its work.'
+/** How a waiting run says until when the holder may hold the key. */
+const held = (until: string) =>
+  `it may hold the key until ${until} by its own settings, and no run undoes it before then`
 
 const PENDING_TAIL =
   'This run does not sign with either key, so it cannot write a known key to every target. ' +
@@ -269,12 +272,12 @@ describe('the intent mark of another run (overlap and orphans)', () => {
       notes: [],
       currentKeyId: undefined,
       waiting:
-        'The intent mark on the user says run 7 attempt 1 of acme/app, which GitHub shows in progress (its mark is 1m old; past 32m it counts as abandoned) is creating a new key; ' +
+        `The intent mark on the user says run 7 attempt 1 of acme/app, which GitHub shows in progress (${held('2026-11-22T12:31:00Z')}) is creating a new key; ` +
         WAIT_TAIL
     })
     const unknown = plan(snapshot([old], { ...intent(), runs: {} }), settings, NOW)
     expect(unknown.waiting).toBe(
-      'The intent mark on the user says run 7 attempt 1 of acme/app (GitHub does not say whether it is still going; its mark is 1m old, the lease is 32m) is creating a new key; ' +
+      `The intent mark on the user says run 7 attempt 1 of acme/app (GitHub does not say whether it is still going; ${held('2026-11-22T12:31:00Z')}) is creating a new key; ` +
         WAIT_TAIL
     )
   })
@@ -956,7 +959,7 @@ describe('one active key left half-distributed (its previous key gone)', () => {
     expect(
       plan(snapshot([pending(NOW - MIN)], { runs: { '7.1': 'running' } }), settings, NOW).waiting
     ).toBe(
-      'Key AKIANEW1 is being rotated by run 7 attempt 1 of acme/app, which GitHub shows in progress (its mark is 1m old; past 32m it counts as abandoned); ' +
+      `Key AKIANEW1 is being rotated by run 7 attempt 1 of acme/app, which GitHub shows in progress (${held('2026-11-22T12:31:00Z')}); ` +
         WAIT_TAIL
     )
   })
@@ -992,14 +995,14 @@ describe('the lease of a run holding a key', () => {
     ).toBeUndefined()
     expect(waiting({ ...pendingOf(1, { runId: '7' }), runs: { '7.2': 'finished' } })).toBeDefined()
     expect(waiting({ ...pendingOf(1, {}), runs: { '.1': 'running' } })).toBe(
-      'Key AKIANEW1 is being rotated by an earlier run, which GitHub shows in progress (its mark is 1m old; past 32m it counts as abandoned); ' +
+      `Key AKIANEW1 is being rotated by an earlier run, which GitHub shows in progress (${held('2026-11-22T12:31:00Z')}); ` +
         WAIT_TAIL
     )
     expect(waiting({ ...pendingOf(1, { runId: '7' }), runs: {} })).toMatch(
       /^Key AKIANEW1 is being rotated by run 7 attempt 1 \(GitHub does not say/
     )
     expect(waiting({ ...pendingOf(1, { runId: '7', runAttempt: '3' }), runs: {} })).toBe(
-      'Key AKIANEW1 is being rotated by run 7 attempt 3 (GitHub does not say whether it is still going; its mark is 1m old, the lease is 32m); ' +
+      `Key AKIANEW1 is being rotated by run 7 attempt 3 (GitHub does not say whether it is still going; ${held('2026-11-22T12:31:00Z')}); ` +
         WAIT_TAIL
     )
   })
@@ -1016,7 +1019,7 @@ describe('the lease of a run holding a key', () => {
     expect(own('2', '10')).toBeUndefined()
     expect(own(undefined, '2')).toBeUndefined()
     expect(own('1', '1')).toBe(
-      'Key AKIANEW1 is being rotated by run 500 attempt 1 (a parallel job of this run); ' +
+      `Key AKIANEW1 is being rotated by run 500 attempt 1 (a parallel job of this run; ${held('2026-11-22T12:31:00Z')}); ` +
         WAIT_TAIL
     )
     expect(own(undefined, '1')).toBeDefined()
@@ -1024,6 +1027,48 @@ describe('the lease of a run holding a key', () => {
     expect(
       waiting(pendingOf(0, { runId: '500', runAttempt: '1' }), settings, NOW + 32 * MIN - 1)
     ).toBeDefined()
+  })
+})
+
+describe('a holder that wrote the end of its hold into its mark (until)', () => {
+  const UNTIL = NOW + 3 * 3_600_000
+  const marked = (runs: Snapshot['runs'], minutesAgo = 40) =>
+    snapshot(
+      [
+        key('AKIAOLD1', 'Active', 100 * DAY),
+        key('AKIANEW1', 'Active', minutesAgo * MIN, {
+          state: 'pending',
+          at: NOW - minutesAgo * MIN,
+          previousKeyId: 'AKIAOLD1',
+          until: UNTIL,
+          ...run7
+        })
+      ],
+      { runs }
+    )
+  const waiting = (snap: Snapshot, now = NOW) => plan(snap, settings, now).waiting
+
+  it('is waited for past the lease of earlier releases while GitHub shows it going or cannot say', () => {
+    expect(waiting(marked({ '7.1': 'running' }))).toBe(
+      `Key AKIANEW1 is being rotated by run 7 attempt 1 of acme/app, which GitHub shows in progress (${held('2026-11-22T15:00:00Z')}); ` +
+        WAIT_TAIL
+    )
+    expect(waiting(marked({}))).toMatch(/GitHub does not say whether it is still going/)
+  })
+
+  it('is waited for until its deadline plus five seconds of clock skew, not a moment longer', () => {
+    const running = marked({ '7.1': 'running' })
+    expect(waiting(running, UNTIL + 4_999)).toBeDefined()
+    expect(waiting(running, UNTIL + 5_000)).toBeUndefined()
+    expect(plan(running, settings, UNTIL + 5_000).steps[0]).toEqual({
+      kind: 'restore',
+      keyId: 'AKIAOLD1',
+      abandonedKeyId: 'AKIANEW1'
+    })
+  })
+
+  it('is healed at once when GitHub shows its run completed', () => {
+    expect(waiting(marked({ '7.1': 'finished' }))).toBeUndefined()
   })
 })
 
@@ -1247,7 +1292,7 @@ describe('two active keys, the newer distributed', () => {
     expect(plan(withRun(NOW - MIN, 'failed'), gated, NOW).waiting).toBeUndefined()
     const lease = 32 * MIN + 6 * 3_600_000
     expect(plan(withRun(NOW - lease + 1, 'due'), gated, NOW).waiting).toBe(
-      'Key AKIANEW1 is being rotated by run 7 attempt 1 of acme/app, which GitHub shows in progress (its mark is 6h31m old; past 6h32m it counts as abandoned); ' +
+      `Key AKIANEW1 is being rotated by run 7 attempt 1 of acme/app, which GitHub shows in progress (${held('2026-11-22T12:00:00Z')}); ` +
         WAIT_TAIL
     )
     expect(plan(withRun(NOW - lease, 'due'), gated, NOW).waiting).toBeUndefined()

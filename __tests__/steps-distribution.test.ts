@@ -3,6 +3,7 @@ import { StepFailure, TargetError } from '../src/errors.js'
 import type { PreparedTarget } from '../src/github.js'
 import { distribute, finishDistribution, restore } from '../src/steps/distribution.js'
 import {
+  awsError,
   failureOf,
   OLD,
   orgTarget,
@@ -73,6 +74,8 @@ describe('finish-distribution', () => {
     expect(w.run.result.current).toBeUndefined()
     await finishDistribution(w.run, finish)
     expect(w.journal.lines()).toEqual([
+      // Taken over first: a third run waits for this one until the end of its hold.
+      `tag ${USER} ${HALF.accessKeyId} rotate-aws-access-keys v1 state=pending at=2026-11-22T10:00:00Z run=4242.2 prev=${OLD.accessKeyId} until=2026-11-22T10:49:04Z repo=acme/app`,
       `write acme/web ${PAIR(HALF)}`,
       `write acme/app ${PAIR(HALF)}`,
       `tag ${USER} ${HALF.accessKeyId} rotate-aws-access-keys v1 state=active at=2026-11-22T10:00:02Z run=4242.2 prev=${OLD.accessKeyId} repo=acme/app`
@@ -96,7 +99,7 @@ describe('finish-distribution', () => {
     const w = signingHalf()
     await finishDistribution(w.run, { ...finish, previousKeyId: undefined, gated: true })
     expect(w.aws.tags[HALF.accessKeyId]).toBe(
-      'rotate-aws-access-keys v1 state=active at=2026-11-22T10:00:00Z run=4242.2 smoke=due repo=acme/app'
+      'rotate-aws-access-keys v1 state=active at=2026-11-22T10:00:00Z run=4242.2 smoke=due until=2026-11-22T11:09:04Z repo=acme/app'
     )
   })
 
@@ -104,7 +107,7 @@ describe('finish-distribution', () => {
     const w = signingHalf()
     w.run.aws = w.aws.client('young')
     await finishDistribution(w.run, finish)
-    expect(w.journal.calls.map(call => call.by)).toEqual(['github', 'github', 'young'])
+    expect(w.journal.calls.map(call => call.by)).toEqual(['young', 'github', 'github', 'young'])
   })
 
   it('uses the configured secret names', async () => {
@@ -126,7 +129,7 @@ describe('finish-distribution', () => {
     expect(error.message).toBe(
       'Could not finish writing key AKIA…0005 to every target: 2 of 2 targets failed: acme/web: 403 Forbidden; acme/app: not written, because other targets failed. Both keys stay active; the next run tries again.'
     )
-    expect(w.journal.ops()).toEqual(['write'])
+    expect(w.journal.ops()).toEqual(['tag', 'write'])
     expect(w.run.distributedAt).toBeUndefined()
     expect(w.run.result.current).toBeUndefined()
     expect(w.run.result.written).toEqual([])
@@ -146,7 +149,44 @@ describe('finish-distribution', () => {
       'Could not finish writing key AKIA…0005 to every target: 1 of 2 targets failed: socket hang up. Both keys stay active; the next run tries again.'
     )
     expect(w.run.result.written).toEqual(['acme/web'])
-    expect(w.journal.ops()).toEqual(['write', 'write'])
+    expect(w.journal.ops()).toEqual(['tag', 'write', 'write'])
+  })
+})
+
+describe('the hold this run announced', () => {
+  it('writes no target that could still be in flight when the hold ends', async () => {
+    const w = signingHalf()
+    // The hold is 49m04s (defaults, two targets); a pair may take 5 minutes (4 tries of two
+    // 30 s PUTs, and a minute of slack): the first write ends at the cutoff.
+    const cutoff = 49 * 60_000 + 4_000 - 5 * 60_000
+    w.secrets.onWrite = () => w.clock.advance(cutoff)
+    const error = await failureOf(finishDistribution(w.run, finish))
+    expect(w.run.holdUntil).toBe(START + 49 * 60_000 + 4_000)
+    expect(error.message).toBe(
+      "Could not finish writing key AKIA…0005 to every target: 1 of 2 targets failed: acme/app: not written, because this run's hold on the key ends at 2026-11-22T10:49:04Z and a later run may take the key over then. Both keys stay active; the next run tries again."
+    )
+    expect(w.run.result.written).toEqual(['acme/web'])
+  })
+
+  it('writes the last target the moment before the cutoff', async () => {
+    const w = signingHalf()
+    const cutoff = 49 * 60_000 + 4_000 - 5 * 60_000
+    w.secrets.onWrite = () => w.clock.advance(cutoff - 1)
+    await finishDistribution(w.run, finish)
+    expect(w.run.result.written).toEqual(['acme/web', 'acme/app'])
+  })
+
+  it('takes nothing over when the key cannot be marked as its own', async () => {
+    const w = world({ currentKeyId: undefined })
+    w.aws.fail('tag', awsError('AccessDenied', 403))
+    const error = await failureOf(
+      restore(w.run, { kind: 'restore', keyId: OLD.accessKeyId, abandonedKeyId: HALF.accessKeyId })
+    )
+    expect(error).toBeInstanceOf(StepFailure)
+    expect(error.message).toBe(
+      'Could not mark AKIA…0005 as taken over by this run (iam:TagUser: AccessDenied happened); nothing was written or changed.'
+    )
+    expect(w.journal.ops()).toEqual(['tag'])
   })
 })
 
@@ -161,6 +201,7 @@ describe('restore', () => {
     const w = world({ currentKeyId: undefined })
     await restore(w.run, step)
     expect(w.journal.lines()).toEqual([
+      `tag ${USER} ${HALF.accessKeyId} rotate-aws-access-keys v1 state=pending at=2026-11-22T10:00:00Z run=4242.2 prev=${OLD.accessKeyId} until=2026-11-22T10:49:04Z repo=acme/app`,
       `write acme/web ${PAIR(OLD)}`,
       `write acme/app ${PAIR(OLD)}`
     ])
@@ -187,7 +228,7 @@ describe('restore', () => {
       `acme/web: wrote ${ID} but not ${SECRET} (HTTP 502). This run does not know the previous secret, so it cannot set the pair back; acme/app: not written`
     )
     expect(w.run.result.mismatched).toEqual(['acme/web'])
-    expect(w.journal.ops()).toEqual(['write'])
+    expect(w.journal.ops()).toEqual(['tag', 'write'])
   })
 })
 

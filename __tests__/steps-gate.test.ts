@@ -11,6 +11,8 @@ const MARK = `rotate-aws-access-keys v1 state=active at=2026-11-22T09:00:00Z run
 const DUE = `${MARK} smoke=due repo=acme/app`
 const PASSED = `${MARK} repo=acme/app`
 const FAILED = `${MARK} smoke=failed repo=acme/app`
+/** A later run's gate holds the key for smoke-timeout (15m) and 5 minutes more. */
+const HOLDING = (until = '2026-11-22T10:20:00Z') => `${MARK} smoke=due until=${until} repo=acme/app`
 
 const passed: SmokeOutcome = {
   conclusion: 'success',
@@ -52,13 +54,36 @@ function gated(smoke: WorldOptions['smoke']) {
   return w
 }
 
+describe('smoke-test within the hold a run announced', () => {
+  it('runs its own gate only when smoke-timeout and the dispatch fit in what is left of the hold', async () => {
+    const fits = gated(passed)
+    fits.run.distributedAt = EARLIER
+    fits.run.result.createdKeyId = NEW
+    fits.run.holdUntil = START + 20 * 60_000
+    await smokeTest(fits.run, sameRunStep)
+    expect(fits.smokeCalls).toHaveLength(1)
+
+    const late = gated(passed)
+    late.run.distributedAt = EARLIER
+    late.run.result.createdKeyId = NEW
+    late.run.holdUntil = START + 20 * 60_000 - 1
+    const error = await failureOf(smokeTest(late.run, sameRunStep))
+    expect(error.message).toBe(
+      "Every target holds the new key, but too little of this run's hold on it is left (until 2026-11-22T10:19:59Z) to wait smoke-timeout (15m) for the smoke workflow. " +
+        'The previous key AKIA…0001 stays active; the next run runs the smoke workflow before it deactivates anything.'
+    )
+    expect(late.smokeCalls).toEqual([])
+    expect(late.journal.ops()).toEqual([])
+  })
+})
+
 describe('smoke-test', () => {
   it('marks the key as waiting, runs the gate, then records the pass', async () => {
     const w = gated(passed)
     w.clock.advance(10_000)
     await smokeTest(w.run, laterStep)
     expect(w.journal.lines()).toEqual([
-      `tag ${USER} ${NEW} ${DUE}`,
+      `tag ${USER} ${NEW} ${HOLDING('2026-11-22T10:20:10Z')}`,
       'smoke AKIA…0009 from acme/app run 4242.2',
       `tag ${USER} ${NEW} ${PASSED}`
     ])
@@ -172,7 +197,7 @@ describe('smoke-test', () => {
     const error = await failureOf(smokeTest(w.run, laterStep))
     expect(error).toBeInstanceOf(StepFailure)
     expect(w.journal.lines()).toEqual([
-      `tag ${USER} ${NEW} ${DUE}`,
+      `tag ${USER} ${NEW} ${HOLDING()}`,
       'smoke AKIA…0009 from acme/app run 4242.2',
       `listTags ${USER}`,
       `tag ${USER} ${NEW} ${FAILED}`
@@ -227,7 +252,7 @@ describe('smoke-test', () => {
       expect(w.log.warnings).toEqual([
         'Could not record the failed gate on AKIA…0009 (ServiceFailure: down).'
       ])
-      expect(w.aws.tags[NEW]).toBe(DUE)
+      expect(w.aws.tags[NEW]).toBe(HOLDING())
     }
   })
 })

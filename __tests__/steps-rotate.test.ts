@@ -25,8 +25,10 @@ const ADMIN: Credentials = {
 const RUN = 'run=4242.2'
 const REPO = 'repo=acme/app'
 const at = (seconds: number) => `at=2026-11-22T10:00:${String(seconds).padStart(2, '0')}Z`
+/** The end of the run's hold, with the defaults and two targets: 49m04s from its start. */
+const UNTIL = 'until=2026-11-22T10:49:04Z'
 const intentMark = (s = 0, prev = ` prev=${OLD.accessKeyId}`) =>
-  `rotate-aws-access-keys v1 state=creating ${at(s)} ${RUN}${prev} ${REPO}`
+  `rotate-aws-access-keys v1 state=creating ${at(s)} ${RUN}${prev} ${UNTIL} ${REPO}`
 const step = { kind: 'rotate', previousKeyId: OLD.accessKeyId, gated: false } as const
 const firstKey = { kind: 'rotate', previousKeyId: undefined, gated: false } as const
 
@@ -73,7 +75,7 @@ describe('rotate: the whole lifecycle', () => {
     expect(w.journal.lines()).toEqual([
       `tag ${USER} ${INTENT_TAG_KEY} ${intentMark()}`,
       `createKey ${USER}`,
-      `tag ${USER} ${NEW} rotate-aws-access-keys v1 state=pending ${at(0)} ${RUN} prev=${OLD.accessKeyId} ${REPO}`,
+      `tag ${USER} ${NEW} rotate-aws-access-keys v1 state=pending ${at(0)} ${RUN} prev=${OLD.accessKeyId} ${UNTIL} ${REPO}`,
       `listTags ${USER}`,
       `untag ${USER} ${INTENT_TAG_KEY}`,
       `probe ${NEW}`,
@@ -154,8 +156,8 @@ describe('rotate: the whole lifecycle', () => {
     await rotate(w.run, { ...step, gated: true })
     const tags = w.journal.calls.filter(call => call.op === 'tag' && call.args[1] === NEW)
     expect(tags.map(call => call.args[2])).toEqual([
-      `rotate-aws-access-keys v1 state=pending ${at(0)} ${RUN} prev=${OLD.accessKeyId} smoke=due ${REPO}`,
-      `rotate-aws-access-keys v1 state=active ${at(2)} ${RUN} prev=${OLD.accessKeyId} smoke=due ${REPO}`
+      `rotate-aws-access-keys v1 state=pending ${at(0)} ${RUN} prev=${OLD.accessKeyId} smoke=due until=2026-11-22T11:09:04Z ${REPO}`,
+      `rotate-aws-access-keys v1 state=active ${at(2)} ${RUN} prev=${OLD.accessKeyId} smoke=due until=2026-11-22T11:09:04Z ${REPO}`
     ])
   })
 

@@ -3,7 +3,8 @@
  * the key's description). One line of `key=value` words within IAM's tag value rules (at most
  * 256 characters of letters, digits, spaces and `_ . : / = + - @`), so no JSON:
  *
- *   rotate-aws-access-keys v1 state=pending at=2026-11-22T23:37:06Z run=123.1 prev=AKIA... repo=o/r
+ *   rotate-aws-access-keys v1 state=pending at=2026-11-22T23:37:06Z run=123.1 prev=AKIA...
+ *     until=2026-11-23T00:26:06Z repo=o/r
  *
  * pending: created by run `run`, not yet written to every target (prev is the key it replaces)
  * active:  written to every target at `at`; prev is still active until deactivate-after passes.
@@ -39,6 +40,12 @@ export interface Mark {
    * so it is deleted only after delete-after, never early for a slot.
    */
   readonly orphan?: true
+  /**
+   * Until when the run that wrote the mark may still be working on the key (verifying, writing,
+   * gating), by its own settings: no other run undoes the key before then while GitHub shows
+   * that run going. Absent in marks of earlier releases.
+   */
+  readonly until?: number
 }
 
 type SmokeState = 'due' | 'failed'
@@ -60,6 +67,7 @@ export function writeMark(mark: Mark): string {
   if (mark.previousKeyId !== undefined) words.push(`prev=${mark.previousKeyId}`)
   if (mark.smoke !== undefined) words.push(`smoke=${mark.smoke}`)
   if (mark.orphan) words.push('orphan=yes')
+  if (mark.until !== undefined) words.push(`until=${isoSeconds(mark.until)}`)
   const withoutRepository = words.join(' ')
   const repository = mark.repository?.replace(/[^A-Za-z0-9_.:/=+\-@]/g, '_')
   // The repository only helps a reader (run ids are unique across GitHub): drop it rather than
@@ -119,6 +127,12 @@ export function readMark(tagValue: string | undefined): MarkReading {
     mark.smoke = smoke
   }
   if (fields.get('orphan') === 'yes') mark.orphan = true
+  const untilText = fields.get('until')
+  if (untilText !== undefined) {
+    const until = Date.parse(untilText)
+    if (Number.isNaN(until)) return { kind: 'unreadable', reason: `unreadable time '${untilText}'` }
+    mark.until = until
+  }
   return { kind: 'ours', mark }
 }
 

@@ -109,9 +109,8 @@ export type PlanSettings = Pick<
 const REACTIVATION_GRACE_MS = 86_400_000
 
 /**
- * How long a run may hold a pending key, whatever else is known: its verification
- * (verify-timeout) plus a large fan-out (1,000 targets take about 12 minutes at GitHub's pace).
- * GitHub's "in progress" is the whole run's, not the rotation step's, so it cannot extend this.
+ * How long a run of an earlier release (its marks carry no `until`) may hold a pending key: its
+ * verification plus a large fan-out. Marks of this release say until when their run holds a key.
  */
 export function leaseMs(settings: Pick<Settings, 'verifyTimeoutMs'>): number {
   return settings.verifyTimeoutMs + FAN_OUT_ALLOWANCE_MS
@@ -957,20 +956,31 @@ function holderAlive(
   now: number,
   extraLeaseMs = 0
 ): string | undefined {
-  const markAge = now - mark.at
-  const lease = leaseMs(settings) + extraLeaseMs
   const who = runOf(mark)
-  if (mark.runId === settings.run.runId) {
-    if (Number(mark.runAttempt ?? '1') < Number(settings.run.attempt)) return undefined
-    // The same attempt: another job of this very run (a matrix). Only time can tell.
-    return markAge < lease ? `${who} (a parallel job of this run)` : undefined
-  }
-  const state = snapshot.runs[`${mark.runId ?? ''}.${mark.runAttempt ?? '1'}`] ?? 'unknown'
+  const state = holderState(mark, snapshot, settings)
   if (state === 'finished') return undefined
-  if (markAge >= lease) return undefined
-  if (state === 'running')
-    return `${who}, which GitHub shows in progress (its mark is ${age(markAge)} old; past ${age(lease)} it counts as abandoned)`
-  return `${who} (GitHub does not say whether it is still going; its mark is ${age(markAge)} old, the lease is ${age(lease)})`
+  // The holder's own deadline, from its settings; marks of earlier releases have none.
+  const until = mark.until ?? mark.at + leaseMs(settings) + extraLeaseMs
+  // Another runner's clock may be a little behind: its deadline is met by its own clock.
+  if (now >= until + (mark.until === undefined ? 0 : CLOCK_SKEW_MS)) return undefined
+  const waits = `it may hold the key until ${isoTime(until)} by its own settings, and no run undoes it before then`
+  if (state === 'parallel') return `${who} (a parallel job of this run; ${waits})`
+  if (state === 'running') return `${who}, which GitHub shows in progress (${waits})`
+  return `${who} (GitHub does not say whether it is still going; ${waits})`
+}
+
+/** What GitHub says of the run that wrote `mark`; an earlier attempt of this run has ended. */
+function holderState(
+  mark: Mark,
+  snapshot: Snapshot,
+  settings: PlanSettings
+): 'finished' | 'running' | 'unknown' | 'parallel' {
+  if (mark.runId === settings.run.runId) {
+    if (Number(mark.runAttempt ?? '1') < Number(settings.run.attempt)) return 'finished'
+    // The same attempt: another job of this very run (a matrix). Only time can tell.
+    return 'parallel'
+  }
+  return snapshot.runs[`${mark.runId ?? ''}.${mark.runAttempt ?? '1'}`] ?? 'unknown'
 }
 
 function waitFor(holder: string, key: KeyState | undefined): Plan {
@@ -984,7 +994,7 @@ function waitFor(holder: string, key: KeyState | undefined): Plan {
         ? `Key ${keyLabel(key.id)} is being rotated by ${holder}; `
         : `The intent mark on the user says ${holder} is creating a new key; `) +
       'this run leaves it alone and changes nothing for this user. ' +
-      'Wait for that run to finish, or re-run this one later; a run that died is recognised as soon as GitHub shows it completed, or once its lease has passed.'
+      'A run that died is recognised as soon as GitHub shows it completed, or once that time has passed; a later run then finishes or undoes its work.'
   }
 }
 

@@ -156,9 +156,10 @@ export async function startWorld(options: WorldOptions = {}): Promise<World> {
     advance: ms => {
       aws.shiftTime(ms)
       for (const [tagKey, value] of Object.entries(aws.tags(USER))) {
-        const aged = value.replace(/ at=(\S+)/, (_all, iso: string) => {
+        // A mark's times (when, and until when its run holds the key) age with the keys.
+        const aged = value.replace(/ (at|until)=(\S+)/g, (_all, field: string, iso: string) => {
           const shifted = new Date(Date.parse(iso) - ms).toISOString().replace(/\.\d{3}Z$/, 'Z')
-          return ` at=${shifted}`
+          return ` ${field}=${shifted}`
         })
         if (aged !== value) aws.setTag(USER, tagKey, aged)
       }

@@ -1,10 +1,11 @@
 import type { Credentials } from '../aws.js'
 import { describeError, StepFailure, TargetError } from '../errors.js'
-import { keyLabel } from '../format.js'
+import { isoTime, keyLabel } from '../format.js'
+import { writeCutoff } from '../hold.js'
 import type { PreparedTarget, SecretValue } from '../github.js'
 import type { Step } from '../plan.js'
 import { feedsRepository } from '../targets.js'
-import { markOf } from './marks.js'
+import { claim, markOf } from './marks.js'
 import { briefly, type Run } from './run.js'
 
 /** Targets written at once, two PUTs each: the action's only bound on concurrent writes. */
@@ -99,6 +100,12 @@ async function writeTarget(run: Run, fanOut: FanOut, target: PreparedTarget): Pr
     failures.push(`${target.name}: not written, because the rate-limit-budget ran out`)
     return
   }
+  if (pastCutoff(run)) {
+    failures.push(
+      `${target.name}: not written, because this run's hold on the key ends at ${isoTime(run.holdUntil ?? 0)} and a later run may take the key over then`
+    )
+    return
+  }
   try {
     await secrets.write(target, fanOut.values)
     written.push(target.name)
@@ -119,6 +126,12 @@ async function writeTarget(run: Run, fanOut: FanOut, target: PreparedTarget): Pr
       `written ${written.length}/${total} targets${failures.length > 0 ? `, ${failures.length} failed` : ''}`
     )
   }
+}
+
+/** Whether a pair started now might still be in flight when this run's hold ends. */
+function pastCutoff(run: Run): boolean {
+  const { clock, settings } = run.context
+  return run.holdUntil !== undefined && clock.now() >= writeCutoff(run.holdUntil, settings)
 }
 
 /**
@@ -151,6 +164,9 @@ export async function finishDistribution(
   step: Extract<Step, { kind: 'finish-distribution' }>
 ): Promise<void> {
   const { signing, prepared, clock } = run.context
+  const smoke = step.gated ? { smoke: 'due' as const } : {}
+  const previous = step.previousKeyId ? { previousKeyId: step.previousKeyId } : {}
+  await claim(run, step.keyId, { state: 'pending', ...previous, ...smoke })
   const { failures } = await distribute(run, signing)
   if (failures.length > 0) {
     throw new StepFailure(
@@ -164,8 +180,8 @@ export async function finishDistribution(
     markOf(run, {
       state: 'active',
       at: run.distributedAt,
-      ...(step.previousKeyId ? { previousKeyId: step.previousKeyId } : {}),
-      ...(step.gated ? { smoke: 'due' as const } : {})
+      ...previous,
+      ...(step.gated ? { smoke: 'due' as const, until: run.holdUntil } : {})
     })
   )
   run.result.current = signing
@@ -174,6 +190,8 @@ export async function finishDistribution(
 /** Step `restore`: this run signs with the older key of a split, so it writes that one back. */
 export async function restore(run: Run, step: Extract<Step, { kind: 'restore' }>): Promise<void> {
   const { signing, prepared } = run.context
+  // The abandoned key is this run's to delete now: a third run waits rather than finish it.
+  await claim(run, step.abandonedKeyId, { state: 'pending', previousKeyId: step.keyId })
   const { failures } = await distribute(run, signing)
   if (failures.length > 0) {
     throw new StepFailure(

@@ -1,6 +1,7 @@
 import { formatDuration } from '../duration.js'
 import { describeError, StepFailure } from '../errors.js'
-import { keyLabel } from '../format.js'
+import { isoTime, keyLabel } from '../format.js'
+import { gateHoldMs } from '../hold.js'
 import type { Mark } from '../marks.js'
 import type { Step } from '../plan.js'
 import type { SmokeOutcome } from '../smoke.js'
@@ -21,7 +22,9 @@ function gateMark(run: Run, step: SmokeStep, { at }: Gated, smoke: Mark['smoke']
     state: 'active',
     previousKeyId: step.previousKeyId,
     at,
-    ...(smoke ? { smoke } : {})
+    ...(smoke ? { smoke } : {}),
+    // Only while this run waits for its gate does it hold the key.
+    ...(smoke === 'due' ? { until: run.holdUntil } : {})
   })
 }
 
@@ -37,6 +40,7 @@ export async function smokeTest(run: Run, step: SmokeStep): Promise<void> {
     throw new StepFailure('The smoke gate has no key to test; nothing was deactivated.')
   }
   const gated: Gated = { keyId, at }
+  holdForGate(run, step)
   // The mark names this run as the one waiting for the gate, so an overlapping run waits
   // for it; and this run can tell later whether another run has moved the key on since.
   const holding = gateMark(run, step, gated, 'due')
@@ -61,6 +65,25 @@ export async function smokeTest(run: Run, step: SmokeStep): Promise<void> {
   run.result.smoke = outcome
   if (outcome.conclusion === 'success') return gatePassed(run, step, gated, outcome)
   return gateFailed(run, step, gated, holding, outcome)
+}
+
+/**
+ * A later run's gate holds the key for the gate alone; a run's own gate must end within the
+ * hold its marks announced, or a run that trusts them could take the key over meanwhile.
+ */
+function holdForGate(run: Run, step: SmokeStep): void {
+  const { settings, clock } = run.context
+  const now = clock.now()
+  if (step.distributedAt !== undefined) {
+    run.holdUntil = now + gateHoldMs(settings)
+    return
+  }
+  if (run.holdUntil !== undefined && now + gateHoldMs(settings) > run.holdUntil) {
+    throw new StepFailure(
+      `Every target holds the new key, but too little of this run's hold on it is left (until ${isoTime(run.holdUntil)}) to wait smoke-timeout (${formatDuration(settings.smokeTimeoutMs)}) for the smoke workflow. ` +
+        `The previous key ${keyLabel(step.previousKeyId)} stays active; the next run runs the smoke workflow before it deactivates anything.`
+    )
+  }
 }
 
 async function gatePassed(

@@ -1,4 +1,5 @@
-import { describeError } from '../errors.js'
+import { describeError, StepFailure } from '../errors.js'
+import { holdMs } from '../hold.js'
 import { keyLabel } from '../format.js'
 import { INTENT_TAG_KEY, writeMark, type Mark } from '../marks.js'
 import { INTENT_LEAD_MS, type Step } from '../plan.js'
@@ -11,6 +12,8 @@ export interface MarkFields {
   smoke?: Mark['smoke']
   orphan?: true
   at?: number
+  /** Set on the marks of a key this run holds: the end of its hold (Run.holdUntil). */
+  until?: number | undefined
 }
 
 /** The mark text for a key (or the intent) set by this run. */
@@ -21,6 +24,7 @@ export function markOf(run: Run, fields: MarkFields): string {
     ...(fields.previousKeyId ? { previousKeyId: fields.previousKeyId } : {}),
     ...(fields.smoke ? { smoke: fields.smoke } : {}),
     ...(fields.orphan ? { orphan: true as const } : {}),
+    ...(fields.until !== undefined ? { until: fields.until } : {}),
     at: fields.at ?? clock.now(),
     runId: settings.run.runId,
     runAttempt: settings.run.attempt,
@@ -36,7 +40,7 @@ export async function announce(run: Run, previousKeyId: string | undefined): Pro
   const { clock } = run.context
   for (let attempt = 1; ; attempt++) {
     const at = clock.now()
-    const intent = markOf(run, { state: 'creating', previousKeyId, at })
+    const intent = markOf(run, { state: 'creating', previousKeyId, at, until: run.holdUntil })
     await run.aws.tag(run.user, INTENT_TAG_KEY, intent)
     if (clock.now() - at <= INTENT_LEAD_MS || attempt >= 3) return intent
   }
@@ -56,6 +60,26 @@ export async function clearIntent(run: Run, written: string): Promise<void> {
       run,
       error,
       `Could not remove the intent mark from ${run.user} (iam:UntagUser: ${describeError(error)}); a later run removes it once this run has ended.`
+    )
+  }
+}
+
+/**
+ * Takes over a key another run left half-way (its hold has ended): the key's mark names this
+ * run and the end of its hold before anything is written, so a third run waits for this one.
+ */
+export async function claim(
+  run: Run,
+  keyId: string,
+  fields: Omit<MarkFields, 'until' | 'state'> & { state: 'pending' | 'active' }
+): Promise<void> {
+  const { settings, prepared, clock } = run.context
+  run.holdUntil = clock.now() + holdMs(settings, prepared.length, fields.smoke !== undefined)
+  try {
+    await run.aws.tag(run.user, keyId, markOf(run, { ...fields, until: run.holdUntil }))
+  } catch (error) {
+    throw new StepFailure(
+      `Could not mark ${keyLabel(keyId)} as taken over by this run (iam:TagUser: ${describeError(error)}); nothing was written or changed.`
     )
   }
 }

@@ -1,6 +1,7 @@
 import { awsErrorCode, awsStatus, isTransientAwsError } from '../aws-errors.js'
 import type { Credentials, ListedKey } from '../aws.js'
 import { formatDuration } from '../duration.js'
+import { holdMs } from '../hold.js'
 import { describeError, StepFailure, Yield } from '../errors.js'
 import { keyLabel } from '../format.js'
 import { pinnedKey, type Step } from '../plan.js'
@@ -21,6 +22,8 @@ const CREATE_ATTEMPTS = 4
  * write it to every target, mark it distributed. Each failure says what it left behind.
  */
 export async function rotate(run: Run, step: RotateStep): Promise<void> {
+  const { settings, prepared, clock: start } = run.context
+  run.holdUntil = start.now() + holdMs(settings, prepared.length, step.gated)
   const created = await createMarkedKey(run, step)
   await verifyCreated(run, step, created)
   const { signing, clock } = run.context
@@ -62,6 +65,7 @@ async function createMarkedKey(run: Run, step: RotateStep): Promise<CreatedKey> 
     const pending = markOf(run, {
       state: 'pending',
       previousKeyId: step.previousKeyId,
+      until: run.holdUntil,
       // A run without the gate that finishes this key must not skip its gate either.
       ...(step.gated ? { smoke: 'due' as const } : {})
     })
@@ -257,7 +261,8 @@ async function markDistributed(run: Run, step: RotateStep, created: CreatedKey):
         state: 'active',
         previousKeyId: step.previousKeyId,
         at: run.distributedAt,
-        ...(step.gated ? { smoke: 'due' as const } : {})
+        // The gate that follows is still this run's to run.
+        ...(step.gated ? { smoke: 'due' as const, until: run.holdUntil } : {})
       })
     )
   } catch (error) {

@@ -84,6 +84,11 @@ export interface Run {
   distributedAt: number | undefined
   /** When this run began writing its new key: its own calls with the previous key came before. */
   distributionStartedAt: number | undefined
+  /**
+   * Until when this run holds the key it rotates or heals (its marks say so): other runs leave
+   * the key alone until then, so this run writes no target and runs no gate past it.
+   */
+  holdUntil: number | undefined
 }
 
 export function startRun(context: ApplyContext): Run {
@@ -93,6 +98,7 @@ export function startRun(context: ApplyContext): Run {
     aws: context.aws,
     distributedAt: undefined,
     distributionStartedAt: undefined,
+    holdUntil: undefined,
     result: {
       rotated: false,
       createdKeyId: undefined,
