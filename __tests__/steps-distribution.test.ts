@@ -43,7 +43,9 @@ function dependabotTarget(repository: string): PreparedTarget {
 
 /** A run signing with HALF, which the targets do not all hold yet. */
 function signingHalf(options: WorldOptions = {}) {
-  return world({ signing: HALF, currentKeyId: OLD.accessKeyId, ...options })
+  const w = world({ signing: HALF, currentKeyId: OLD.accessKeyId, ...options })
+  w.aws.addKey(HALF.accessKeyId, { secret: HALF.secretAccessKey })
+  return w
 }
 
 const finish = {
@@ -107,7 +109,15 @@ describe('finish-distribution', () => {
     const w = signingHalf()
     w.run.aws = w.aws.client('young')
     await finishDistribution(w.run, finish)
-    expect(w.journal.calls.map(call => call.by)).toEqual(['young', 'github', 'github', 'young'])
+    // The re-reads before each pair sign with the run's own credentials.
+    expect(w.journal.calls.map(call => call.by)).toEqual([
+      'young',
+      'aws',
+      'github',
+      'aws',
+      'github',
+      'young'
+    ])
   })
 
   it('uses the configured secret names', async () => {

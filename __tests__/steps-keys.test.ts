@@ -15,6 +15,11 @@ const NEW = 'AKIANEWKEY0000000009'
 const AT = '2026-11-22T10:00:00Z'
 const RUN = 'run=4242.2'
 const REPO = 'repo=acme/app'
+const NEWER = { accessKeyId: NEW, secretAccessKey: 'newer-secret-0000000000000000000000000' }
+const ADMIN = {
+  accessKeyId: 'AKIAADMINKEY00000007',
+  secretAccessKey: 'admin-secret-0000000000000000000000000'
+}
 
 describe('delete-key', () => {
   it('deletes the key, then removes its mark, and records it', async () => {
@@ -33,13 +38,15 @@ describe('delete-key', () => {
 
   it('signs with the run client (the new key after a self-rotation switch)', async () => {
     const w = world()
+    w.aws.addKey(OTHER, { status: 'Inactive' })
     w.run.aws = w.aws.client('young')
     await deleteKey(w.run, { kind: 'delete-key', keyId: OTHER, reason: 'r' })
-    expect(w.journal.calls.map(call => call.by)).toEqual(['young', 'young'])
+    expect(w.journal.calls.map(call => call.by)).toEqual(['aws', 'young', 'young'])
   })
 
   it('fails, and records nothing, when the delete fails', async () => {
     const w = world()
+    w.aws.addKey(OTHER, { status: 'Inactive' })
     const error = awsError('ServiceFailure', 500)
     w.aws.fail('deleteKey', error)
     await expect(deleteKey(w.run, { kind: 'delete-key', keyId: OTHER, reason: 'r' })).rejects.toBe(
@@ -51,6 +58,7 @@ describe('delete-key', () => {
 
   it('warns when the mark could not be removed for a passing fault', async () => {
     const w = world()
+    w.aws.addKey(OTHER, { status: 'Inactive' })
     w.aws.fail('untag', awsError('ServiceFailure', 500, 'try later'))
     await deleteKey(w.run, { kind: 'delete-key', keyId: OTHER, reason: 'r' })
     expect(w.run.result.deleted).toEqual([OTHER])
@@ -62,6 +70,7 @@ describe('delete-key', () => {
 
   it('fails the run at the end when a permission to remove the mark is missing', async () => {
     const w = world()
+    w.aws.addKey(OTHER, { status: 'Inactive' })
     w.aws.fail('untag', awsError('AccessDenied', 403, 'no iam:UntagUser'))
     await deleteKey(w.run, { kind: 'delete-key', keyId: OTHER, reason: 'r' })
     expect(w.log.warnings).toEqual([])
@@ -336,5 +345,125 @@ describe('sideProblem', () => {
     sideProblem(w.run, 'a string', 'odd')
     expect(w.run.result.permissionProblems).toEqual(['needs a grant'])
     expect(w.log.warnings).toEqual(['passing', 'odd'])
+  })
+})
+
+describe('right before deleting, the key is read again', () => {
+  const step = { kind: 'delete-key', keyId: OTHER, reason: 'retired 7d ago' } as const
+  const seenInactive = () =>
+    world({
+      snapshot: {
+        keys: [
+          {
+            id: OTHER,
+            status: 'Inactive',
+            createdAt: 0,
+            lastUsed: undefined,
+            mark: { kind: 'none' }
+          }
+        ]
+      }
+    })
+
+  it('leaves alone a key a person made active again after the run looked', async () => {
+    const w = seenInactive()
+    w.aws.addKey(OTHER, { status: 'Active' })
+    await deleteKey(w.run, step)
+    expect(w.aws.keys.has(OTHER)).toBe(true)
+    expect(w.journal.ops()).toEqual([])
+    expect(w.run.result.deleted).toEqual([])
+    expect(w.log.warnings).toEqual([
+      'Did not delete AKIA…0002: it was made active again after this run looked, so someone may need it. It is left alone; deactivate it in the IAM console when nothing uses it, and a later run deletes it.'
+    ])
+  })
+
+  it('deletes nothing more when the key is already gone', async () => {
+    const w = seenInactive()
+    await deleteKey(w.run, step)
+    expect(w.journal.ops()).toEqual([])
+    expect(w.log.infos).toEqual(['Key AKIA…0002 is already deleted.'])
+  })
+
+  it('deletes nothing when the status cannot be read again', async () => {
+    const w = seenInactive()
+    w.aws.addKey(OTHER, { status: 'Inactive' })
+    w.aws.fail('recheckKeys', awsError('ServiceFailure', 500, 'down'))
+    const error = await failureOf(deleteKey(w.run, step))
+    expect(error.message).toBe(
+      'Did not delete AKIA…0002: this run could not read its status again right before (ServiceFailure: down). Nothing was deleted; the next run tries again.'
+    )
+    expect(w.aws.keys.has(OTHER)).toBe(true)
+  })
+})
+
+describe('right before deactivating the previous key, the key the targets hold is read again', () => {
+  const step = { kind: 'deactivate-key', keyId: OLD.accessKeyId, reason: 'replaced' } as const
+  /** An admin run that wrote NEWER to every target and holds its secret. */
+  function adminAfterRotation() {
+    const w = world({
+      signing: ADMIN,
+      currentKeyId: OLD.accessKeyId,
+      snapshot: { mode: 'admin', signingKeyId: undefined }
+    })
+    w.aws.addKey(NEWER.accessKeyId, { secret: NEWER.secretAccessKey })
+    w.run.result.current = NEWER
+    return w
+  }
+
+  it('deactivates once IAM lists it active and STS accepts it', async () => {
+    const w = adminAfterRotation()
+    await deactivateKey(w.run, step)
+    expect(w.aws.keys.get(OLD.accessKeyId)?.status).toBe('Inactive')
+    expect(w.journal.ops().slice(0, 2)).toEqual(['probe', 'setStatus'])
+  })
+
+  it.each([
+    [
+      'deactivated',
+      (w: ReturnType<typeof world>) => w.aws.addKey(NEWER.accessKeyId, { status: 'Inactive' }),
+      'inactive'
+    ],
+    ['deleted', (w: ReturnType<typeof world>) => w.aws.keys.delete(NEWER.accessKeyId), 'deleted']
+  ])(
+    'admin mode, the new key %s by a person: the previous key stays, and the message says so',
+    async (_what, act, word) => {
+      const w = adminAfterRotation()
+      act(w)
+      const error = await failureOf(deactivateKey(w.run, step))
+      expect(error).toBeInstanceOf(StepFailure)
+      expect(error.message).toBe(
+        `Did not deactivate AKIA…0001: AKIA…0009, the key this run relied on, is ${word} (someone changed it during this run), so AKIA…0001 stays active. ` +
+          'Every target holds AKIA…0009, which no longer works. To repair: if AKIA…0009 was switched off by mistake, make it active again in the IAM console (Access keys, Actions, Activate); ' +
+          'otherwise run this workflow again with force: true, which deletes AKIA…0009 if it is still there and writes a new key to every target.'
+      )
+      expect(w.aws.keys.get(OLD.accessKeyId)?.status).toBe('Active')
+      expect(w.run.result.lostKey?.keyId).toBe(NEWER.accessKeyId)
+      // Read three times over three seconds before it counts as lost.
+      expect(w.clock.slept).toEqual([1_000, 2_000])
+    }
+  )
+
+  it('a key IAM lists active but STS rejects three times counts as lost', async () => {
+    const w = adminAfterRotation()
+    w.aws.probe = async () => {
+      throw awsError('InvalidClientTokenId', 403)
+    }
+    await failureOf(deactivateKey(w.run, step))
+    expect(w.aws.keys.get(OLD.accessKeyId)?.status).toBe('Active')
+    expect(w.journal.ops()).toEqual(['probe', 'probe', 'probe'])
+  })
+
+  it('self-rotation signing with the previous key writes it back to every target', async () => {
+    const w = world()
+    w.aws.addKey(NEWER.accessKeyId, { status: 'Inactive', secret: NEWER.secretAccessKey })
+    w.run.result.current = NEWER
+    const error = await failureOf(deactivateKey(w.run, step))
+    expect(error.message).toBe(
+      'Did not deactivate AKIA…0001: AKIA…0009, the key this run relied on, is inactive (someone changed it during this run), so AKIA…0001 stays active. ' +
+        'This run wrote AKIA…0001 back to every target, so every target works again; the next run rotates afresh.'
+    )
+    expect(w.journal.ops()).toEqual(['write', 'write'])
+    expect(w.run.result.current).toBe(OLD)
+    expect(w.aws.keys.get(OLD.accessKeyId)?.status).toBe('Active')
   })
 })

@@ -126,7 +126,10 @@ describe('rotate: the whole lifecycle', () => {
       {
         credentials: expect.objectContaining({ accessKeyId: NEW }),
         deadline: START + 300 + 120_000
-      }
+      },
+      // The re-reads sign with the new key and never retry a rejection: the previous key's
+      // last use stays the world's, for the warning after it is deactivated.
+      { credentials: expect.objectContaining({ accessKeyId: NEW }), deadline: 0 }
     ])
     expect(w.journal.calls.map(call => `${call.by} ${call.op}`)).toEqual([
       'aws tag',
@@ -137,8 +140,12 @@ describe('rotate: the whole lifecycle', () => {
       'aws probe',
       'aws probe',
       'aws probe',
+      // Right before each pair, and once after the last: the new key is still active.
+      `young:${NEW} recheckKeys`,
       'github write',
+      `young:${NEW} recheckKeys`,
       'github write',
+      `young:${NEW} recheckKeys`,
       `young:${NEW} tag`
     ])
   })

@@ -93,6 +93,7 @@ function sdkReads(iam, sts) {
             return answer.User?.Arn ?? '';
         },
         listKeys: userName => listAllKeys(iam, userName),
+        recheckKeys: userName => listAllKeys(iam, userName),
         async lastUse(accessKeyId) {
             const answer = await iam.send(new _aws_sdk_client_iam__WEBPACK_IMPORTED_MODULE_3__/* .GetAccessKeyLastUsedCommand */ .qRl({ AccessKeyId: accessKeyId }));
             const used = answer.AccessKeyLastUsed;

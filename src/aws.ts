@@ -36,6 +36,11 @@ export interface Aws {
   signingCredentials(): Promise<Credentials>
   getUserArn(userName: string): Promise<string>
   listKeys(userName: string): Promise<ListedKey[]>
+  /**
+   * ListAccessKeys again, right before a step deactivates, deletes or writes: the same call,
+   * named apart so that what a step relies on reads apart from what it observes.
+   */
+  recheckKeys(userName: string): Promise<ListedKey[]>
   lastUse(accessKeyId: string): Promise<LastUse | undefined>
   listTags(userName: string): Promise<Record<string, string>>
   createKey(userName: string): Promise<Credentials & { createdAt: number }>
@@ -120,7 +125,13 @@ function sdkAws(
 }
 
 type AwsReads =
-  'callerIdentity' | 'signingCredentials' | 'getUserArn' | 'listKeys' | 'lastUse' | 'listTags'
+  | 'callerIdentity'
+  | 'signingCredentials'
+  | 'getUserArn'
+  | 'listKeys'
+  | 'recheckKeys'
+  | 'lastUse'
+  | 'listTags'
 
 /** What observing reads: nothing here changes AWS. */
 function sdkReads(iam: IAMClient, sts: STSClient): Pick<Aws, AwsReads> {
@@ -143,6 +154,7 @@ function sdkReads(iam: IAMClient, sts: STSClient): Pick<Aws, AwsReads> {
       return answer.User?.Arn ?? ''
     },
     listKeys: userName => listAllKeys(iam, userName),
+    recheckKeys: userName => listAllKeys(iam, userName),
     async lastUse(accessKeyId) {
       const answer = await iam.send(new GetAccessKeyLastUsedCommand({ AccessKeyId: accessKeyId }))
       const used = answer.AccessKeyLastUsed

@@ -6,6 +6,7 @@ import type { PreparedTarget, SecretValue } from '../github.js'
 import type { Step } from '../plan.js'
 import { feedsRepository } from '../targets.js'
 import { claim, markOf } from './marks.js'
+import { checkKey, lostWord } from './recheck.js'
 import { briefly, type Run } from './run.js'
 
 /** Targets written at once, two PUTs each: the action's only bound on concurrent writes. */
@@ -26,6 +27,8 @@ interface FanOut extends Distribution {
   readonly total: number
   readonly progressEvery: number
   done: number
+  /** Why no further target is written: the key stopped being active, or could not be confirmed. */
+  stopped: string | undefined
 }
 
 function pairOf(run: Run, credentials: Credentials): SecretValue[] {
@@ -57,7 +60,8 @@ export async function distribute(
     progressEvery: Math.max(PROGRESS_MIN_STEP, Math.ceil(total / 10)),
     failures: [],
     written: [],
-    done: 0
+    done: 0,
+    stopped: undefined
   }
   log.startGroup(`Writing ${keyLabel(key.accessKeyId)} to ${total} target(s)`)
   try {
@@ -91,6 +95,12 @@ async function writeAll(run: Run, fanOut: FanOut, targets: readonly PreparedTarg
 async function writeTarget(run: Run, fanOut: FanOut, target: PreparedTarget): Promise<void> {
   const { cancellation, secrets, log } = run.context
   const { failures, written, total } = fanOut
+  const stopped = await keyNoLongerActive(run, fanOut)
+  if (stopped) {
+    failures.push(`${target.name}: not written, because ${stopped}`)
+    return
+  }
+  // Checked last, right before the writes: nothing awaits between them and the first PUT.
   if (cancellation.requested()) {
     failures.push(`${target.name}: not written, because the run was cancelled`)
     return
@@ -126,6 +136,26 @@ async function writeTarget(run: Run, fanOut: FanOut, target: PreparedTarget): Pr
       `written ${written.length}/${total} targets${failures.length > 0 ? `, ${failures.length} failed` : ''}`
     )
   }
+}
+
+/**
+ * Right before each pair: the key being written must still be active (a person may have
+ * deactivated or deleted it meanwhile). Once it is not, or cannot be confirmed, nothing more is
+ * written: the run then says what each target holds.
+ */
+async function keyNoLongerActive(run: Run, fanOut: FanOut): Promise<string | undefined> {
+  if (fanOut.stopped) return fanOut.stopped
+  // Stryker disable next-line OptionalChaining,StringLiteral: a pair always has its two entries
+  const keyId = fanOut.values[0]?.value ?? ''
+  const check = await checkKey(run, keyId, true)
+  if (check.kind === 'active') return undefined
+  if (check.kind === 'lost') {
+    run.result.lostKey = { keyId, status: check.status }
+    fanOut.stopped = `${keyLabel(keyId)} is ${lostWord(check)}: someone changed it during this run`
+  } else {
+    fanOut.stopped = `this run could not confirm that ${keyLabel(keyId)} is still active (${check.reason})`
+  }
+  return fanOut.stopped
 }
 
 /** Whether a pair started now might still be in flight when this run's hold ends. */

@@ -2,6 +2,7 @@ import { describeError, StepFailure } from '../errors.js'
 import { keyLabel } from '../format.js'
 import { usedAfterSwitch, type Step } from '../plan.js'
 import { markOf, markReactivated } from './marks.js'
+import { requireReplacement, stillAsSeen } from './replacement.js'
 import { sideProblem, type Run } from './run.js'
 
 /**
@@ -41,6 +42,7 @@ export async function deleteKey(
   run: Run,
   step: Extract<Step, { kind: 'delete-key' }>
 ): Promise<void> {
+  if (!(await stillAsSeen(run, step.keyId))) return
   await run.aws.deleteKey(run.user, step.keyId)
   run.result.deleted.push(step.keyId)
   run.context.log.info(`Deleted key ${keyLabel(step.keyId)}: ${step.reason}.`)
@@ -94,6 +96,7 @@ export async function deactivateKey(
   step: Extract<Step, { kind: 'deactivate-key' }>
 ): Promise<void> {
   const { log } = run.context
+  await requireReplacement(run, step.keyId)
   try {
     await run.aws.setStatus(run.user, step.keyId, 'Inactive')
   } catch (error) {

@@ -10,6 +10,8 @@ import { verifyNewKey } from '../verify.js'
 import { distribute } from './distribution.js'
 import { discard, setAside } from './keys.js'
 import { announce, clearIntent, markOf } from './marks.js'
+import { checkKey } from './recheck.js'
+import { replacementLost } from './replacement.js'
 import { briefly, type Run } from './run.js'
 
 type RotateStep = Extract<Step, { kind: 'rotate' }>
@@ -30,7 +32,9 @@ export async function rotate(run: Run, step: RotateStep): Promise<void> {
   const previous = signing.accessKeyId === step.previousKeyId ? signing : undefined
   // This run's own calls with the previous key all come before this moment.
   run.distributionStartedAt = clock.now()
-  await requireEveryTarget(run, step, created, await distribute(run, created, previous))
+  const distribution = await distribute(run, created, previous)
+  await lookAgain(run, created.accessKeyId)
+  await requireEveryTarget(run, step, created, distribution)
   await markDistributed(run, step, created)
   run.result.rotated = true
   run.result.current = created
@@ -218,7 +222,15 @@ async function verifyCreated(run: Run, step: RotateStep, created: CreatedKey): P
   )
   if (snapshot.mode === 'self') {
     run.aws = run.aws.withYoungKey(created, clock.now() + settings.verifyTimeoutMs, clock)
+    run.recheckAws = run.context.aws.withYoungKey(created, 0, clock)
   }
+}
+
+/** After the last pair: a person may have switched the key off while it was being written. */
+async function lookAgain(run: Run, keyId: string): Promise<void> {
+  if (run.result.lostKey) return
+  const check = await checkKey(run, keyId)
+  if (check.kind === 'lost') run.result.lostKey = { keyId, status: check.status }
 }
 
 /**
@@ -232,7 +244,16 @@ async function requireEveryTarget(
   { failures, written }: { failures: readonly string[]; written: readonly string[] }
 ): Promise<void> {
   const { prepared } = run.context
-  const { mismatched } = run.result
+  const { mismatched, lostKey } = run.result
+  if (lostKey?.keyId === created.accessKeyId && step.previousKeyId) {
+    throw await replacementLost(
+      run,
+      step.previousKeyId,
+      lostKey.keyId,
+      { kind: 'lost', status: lostKey.status },
+      written
+    )
+  }
   if (failures.length > 0 && written.length === 0 && mismatched.length === 0) {
     const undone = await discard(run, created.accessKeyId)
     throw new StepFailure(

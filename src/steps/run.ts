@@ -9,6 +9,9 @@ import type { Settings } from '../settings.js'
 import type { SmokeGate, SmokeOutcome } from '../smoke.js'
 import type { Snapshot } from '../snapshot.js'
 
+/** How a key was found lost: switched off, gone, or rejected when the run signed with it. */
+export type LostStatus = 'Inactive' | 'deleted' | 'rejected'
+
 export interface Logger {
   info(message: string): void
   warning(message: string): void
@@ -64,6 +67,8 @@ export interface ApplyResult {
   readonly resolvedAlerts: AlertRef[]
   /** Alerts of deactivated keys this run could not resolve (warned, with links). */
   readonly openAlerts: AlertRef[]
+  /** A key this run wrote or relied on, found deactivated or deleted by someone meanwhile. */
+  lostKey: { readonly keyId: string; readonly status: LostStatus } | undefined
 }
 
 /**
@@ -89,6 +94,11 @@ export interface Run {
    * the key alone until then, so this run writes no target and runs no gate past it.
    */
   holdUntil: number | undefined
+  /**
+   * The client for re-reads in self-rotation once the new key is verified: it signs with the new
+   * key and never retries a rejection, so the previous key's last use stays the world's alone.
+   */
+  recheckAws: Aws | undefined
 }
 
 export function startRun(context: ApplyContext): Run {
@@ -99,6 +109,7 @@ export function startRun(context: ApplyContext): Run {
     distributedAt: undefined,
     distributionStartedAt: undefined,
     holdUntil: undefined,
+    recheckAws: undefined,
     result: {
       rotated: false,
       createdKeyId: undefined,
@@ -116,7 +127,8 @@ export function startRun(context: ApplyContext): Run {
       yielded: undefined,
       permissionProblems: [],
       resolvedAlerts: [],
-      openAlerts: []
+      openAlerts: [],
+      lostKey: undefined
     }
   }
 }

@@ -1,0 +1,74 @@
+/**
+ * A person deactivates or deletes the new key while the run writes it (between a target's two
+ * secret writes). The run never deactivates the previous key, the last one that works, exits
+ * non-zero, and says what the targets hold: self-rotation writes the previous key back; admin
+ * mode cannot, and says how to repair.
+ */
+import {
+  adminRole,
+  ID_SECRET,
+  KEY_SECRET,
+  startWorld,
+  USER,
+  type World
+} from './emulators/world.js'
+
+type PersonAct = 'deactivates' | 'deletes'
+
+/** Between the id's PUT and the secret's PUT of the first target, a person acts on the new key. */
+function personActsMidPair(world: World, original: string, act: PersonAct): () => void {
+  let done = false
+  return world.github.intercept(call => {
+    if (done || call.route !== 'put-secret' || call.secretName !== KEY_SECRET) return undefined
+    done = true
+    const created = world.aws.keys(USER).find(k => k.accessKeyId !== original)
+    if (!created) return undefined
+    if (act === 'deactivates') world.aws.setKeyStatus(created.accessKeyId, 'Inactive')
+    else world.aws.deleteKey(created.accessKeyId)
+    return undefined
+  })
+}
+
+function label(keyId: string): string {
+  return `AKIA…${keyId.slice(-4)}`
+}
+
+describe.each<PersonAct>(['deactivates', 'deletes'])('a person %s the new key mid-write', act => {
+  let world: World
+  afterEach(() => world.close())
+
+  it('self-rotation: the previous key stays active and is written back to every target', async () => {
+    world = await startWorld({ repos: ['acme/app', 'acme/api'] })
+    const original = world.stored()
+    personActsMidPair(world, original.accessKeyId, act)
+    const result = await world.run({})
+    expect(result.code).toBe(1)
+    const active = world.aws.keys(USER).filter(k => k.status === 'Active')
+    expect(active.map(k => k.accessKeyId)).toEqual([original.accessKeyId])
+    for (const repo of world.repos) expect(world.stored(repo)).toEqual(original)
+    // The run re-reads signing with the new key, so AWS rejecting it is what it sees.
+    expect(result.stdout).toContain(
+      `the key this run was writing to the targets, is no longer accepted by AWS (deactivated or deleted) (someone changed it during this run), so ${label(original.accessKeyId)} stays active. This run wrote ${label(original.accessKeyId)} back to every target, so every target works again`
+    )
+    expect(result.stdout).not.toMatch(/Rotated|marking it distributed failed/)
+  })
+
+  it('admin mode: the previous key stays active, and the message names what the targets hold', async () => {
+    world = await startWorld({ repos: ['acme/app'], userPath: '/deploy/' })
+    const role = adminRole(world)
+    const original = world.stored()
+    personActsMidPair(world, original.accessKeyId, act)
+    const result = await world.run({ 'iam-user-name': USER }, role)
+    expect(result.code).toBe(1)
+    const keys = world.aws.keys(USER)
+    expect(keys.find(k => k.accessKeyId === original.accessKeyId)?.status).toBe('Active')
+    const held = world.github.secret('acme/app', ID_SECRET)?.value ?? ''
+    const dead = keys.find(k => k.accessKeyId === held)
+    // The target holds the key the person switched off: the message says exactly that.
+    expect(dead?.status ?? 'deleted').toBe(act === 'deactivates' ? 'Inactive' : 'deleted')
+    expect(result.stdout).toContain(
+      `${label(held)}, the key this run was writing to the targets, is ${act === 'deactivates' ? 'inactive' : 'deleted'} (someone changed it during this run), so ${label(original.accessKeyId)} stays active. 1 of 1 targets hold ${label(held)}, which no longer works (acme/app)`
+    )
+    expect(result.stdout).toContain('run this workflow again with force: true')
+  })
+})

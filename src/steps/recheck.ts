@@ -1,0 +1,85 @@
+import type { ListedKey } from '../aws.js'
+import { describeError } from '../errors.js'
+import { awsErrorCode } from '../aws-errors.js'
+import type { LostStatus, Run } from './run.js'
+
+/**
+ * Re-reads, right before a step acts, what it relies on: a person may act between any two
+ * requests. IAM is eventually consistent (AWS: a change "takes time to become visible from all
+ * possible endpoints"), so a key missing or inactive moments after it was seen active is read
+ * again over a few seconds before it counts as lost; until then it is unknown, never evidence.
+ */
+export type KeyCheck =
+  | { readonly kind: 'active' }
+  | { readonly kind: 'lost'; readonly status: LostStatus }
+  | { readonly kind: 'unknown'; readonly reason: string }
+
+/** Reads again after these pauses before a lost key counts as lost. */
+const CONFIRM_PAUSES_MS = [1_000, 2_000]
+interface Listing {
+  readonly keys: Promise<ListedKey[]>
+  settled: boolean
+}
+
+const listings = new WeakMap<Run, Listing>()
+
+/**
+ * Whether `keyId` is still active, as IAM shows it now (confirmed when it seems lost). `shared`:
+ * a listing already in flight will do (the fan-out's writers, checking before each pair).
+ */
+export async function checkKey(run: Run, keyId: string, shared = false): Promise<KeyCheck> {
+  let check = verdict(await listing(run, !shared), keyId)
+  for (const pause of CONFIRM_PAUSES_MS) {
+    if (check.kind !== 'lost') return check
+    await run.context.clock.sleep(pause)
+    check = verdict(await listing(run, true), keyId)
+  }
+  return check
+}
+
+async function listing(run: Run, fresh: boolean): Promise<ListedKey[] | Error> {
+  const cached = listings.get(run)
+  // Writers that ask while a listing is in flight share it: it started after their last pair.
+  if (!fresh && cached && !cached.settled) return cached.keys.catch(asError)
+  const aws = run.recheckAws ?? run.context.aws
+  const entry: Listing = { keys: aws.recheckKeys(run.user), settled: false }
+  listings.set(run, entry)
+  try {
+    return await entry.keys
+  } catch (error) {
+    return asError(error)
+  } finally {
+    entry.settled = true
+  }
+}
+
+function verdict(keys: ListedKey[] | Error, keyId: string): KeyCheck {
+  // Signed with the new key (self-rotation): AWS rejecting it, again and again, is evidence.
+  if (keys instanceof Error && awsErrorCode(keys) === 'InvalidClientTokenId') {
+    return { kind: 'lost', status: 'rejected' }
+  }
+  if (keys instanceof Error) return { kind: 'unknown', reason: describeError(keys) }
+  const key = keys.find(listed => listed.id === keyId)
+  if (!key) return { kind: 'lost', status: 'deleted' }
+  return key.status === 'Active' ? { kind: 'active' } : { kind: 'lost', status: 'Inactive' }
+}
+
+function asError(error: unknown): Error {
+  return error instanceof Error ? error : new Error(String(error))
+}
+
+/** One read of a key's status now, no confirmation: for a step about to change that key. */
+export async function statusNow(
+  run: Run,
+  keyId: string
+): Promise<'Active' | 'Inactive' | 'deleted' | Error> {
+  const keys = await listing(run, true)
+  if (keys instanceof Error) return keys
+  return keys.find(listed => listed.id === keyId)?.status ?? 'deleted'
+}
+
+/** What happened to a lost key, for messages. */
+export function lostWord(check: Extract<KeyCheck, { kind: 'lost' }>): string {
+  if (check.status === 'rejected') return 'no longer accepted by AWS (deactivated or deleted)'
+  return check.status === 'Inactive' ? 'inactive' : 'deleted'
+}
