@@ -5,7 +5,15 @@
  */
 import type { OrgAccess, ScopeRef } from './emulators/github.js'
 import { nodeBinaries } from './emulators/runner.js'
-import { ID_SECRET, KEY_SECRET, startWorld, TOKEN, USER, type World } from './emulators/world.js'
+import {
+  ID_SECRET,
+  KEY_SECRET,
+  SECRET_WRITE_PERMISSIONS,
+  startWorld,
+  TOKEN,
+  USER,
+  type World
+} from './emulators/world.js'
 
 const [runner] = nodeBinaries()
 const withNode = runner ? { node: runner.path } : {}
@@ -173,15 +181,7 @@ describe(`secret scopes on ${runner?.name ?? 'node'}`, () => {
     async (target, missing, message) => {
       world = await startWorld({ orgs: ['acme'], propagationDelayMs: 300 })
       world.github.addEnvironment('acme/app', 'production')
-      const permissions = {
-        environments: 'write',
-        dependabot_secrets: 'write',
-        organization_secrets: 'write',
-        organization_dependabot_secrets: 'write',
-        codespaces_secrets: 'write',
-        organization_codespaces_secrets: 'write',
-        [missing]: 'none'
-      } as const
+      const permissions = { ...SECRET_WRITE_PERMISSIONS, [missing]: 'none' } as const
       world.github.addToken('github_pat_narrow', {
         repos: '*',
         secrets: 'write',

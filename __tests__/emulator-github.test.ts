@@ -9,6 +9,7 @@ import sodium from 'libsodium-wrappers'
 import { startGitHubEmulator } from './emulators/github.js'
 import type { GitHubEmulator, InterceptedCall } from './emulators/github.js'
 import { API_VERSION, descriptionFile } from './emulators/openapi.js'
+import { SECRET_WRITE_PERMISSIONS } from './emulators/world.js'
 
 const REPO = 'octo-org/deploy'
 const OTHER = 'octo-org/other'
@@ -1632,16 +1633,7 @@ describe("GitHub's OpenAPI description", () => {
     target.addToken(ALL, {
       repos: '*',
       secrets: 'write',
-      permissions: {
-        actions: 'write',
-        contents: 'read',
-        environments: 'write',
-        dependabot_secrets: 'write',
-        organization_secrets: 'write',
-        organization_dependabot_secrets: 'write',
-        codespaces_secrets: 'write',
-        organization_codespaces_secrets: 'write'
-      }
+      permissions: { actions: 'write', contents: 'read', ...SECRET_WRITE_PERMISSIONS }
     })
   }
 

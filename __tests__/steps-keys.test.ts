@@ -443,6 +443,17 @@ describe('right before deactivating the previous key, the key the targets hold i
     }
   )
 
+  it("a rejection of the run's own credentials is no evidence against the key: it is unknown, and nothing is deactivated", async () => {
+    const w = adminAfterRotation()
+    w.aws.fail('recheckKeys', awsError('InvalidClientTokenId', 403, 'session expired'))
+    const error = await failureOf(deactivateKey(w.run, step))
+    expect(error.message).toBe(
+      'Did not deactivate AKIA…0001: this run could not confirm that AKIA…0009, the key the targets hold, is still active (InvalidClientTokenId: session expired). AKIA…0001 stays active; the next run tries again.'
+    )
+    expect(w.run.result.lostKey).toBeUndefined()
+    expect(w.aws.keys.get(OLD.accessKeyId)?.status).toBe('Active')
+  })
+
   it('a key IAM lists active but STS rejects three times counts as lost', async () => {
     const w = adminAfterRotation()
     w.aws.probe = async () => {
@@ -451,6 +462,7 @@ describe('right before deactivating the previous key, the key the targets hold i
     await failureOf(deactivateKey(w.run, step))
     expect(w.aws.keys.get(OLD.accessKeyId)?.status).toBe('Active')
     expect(w.journal.ops()).toEqual(['probe', 'probe', 'probe'])
+    expect(w.run.result.lostKey).toEqual({ keyId: NEWER.accessKeyId, status: 'rejected' })
   })
 
   it('self-rotation signing with the previous key writes it back to every target', async () => {

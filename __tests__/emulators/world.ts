@@ -104,24 +104,7 @@ export async function startWorld(options: WorldOptions = {}): Promise<World> {
   const key = aws.createAccessKey(USER, {
     createdAt: new Date(Date.now() - (options.keyAgeDays ?? 100) * DAY)
   })
-  github.addToken(TOKEN, {
-    repos: '*',
-    secrets: 'write',
-    kind: 'pat',
-    actions: 'read',
-    permissions: {
-      // Actions write and Contents read: what a smoke-workflow gate needs (README).
-      actions: 'write',
-      contents: 'read',
-      environments: 'write',
-      dependabot_secrets: 'write',
-      organization_secrets: 'write',
-      organization_dependabot_secrets: 'write',
-      codespaces_secrets: 'write',
-      organization_codespaces_secrets: 'write',
-      ...(options.secretScanning ? { secret_scanning_alerts: options.secretScanning } : {})
-    }
-  })
+  addDeployToken(github, options)
   for (const repo of repos) {
     github.addRepo(repo)
     github.setSecret(repo, ID_SECRET, key.accessKeyId)
@@ -153,32 +136,69 @@ export async function startWorld(options: WorldOptions = {}): Promise<World> {
       if (github.hasRepo(repo)) github.setRun(repo, runId, attempt, 'completed')
       return result
     },
-    advance: ms => {
-      aws.shiftTime(ms)
-      for (const [tagKey, value] of Object.entries(aws.tags(USER))) {
-        // A mark's times (when, and until when its run holds the key) age with the keys.
-        const aged = value.replace(/ (at|until)=(\S+)/g, (_all, field: string, iso: string) => {
-          const shifted = new Date(Date.parse(iso) - ms).toISOString().replace(/\.\d{3}Z$/, 'Z')
-          return ` ${field}=${shifted}`
-        })
-        if (aged !== value) aws.setTag(USER, tagKey, aged)
-      }
-    },
-    close: async () => {
-      await Promise.all([aws.close(), github.close()])
-      const allow = options.openapi ? options.openapi.allow : []
-      const problems = github
-        .openapiProblems()
-        .filter(problem => !allow.some(pattern => pattern.test(problem)))
-      if (problems.length === 0) return
-      const more = problems.length - PROBLEMS_SHOWN
-      throw new Error(
-        [
-          `GitHub's OpenAPI description finds ${problems.length} problem(s) in the exchanges with the GitHub emulator (a test that causes one on purpose allows it: startWorld({ openapi: { allow } })):`,
-          ...problems.slice(0, PROBLEMS_SHOWN).map(problem => `  ${problem}`),
-          ...(more > 0 ? [`  and ${more} more`] : [])
-        ].join('\n')
-      )
-    }
+    advance: ms => ageWorld(aws, ms),
+    close: () => closeChecked(aws, github, options)
   }
+}
+
+/** Every kind of target's write permission (fine-grained token names). */
+export const SECRET_WRITE_PERMISSIONS = {
+  environments: 'write',
+  dependabot_secrets: 'write',
+  organization_secrets: 'write',
+  organization_dependabot_secrets: 'write',
+  codespaces_secrets: 'write',
+  organization_codespaces_secrets: 'write'
+} as const
+
+/** The token of the e2e runs: every permission the README asks for, secret scanning by option. */
+function addDeployToken(github: GitHubEmulator, options: WorldOptions): void {
+  github.addToken(TOKEN, {
+    repos: '*',
+    secrets: 'write',
+    kind: 'pat',
+    actions: 'read',
+    permissions: {
+      // Actions write and Contents read: what a smoke-workflow gate needs (README).
+      actions: 'write',
+      contents: 'read',
+      ...SECRET_WRITE_PERMISSIONS,
+      ...(options.secretScanning ? { secret_scanning_alerts: options.secretScanning } : {})
+    }
+  })
+}
+
+/** Time passes: keys, their last use and the action's marks all move `ms` into the past. */
+function ageWorld(aws: AwsEmulator, ms: number): void {
+  aws.shiftTime(ms)
+  for (const [tagKey, value] of Object.entries(aws.tags(USER))) {
+    // A mark's times (when, and until when its run holds the key) age with the keys.
+    const aged = value.replace(/ (at|until)=(\S+)/g, (_all, field: string, iso: string) => {
+      const shifted = new Date(Date.parse(iso) - ms).toISOString().replace(/\.\d{3}Z$/, 'Z')
+      return ` ${field}=${shifted}`
+    })
+    if (aged !== value) aws.setTag(USER, tagKey, aged)
+  }
+}
+
+/** Closes both emulators, then fails if GitHub's API description found a problem with an exchange. */
+async function closeChecked(
+  aws: AwsEmulator,
+  github: GitHubEmulator,
+  options: WorldOptions
+): Promise<void> {
+  await Promise.all([aws.close(), github.close()])
+  const allow = options.openapi ? options.openapi.allow : []
+  const problems = github
+    .openapiProblems()
+    .filter(problem => !allow.some(pattern => pattern.test(problem)))
+  if (problems.length === 0) return
+  const more = problems.length - PROBLEMS_SHOWN
+  throw new Error(
+    [
+      `GitHub's OpenAPI description finds ${problems.length} problem(s) in the exchanges with the GitHub emulator (a test that causes one on purpose allows it: startWorld({ openapi: { allow } })):`,
+      ...problems.slice(0, PROBLEMS_SHOWN).map(problem => `  ${problem}`),
+      ...(more > 0 ? [`  and ${more} more`] : [])
+    ].join('\n')
+  )
 }

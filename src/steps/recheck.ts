@@ -18,7 +18,14 @@ export type KeyCheck =
 const CONFIRM_PAUSES_MS = [1_000, 2_000]
 interface Listing {
   readonly keys: Promise<ListedKey[]>
+  /** The access key id that signed the listing: a rejection is evidence only against it. */
+  readonly signerKeyId: string
   settled: boolean
+}
+
+interface Read {
+  readonly keys: ListedKey[] | Error
+  readonly signerKeyId: string
 }
 
 const listings = new WeakMap<Run, Listing>()
@@ -37,25 +44,36 @@ export async function checkKey(run: Run, keyId: string, shared = false): Promise
   return check
 }
 
-async function listing(run: Run, fresh: boolean): Promise<ListedKey[] | Error> {
+async function listing(run: Run, fresh: boolean): Promise<Read> {
   const cached = listings.get(run)
   // Writers that ask while a listing is in flight share it: it started after their last pair.
-  if (!fresh && cached && !cached.settled) return cached.keys.catch(asError)
-  const aws = run.recheckAws ?? run.context.aws
-  const entry: Listing = { keys: aws.recheckKeys(run.user), settled: false }
+  if (!fresh && cached && !cached.settled) return settle(cached)
+  const { aws, keyId } = run.recheckSigner ?? {
+    aws: run.context.aws,
+    keyId: run.context.signing.accessKeyId
+  }
+  const entry: Listing = { keys: aws.recheckKeys(run.user), signerKeyId: keyId, settled: false }
   listings.set(run, entry)
   try {
-    return await entry.keys
-  } catch (error) {
-    return asError(error)
+    return await settle(entry)
   } finally {
     entry.settled = true
   }
 }
 
-function verdict(keys: ListedKey[] | Error, keyId: string): KeyCheck {
-  // Signed with the new key (self-rotation): AWS rejecting it, again and again, is evidence.
-  if (keys instanceof Error && awsErrorCode(keys) === 'InvalidClientTokenId') {
+async function settle(entry: Listing): Promise<Read> {
+  const keys = await entry.keys.catch(asError)
+  return { keys, signerKeyId: entry.signerKeyId }
+}
+
+function verdict({ keys, signerKeyId }: Read, keyId: string): KeyCheck {
+  // AWS rejecting the key that signed the listing, again and again, is evidence against that
+  // key; a rejection of other credentials (a role's session) says nothing of the key checked.
+  if (
+    keys instanceof Error &&
+    signerKeyId === keyId &&
+    awsErrorCode(keys) === 'InvalidClientTokenId'
+  ) {
     return { kind: 'lost', status: 'rejected' }
   }
   if (keys instanceof Error) return { kind: 'unknown', reason: describeError(keys) }
@@ -73,7 +91,7 @@ export async function statusNow(
   run: Run,
   keyId: string
 ): Promise<'Active' | 'Inactive' | 'deleted' | Error> {
-  const keys = await listing(run, true)
+  const { keys } = await listing(run, true)
   if (keys instanceof Error) return keys
   return keys.find(listed => listed.id === keyId)?.status ?? 'deleted'
 }

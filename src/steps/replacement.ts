@@ -47,7 +47,7 @@ async function stsCheck(run: Run, key: Credentials): Promise<KeyCheck> {
   }
   // A key IAM lists as active that STS keeps rejecting does not work for the deploy either.
   run.context.log.info(`STS rejected ${keyLabel(key.accessKeyId)} three times: ${reason}.`)
-  return { kind: 'lost', status: 'Inactive' }
+  return { kind: 'lost', status: 'rejected' }
 }
 
 /**
@@ -79,7 +79,7 @@ export async function replacementLost(
     return new StepFailure(`${lost} ${holding} ${repair}`)
   }
   // The new key no longer signs: the re-reads of the write-back sign with the run's own key.
-  run.recheckAws = undefined
+  run.recheckSigner = undefined
   const { failures } = await distribute(run, signing)
   if (failures.length > 0) {
     return new StepFailure(

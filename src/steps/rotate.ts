@@ -24,11 +24,10 @@ const CREATE_ATTEMPTS = 4
  * write it to every target, mark it distributed. Each failure says what it left behind.
  */
 export async function rotate(run: Run, step: RotateStep): Promise<void> {
-  const { settings, prepared, clock: start } = run.context
-  run.holdUntil = start.now() + holdMs(settings, prepared.length, step.gated)
+  const { settings, prepared, signing, clock } = run.context
+  run.holdUntil = clock.now() + holdMs(settings, prepared.length, step.gated)
   const created = await createMarkedKey(run, step)
   await verifyCreated(run, step, created)
-  const { signing, clock } = run.context
   const previous = signing.accessKeyId === step.previousKeyId ? signing : undefined
   // This run's own calls with the previous key all come before this moment.
   run.distributionStartedAt = clock.now()
@@ -222,7 +221,10 @@ async function verifyCreated(run: Run, step: RotateStep, created: CreatedKey): P
   )
   if (snapshot.mode === 'self') {
     run.aws = run.aws.withYoungKey(created, clock.now() + settings.verifyTimeoutMs, clock)
-    run.recheckAws = run.context.aws.withYoungKey(created, 0, clock)
+    run.recheckSigner = {
+      aws: run.context.aws.withYoungKey(created, 0, clock),
+      keyId: created.accessKeyId
+    }
   }
 }
 

@@ -95,10 +95,11 @@ export interface Run {
    */
   holdUntil: number | undefined
   /**
-   * The client for re-reads in self-rotation once the new key is verified: it signs with the new
-   * key and never retries a rejection, so the previous key's last use stays the world's alone.
+   * Who signs the re-reads in self-rotation once the new key is verified: the new key, through a
+   * client that never retries a rejection, so the previous key's last use stays the world's.
+   * Undefined: the run's own credentials (context.aws, context.signing).
    */
-  recheckAws: Aws | undefined
+  recheckSigner: { readonly aws: Aws; readonly keyId: string } | undefined
 }
 
 export function startRun(context: ApplyContext): Run {
@@ -109,7 +110,7 @@ export function startRun(context: ApplyContext): Run {
     distributedAt: undefined,
     distributionStartedAt: undefined,
     holdUntil: undefined,
-    recheckAws: undefined,
+    recheckSigner: undefined,
     result: {
       rotated: false,
       createdKeyId: undefined,
