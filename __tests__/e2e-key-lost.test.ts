@@ -4,6 +4,7 @@
  * non-zero, and says what the targets hold: self-rotation writes the previous key back; admin
  * mode cannot, and says how to repair.
  */
+import type { ChildProcess } from 'node:child_process'
 import {
   adminRole,
   ID_SECRET,
@@ -70,5 +71,81 @@ describe.each<PersonAct>(['deactivates', 'deletes'])('a person %s the new key mi
       `${label(held)}, the key this run was writing to the targets, is ${act === 'deactivates' ? 'inactive' : 'deleted'} (someone changed it during this run), so ${label(original.accessKeyId)} stays active. 1 of 1 targets hold ${label(held)}, which no longer works (acme/app)`
     )
     expect(result.stdout).toContain('run this workflow again with force: true')
+
+    // The next admin run: a deleted key is simply replaced; a switched-off one only with force.
+    const next = await world.run({ 'iam-user-name': USER }, { ...role, runId: '1002' })
+    if (act === 'deactivates') {
+      expect(next.code).toBe(1)
+      expect(next.stdout).toContain(
+        `Key ${label(held)}, created by run 1001 attempt 1 of acme/app at`
+      )
+      expect(next.stdout).toContain(
+        `is inactive before it reached every target: the targets that got it cannot sign in. Changing nothing`
+      )
+      expect(world.github.secret('acme/app', ID_SECRET)?.value).toBe(held)
+    }
+    const healing =
+      act === 'deactivates'
+        ? await world.run({ 'iam-user-name': USER, force: 'true' }, { ...role, runId: '1003' })
+        : next
+    expect(healing.code).toBe(0)
+    expect(healing.outputs.rotated).toBe('true')
+    const now = world.github.secret('acme/app', ID_SECRET)?.value ?? ''
+    const after = world.aws.keys(USER)
+    expect(after.find(k => k.accessKeyId === now)?.status).toBe('Active')
+    expect(after.map(k => k.accessKeyId)).not.toContain(held)
+    expect(Object.keys(world.aws.tags(USER))).not.toContain(held)
   })
 })
+
+describe.each<PersonAct>(['deactivates', 'deletes'])(
+  'a self-rotation stopped mid-write, then a person %s its new key',
+  act => {
+    let world: World
+    afterEach(() => world.close())
+
+    it('the next run, signing with the previous key, writes it back to every target', async () => {
+      world = await startWorld({ repos: ['acme/app', 'acme/api'] })
+      const original = world.stored()
+      // The first run is killed once one target holds the new key and before the other gets it.
+      let child: ChildProcess | undefined
+      const stopIntercepting = world.github.intercept(call => {
+        if (call.route !== 'put-secret') return undefined
+        const moved = world.repos.filter(repo => {
+          const held = world.stored(repo)
+          return (
+            held.accessKeyId !== original.accessKeyId &&
+            held.secretAccessKey !== original.secretAccessKey
+          )
+        })
+        if (moved.length !== 1) return undefined
+        child?.kill('SIGKILL')
+        return { status: 503 }
+      })
+      const first = await world.run({}, { runId: '1001', onSpawn: spawned => (child = spawned) })
+      expect(first.signal).toBe('SIGKILL')
+      stopIntercepting()
+      const created = world.aws.keys(USER).find(k => k.accessKeyId !== original.accessKeyId)
+      expect(created).toBeDefined()
+      const holding = world.repos.filter(
+        repo => world.stored(repo).accessKeyId === created?.accessKeyId
+      )
+      expect(holding).toHaveLength(1)
+      if (act === 'deactivates') world.aws.setKeyStatus(created?.accessKeyId ?? '', 'Inactive')
+      else world.aws.deleteKey(created?.accessKeyId ?? '')
+
+      const unmoved = world.repos.find(repo => !holding.includes(repo))
+      const next = await world.run({}, { runId: '1002', repo: unmoved ?? '' })
+      expect(next.code).toBe(0)
+      expect(next.summary).toContain('Restored: every target holds the working key again')
+      for (const repo of world.repos) expect(world.stored(repo)).toEqual(original)
+      const tags = world.aws.tags(USER)
+      if (act === 'deactivates') {
+        expect(tags[created?.accessKeyId ?? '']).toMatch(/state=retired/)
+      } else {
+        expect(Object.keys(tags)).not.toContain(created?.accessKeyId)
+      }
+      expect(next.outputs['access-key-id']).toBe(original.accessKeyId)
+    })
+  }
+)

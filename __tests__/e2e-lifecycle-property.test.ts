@@ -5,7 +5,6 @@
  */
 import fc from 'fast-check'
 import type { ChildProcess } from 'node:child_process'
-import { INTENT_TAG_KEY } from '../src/marks.js'
 import { maskedLog, nodeBinaries, type RunResult } from './emulators/runner.js'
 import { DAY, KEY_SECRET, startWorld, USER, type World } from './emulators/world.js'
 
@@ -129,7 +128,7 @@ class Person {
     if (act === 'create') {
       if (existing.length >= 2) return
       const id = aws.createAccessKey(USER).accessKeyId
-      const duringIntent = /state=creating/.test(aws.tags(USER)[INTENT_TAG_KEY] ?? '')
+      const duringIntent = Object.values(aws.tags(USER)).some(tag => /state=creating/.test(tag))
       this.keys.set(id, { status: 'Active', duringIntent })
     } else if (act === 'delete') {
       const key = own[0]

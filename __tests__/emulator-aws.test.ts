@@ -823,6 +823,194 @@ describe('user tags', () => {
   })
 })
 
+describe('read lag (IAM eventual consistency)', () => {
+  /** Long enough that reads right after a few writes fall inside it on a loaded runner. */
+  const LAG_MS = 1000
+  /** Never waited out: reads stay stale until the test makes the changes show. */
+  const STALE_MS = 3_600_000
+  const DAY = 86_400_000
+
+  const keyList = async (client: IAMClient, UserName = 'deployer') =>
+    ((await client.send(new ListAccessKeysCommand({ UserName }))).AccessKeyMetadata ?? []).map(
+      k => `${k.AccessKeyId} ${k.Status}`
+    )
+  const tagList = async (client: IAMClient, UserName = 'deployer') =>
+    Object.fromEntries(
+      ((await client.send(new ListUserTagsCommand({ UserName }))).Tags ?? []).map(t => [
+        t.Key,
+        t.Value
+      ])
+    )
+  const trueKeys = (user = 'deployer') => emu.keys(user).map(k => `${k.accessKeyId} ${k.status}`)
+
+  /** Reads until `done` holds; fails after a deadline rather than timing the lag. */
+  async function readUntil<T>(read: () => Promise<T>, done: (answer: T) => boolean): Promise<T> {
+    const deadline = Date.now() + 10 * LAG_MS
+    for (;;) {
+      const answer = await read()
+      if (done(answer)) return answer
+      if (Date.now() > deadline) throw new Error(`still not visible: ${JSON.stringify(answer)}`)
+      await sleep(25)
+    }
+  }
+
+  /** A fresh emulator built with `readLagMs`, holding the deployer user and its one key. */
+  async function restartWithLag(readLagMs: number): Promise<void> {
+    await emu.close()
+    emu = await startAwsEmulator({ readLagMs })
+    emu.createUser('deployer')
+    deployer = emu.createAccessKey('deployer')
+  }
+
+  it('shows every change to the next read by default', async () => {
+    const client = iam(deployer)
+    const { AccessKey } = await client.send(new CreateAccessKeyCommand({}))
+    const id = AccessKey?.AccessKeyId ?? ''
+    expect(await keyList(client)).toEqual([`${deployer.accessKeyId} Active`, `${id} Active`])
+    await client.send(new UpdateAccessKeyCommand({ AccessKeyId: id, Status: 'Inactive' }))
+    expect(await keyList(client)).toEqual([`${deployer.accessKeyId} Active`, `${id} Inactive`])
+    await client.send(new DeleteAccessKeyCommand({ AccessKeyId: id }))
+    expect(await keyList(client)).toEqual([`${deployer.accessKeyId} Active`])
+    await client.send(
+      new TagUserCommand({ UserName: 'deployer', Tags: [{ Key: 'a', Value: '1' }] })
+    )
+    expect(await tagList(client)).toEqual({ a: '1' })
+    await client.send(new UntagUserCommand({ UserName: 'deployer', TagKeys: ['a'] }))
+    expect(await tagList(client)).toEqual({})
+  })
+
+  it('answers ListUserTags and GetUser’s tags as they were readLagMs ago', async () => {
+    emu.setTag('deployer', 'old', '1')
+    emu.setReadLag(LAG_MS)
+    const client = iam(deployer)
+    await client.send(
+      new TagUserCommand({ UserName: 'deployer', Tags: [{ Key: 'new', Value: '2' }] })
+    )
+    await client.send(new UntagUserCommand({ UserName: 'deployer', TagKeys: ['old'] }))
+
+    expect(await tagList(client)).toEqual({ old: '1' })
+    expect((await client.send(new GetUserCommand({}))).User?.Tags).toEqual([
+      { Key: 'old', Value: '1' }
+    ])
+    expect(emu.tags('deployer')).toEqual({ new: '2' })
+
+    // Between the two changes' times a read shows both tags; only the last state lacks 'old'.
+    const caughtUp = await readUntil(
+      () => tagList(client),
+      tags => !('old' in tags)
+    )
+    expect(caughtUp).toEqual({ new: '2' })
+    expect((await client.send(new GetUserCommand({}))).User?.Tags).toEqual([
+      { Key: 'new', Value: '2' }
+    ])
+  })
+
+  it('lists keys as they were readLagMs ago: new ones absent, old statuses, deleted ones still there', async () => {
+    const second = emu.createAccessKey('deployer')
+    const admin = iam(emu.assumeRole('admin', 'ops'))
+    emu.setReadLag(LAG_MS)
+    await admin.send(
+      new DeleteAccessKeyCommand({ UserName: 'deployer', AccessKeyId: second.accessKeyId })
+    )
+    await admin.send(
+      new UpdateAccessKeyCommand({
+        UserName: 'deployer',
+        AccessKeyId: deployer.accessKeyId,
+        Status: 'Inactive'
+      })
+    )
+    const { AccessKey } = await admin.send(new CreateAccessKeyCommand({ UserName: 'deployer' }))
+    const fresh = AccessKey?.AccessKeyId ?? ''
+
+    // The same response shape as without a lag, from the older state.
+    const stale = await admin.send(new ListAccessKeysCommand({ UserName: 'deployer' }))
+    expect(stale.IsTruncated).toBe(false)
+    expect(stale.AccessKeyMetadata).toEqual(
+      [deployer, second].map(k => ({
+        UserName: 'deployer',
+        AccessKeyId: k.accessKeyId,
+        Status: 'Active',
+        CreateDate: expect.any(Date)
+      }))
+    )
+    const truth = [`${deployer.accessKeyId} Inactive`, `${fresh} Active`]
+    expect(trueKeys()).toEqual(truth)
+
+    const caughtUp = await readUntil(
+      () => keyList(admin),
+      keys => keys.join() === truth.join()
+    )
+    expect(caughtUp).toEqual(truth)
+  })
+
+  it('checks a third key, updates and authentication against the truth, not the lagged view', async () => {
+    await restartWithLag(STALE_MS)
+    const client = iam(deployer)
+    const { AccessKey } = await client.send(new CreateAccessKeyCommand({}))
+    const fresh = {
+      accessKeyId: AccessKey?.AccessKeyId ?? '',
+      secretAccessKey: AccessKey?.SecretAccessKey ?? ''
+    }
+    expect(await keyList(client)).toEqual([`${deployer.accessKeyId} Active`])
+
+    expect(await failure(client.send(new CreateAccessKeyCommand({})))).toEqual({
+      name: 'LimitExceededException',
+      code: 'LimitExceeded',
+      status: 409,
+      message: 'Cannot exceed quota for AccessKeysPerUser: 2'
+    })
+    expect((await whoAmI(fresh)).Arn).toContain('user/deployer')
+    await client.send(
+      new UpdateAccessKeyCommand({ AccessKeyId: fresh.accessKeyId, Status: 'Inactive' })
+    )
+    expect((await failure(whoAmI(fresh))).code).toBe('InvalidClientTokenId')
+    expect(trueKeys()).toEqual([`${deployer.accessKeyId} Active`, `${fresh.accessKeyId} Inactive`])
+    expect(await keyList(client)).toEqual([`${deployer.accessKeyId} Active`])
+  })
+
+  it('lags a person’s console changes too, and shows them all when the lag is set to 0', async () => {
+    const admin = iam(emu.assumeRole('admin', 'ops'))
+    emu.setReadLag(STALE_MS)
+    emu.setKeyStatus(deployer.accessKeyId, 'Inactive')
+    emu.setTag('deployer', 'k', 'v')
+    emu.deleteKey(other.accessKeyId)
+
+    expect(await keyList(admin)).toEqual([`${deployer.accessKeyId} Active`])
+    expect(await tagList(admin)).toEqual({})
+    expect(await keyList(admin, 'other')).toEqual([`${other.accessKeyId} Active`])
+    expect(trueKeys()).toEqual([`${deployer.accessKeyId} Inactive`])
+    expect(emu.tags('deployer')).toEqual({ k: 'v' })
+    expect((await failure(whoAmI(deployer))).code).toBe('InvalidClientTokenId')
+
+    emu.setReadLag(0)
+    expect(await keyList(admin)).toEqual([`${deployer.accessKeyId} Inactive`])
+    expect(await tagList(admin)).toEqual({ k: 'v' })
+    expect(await keyList(admin, 'other')).toEqual([])
+  })
+
+  it('shows every pending change once time is shifted, with the shifted dates', async () => {
+    const client = iam(deployer)
+    emu.setReadLag(STALE_MS)
+    const { AccessKey } = await client.send(new CreateAccessKeyCommand({}))
+    await client.send(
+      new TagUserCommand({ UserName: 'deployer', Tags: [{ Key: 'a', Value: '1' }] })
+    )
+    expect(await keyList(client)).toEqual([`${deployer.accessKeyId} Active`])
+
+    emu.shiftTime(DAY)
+    const listed = await client.send(new ListAccessKeysCommand({}))
+    const fresh = listed.AccessKeyMetadata?.find(k => k.AccessKeyId === AccessKey?.AccessKeyId)
+    expect(fresh?.CreateDate?.getTime()).toBe((AccessKey?.CreateDate?.getTime() ?? 0) - DAY)
+    expect(await tagList(client)).toEqual({ a: '1' })
+
+    // The lag still holds for changes made after.
+    await client.send(
+      new TagUserCommand({ UserName: 'deployer', Tags: [{ Key: 'b', Value: '2' }] })
+    )
+    expect(await tagList(client)).toEqual({ a: '1' })
+  })
+})
+
 describe('last use', () => {
   it('reports N/A until a key is used, then the service and region of the last use', async () => {
     const fresh = emu.createAccessKey('deployer')

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs'
 import { checkPolicy, evaluate, type PolicyDocument } from './emulators/iam-policy.js'
-import { INTENT_TAG_KEY } from '../src/marks.js'
+import { intentTagKey, LEGACY_INTENT_TAG_KEY as INTENT_TAG_KEY } from '../src/marks.js'
 
 const doc = (...Statement: PolicyDocument['Statement'][]): PolicyDocument => ({
   Version: '2012-10-17',
@@ -104,6 +104,10 @@ describe('the emulator’s IAM policy evaluation', () => {
 
     it.each(['iam:TagUser', 'iam:UntagUser'])('%s: the action’s own tag keys only', action => {
       expect(request(action, [INTENT_TAG_KEY])).toBe('allow')
+      expect(request(action, [intentTagKey({ runId: '42', attempt: '1' }, 'ab12cd34')])).toBe(
+        'allow'
+      )
+      expect(request(action, ['rotate-aws-access-keys:other'])).toBe('implicit-deny')
       expect(request(action, [keyId])).toBe('allow')
       expect(request(action, [keyId, INTENT_TAG_KEY])).toBe('allow')
       expect(request(action, ['team'])).toBe('implicit-deny')

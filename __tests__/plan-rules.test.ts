@@ -123,12 +123,15 @@ describe('untrusted credentials and marks', () => {
 
 describe('the intent mark of another run (overlap and orphans)', () => {
   const INTENT_AT = NOW - MIN
+  const TAG = 'rotate-aws-access-keys:intent:7.1.abcd1234'
   const intent = (extra: Partial<Mark> = {}, run: Partial<Mark> = run7): Partial<Snapshot> => ({
-    intent: {
-      kind: 'ours',
-      mark: { state: 'creating', at: INTENT_AT, previousKeyId: 'AKIAOLD1', ...run, ...extra }
-    },
-    intentValue: 'intent-value',
+    intents: [
+      {
+        tagKey: TAG,
+        value: 'intent-value',
+        mark: { state: 'creating', at: INTENT_AT, previousKeyId: 'AKIAOLD1', ...run, ...extra }
+      }
+    ],
     runs: { '7.1': 'finished' }
   })
   const made = (id: string, msAfterIntent: number): KeyState => ({
@@ -136,23 +139,40 @@ describe('the intent mark of another run (overlap and orphans)', () => {
     createdAt: INTENT_AT + msAfterIntent
   })
   const old = key('AKIAOLD1', 'Active', 10 * DAY)
-  const clear: Step = { kind: 'clear-intent', value: 'intent-value' }
+  const clear: Step = { kind: 'clear-intent', tagKey: TAG, value: 'intent-value' }
 
-  it('ignores an intent that is not a creating one, or whose tag value is unknown', () => {
+  it('without an intent, an unmarked key beside the signing key is a person’s', () => {
     const orphanish = made('AKIAORPH', 1_000)
-    const keep = plan(snapshot([old], { signingKeyId: 'AKIAOLD1' }), settings, NOW)
-    for (const overrides of [
-      { ...intent(), intentValue: undefined },
-      intent({ state: 'pending' }),
-      { ...intent(), intent: { kind: 'none' } as const }
-    ]) {
-      expect(plan(snapshot([old], { ...overrides }), settings, NOW)).toStrictEqual(keep)
-      // Without a settled intent, an unmarked key beside the signing key is a person's.
-      expect(
-        plan(snapshot([old, orphanish], { ...overrides, signingKeyId: 'AKIAOLD1' }), settings, NOW)
-          .refusal
-      ).toMatch(/did not create/)
+    const p = plan(snapshot([old, orphanish], { signingKeyId: 'AKIAOLD1' }), settings, NOW)
+    expect(p.refusal).toMatch(/did not create/)
+  })
+
+  it('settles every dead run’s intent, oldest first; one live run’s intent is enough to wait', () => {
+    const [dead] = intent().intents ?? []
+    const second = {
+      tagKey: 'rotate-aws-access-keys:intent:8.1.ffff0000',
+      value: 'second',
+      mark: { state: 'creating' as const, at: INTENT_AT + 1_000, runId: '8', runAttempt: '1' }
     }
+    const both = [dead, second].flatMap(i => (i ? [i] : []))
+    const p = plan(
+      snapshot([old], { intents: both, runs: { '7.1': 'finished', '8.1': 'finished' } }),
+      settings,
+      NOW
+    )
+    expect(p.steps).toStrictEqual([
+      clear,
+      { kind: 'clear-intent', tagKey: second.tagKey, value: 'second' }
+    ])
+    const live = plan(
+      snapshot([old], { intents: both, runs: { '7.1': 'finished', '8.1': 'running' } }),
+      settings,
+      NOW
+    )
+    expect(live.steps).toStrictEqual([])
+    expect(live.waiting).toMatch(
+      /^The intent mark on the user says run 8 attempt 1, which GitHub shows in progress /
+    )
   })
 
   it("clears a dead run's intent that pins no key, with no warning", () => {
@@ -287,16 +307,18 @@ describe('stale marks and key order', () => {
   it('removes marks of deleted keys after settling the intent, before anything else', () => {
     const p = plan(
       snapshot([key('AKIAOLD1', 'Active', 100 * DAY)], {
-        staleMarks: ['AKIAGON1', 'AKIAGON2'],
-        intent: { kind: 'ours', mark: { state: 'creating', at: NOW - MIN, ...run7 } },
-        intentValue: 'v',
+        staleMarks: [
+          { keyId: 'AKIAGON1', mark: { state: 'retired', at: NOW - DAY } },
+          { keyId: 'AKIAGON2', mark: { state: 'active', at: NOW - DAY } }
+        ],
+        intents: [{ tagKey: 'i', value: 'v', mark: { state: 'creating', at: NOW - MIN, ...run7 } }],
         runs: { '7.1': 'finished' }
       }),
       settings,
       NOW
     )
     expect(p.steps.slice(0, 3)).toStrictEqual([
-      { kind: 'clear-intent', value: 'v' },
+      { kind: 'clear-intent', tagKey: 'i', value: 'v' },
       { kind: 'remove-marks', tagKeys: ['AKIAGON1', 'AKIAGON2'] },
       { kind: 'rotate', previousKeyId: 'AKIAOLD1', gated: false }
     ])
@@ -389,6 +411,14 @@ describe('active keys a person may rely on', () => {
         'Changing nothing: a person may rely on them. Find what uses them (IAM console, "last used"), ' +
         'then deactivate and delete them, or add a description starting "rotate-aws-access-keys" only if you wrote it.'
     )
+  /** Admin mode with two active keys: the run cannot tell which the targets hold. */
+  const unsureRefusal = (ids: string, reclaimed = '') =>
+    refusal(
+      `IAM user deploy has active access keys that this action did not create: ${ids}. ` +
+        reclaimed +
+        'Changing nothing: this run cannot tell which key the targets hold, and a person may rely on the others. Find what uses each key (IAM console, "last used"), ' +
+        'then deactivate and delete only the keys nothing uses, never the one the targets hold; or add a description starting "rotate-aws-access-keys" only if you wrote it.'
+    )
 
   it('refuses unmarked active keys beside the key in use, naming each', () => {
     expect(
@@ -406,7 +436,7 @@ describe('active keys a person may rely on', () => {
         settings,
         NOW
       )
-    ).toStrictEqual(unknownRefusal('AKIAOLD1, AKIAPER1'))
+    ).toStrictEqual(unsureRefusal('AKIAOLD1, AKIAPER1'))
   })
 
   it('says when a refused key is an orphan someone made active again', () => {
@@ -448,7 +478,7 @@ describe('active keys a person may rely on', () => {
         settings,
         NOW
       )
-      expect(p).toStrictEqual(unknownRefusal('AKIAOLD1'))
+      expect(p).toStrictEqual(unsureRefusal('AKIAOLD1'))
     }
   })
 })
@@ -965,6 +995,115 @@ describe('one active key left half-distributed (its previous key gone)', () => {
   })
 })
 
+describe('a pending key switched off or deleted before every target held it (lost)', () => {
+  const lostMark: Mark = { state: 'pending', at: NOW - 2 * DAY, previousKeyId: 'AKIAOLD1', ...run7 }
+  const old = key('AKIAOLD1', 'Active', 10 * DAY)
+  const inactiveLost = key('AKIANEW1', 'Inactive', 2 * DAY, lostMark)
+  const deleted = { staleMarks: [{ keyId: 'AKIANEW1', mark: lostMark }] }
+  const finished = { runs: { '7.1': 'finished' as const } }
+  const what = (state: string) =>
+    `Key AKIANEW1, created by run 7 attempt 1 of acme/app at ${iso(NOW - 2 * DAY)} to replace AKIAOLD1, ${state} before it reached every target: the targets that got it cannot sign in.`
+
+  it('self mode, inactive: writes the signing key back and marks the lost key retired; no rotation yet', () => {
+    expect(plan(snapshot([old, inactiveLost], finished), settings, NOW)).toStrictEqual({
+      steps: [
+        {
+          kind: 'restore',
+          keyId: 'AKIAOLD1',
+          abandonedKeyId: 'AKIANEW1',
+          abandonedStatus: 'Inactive'
+        }
+      ],
+      refusal: undefined,
+      notes: [
+        `${what('is inactive')} This run signs with AKIAOLD1, so it writes that key back to every target and marks AKIANEW1 retired; a later run rotates afresh when a rotation is due.`
+      ],
+      currentKeyId: 'AKIAOLD1'
+    })
+  })
+
+  it('self mode, deleted: writes the signing key back; the mark stays out of remove-marks', () => {
+    const other = { keyId: 'AKIAGON2', mark: { state: 'retired' as const, at: NOW - DAY } }
+    const p = plan(
+      snapshot([old], { ...finished, staleMarks: [...deleted.staleMarks, other] }),
+      settings,
+      NOW
+    )
+    expect(p.steps).toStrictEqual([
+      { kind: 'remove-marks', tagKeys: ['AKIAGON2'] },
+      { kind: 'restore', keyId: 'AKIAOLD1', abandonedKeyId: 'AKIANEW1', abandonedStatus: 'deleted' }
+    ])
+    expect(p.notes[0]).toContain(
+      `${what('was deleted')} This run signs with AKIAOLD1, so it writes that key back to every target; a later`
+    )
+  })
+
+  it('waits while the run that created it may still be going', () => {
+    const p = plan(
+      snapshot([old], { ...deleted, runs: { '7.1': 'running' } }),
+      settings,
+      NOW - 2 * DAY + MIN
+    )
+    expect(p.steps).toStrictEqual([])
+    expect(p.waiting).toContain(
+      'Key AKIANEW1 is being rotated by run 7 attempt 1 of acme/app, which GitHub shows in progress'
+    )
+  })
+
+  it('is not lost when it replaced another key than the active one, or is not pending', () => {
+    const elsewhere = { ...lostMark, previousKeyId: 'AKIAOTHR' }
+    for (const keys of [
+      [old, key('AKIANEW1', 'Inactive', 2 * DAY, elsewhere)],
+      [old, key('AKIANEW1', 'Inactive', 2 * DAY, { ...lostMark, state: 'retired' })]
+    ]) {
+      expect(plan(snapshot(keys, finished), settings, NOW).steps.map(s => s.kind)).not.toContain(
+        'restore'
+      )
+    }
+    const stale = plan(
+      snapshot([old], { ...finished, staleMarks: [{ keyId: 'AKIANEW1', mark: elsewhere }] }),
+      settings,
+      NOW
+    )
+    expect(stale.steps).toStrictEqual([{ kind: 'remove-marks', tagKeys: ['AKIANEW1'] }])
+  })
+
+  it('admin mode, deleted: writes a new key everywhere, then removes the mark, then retires the old key', () => {
+    const p = plan(snapshot([old], { ...admin, ...deleted, ...finished }), settings, NOW)
+    expect(p.steps).toStrictEqual([
+      { kind: 'rotate', previousKeyId: 'AKIAOLD1', gated: false },
+      { kind: 'remove-marks', tagKeys: ['AKIANEW1'] },
+      {
+        kind: 'deactivate-key',
+        keyId: 'AKIAOLD1',
+        reason: 'replaced by the new key in every target'
+      }
+    ])
+    expect(p.notes[0]).toBe(
+      `${what('was deleted')} This run does not know the secret of AKIAOLD1, so it writes a new key to every target instead.`
+    )
+  })
+
+  it('admin mode, inactive: refuses without force (a person switched it off); with force deletes it and rotates', () => {
+    const snap = snapshot([old, inactiveLost], { ...admin, ...finished })
+    expect(plan(snap, settings, NOW)).toStrictEqual(
+      refusal(
+        `${what('is inactive')} Changing nothing: someone switched AKIANEW1 off, perhaps on purpose, and an admin-mode run cannot write the previous key back (it does not know its secret). ` +
+          'To repair: run this workflow with force: true, which deletes AKIANEW1 and writes a new key to every target; or delete AKIANEW1 in the IAM console and run again.'
+      )
+    )
+    const reactivating = { ...settings, force: true, reactivatePrevious: true }
+    expect(plan(snap, reactivating, NOW).refusal).toBe(
+      `reactivate-previous: ${what('is inactive')} An admin-mode run cannot write the previous key back (it does not know its secret). Changing nothing; run without reactivate-previous to write a new key to every target.`
+    )
+    expect(plan(snap, { ...settings, force: true }, NOW).steps.map(s => s.kind)).toStrictEqual([
+      'delete-key',
+      'rotate',
+      'deactivate-key'
+    ])
+  })
+})
+
 describe('the lease of a run holding a key', () => {
   const pendingOf = (minutesAgo: number, extra: Partial<Mark>) =>
     snapshot([
@@ -1427,7 +1566,10 @@ describe('describeStep', () => {
         { kind: 'retire-orphan', keyId: 'AKIAORPH', reason: 'why' },
         'Deactivate AKIAORPH and mark it a retired orphan: why'
       ],
-      [{ kind: 'clear-intent', value: 'v' }, 'Remove the intent mark of a run that has ended'],
+      [
+        { kind: 'clear-intent', tagKey: 'k', value: 'v' },
+        'Remove the intent mark of a run that has ended'
+      ],
       [
         { kind: 'restore', keyId: 'AKIAOLD1', abandonedKeyId: 'AKIANEW1' },
         'Write AKIAOLD1 back to every target (abandon AKIANEW1)'

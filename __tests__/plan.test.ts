@@ -248,6 +248,7 @@ describe('planner', () => {
 
   describe('an intent mark and the key it may pin (orphans)', () => {
     const INTENT_AT = NOW - 60_000
+    const INTENT_KEY = 'rotate-aws-access-keys:intent:9.1.0000abcd'
     const intentOf = (previousKeyId: string | undefined = 'AKIAOLD1') => {
       const value = writeMark({
         state: 'creating',
@@ -257,7 +258,10 @@ describe('planner', () => {
         repository: 'acme/app',
         ...(previousKeyId ? { previousKeyId } : {})
       })
-      return { intent: readMark(value), intentValue: value }
+      const mark = readMark(value)
+      return {
+        intents: mark.kind === 'ours' ? [{ tagKey: INTENT_KEY, value, mark: mark.mark }] : []
+      }
     }
     const dead = { ...intentOf(), runs: { '9.1': 'finished' as const } }
     const made = (id: string, msAfterIntent: number, extra: Partial<KeyState> = {}): KeyState => ({
@@ -272,7 +276,11 @@ describe('planner', () => {
       expect(p.refusal).toBeUndefined()
       expect(kinds(p)).toEqual(['retire-orphan:AKIAORPH', 'clear-intent:intent'])
       expect(p.steps[0]).toMatchObject({ reason: expect.stringMatching(/run 9 attempt 1/) })
-      expect(p.steps[1]).toEqual({ kind: 'clear-intent', value: dead.intentValue })
+      expect(p.steps[1]).toEqual({
+        kind: 'clear-intent',
+        tagKey: INTENT_KEY,
+        value: dead.intents[0]?.value
+      })
       const warnings = (p.warnings ?? []).join(' ')
       expect(warnings).toMatch(/AKIA.?ORPH .*make it active again in the IAM console/)
       // It holds the slot until delete-after: no rotation, and a warning that says so.
@@ -440,7 +448,9 @@ describe('planner', () => {
 
   it('removes marks whose keys were deleted', () => {
     const p = plan(
-      snapshot([key('AKIAOLD1', 'Active', 10)], { staleMarks: ['AKIAGONE'] }),
+      snapshot([key('AKIAOLD1', 'Active', 10)], {
+        staleMarks: [{ keyId: 'AKIAGONE', mark: { state: 'retired', at: NOW - DAY } }]
+      }),
       settings,
       NOW
     )
@@ -1087,8 +1097,21 @@ describe('planner', () => {
           )
           const unleaked = snapshot(keys, {
             ...(selfMode ? {} : admin),
-            intent: readMark(intentValue),
-            intentValue,
+            intents: intentValue
+              ? [
+                  {
+                    tagKey: 'rotate-aws-access-keys:intent:9.1.x',
+                    value: intentValue,
+                    mark: {
+                      state: 'creating',
+                      at: INTENT_AT,
+                      runId: '9',
+                      runAttempt: '1',
+                      previousKeyId: 'AKIAKEY0'
+                    }
+                  }
+                ]
+              : [],
             runs: intentRun ? { '9.1': intentRun } : {}
           })
           const snap = { ...unleaked, leaks }

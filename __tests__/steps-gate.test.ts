@@ -231,13 +231,34 @@ describe('smoke-test', () => {
       return failedRun
     })
     const error = await failureOf(smokeTest(w.run, laterStep))
-    expect(w.journal.ops()).toEqual(['tag', 'smoke', 'listTags'])
+    // Read three times over three seconds: a read may lag this run's own write.
+    expect(w.journal.ops()).toEqual(['tag', 'smoke', 'listTags', 'listTags', 'listTags'])
+    expect(w.clock.slept.slice(-2)).toEqual([1_000, 2_000])
     expect(w.aws.tags[NEW]).toBe('another run passed')
     expect(error).toBeInstanceOf(StepFailure)
     expect(error.message).toBe(
       'The smoke workflow did not pass: the smoke run concluded failure (https://github.com/acme/app/actions/runs/8). ' +
         "Another run changed the mark of AKIA…0009 while this one waited, so this run leaves the keys to it and records nothing. Read the smoke run's log: something failed with the new key."
     )
+  })
+
+  it("records the failure when a lagging read showed the mark before this run's own write", async () => {
+    let reads = 0
+    const w = gated(failedRun)
+    const before = w.aws.tags[NEW] ?? 'before'
+    const client = w.run.aws
+    w.run.aws = {
+      ...client,
+      listTags: async (user: string) => {
+        reads += 1
+        const tags = await client.listTags(user)
+        // The first read still shows the mark as it was before the gate's own write.
+        return reads === 1 ? { ...tags, [NEW]: before } : tags
+      }
+    }
+    await failureOf(smokeTest(w.run, laterStep))
+    expect(reads).toBe(2)
+    expect(w.aws.tags[NEW]).toBe(FAILED)
   })
 
   it('still stops the run when the failure cannot be recorded', async () => {

@@ -1,4 +1,4 @@
-import { INTENT_TAG_KEY, readMark } from '../src/marks.js'
+import { LEGACY_INTENT_TAG_KEY, readMark } from '../src/marks.js'
 import {
   announce,
   clearIntent,
@@ -69,8 +69,9 @@ describe('announce', () => {
     expect(intent).toBe(
       `rotate-aws-access-keys v1 state=creating at=${AT} run=4242.2 prev=${OLD.accessKeyId} repo=acme/app`
     )
-    expect(w.journal.lines()).toEqual([`tag ${USER} ${INTENT_TAG_KEY} ${intent}`])
-    expect(w.aws.tags[INTENT_TAG_KEY]).toBe(intent)
+    expect(w.run.intentTagKey).toMatch(/^rotate-aws-access-keys:intent:4242\.2\.[0-9a-f]{8}$/)
+    expect(w.journal.lines()).toEqual([`tag ${USER} ${w.run.intentTagKey} ${intent}`])
+    expect(w.aws.tags[w.run.intentTagKey]).toBe(intent)
   })
 
   it('signs with the run client', async () => {
@@ -93,7 +94,7 @@ describe('announce', () => {
     const intent = await announce(w.run, undefined)
     expect(w.journal.ops()).toEqual(['tag', 'tag'])
     expect(intent).toContain('at=2026-11-22T10:00:05Z')
-    expect(w.aws.tags[INTENT_TAG_KEY]).toBe(intent)
+    expect(w.aws.tags[w.run.intentTagKey]).toBe(intent)
   })
 
   it('gives up retrying after three slow writes and keeps the last', async () => {
@@ -102,6 +103,30 @@ describe('announce', () => {
     const intent = await announce(w.run, undefined)
     expect(w.journal.ops()).toEqual(['tag', 'tag', 'tag'])
     expect(intent).toContain('at=2026-11-22T10:00:20Z')
+  })
+
+  it('falls back to the shared key of earlier releases when a copied policy refuses its own key, and says what to add', async () => {
+    const w = world()
+    const own = w.run.intentTagKey
+    w.aws.fail('tag', awsError('AccessDenied', 403, 'no'), { when: args => args[1] === own })
+    const intent = await announce(w.run, undefined)
+    expect(w.aws.tags[LEGACY_INTENT_TAG_KEY]).toBe(intent)
+    expect(w.run.intentTagKey).toBe(LEGACY_INTENT_TAG_KEY)
+    expect(w.log.warnings[0]).toContain(
+      'Add "rotate-aws-access-keys:intent:*" to aws:TagKeys in the policy\'s tag statement'
+    )
+    // Then it removes the shared tag only while it still reads its own value.
+    await clearIntent(w.run)
+    expect(w.aws.tags[LEGACY_INTENT_TAG_KEY]).toBeUndefined()
+    expect(w.journal.ops().slice(-2)).toEqual(['listTags', 'untag'])
+  })
+
+  it('does not fall back on other failures', async () => {
+    const w = world()
+    const error = awsError('ServiceFailure', 500)
+    w.aws.fail('tag', error, { times: 1 })
+    await expect(announce(w.run, undefined)).rejects.toBe(error)
+    expect(w.run.intentTagKey).not.toBe(LEGACY_INTENT_TAG_KEY)
   })
 
   it('fails when the intent cannot be written', async () => {
@@ -113,61 +138,77 @@ describe('announce', () => {
 })
 
 describe('clearIntent', () => {
-  it("removes the intent while it is still this run's", async () => {
-    const w = world()
-    w.aws.tags[INTENT_TAG_KEY] = 'mine'
-    await clearIntent(w.run, 'mine')
-    expect(w.journal.lines()).toEqual([`listTags ${USER}`, `untag ${USER} ${INTENT_TAG_KEY}`])
-    expect(w.aws.tags[INTENT_TAG_KEY]).toBeUndefined()
-  })
+  const untagProblem = (why: string) =>
+    `Could not remove this run's intent mark from ${USER} (iam:UntagUser: ${why}). A later run with iam:UntagUser removes it; until then it stays one of the 50 tags IAM allows a user.`
 
-  it("leaves another run's intent alone", async () => {
+  it("removes this run's own intent tag without reading it first (a read may lag the write)", async () => {
     const w = world()
-    w.aws.tags[INTENT_TAG_KEY] = 'theirs'
-    await clearIntent(w.run, 'mine')
-    expect(w.journal.ops()).toEqual(['listTags'])
-    expect(w.aws.tags[INTENT_TAG_KEY]).toBe('theirs')
+    await announce(w.run, undefined)
+    await clearIntent(w.run)
+    expect(w.journal.lines().slice(1)).toEqual([`untag ${USER} ${w.run.intentTagKey}`])
+    expect(w.aws.tags[w.run.intentTagKey]).toBeUndefined()
   })
 
   it('signs with the run own credentials', async () => {
     const w = world()
     w.run.aws = w.aws.client('young')
-    w.aws.tags[INTENT_TAG_KEY] = 'mine'
-    await clearIntent(w.run, 'mine')
-    expect(w.journal.calls.map(call => call.by)).toEqual(['aws', 'aws'])
+    await clearIntent(w.run)
+    expect(w.journal.calls.map(call => call.by)).toEqual(['aws'])
   })
 
   it('warns on a passing fault', async () => {
     const w = world()
-    w.aws.tags[INTENT_TAG_KEY] = 'mine'
     w.aws.fail('untag', awsError('ServiceFailure', 500, 'down'))
-    await clearIntent(w.run, 'mine')
-    expect(w.log.warnings).toEqual([
-      `Could not remove the intent mark from ${USER} (iam:UntagUser: ServiceFailure: down); a later run removes it once this run has ended.`
-    ])
+    await clearIntent(w.run)
+    expect(w.log.warnings).toEqual([untagProblem('ServiceFailure: down')])
     expect(w.run.result.permissionProblems).toEqual([])
   })
 
-  it('fails the run at the end when the permission is missing', async () => {
+  it('fails the run at the end when the permission is missing, without promising a removal', async () => {
     const w = world()
-    w.aws.fail('listTags', awsError('AccessDenied', 403, 'no'))
-    await clearIntent(w.run, 'mine')
+    w.aws.fail('untag', awsError('AccessDenied', 403, 'no'))
+    await clearIntent(w.run)
     expect(w.log.warnings).toEqual([])
-    expect(w.run.result.permissionProblems).toEqual([
-      `Could not remove the intent mark from ${USER} (iam:UntagUser: AccessDenied: no); a later run removes it once this run has ended.`
-    ])
+    expect(w.run.result.permissionProblems).toEqual([untagProblem('AccessDenied: no')])
   })
 })
 
 describe('clear-intent', () => {
-  it("removes the dead run's intent only while it reads the planned value", async () => {
+  it("removes a dead run's own intent tag unconditionally", async () => {
     const w = world()
-    w.aws.tags[INTENT_TAG_KEY] = 'dead run'
-    await clearIntentStep(w.run, { kind: 'clear-intent', value: 'dead run' })
-    expect(w.aws.tags[INTENT_TAG_KEY]).toBeUndefined()
-    w.aws.tags[INTENT_TAG_KEY] = 'live run'
-    await clearIntentStep(w.run, { kind: 'clear-intent', value: 'dead run' })
-    expect(w.aws.tags[INTENT_TAG_KEY]).toBe('live run')
+    const tagKey = 'rotate-aws-access-keys:intent:7.1.abcd'
+    w.aws.tags[tagKey] = 'whatever a lagging read showed'
+    await clearIntentStep(w.run, { kind: 'clear-intent', tagKey, value: 'dead run' })
+    expect(w.journal.ops()).toEqual(['untag'])
+    expect(w.aws.tags[tagKey]).toBeUndefined()
+  })
+
+  it('removes the shared intent tag of earlier releases only while it reads the planned value', async () => {
+    const w = world()
+    const step = {
+      kind: 'clear-intent' as const,
+      tagKey: LEGACY_INTENT_TAG_KEY,
+      value: 'dead run'
+    }
+    w.aws.tags[LEGACY_INTENT_TAG_KEY] = 'dead run'
+    await clearIntentStep(w.run, step)
+    expect(w.aws.tags[LEGACY_INTENT_TAG_KEY]).toBeUndefined()
+    w.aws.tags[LEGACY_INTENT_TAG_KEY] = 'live run'
+    await clearIntentStep(w.run, step)
+    expect(w.aws.tags[LEGACY_INTENT_TAG_KEY]).toBe('live run')
+  })
+
+  it("says an ended run's intent stays when UntagUser is denied", async () => {
+    const w = world()
+    w.aws.fail('untag', awsError('AccessDenied', 403, 'no'))
+    await clearIntentStep(w.run, {
+      kind: 'clear-intent',
+      tagKey: 'rotate-aws-access-keys:intent:7.1.a',
+      value: 'v'
+    })
+    expect(w.run.result.permissionProblems[0]).toMatch(
+      /^Could not remove an ended run's intent mark from deploy \(iam:UntagUser: AccessDenied: no\)\. A later run with iam:UntagUser removes it/
+    )
   })
 })
 

@@ -15,15 +15,29 @@
  * reactivated: a retired key made active again at `at` (reactivate-previous, or by hand in the
  *   console), because something still uses it
  *
- * One more tag, keyed INTENT_TAG_KEY, is written just before CreateAccessKey with
- * state=creating: a run killed between creating a key and marking it leaves that behind, so the
- * next run can tell the unmarked key is the action's own and that no target ever got it.
+ * One more tag per run, its intent (keyed `rotate-aws-access-keys:intent:RUN.ATTEMPT.NONCE`), is
+ * written just before CreateAccessKey with state=creating: a run killed between creating a key
+ * and marking it leaves that behind, so the next run can tell the unmarked key is the action's
+ * own and that no target ever got it. The key is the run's alone, so the run removes it without
+ * reading it back first: IAM's reads may lag its writes. Earlier releases wrote one shared
+ * intent tag, LEGACY_INTENT_TAG_KEY, removed only while it still read the remover's value.
  */
 import { isoTime } from './format.js'
 
 export type MarkState = 'creating' | 'pending' | 'active' | 'retired' | 'reactivated'
 
-export const INTENT_TAG_KEY = 'rotate-aws-access-keys'
+/** The one intent tag of earlier releases. */
+export const LEGACY_INTENT_TAG_KEY = 'rotate-aws-access-keys'
+const INTENT_KEY_PREFIX = 'rotate-aws-access-keys:intent:'
+
+/** A run's own intent tag key; `nonce` keeps two jobs of one run apart. */
+export function intentTagKey(run: { runId: string; attempt: string }, nonce: string): string {
+  return `${INTENT_KEY_PREFIX}${run.runId}.${run.attempt}.${nonce}`
+}
+
+export function isIntentTagKey(tagKey: string): boolean {
+  return tagKey === LEGACY_INTENT_TAG_KEY || tagKey.startsWith(INTENT_KEY_PREFIX)
+}
 
 export interface Mark {
   readonly state: MarkState

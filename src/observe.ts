@@ -2,11 +2,18 @@ import { awsErrorCode } from './aws-errors.js'
 import type { Aws, Credentials, ListedKey } from './aws.js'
 import { InputError, Refusal } from './errors.js'
 import { ROOT_REFUSAL } from './plan.js'
-import { INTENT_TAG_KEY, readMark, type Mark } from './marks.js'
+import { isIntentTagKey, readMark, type Mark } from './marks.js'
 import { partitionOf } from './regions.js'
 import type { RunState } from './github.js'
 import type { Settings } from './settings.js'
-import { parseCallerArn, type Caller, type KeyState, type Snapshot } from './snapshot.js'
+import {
+  parseCallerArn,
+  type Caller,
+  type Intent,
+  type KeyState,
+  type Snapshot,
+  type StaleMark
+} from './snapshot.js'
 
 const ACCESS_KEY_ID = /^(AKIA|ASIA)[A-Z0-9]{12,124}$/
 
@@ -34,7 +41,8 @@ export async function observe(
   const self = caller.kind === 'user' && caller.userName === userName
   const userArn = await readUserArn(aws, userName, caller.accountId)
   const { listed, tags, keys } = await readKeys(aws, userName)
-  const runs = await readRunStates(holdersOf(tags, keys, settings.run.runId), runState)
+  const staleMarks = staleMarksOf(tags, listed)
+  const runs = await readRunStates(holdersOf(tags, keys, staleMarks, settings.run.runId), runState)
   return {
     snapshot: {
       caller,
@@ -43,9 +51,8 @@ export async function observe(
       mode: self ? 'self' : 'admin',
       signingKeyId: self ? signing.accessKeyId : undefined,
       keys,
-      intent: readMark(tags[INTENT_TAG_KEY]),
-      intentValue: tags[INTENT_TAG_KEY],
-      staleMarks: staleMarksOf(tags, listed),
+      intents: intentsOf(tags),
+      staleMarks,
       runs
     },
     signing
@@ -98,15 +105,18 @@ async function readKeys(
 }
 
 /**
- * Runs that hold a pending key or an intent, or wait for a smoke run: GitHub may say whether
- * they are still going. This run's own marks are left out.
+ * Runs that hold a pending key (existing or deleted) or an intent, or wait for a smoke run:
+ * GitHub may say whether they are still going. This run's own marks are left out.
  */
 function holdersOf(
   tags: Record<string, string>,
   keys: readonly KeyState[],
+  staleMarks: readonly StaleMark[],
   ownRunId: string
 ): Mark[] {
-  return [readMark(tags[INTENT_TAG_KEY]), ...keys.map(key => key.mark)].flatMap(reading =>
+  const marked = (mark: Mark) => ({ kind: 'ours' as const, mark })
+  const others = [...intentsOf(tags), ...staleMarks].map(({ mark }) => marked(mark))
+  return [...keys.map(key => key.mark), ...others].flatMap(reading =>
     reading.kind === 'ours' &&
     (reading.mark.state === 'pending' ||
       reading.mark.state === 'creating' ||
@@ -135,14 +145,26 @@ async function readRunStates(
   return runs
 }
 
-/** Tag keys holding the action's marks for access keys that no longer exist. */
-function staleMarksOf(tags: Record<string, string>, listed: readonly ListedKey[]): string[] {
-  return Object.keys(tags).filter(
-    tagKey =>
-      ACCESS_KEY_ID.test(tagKey) &&
-      !listed.some(key => key.id === tagKey) &&
-      readMark(tags[tagKey]).kind === 'ours'
-  )
+/** Every run's readable `creating` mark, oldest first; anything else under an intent key is ignored. */
+function intentsOf(tags: Record<string, string>): Intent[] {
+  return Object.entries(tags)
+    .flatMap(([tagKey, value]) => {
+      if (!isIntentTagKey(tagKey)) return []
+      const reading = readMark(value)
+      return reading.kind === 'ours' && reading.mark.state === 'creating'
+        ? [{ tagKey, value, mark: reading.mark }]
+        : []
+    })
+    .sort((a, b) => a.mark.at - b.mark.at || (a.tagKey < b.tagKey ? -1 : 1))
+}
+
+/** The action's marks on access keys that no longer exist. */
+function staleMarksOf(tags: Record<string, string>, listed: readonly ListedKey[]): StaleMark[] {
+  return Object.entries(tags).flatMap(([tagKey, value]) => {
+    if (!ACCESS_KEY_ID.test(tagKey) || listed.some(key => key.id === tagKey)) return []
+    const reading = readMark(value)
+    return reading.kind === 'ours' ? [{ keyId: tagKey, mark: reading.mark }] : []
+  })
 }
 
 /** AWS refused the credentials the workflow configured: say what that usually means. */

@@ -1,7 +1,7 @@
 import { age, isoTime, keyLabel } from './format.js'
 import type { AlertRef, LeakResponse } from './leaks.js'
 import type { Mark } from './marks.js'
-import type { KeyState, LastUse, Snapshot } from './snapshot.js'
+import type { Intent, KeyState, LastUse, Snapshot } from './snapshot.js'
 import { MAX_SMOKE_TIMEOUT_MS, type Settings } from './settings.js'
 
 /**
@@ -40,7 +40,16 @@ export type Step =
       readonly distributedAt: number | undefined
     }
   /** Write the key this run signs with back to every target, undoing a half-distribution. */
-  | { readonly kind: 'restore'; readonly keyId: string; readonly abandonedKeyId: string }
+  | {
+      readonly kind: 'restore'
+      readonly keyId: string
+      readonly abandonedKeyId: string
+      /**
+       * Set when the abandoned key no longer works: once every target holds `keyId` again, an
+       * inactive one is marked retired and a deleted one's mark is removed.
+       */
+      readonly abandonedStatus?: AbandonedStatus
+    }
   /** Make a retired key active again and mark it reactivated (reactivate-previous). */
   | { readonly kind: 'reactivate-key'; readonly keyId: string }
   /** Record when a retired key was found active again (reactivated by hand in the console). */
@@ -50,8 +59,11 @@ export type Step =
    * orphan. Reversible: the evidence is strong but not certain (a person may have made it).
    */
   | { readonly kind: 'retire-orphan'; readonly keyId: string; readonly reason: string }
-  /** Remove a dead run's intent mark, if the tag still holds exactly `value`. */
-  | { readonly kind: 'clear-intent'; readonly value: string }
+  /**
+   * Remove a dead run's intent mark: its own tag at once; the shared tag of earlier releases
+   * only if it still holds exactly `value`.
+   */
+  | { readonly kind: 'clear-intent'; readonly tagKey: string; readonly value: string }
   /** Remove marks left behind by keys that were deleted (IAM keeps a key's tag). */
   | { readonly kind: 'remove-marks'; readonly tagKeys: readonly string[] }
   /** Deactivate the previous key and mark it retired. */
@@ -68,6 +80,9 @@ export type Step =
       readonly keyId: string
       readonly alerts: readonly AlertRef[]
     }
+
+/** A pending key that stopped working before every target held it. */
+export type AbandonedStatus = 'Inactive' | 'deleted'
 
 export interface Plan {
   readonly steps: readonly Step[]
@@ -166,6 +181,14 @@ interface Draft {
   readonly namedByOurs: ReadonlySet<string>
   /** The user's keys named in open secret scanning alerts, and the alerts. */
   readonly leaked: ReadonlyMap<string, readonly AlertRef[]>
+  /** A pending key, inactive or deleted, that replaced the only active key: targets may hold it. */
+  readonly lost: LostKey | undefined
+}
+
+interface LostKey {
+  readonly id: string
+  readonly mark: Mark
+  readonly status: AbandonedStatus
 }
 
 /** An inactive key the action may not delete early: a person's, or an orphan it set aside. */
@@ -179,7 +202,7 @@ export function plan(snapshot: Snapshot, settings: PlanSettings, now: number): P
   const untrusted = refuseUntrusted(snapshot, settings)
   if (untrusted) return untrusted
   // Overlap and orphans: a live run's intent waits; a dead run's intent and orphan are settled.
-  const intent = settleIntent(snapshot, settings, now)
+  const intent = settleIntents(snapshot, settings, now)
   if ('waiting' in intent) return intent.waiting
   const draft = startDraft(snapshot, settings, now, intent)
   return tellLeaks(draft, decideKeys(draft))
@@ -192,6 +215,7 @@ function decideKeys(draft: Draft): Plan {
   resolveInactiveLeaks(draft)
   const [current, newer] = draft.active
   if (!current) return firstKeyPlan(draft)
+  if (draft.lost) return lostKeyPlan(draft, current, draft.lost)
   if (draft.settings.reactivatePrevious) return reactivatePlan(draft)
   if (!newer) return oneActiveKey(draft, current)
   return twoActiveKeys(draft, current, newer)
@@ -228,25 +252,40 @@ interface SettledIntent {
   readonly keys: readonly KeyState[]
 }
 
+/** Every run's intent, oldest first: one live run's is enough to wait. */
+function settleIntents(
+  snapshot: Snapshot,
+  settings: PlanSettings,
+  now: number
+): { waiting: Plan } | SettledIntent {
+  let settled: SettledIntent = { steps: [], warnings: [], keys: snapshot.keys }
+  for (const intent of snapshot.intents) {
+    const next = settleIntent(intent, { ...snapshot, keys: settled.keys }, settings, now)
+    if ('waiting' in next) return next
+    settled = {
+      steps: [...settled.steps, ...next.steps],
+      warnings: [...settled.warnings, ...next.warnings],
+      keys: next.keys
+    }
+  }
+  return settled
+}
+
 /**
  * A run's intent mark ends with the run: a live run's means it is creating a key now (wait); a
  * dead run's is removed, and the key it pins, if any, is set aside (deactivated, marked an
  * orphan, deleted only after delete-after). Returns the keys as they will be after that.
  */
 function settleIntent(
+  { tagKey, value, mark: intent }: Intent,
   snapshot: Snapshot,
   settings: PlanSettings,
   now: number
 ): { waiting: Plan } | SettledIntent {
-  // Stryker disable next-line ConditionalExpression: a reading of another kind has no mark, so `true` reads undefined alike
-  const intent = snapshot.intent.kind === 'ours' ? snapshot.intent.mark : undefined
-  if (intent?.state !== 'creating' || snapshot.intentValue === undefined) {
-    return { steps: [], warnings: [], keys: snapshot.keys }
-  }
   const orphan = findOrphan(intent, snapshot, settings)
   const holder = holderAlive(intent, snapshot, settings, now)
-  if (holder) return { waiting: waitFor(holder, orphan) }
-  const clear: Step = { kind: 'clear-intent', value: snapshot.intentValue }
+  if (holder) return { waiting: waitFor(holder, orphan?.id) }
+  const clear: Step = { kind: 'clear-intent', tagKey, value }
   if (!orphan) return { steps: [clear], warnings: [], keys: snapshot.keys }
   const label = keyLabel(orphan.id)
   const setAside: KeyState = {
@@ -334,11 +373,15 @@ function startDraft(
   intent: SettledIntent
 ): Draft {
   const steps: Step[] = [...intent.steps]
-  if (snapshot.staleMarks.length > 0) {
-    steps.push({ kind: 'remove-marks', tagKeys: snapshot.staleMarks })
-  }
   const byAge = intent.keys.slice().sort(olderFirst)
+  const lost = lostKeyOf(snapshot, byAge)
+  // A lost key's mark stays until the targets hold a working key again.
+  const stale = snapshot.staleMarks.filter(({ keyId }) => keyId !== lost?.id)
+  if (stale.length > 0) {
+    steps.push({ kind: 'remove-marks', tagKeys: stale.map(({ keyId }) => keyId) })
+  }
   return {
+    lost,
     snapshot,
     settings,
     now,
@@ -369,6 +412,23 @@ function startDraft(
         : (snapshot.leaks ?? []).map(leak => [leak.keyId, leak.alerts] as const)
     )
   }
+}
+
+/**
+ * A pending key that replaced the only active key and is now inactive or deleted: a run
+ * stopped writing it (or was stopped by it), so targets that got it cannot sign in.
+ */
+function lostKeyOf(snapshot: Snapshot, byAge: readonly KeyState[]): LostKey | undefined {
+  const active = byAge.filter(key => key.status === 'Active')
+  const [only] = active
+  if (active.length !== 1 || !only) return undefined
+  const replacesOnly = (mark: Mark | undefined): mark is Mark =>
+    mark?.state === 'pending' && mark.previousKeyId === only.id
+  const inactive = byAge.find(key => key.status === 'Inactive' && replacesOnly(ourMark(key)))
+  const inactiveMark = inactive && ourMark(inactive)
+  if (inactive && inactiveMark) return { id: inactive.id, mark: inactiveMark, status: 'Inactive' }
+  const gone = snapshot.staleMarks.find(({ mark }) => replacesOnly(mark))
+  return gone && { id: gone.keyId, mark: gone.mark, status: 'deleted' }
 }
 
 /** The plan as it stands, with `currentKeyId` the key the targets hold. */
@@ -407,15 +467,20 @@ function refuseUnknownActive(draft: Draft): Plan | undefined {
     const alerts = draft.leaked.get(key.id)
     return alerts ? [leakAdvice(key, alerts)] : []
   })
-  return refuse(
-    `IAM user ${snapshot.userName} has active access keys that this action did not create and that are not the key in use: ${ids}. ` +
-      (reclaimed.length > 0
-        ? `(${reclaimed.map(key => keyLabel(key.id)).join(', ')} was set aside by this action as a dead run's orphan and someone made it active again, so it counts as theirs.) `
-        : '') +
-      'Changing nothing: a person may rely on them. Find what uses them (IAM console, "last used"), ' +
-      'then deactivate and delete them, or add a description starting "rotate-aws-access-keys" only if you wrote it.' +
-      leakedUnknown.map(advice => ` ${advice}`).join('')
-  )
+  const reclaimedText =
+    reclaimed.length > 0
+      ? `(${reclaimed.map(key => keyLabel(key.id)).join(', ')} was set aside by this action as a dead run's orphan and someone made it active again, so it counts as theirs.) `
+      : ''
+  // Without a key in use the run cannot tell which key the targets hold: never advise deleting it.
+  const advice =
+    inUse === undefined
+      ? `IAM user ${snapshot.userName} has active access keys that this action did not create: ${ids}. ${reclaimedText}` +
+        'Changing nothing: this run cannot tell which key the targets hold, and a person may rely on the others. Find what uses each key (IAM console, "last used"), ' +
+        'then deactivate and delete only the keys nothing uses, never the one the targets hold; or add a description starting "rotate-aws-access-keys" only if you wrote it.'
+      : `IAM user ${snapshot.userName} has active access keys that this action did not create and that are not the key in use: ${ids}. ${reclaimedText}` +
+        'Changing nothing: a person may rely on them. Find what uses them (IAM console, "last used"), ' +
+        'then deactivate and delete them, or add a description starting "rotate-aws-access-keys" only if you wrote it.'
+  return refuse(advice + leakedUnknown.map(text => ` ${text}`).join(''))
 }
 
 /**
@@ -560,7 +625,7 @@ function oneActiveKey(draft: Draft, current: KeyState): Plan {
 function finishPendingKey(draft: Draft, current: KeyState, mark: Mark): Plan {
   const { snapshot, settings, now, steps, notes } = draft
   const holder = holderAlive(mark, snapshot, settings, now)
-  if (holder) return waitFor(holder, current)
+  if (holder) return waitFor(holder, current.id)
   if (snapshot.mode !== 'self') {
     return refuse(pendingRefusal(current, mark))
   }
@@ -575,6 +640,75 @@ function finishPendingKey(draft: Draft, current: KeyState, mark: Mark): Plan {
     `Key ${keyLabel(current.id)} was left half-distributed by ${runOf(mark)}; this run finishes writing it.`
   )
   return done(draft, current.id)
+}
+
+/**
+ * Healing a lost key: targets may hold a pending key that no longer works. A run signing with
+ * the previous key writes it back; an admin run writes a new key everywhere instead, deleting
+ * an inactive lost key only with force (a person switched it off and may want it back).
+ */
+function lostKeyPlan(draft: Draft, current: KeyState, lost: LostKey): Plan {
+  const { snapshot, settings, now, steps, notes } = draft
+  const holder = holderAlive(lost.mark, snapshot, settings, now)
+  if (holder) return waitFor(holder, lost.id)
+  const others = draft.inactive.filter(key => key.id !== lost.id)
+  const what = lostKeyText(lost, current)
+  if (snapshot.mode === 'self') {
+    steps.push({
+      kind: 'restore',
+      keyId: current.id,
+      abandonedKeyId: lost.id,
+      abandonedStatus: lost.status
+    })
+    cleanUp(draft, others, false)
+    notes.push(
+      `${what} This run signs with ${keyLabel(current.id)}, so it writes that key back to every target` +
+        `${lost.status === 'Inactive' ? ` and marks ${keyLabel(lost.id)} retired` : ''}; a later run rotates afresh when a rotation is due.`
+    )
+    return done(draft, current.id)
+  }
+  if (settings.reactivatePrevious) {
+    return refuse(
+      `reactivate-previous: ${what} An admin-mode run cannot write the previous key back (it does not know its secret). Changing nothing; run without reactivate-previous to write a new key to every target.`
+    )
+  }
+  if (lost.status === 'Inactive' && !settings.force) return refuse(lostKeyRefusal(what, lost))
+  if (lost.status === 'Inactive') {
+    steps.push({
+      kind: 'delete-key',
+      keyId: lost.id,
+      reason: 'never worked in every target; force is set'
+    })
+  }
+  const blocker = cleanUp(draft, others, true)
+  if (blocker) return slotBlocked(draft, blocker, current.id)
+  notes.push(
+    `${what} This run does not know the secret of ${keyLabel(current.id)}, so it writes a new key to every target instead.`
+  )
+  steps.push({
+    kind: 'rotate',
+    previousKeyId: current.id,
+    gated: settings.smokeWorkflow !== undefined
+  })
+  // Once every target holds the new key, the lost key's mark has done its work.
+  if (lost.status === 'deleted') steps.push({ kind: 'remove-marks', tagKeys: [lost.id] })
+  pushAfterDistribution(draft, undefined, current.id)
+  return done(draft, current.id)
+}
+
+function lostKeyText(lost: LostKey, current: KeyState): string {
+  return (
+    `Key ${keyLabel(lost.id)}, created by ${runOf(lost.mark)} at ${isoTime(lost.mark.at)} to replace ${keyLabel(current.id)}, ` +
+    `${lost.status === 'deleted' ? 'was deleted' : 'is inactive'} before it reached every target: the targets that got it cannot sign in.`
+  )
+}
+
+function lostKeyRefusal(what: string, lost: LostKey): string {
+  const label = keyLabel(lost.id)
+  return (
+    `${what} Changing nothing: someone switched ${label} off, perhaps on purpose, and an admin-mode run cannot write the previous key back (it does not know its secret). ` +
+    `To repair: run this workflow with force: true, which deletes ${label} and writes a new key to every target; or delete ${label} in the IAM console and run again.`
+  )
 }
 
 /** Not due yet: only clean-up, and when the next rotation is due. */
@@ -630,7 +764,7 @@ function twoActiveKeys(draft: Draft, older: KeyState, newer: KeyState): Plan {
 function healSplit(draft: Draft, older: KeyState, newer: KeyState, newerMark: Mark): Plan {
   const { snapshot, settings, now } = draft
   const holder = holderAlive(newerMark, snapshot, settings, now)
-  if (holder) return waitFor(holder, newer)
+  if (holder) return waitFor(holder, newer.id)
   if (snapshot.mode !== 'self') return refuse(pendingRefusal(newer, newerMark))
   if (newerMark.smoke !== undefined && settings.smokeWorkflow === undefined) {
     return refuse(gateRefusal(newer, newerMark, older))
@@ -695,7 +829,7 @@ function gateBeforeRetiring(
     // The run that distributed the key may still be waiting for its smoke run, for as long as
     // its own smoke-timeout, which this run cannot know: allow the longest.
     const holder = holderAlive(newerMark, snapshot, settings, now, MAX_SMOKE_TIMEOUT_MS)
-    if (holder) return { stop: waitFor(holder, newer) }
+    if (holder) return { stop: waitFor(holder, newer.id) }
   }
   if (newerMark.smoke !== undefined && settings.smokeWorkflow === undefined) {
     // Another workflow (or this one, before) gates this user: never skip its gate, and fail
@@ -983,15 +1117,15 @@ function holderState(
   return snapshot.runs[`${mark.runId ?? ''}.${mark.runAttempt ?? '1'}`] ?? 'unknown'
 }
 
-function waitFor(holder: string, key: KeyState | undefined): Plan {
+function waitFor(holder: string, keyId: string | undefined): Plan {
   return {
     steps: [],
     refusal: undefined,
     notes: [],
     currentKeyId: undefined,
     waiting:
-      (key
-        ? `Key ${keyLabel(key.id)} is being rotated by ${holder}; `
+      (keyId
+        ? `Key ${keyLabel(keyId)} is being rotated by ${holder}; `
         : `The intent mark on the user says ${holder} is creating a new key; `) +
       'this run leaves it alone and changes nothing for this user. ' +
       'A run that died is recognised as soon as GitHub shows it completed, or once that time has passed; a later run then finishes or undoes its work.'

@@ -139,6 +139,7 @@ function headline(input: ReportInput): string[] {
   if (plan.waiting) lines.push(`> ${plan.waiting}`, '')
   if (result?.yielded) lines.push(`> ${result.yielded}`, '')
   if (result?.failure) lines.push(`> ${result.failure.message}`, '')
+  for (const problem of result?.permissionProblems ?? []) lines.push(`> ${problem}`, '')
   return lines
 }
 
@@ -150,8 +151,17 @@ function outcomeOf(input: ReportInput): string {
   if (plan.refusal) return 'Refused: nothing was changed'
   if (result?.failure) return 'Failed'
   if (input.dryRun) return 'Dry run: nothing was changed'
+  // The run exits 1 for a missing permission: the title must not read as a plain success.
+  if ((result?.permissionProblems.length ?? 0) > 0) {
+    return result?.rotated
+      ? 'Rotated, but a permission is missing'
+      : 'Done, but a permission is missing'
+  }
   if (result?.rotated) return 'Rotated'
   if ((result?.reactivated.length ?? 0) > 0) return 'Previous key reactivated'
+  if (plan.steps.some(step => step.kind === 'restore' && step.abandonedStatus)) {
+    return 'Restored: every target holds the working key again'
+  }
   return plan.steps.length > 0 ? 'Cleaned up' : 'Nothing due'
 }
 

@@ -1,5 +1,5 @@
 import type { Leak } from './leaks.js'
-import type { MarkReading } from './marks.js'
+import type { Mark, MarkReading } from './marks.js'
 
 /** What observe saw: read-only facts, no secrets. The planner decides from this alone. */
 export interface Snapshot {
@@ -11,16 +11,28 @@ export interface Snapshot {
   /** The key this run signs with, in self-rotation. */
   readonly signingKeyId: string | undefined
   readonly keys: readonly KeyState[]
-  /** The user-level intent tag a rotation writes just before CreateAccessKey. */
-  readonly intent: MarkReading
-  /** The intent tag's exact value: a run removes it only while it still reads so. */
-  readonly intentValue: string | undefined
-  /** Tag keys holding the action's marks for access keys that no longer exist. */
-  readonly staleMarks: readonly string[]
+  /** The intent tags rotations write just before CreateAccessKey, oldest first. */
+  readonly intents: readonly Intent[]
+  /** The action's marks on access keys that no longer exist (IAM keeps a deleted key's tag). */
+  readonly staleMarks: readonly StaleMark[]
   /** What GitHub says of the runs named in pending marks, keyed `runId.attempt`. */
   readonly runs: Readonly<Record<string, 'running' | 'finished' | 'unknown'>>
   /** The user's keys named in open secret scanning alerts (absent: not checked). */
   readonly leaks?: readonly Leak[]
+}
+
+/** A run's announcement that it is creating a key (a `creating` mark on the user). */
+export interface Intent {
+  readonly tagKey: string
+  /** The tag's exact value: the shared tag of earlier releases is removed only while it reads so. */
+  readonly value: string
+  readonly mark: Mark
+}
+
+export interface StaleMark {
+  /** The deleted key's id, which is also the tag's key. */
+  readonly keyId: string
+  readonly mark: Mark
 }
 
 export interface Caller {

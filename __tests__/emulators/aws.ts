@@ -4,7 +4,8 @@
  * It verifies the SigV4 signature of every request against the keys it issued, answers with
  * AWS's status codes, error codes, messages and XML shapes, and rejects what AWS rejects:
  * unknown or inactive keys, keys that have not propagated yet, a third key, another user's
- * keys, invalid tags. The real SDK talks to it through AWS_ENDPOINT_URL_IAM / _STS.
+ * keys, invalid tags. Reads of keys and tags may lag behind changes (readLagMs). The real SDK
+ * talks to it through AWS_ENDPOINT_URL_IAM / _STS.
  */
 import { checkPolicy, evaluate, type PolicyDocument } from './iam-policy.js'
 import { createServer } from 'node:http'
@@ -85,6 +86,11 @@ export interface AwsEmulatorOptions {
   propagationDelayMs?: number
   /** Replaces the propagation-delay rule. */
   acceptance?: AcceptanceRule
+  /**
+   * IAM's eventual consistency: ListAccessKeys, ListUserTags and GetUser's tags answer from the
+   * user's keys and tags as they were this long ago (wall clock). Default 0: at once.
+   */
+  readLagMs?: number
 }
 
 export interface Credentials {
@@ -110,15 +116,19 @@ export interface AwsEmulator {
   /** An admin role may act on any user; others may call no IAM action. */
   createRole(name: string, options?: { admin?: boolean }): void
   assumeRole(roleName: string, sessionName: string): SessionCredentials
+  /** The truth, never lagged. */
   keys(userName: string): KeyView[]
+  /** The truth, never lagged. */
   tags(userName: string): Record<string, string>
+  /** "A person changed it in the console": a change in IAM, shown to reads after the lag. */
   setTag(userName: string, key: string, value: string): void
-  /** "A person changed it in the console." */
+  /** "A person changed it in the console": a change in IAM, shown to reads after the lag. */
   setKeyStatus(accessKeyId: string, status: KeyStatus): void
   deleteKey(accessKeyId: string): void
   /**
    * Moves every key's creation and last use `ms` into the past (time passing, without waiting).
-   * Tags are the caller's to age: the emulator does not read their contents.
+   * Tags are the caller's to age: the emulator does not read their contents. Every change
+   * waiting out the read lag shows at once.
    */
   shiftTime(ms: number): void
   /** Explicit deny of `action` (e.g. 'iam:TagUser') for a user or role name. */
@@ -131,6 +141,8 @@ export interface AwsEmulator {
   attachPolicy(principalName: string, document: PolicyDocument): void
   setPropagationDelay(ms: number): void
   setAcceptance(rule: AcceptanceRule | undefined): void
+  /** Sets readLagMs for changes made from now on; 0 also shows every pending change. */
+  setReadLag(ms: number): void
   /** Runs after signature verification, in the order added. Returns a remover. */
   intercept(fn: Interceptor): () => void
   requests: LoggedRequest[]
@@ -361,6 +373,91 @@ function listIndexes(params: Record<string, string>, prefix: string, where: stri
 
 const codePoints = (s: string) => [...s].length
 
+// ---- read lag ---------------------------------------------------------------------------
+// IAM is eventually consistent, for reads of its own data too: a change "takes time to become
+// visible from all possible endpoints" (AWS IAM User Guide, Troubleshooting, "Changes that I
+// make are not always immediately visible",
+// https://docs.aws.amazon.com/IAM/latest/UserGuide/troubleshoot_general.html#troubleshoot_general_eventual-consistency).
+// Only the reads that show a user's keys and tags lag; everything else acts on the truth.
+
+type KeyMetadata = Pick<AccessKey, 'userName' | 'id' | 'status' | 'createDate'>
+
+/** What ListAccessKeys, ListUserTags and GetUser show of one user. */
+interface UserState {
+  keys: KeyMetadata[]
+  tags: User['tags']
+}
+
+interface ReadHistory {
+  setLag(ms: number): void
+  /** Runs a change to a user's keys or tags, remembering the state before and after it. */
+  change<T>(userName: string, apply: () => T): T
+  /** The user's state as reads see it: the newest one recorded at least the lag ago. */
+  visible(userName: string): UserState
+  /** A seeded key is visible at once, in every remembered state. */
+  seed(key: KeyMetadata): void
+  /** Time passed far beyond the lag: every pending change shows. */
+  settle(): void
+}
+
+/** A usable lag: negative or NaN means none. */
+const lagOf = (ms: number) => (ms > 0 ? ms : 0)
+
+const metadataOf = (k: KeyMetadata): KeyMetadata => ({
+  userName: k.userName,
+  id: k.id,
+  status: k.status,
+  createDate: new Date(k.createDate)
+})
+
+/** `truth` must return fresh copies: remembered states change only when a key is seeded. */
+function createReadHistory(
+  truth: (userName: string) => UserState,
+  initialLagMs: number
+): ReadHistory {
+  let lagMs = lagOf(initialLagMs)
+  // Per user, oldest first; the first entry is visible (or the state before any change).
+  const history = new Map<string, Array<{ atMs: number; state: UserState }>>()
+
+  /** Drops what newer visible states hide; forgets users whose every change shows. */
+  function prune(userName: string, nowMs: number): UserState | undefined {
+    const snapshots = history.get(userName)
+    if (!snapshots) return undefined
+    // Oldest first, so the visible ones lead; keep the newest of them.
+    const visibleCount = snapshots.filter(s => s.atMs <= nowMs - lagMs).length
+    snapshots.splice(0, Math.max(0, visibleCount - 1))
+    if (snapshots.length === 1) history.delete(userName)
+    return snapshots[0]?.state
+  }
+
+  return {
+    setLag(ms) {
+      lagMs = lagOf(ms)
+      // Nothing is recorded without a lag, so older history would miss changes.
+      if (lagMs === 0) history.clear()
+    },
+    change(userName, apply) {
+      if (lagMs === 0) return apply()
+      const snapshots = history.get(userName) ?? [{ atMs: -Infinity, state: truth(userName) }]
+      history.set(userName, snapshots)
+      const result = apply()
+      snapshots.push({ atMs: Date.now(), state: truth(userName) })
+      prune(userName, Date.now())
+      return result
+    },
+    visible(userName) {
+      if (lagMs === 0) return truth(userName)
+      return prune(userName, Date.now()) ?? truth(userName)
+    },
+    seed(key) {
+      for (const { state } of history.get(key.userName) ?? []) state.keys.push(metadataOf(key))
+    },
+    settle() {
+      history.clear()
+    }
+  }
+}
+
 export async function startAwsEmulator(options: AwsEmulatorOptions = {}): Promise<AwsEmulator> {
   const accountId = options.accountId ?? '123456789012'
   let propagationDelayMs = options.propagationDelayMs ?? 0
@@ -383,6 +480,13 @@ export async function startAwsEmulator(options: AwsEmulatorOptions = {}): Promis
     ...(k.lastUsed ? { lastUsed: { ...k.lastUsed, date: new Date(k.lastUsed.date) } } : {})
   })
   const keysOf = (userName: string) => [...keys.values()].filter(k => k.userName === userName)
+  const reads = createReadHistory(
+    name => ({
+      keys: keysOf(name).map(metadataOf),
+      tags: (users.get(name)?.tags ?? []).map(t => ({ ...t }))
+    }),
+    options.readLagMs ?? 0
+  )
 
   function mustUser(name: string): User {
     const user = users.get(name)
@@ -748,7 +852,7 @@ export async function startAwsEmulator(options: AwsEmulatorOptions = {}): Promis
   const tagXml = (tags: User['tags']) =>
     members(tags.map(t => text('Key', t.key) + text('Value', t.value)))
 
-  function keyMetadataXml(k: AccessKey): string {
+  function keyMetadataXml(k: KeyMetadata): string {
     return (
       text('UserName', k.userName) +
       text('AccessKeyId', k.id) +
@@ -768,7 +872,8 @@ export async function startAwsEmulator(options: AwsEmulatorOptions = {}): Promis
         const name = target(p, userNameParam(params, false))
         authorize(p, action, name)
         const u = existingUser(name)
-        const tags = u.tags.length > 0 ? el('Tags', tagXml(u.tags)) : ''
+        const shown = reads.visible(name).tags
+        const tags = shown.length > 0 ? el('Tags', tagXml(shown)) : ''
         return el(
           'User',
           text('Path', u.path) +
@@ -783,7 +888,7 @@ export async function startAwsEmulator(options: AwsEmulatorOptions = {}): Promis
         const name = target(p, userNameParam(params, false))
         authorize(p, action, name)
         existingUser(name)
-        const listed = page(keysOf(name), params)
+        const listed = page(reads.visible(name).keys, params)
         return el('AccessKeyMetadata', members(listed.items.map(keyMetadataXml))) + listed.tail
       }
       case 'CreateAccessKey': {
@@ -797,7 +902,8 @@ export async function startAwsEmulator(options: AwsEmulatorOptions = {}): Promis
             `Cannot exceed quota for AccessKeysPerUser: ${MAX_KEYS_PER_USER}`
           )
         }
-        const key = issueKey(name, 'Active', new Date(Math.floor(Date.now() / 1000) * 1000))
+        const createDate = new Date(Math.floor(Date.now() / 1000) * 1000)
+        const key = reads.change(name, () => issueKey(name, 'Active', createDate))
         key.issuedAtMs = Date.now()
         return el(
           'AccessKey',
@@ -833,8 +939,10 @@ export async function startAwsEmulator(options: AwsEmulatorOptions = {}): Promis
         // The key is looked up under the named (or calling) user only.
         const key = keys.get(id)
         if (!key || key.userName !== name) throw noSuchKey(id)
-        if (status) key.status = status
-        else keys.delete(id)
+        reads.change(name, () => {
+          if (status) key.status = status
+          else keys.delete(id)
+        })
         return undefined
       }
       case 'GetAccessKeyLastUsed': {
@@ -891,7 +999,8 @@ export async function startAwsEmulator(options: AwsEmulatorOptions = {}): Promis
           name,
           tags.map(t => t.key)
         )
-        applyTags(existingUser(name), tags)
+        const user = existingUser(name)
+        reads.change(name, () => applyTags(user, tags))
         return undefined
       }
       case 'UntagUser': {
@@ -905,14 +1014,16 @@ export async function startAwsEmulator(options: AwsEmulatorOptions = {}): Promis
         authorize(p, action, name, tagKeys)
         const user = existingUser(name)
         const remove = new Set(tagKeys.map(k => k.toLowerCase()))
-        user.tags = user.tags.filter(t => !remove.has(t.key.toLowerCase()))
+        reads.change(name, () => {
+          user.tags = user.tags.filter(t => !remove.has(t.key.toLowerCase()))
+        })
         return undefined
       }
       case 'ListUserTags': {
         const name = userNameParam(params, true) as string
         authorize(p, action, name)
-        const user = existingUser(name)
-        const listed = page(user.tags, params)
+        existingUser(name)
+        const listed = page(reads.visible(name).tags, params)
         return el('Tags', tagXml(listed.items)) + listed.tail
       }
       default:
@@ -1131,6 +1242,7 @@ export async function startAwsEmulator(options: AwsEmulatorOptions = {}): Promis
       }
       const key = issueKey(userName, opts.status ?? 'Active', opts.createdAt ?? new Date())
       if (opts.lastUsed) key.lastUsed = { ...opts.lastUsed }
+      reads.seed(key)
       return { accessKeyId: key.id, secretAccessKey: key.secret }
     },
     createRole(name, opts = {}) {
@@ -1164,16 +1276,22 @@ export async function startAwsEmulator(options: AwsEmulatorOptions = {}): Promis
     setTag(userName, key, value) {
       const problems = [...tagKeyProblems(key, 'key'), ...tagValueProblems(value, 'value')]
       if (problems.length > 0) throw new Error(problems.join('; '))
-      applyTags(mustUser(userName), [{ key, value }])
+      const user = mustUser(userName)
+      reads.change(userName, () => applyTags(user, [{ key, value }]))
     },
     setKeyStatus(accessKeyId, status) {
-      mustKey(accessKeyId).status = status
+      const key = mustKey(accessKeyId)
+      reads.change(key.userName, () => {
+        key.status = status
+      })
     },
     deleteKey(accessKeyId) {
-      mustKey(accessKeyId)
-      keys.delete(accessKeyId)
+      const key = mustKey(accessKeyId)
+      reads.change(key.userName, () => keys.delete(accessKeyId))
     },
     shiftTime(ms) {
+      // The remembered states hold unshifted dates; the truth has them right.
+      reads.settle()
       for (const key of keys.values()) {
         key.createDate = new Date(key.createDate.getTime() - ms)
         if (key.issuedAtMs !== undefined) key.issuedAtMs -= ms
@@ -1193,6 +1311,9 @@ export async function startAwsEmulator(options: AwsEmulatorOptions = {}): Promis
     },
     setAcceptance(rule) {
       acceptance = rule
+    },
+    setReadLag(ms) {
+      reads.setLag(ms)
     },
     intercept(fn) {
       interceptors.push(fn)

@@ -168,9 +168,11 @@ function addDeployToken(github: GitHubEmulator, options: WorldOptions): void {
   })
 }
 
-/** Time passes: keys, their last use and the action's marks all move `ms` into the past. */
+/**
+ * Time passes: keys, their last use and the action's marks all move `ms` into the past. The
+ * marks are aged first: shifting time then makes every change visible to lagging reads.
+ */
 function ageWorld(aws: AwsEmulator, ms: number): void {
-  aws.shiftTime(ms)
   for (const [tagKey, value] of Object.entries(aws.tags(USER))) {
     // A mark's times (when, and until when its run holds the key) age with the keys.
     const aged = value.replace(/ (at|until)=(\S+)/g, (_all, field: string, iso: string) => {
@@ -179,6 +181,7 @@ function ageWorld(aws: AwsEmulator, ms: number): void {
     })
     if (aged !== value) aws.setTag(USER, tagKey, aged)
   }
+  aws.shiftTime(ms)
 }
 
 /** Closes both emulators, then fails if GitHub's API description found a problem with an exchange. */

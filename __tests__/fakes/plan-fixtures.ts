@@ -37,8 +37,7 @@ export function userSnapshot(keys: KeyState[], overrides: Partial<Snapshot> = {}
     mode: 'self',
     signingKeyId: keys.find(k => k.status === 'Active')?.id,
     keys,
-    intent: { kind: 'none' },
-    intentValue: undefined,
+    intents: [],
     staleMarks: [],
     runs: {},
     ...overrides

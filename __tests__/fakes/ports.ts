@@ -378,8 +378,7 @@ export function snapshot(overrides: Partial<Snapshot> = {}): Snapshot {
     mode: 'self',
     signingKeyId: OLD.accessKeyId,
     keys: [],
-    intent: { kind: 'none' },
-    intentValue: undefined,
+    intents: [],
     staleMarks: [],
     runs: {},
     ...overrides

@@ -3,11 +3,11 @@ import { describeError, StepFailure, TargetError } from '../errors.js'
 import { isoTime, keyLabel } from '../format.js'
 import { writeCutoff } from '../hold.js'
 import type { PreparedTarget, SecretValue } from '../github.js'
-import type { Step } from '../plan.js'
+import type { AbandonedStatus, Step } from '../plan.js'
 import { feedsRepository } from '../targets.js'
 import { claim, markOf } from './marks.js'
 import { checkKey, lostWord } from './recheck.js'
-import { briefly, type Run } from './run.js'
+import { briefly, sideProblem, type Run } from './run.js'
 
 /** Targets written at once, two PUTs each: the action's only bound on concurrent writes. */
 const WRITE_CONCURRENCY = 4
@@ -225,8 +225,26 @@ export async function restore(run: Run, step: Extract<Step, { kind: 'restore' }>
   const { failures } = await distribute(run, signing)
   if (failures.length > 0) {
     throw new StepFailure(
-      `Could not write key ${keyLabel(step.keyId)} back to every target: ${briefly(failures, prepared.length)}. Both keys stay active; the next run tries again.`
+      `Could not write key ${keyLabel(step.keyId)} back to every target: ${briefly(failures, prepared.length)}. ` +
+        (step.abandonedStatus
+          ? `Those targets may still hold ${keyLabel(step.abandonedKeyId)}, which no longer works; the next run tries again.`
+          : 'Both keys stay active; the next run tries again.')
     )
   }
   run.result.current = signing
+  if (step.abandonedStatus) await settleAbandoned(run, step.abandonedKeyId, step.abandonedStatus)
+}
+
+/** Every target holds the working key again: the lost key is retired, or its mark removed. */
+async function settleAbandoned(run: Run, keyId: string, status: AbandonedStatus): Promise<void> {
+  try {
+    if (status === 'deleted') await run.aws.untag(run.user, keyId)
+    else await run.aws.tag(run.user, keyId, markOf(run, { state: 'retired' }))
+  } catch (error) {
+    sideProblem(
+      run,
+      error,
+      `Every target holds the working key again, but ${status === 'deleted' ? 'removing the mark of' : 'marking retired'} ${keyLabel(keyId)} failed (${describeError(error)}); a later run writes the working key back once more, which changes nothing.`
+    )
+  }
 }

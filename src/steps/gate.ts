@@ -107,6 +107,18 @@ async function gatePassed(
   }
 }
 
+/** A read that differs from what this run wrote is read again: IAM's reads may lag its writes. */
+const MARK_PAUSES_MS = [1_000, 2_000]
+
+/** Whether the key's mark no longer reads `holding`, by every read over three seconds. */
+async function markChanged(run: Run, keyId: string, holding: string): Promise<boolean> {
+  for (const pause of [0, ...MARK_PAUSES_MS]) {
+    if (pause > 0) await run.context.clock.sleep(pause)
+    if ((await run.aws.listTags(run.user))[keyId] === holding) return false
+  }
+  return true
+}
+
 /** Records the failed gate (unless another run moved the key on) and stops the run. */
 async function gateFailed(
   run: Run,
@@ -119,7 +131,7 @@ async function gateFailed(
   let movedOn = false
   try {
     // Another run may have passed its own gate meanwhile: then its record stands.
-    movedOn = (await run.aws.listTags(run.user))[keyId] !== holding
+    movedOn = await markChanged(run, keyId, holding)
     if (!movedOn) await run.aws.tag(run.user, keyId, gateMark(run, step, gated, 'failed'))
   } catch (error) {
     run.context.log.warning(

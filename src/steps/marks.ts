@@ -1,7 +1,8 @@
+import { awsErrorCode } from '../aws-errors.js'
 import { describeError, StepFailure } from '../errors.js'
 import { holdMs } from '../hold.js'
 import { keyLabel } from '../format.js'
-import { INTENT_TAG_KEY, writeMark, type Mark } from '../marks.js'
+import { LEGACY_INTENT_TAG_KEY, writeMark, type Mark } from '../marks.js'
 import { INTENT_LEAD_MS, type Step } from '../plan.js'
 import { sideProblem, type Run } from './run.js'
 
@@ -41,25 +42,54 @@ export async function announce(run: Run, previousKeyId: string | undefined): Pro
   for (let attempt = 1; ; attempt++) {
     const at = clock.now()
     const intent = markOf(run, { state: 'creating', previousKeyId, at, until: run.holdUntil })
-    await run.aws.tag(run.user, INTENT_TAG_KEY, intent)
+    await writeIntent(run, intent)
+    run.announced = intent
     if (clock.now() - at <= INTENT_LEAD_MS || attempt >= 3) return intent
   }
 }
 
-/**
- * Removes the intent mark if it still reads `written` (another run may have written its own
- * since). Best effort: a later run removes a dead run's intent.
- */
-export async function clearIntent(run: Run, written: string): Promise<void> {
-  const { aws } = run.context
+/** A policy copied from an earlier release allows only the shared intent key: use that one. */
+async function writeIntent(run: Run, intent: string): Promise<void> {
   try {
-    const tags = await aws.listTags(run.user)
-    if (tags[INTENT_TAG_KEY] === written) await aws.untag(run.user, INTENT_TAG_KEY)
+    await run.aws.tag(run.user, run.intentTagKey, intent)
+  } catch (error) {
+    if (awsErrorCode(error) !== 'AccessDenied' || run.intentTagKey === LEGACY_INTENT_TAG_KEY) {
+      throw error
+    }
+    await run.aws.tag(run.user, LEGACY_INTENT_TAG_KEY, intent)
+    run.context.log.warning(
+      `iam:TagUser was refused for this run's own intent key (${describeError(error)}) and allowed for the shared key ${LEGACY_INTENT_TAG_KEY}, so this run used that. ` +
+        `Add "rotate-aws-access-keys:intent:*" to aws:TagKeys in the policy's tag statement (see policies/): with the shared key, a run may leave its intent behind when IAM's reads lag.`
+    )
+    run.intentTagKey = LEGACY_INTENT_TAG_KEY
+  }
+}
+
+/**
+ * Removes this run's intent mark. The tag is this run's alone, so nothing is read first (a read
+ * may not show it yet). Best effort: a later run removes a dead run's intent.
+ */
+export async function clearIntent(run: Run): Promise<void> {
+  if (run.intentTagKey === LEGACY_INTENT_TAG_KEY) {
+    await clearIntentStep(run, {
+      kind: 'clear-intent',
+      tagKey: LEGACY_INTENT_TAG_KEY,
+      value: run.announced ?? ''
+    })
+    return
+  }
+  await removeIntent(run, run.intentTagKey, "this run's intent mark")
+}
+
+async function removeIntent(run: Run, tagKey: string, what: string): Promise<void> {
+  try {
+    await run.context.aws.untag(run.user, tagKey)
   } catch (error) {
     sideProblem(
       run,
       error,
-      `Could not remove the intent mark from ${run.user} (iam:UntagUser: ${describeError(error)}); a later run removes it once this run has ended.`
+      `Could not remove ${what} from ${run.user} (iam:UntagUser: ${describeError(error)}). ` +
+        'A later run with iam:UntagUser removes it; until then it stays one of the 50 tags IAM allows a user.'
     )
   }
 }
@@ -100,7 +130,23 @@ export async function clearIntentStep(
   run: Run,
   step: Extract<Step, { kind: 'clear-intent' }>
 ): Promise<void> {
-  await clearIntent(run, step.value)
+  // Shared by the runs of earlier releases: one may have written its own value since.
+  if (step.tagKey === LEGACY_INTENT_TAG_KEY && !(await stillReads(run, step.value))) return
+  await removeIntent(run, step.tagKey, "an ended run's intent mark")
+}
+
+/** Whether the shared intent tag still holds `value`; a failed read removes nothing. */
+async function stillReads(run: Run, value: string): Promise<boolean> {
+  try {
+    return (await run.context.aws.listTags(run.user))[LEGACY_INTENT_TAG_KEY] === value
+  } catch (error) {
+    sideProblem(
+      run,
+      error,
+      `Could not read the intent mark on ${run.user} before removing it (iam:ListUserTags: ${describeError(error)}); a later run tries again.`
+    )
+    return false
+  }
 }
 
 /** Step `remove-marks`: IAM keeps a deleted key's tag, and a user has only 50. */

@@ -43,9 +43,8 @@ export async function rotate(run: Run, step: RotateStep): Promise<void> {
 async function createMarkedKey(run: Run, step: RotateStep): Promise<CreatedKey> {
   const { log } = run.context
   // The intent lets a later run recognise the key if this run dies before marking it.
-  const intent = { value: '' }
   try {
-    intent.value = await announce(run, step.previousKeyId)
+    await announce(run, step.previousKeyId)
   } catch (error) {
     throw new StepFailure(
       `Could not write the action's mark on ${run.user} (iam:TagUser: ${describeError(error)}). No key was created: without marks a later run could not tell the action's keys from a person's.`
@@ -53,11 +52,11 @@ async function createMarkedKey(run: Run, step: RotateStep): Promise<CreatedKey> 
   }
   let created: CreatedKey
   try {
-    created = await createKey(run, step.previousKeyId, intent)
+    created = await createKey(run, step.previousKeyId)
   } catch (error) {
     // No key of this run's is left unrecognised: a stale intent could make a person's new
     // key look like this run's, so it goes, unless a key AWS may have made needs it.
-    if (!(error instanceof StepFailure && error.keepIntent)) await clearIntent(run, intent.value)
+    if (!(error instanceof StepFailure && error.keepIntent)) await clearIntent(run)
     throw error
   }
   log.mask(created.accessKeyId)
@@ -75,12 +74,12 @@ async function createMarkedKey(run: Run, step: RotateStep): Promise<CreatedKey> 
     await run.aws.tag(run.user, created.accessKeyId, pending)
   } catch (error) {
     const undone = await discard(run, created.accessKeyId)
-    await clearIntent(run, intent.value)
+    await clearIntent(run)
     throw new StepFailure(
       `Could not mark the new key (iam:TagUser on ${run.user}: ${describeError(error)}); without the mark a later run could not recognise it. ${undone}. The previous key and the secrets are unchanged.`
     )
   }
-  await clearIntent(run, intent.value)
+  await clearIntent(run)
   return created
 }
 
@@ -92,16 +91,12 @@ async function createMarkedKey(run: Run, step: RotateStep): Promise<CreatedKey> 
  * LimitExceeded because a key appeared since this run looked, another run (or a person) got
  * there first.
  */
-async function createKey(
-  run: Run,
-  previousKeyId: string | undefined,
-  intent: { value: string }
-): Promise<CreatedKey> {
+async function createKey(run: Run, previousKeyId: string | undefined): Promise<CreatedKey> {
   const { clock, snapshot } = run.context
   const known = new Set(snapshot.keys.map(key => key.id))
   const unanswered: { from: number; to: number }[] = []
   for (let attempt = 1; ; attempt++) {
-    if (attempt > 1) intent.value = await announce(run, previousKeyId)
+    if (attempt > 1) await announce(run, previousKeyId)
     const sentAt = clock.now()
     try {
       return await run.aws.createKey(run.user)

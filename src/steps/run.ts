@@ -1,16 +1,19 @@
+import { randomUUID } from 'node:crypto'
 import { awsErrorCode } from '../aws-errors.js'
 import type { Aws, Credentials } from '../aws.js'
 import type { Cancellation } from '../cancel.js'
 import type { StepFailure } from '../errors.js'
 import type { PreparedTarget, Secrets } from '../github.js'
 import type { AlertRef } from '../leaks.js'
+import { intentTagKey } from '../marks.js'
+import type { AbandonedStatus } from '../plan.js'
 import type { Clock } from '../retry.js'
 import type { Settings } from '../settings.js'
 import type { SmokeGate, SmokeOutcome } from '../smoke.js'
 import type { Snapshot } from '../snapshot.js'
 
 /** How a key was found lost: switched off, gone, or rejected when the run signed with it. */
-export type LostStatus = 'Inactive' | 'deleted' | 'rejected'
+export type LostStatus = AbandonedStatus | 'rejected'
 
 export interface Logger {
   info(message: string): void
@@ -100,6 +103,13 @@ export interface Run {
    * Undefined: the run's own credentials (context.aws, context.signing).
    */
   recheckSigner: { readonly aws: Aws; readonly keyId: string } | undefined
+  /**
+   * The tag key of this run's intent mark (see marks.ts): no other run writes it. The shared key
+   * of earlier releases when the policy allows only that one.
+   */
+  intentTagKey: string
+  /** The intent this run last wrote. */
+  announced: string | undefined
 }
 
 export function startRun(context: ApplyContext): Run {
@@ -111,6 +121,8 @@ export function startRun(context: ApplyContext): Run {
     distributionStartedAt: undefined,
     holdUntil: undefined,
     recheckSigner: undefined,
+    intentTagKey: intentTagKey(context.settings.run, randomUUID().slice(0, 8)),
+    announced: undefined,
     result: {
       rotated: false,
       createdKeyId: undefined,
