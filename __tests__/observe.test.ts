@@ -62,4 +62,48 @@ describe('observe', () => {
     }).catch(() => undefined)
     expect(events.slice(0, 3)).toEqual(['credentials', 'masked', 'callerIdentity'])
   })
+
+  it('takes a listed key that GetAccessKeyLastUsed no longer knows for deleted (a stale listing), keeping its mark as stale', async () => {
+    const gone = 'AKIAGONEGONEGONE0001'
+    const kept = 'AKIAEXAMPLEEXAMPLE12'
+    const mark =
+      'rotate-aws-access-keys v1 state=pending at=2026-11-22T10:00:00Z run=9.1 prev=AKIAEXAMPLEEXAMPLE12'
+    const answers: Record<string, () => Promise<unknown>> = {
+      signingCredentials: () => Promise.resolve({ accessKeyId: kept, secretAccessKey: 'x' }),
+      callerIdentity: () =>
+        Promise.resolve({
+          arn: 'arn:aws:iam::123456789012:user/deploy',
+          accountId: '123456789012'
+        }),
+      getUserArn: () => Promise.resolve('arn:aws:iam::123456789012:user/deploy'),
+      listKeys: () =>
+        Promise.resolve([
+          { id: kept, status: 'Active', createdAt: 0 },
+          { id: gone, status: 'Active', createdAt: 1 }
+        ]),
+      listTags: () => Promise.resolve({ [gone]: mark })
+    }
+    const aws = new Proxy({} as Aws, {
+      get: (_target, name) => {
+        if (name === 'lastUse')
+          return (id: string) =>
+            id === gone
+              ? Promise.reject(
+                  Object.assign(new Error('cannot be found'), { name: 'NoSuchEntity' })
+                )
+              : Promise.resolve(undefined)
+        return (
+          answers[String(name)] ?? (() => Promise.reject(new Error(`unexpected ${String(name)}`)))
+        )
+      }
+    })
+    const { snapshot } = await observe(
+      aws,
+      { iamUserName: undefined, run, awsRegion: 'us-east-1' },
+      unknownRun,
+      () => undefined
+    )
+    expect(snapshot.keys.map(key => key.id)).toEqual([kept])
+    expect(snapshot.staleMarks.map(stale => stale.keyId)).toEqual([gone])
+  })
 })

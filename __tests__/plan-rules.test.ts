@@ -175,6 +175,13 @@ describe('the intent mark of another run (overlap and orphans)', () => {
     )
   })
 
+  it("keeps a dead run's intent that pins no key while the key it made may not show in IAM's reads yet", () => {
+    // The window ends 40 s after the intent (lead, connect, request-timeout); reads may lag 15 s more.
+    const end = INTENT_AT + 40_000 + 15_000
+    expect(plan(snapshot([old], intent()), settings, end - 1).steps).toStrictEqual([])
+    expect(plan(snapshot([old], intent()), settings, end).steps).toStrictEqual([clear])
+  })
+
   it("clears a dead run's intent that pins no key, with no warning", () => {
     const p = plan(snapshot([old], intent()), settings, NOW)
     expect(p.steps).toStrictEqual([clear])
@@ -190,6 +197,7 @@ describe('the intent mark of another run (overlap and orphans)', () => {
     const retire: Step = {
       kind: 'retire-orphan',
       keyId: 'AKIAORPH',
+      intent: { tagKey: TAG, value: 'intent-value' },
       reason: `created at ${iso(INTENT_AT + 2_000)} by run 7 attempt 1 of acme/app, which stopped before marking it; never used, so no target holds it`
     }
     const due = plan(
@@ -1050,6 +1058,37 @@ describe('a pending key switched off or deleted before every target held it (los
     )
   })
 
+  it('a distributed key switched off while the key it replaced is still active is lost too', () => {
+    const distributed = key('AKIANEW1', 'Inactive', MIN, {
+      ...lostMark,
+      state: 'active',
+      at: NOW - MIN
+    })
+    // Distributed a minute ago by a run GitHub cannot place: no gate is due, so nobody holds it.
+    const p = plan(snapshot([old, distributed]), settings, NOW)
+    expect(p.steps).toStrictEqual([
+      {
+        kind: 'restore',
+        keyId: 'AKIAOLD1',
+        abandonedKeyId: 'AKIANEW1',
+        abandonedStatus: 'Inactive'
+      }
+    ])
+    expect(p.notes[0]).toContain(
+      'to replace AKIAOLD1, is inactive though every target holds it: the targets that got it cannot sign in.'
+    )
+    const gateDue = key('AKIANEW1', 'Inactive', MIN, {
+      ...lostMark,
+      state: 'active',
+      at: NOW - MIN,
+      smoke: 'due',
+      until: NOW + MIN
+    })
+    expect(plan(snapshot([old, gateDue]), settings, NOW).waiting).toMatch(
+      /^Key AKIANEW1 is being rotated/
+    )
+  })
+
   it('is not lost when it replaced another key than the active one, or is not pending', () => {
     const elsewhere = { ...lostMark, previousKeyId: 'AKIAOTHR' }
     for (const keys of [
@@ -1563,7 +1602,12 @@ describe('describeStep', () => {
       ],
       [{ kind: 'remove-marks', tagKeys: ['a', 'b'] }, 'Remove the marks of 2 deleted key(s)'],
       [
-        { kind: 'retire-orphan', keyId: 'AKIAORPH', reason: 'why' },
+        {
+          kind: 'retire-orphan',
+          keyId: 'AKIAORPH',
+          reason: 'why',
+          intent: { tagKey: 'k', value: 'v' }
+        },
         'Deactivate AKIAORPH and mark it a retired orphan: why'
       ],
       [

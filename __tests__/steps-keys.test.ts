@@ -1,4 +1,4 @@
-import { StepFailure } from '../src/errors.js'
+import { StepFailure, Yield } from '../src/errors.js'
 import {
   deactivateKey,
   deleteKey,
@@ -81,13 +81,25 @@ describe('delete-key', () => {
 })
 
 describe('retire-orphan (setAside)', () => {
-  it('deactivates the key, then marks it a retired orphan', async () => {
+  const INTENT = { tagKey: 'rotate-aws-access-keys:intent:7.1.abcd', value: 'creating' }
+  const orphanStep = { kind: 'retire-orphan' as const, keyId: OTHER, reason: 'r', intent: INTENT }
+  /** A dead run's intent and the unmarked key it pins, as the planner saw them. */
+  const pinned = () => {
     const w = world()
     w.aws.addKey(OTHER)
-    await retireOrphan(w.run, { kind: 'retire-orphan', keyId: OTHER, reason: 'dead run' })
-    expect(w.journal.lines()).toEqual([
+    w.aws.tags[INTENT.tagKey] = INTENT.value
+    return w
+  }
+
+  it('reads the evidence again over three seconds, then deactivates the key and marks it a retired orphan', async () => {
+    const w = pinned()
+    await retireOrphan(w.run, { ...orphanStep, reason: 'dead run' })
+    expect(w.clock.slept).toEqual([1_000, 2_000])
+    // The journal leaves out re-reads of the keys: the two tag reads come first.
+    expect(w.journal.ops().slice(0, 2)).toEqual(['listTags', 'listTags'])
+    expect(w.journal.lines().slice(2)).toEqual([
       `setStatus ${USER} ${OTHER} Inactive`,
-      `tag ${USER} ${OTHER} rotate-aws-access-keys v1 state=retired at=${AT} ${RUN} orphan=yes ${REPO}`
+      `tag ${USER} ${OTHER} rotate-aws-access-keys v1 state=retired at=2026-11-22T10:00:03Z ${RUN} orphan=yes ${REPO}`
     ])
     expect(w.aws.keys.get(OTHER)?.status).toBe('Inactive')
     expect(w.run.result.deactivated).toEqual([OTHER])
@@ -113,7 +125,9 @@ describe('retire-orphan (setAside)', () => {
   it('keeps the key deactivated and warns when the mark fails', async () => {
     const w = world()
     w.aws.fail('tag', awsError('LimitExceeded', 409, 'too many tags'))
-    await retireOrphan(w.run, { kind: 'retire-orphan', keyId: OTHER, reason: 'r' })
+    w.aws.tags[INTENT.tagKey] = INTENT.value
+    w.aws.addKey(OTHER)
+    await retireOrphan(w.run, orphanStep)
     expect(w.run.result.deactivated).toEqual([OTHER])
     expect(w.run.result.setAside).toEqual([OTHER])
     expect(w.log.warnings).toEqual([
@@ -125,17 +139,51 @@ describe('retire-orphan (setAside)', () => {
   it('fails, changing nothing else, when the key cannot be deactivated', async () => {
     const w = world()
     w.aws.fail('setStatus', awsError('AccessDenied', 403, 'denied'))
-    const error = await failureOf(
-      retireOrphan(w.run, { kind: 'retire-orphan', keyId: OTHER, reason: 'r' })
-    )
+    w.aws.tags[INTENT.tagKey] = INTENT.value
+    w.aws.addKey(OTHER)
+    const error = await failureOf(retireOrphan(w.run, orphanStep))
     expect(error).toBeInstanceOf(StepFailure)
     expect(error.message).toBe(
       'Could not deactivate AKIA…0002, a key a dead run made and never marked (AccessDenied: denied). Nothing else was changed; the next run tries again.'
     )
-    expect(w.journal.ops()).toEqual(['setStatus'])
+    expect(w.journal.ops().slice(-1)).toEqual(['setStatus'])
     expect(w.run.result.deactivated).toEqual([])
     expect(w.run.result.setAside).toEqual([])
   })
+
+  it.each([
+    [
+      'the intent mark that pinned it is gone',
+      (w: ReturnType<typeof pinned>) => delete w.aws.tags[INTENT.tagKey]
+    ],
+    [
+      'it now carries a mark',
+      (w: ReturnType<typeof pinned>) =>
+        (w.aws.tags[OTHER] = 'rotate-aws-access-keys v1 state=pending at=2026-11-22T10:00:00Z')
+    ],
+    [
+      'it is no longer active',
+      (w: ReturnType<typeof pinned>) => {
+        const key = w.aws.keys.get(OTHER)
+        if (key) key.status = 'Inactive'
+      }
+    ]
+  ])(
+    'deactivates nothing when a second look finds %s (a lagging read showed the past)',
+    async (why, change) => {
+      const w = pinned()
+      w.clock.onSleep = () => change(w)
+      const error = await failureOf(retireOrphan(w.run, orphanStep))
+      expect(error).toBeInstanceOf(Yield)
+      expect(error.message).toBe(
+        `Did not set aside AKIA…0002: read again, ${why} (another run settled it, or a person acted). Nothing was deactivated; the next run decides afresh.`
+      )
+      expect(w.journal.ops()).not.toContain('setStatus')
+      expect(w.aws.keys.get(OTHER)?.status).toBe(
+        why === 'it is no longer active' ? 'Inactive' : 'Active'
+      )
+    }
+  )
 })
 
 describe('discard', () => {

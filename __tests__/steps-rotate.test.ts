@@ -302,8 +302,53 @@ describe('rotate: announcing and creating', () => {
     expect(error.message).toMatch(new RegExp(`^Key ${NEW_LABEL}, AKIA…0N02 appeared after`))
   })
 
-  it('fails on LimitExceeded when no key appeared', async () => {
+  it('on LimitExceeded beside one key, reads again over three seconds, then steps aside though no read shows the key', async () => {
     const w = selfRun()
+    w.aws.fail('createKey', awsError('LimitExceeded', 409, 'quota'))
+    const error = await failureOf(rotate(w.run, step))
+    expect(error).toBeInstanceOf(Yield)
+    expect(error.message).toBe(
+      "A key appeared after this run looked (IAM's reads do not show it yet), and IAM allows two keys: another run (or a person) got there first. " +
+        'This run leaves the rotation to it and touches no key; nothing was changed.'
+    )
+    expect(w.journal.ops()).toEqual([
+      'tag',
+      'createKey',
+      'listKeys',
+      'listKeys',
+      'listKeys',
+      'untag'
+    ])
+    expect(w.clock.slept).toEqual([1_000, 2_000])
+  })
+
+  it('on LimitExceeded, names a key that a second read shows', async () => {
+    const w = selfRun()
+    let lists = 0
+    const client = w.run.aws
+    w.run.aws = {
+      ...client,
+      listKeys: async (user: string) => {
+        lists += 1
+        if (lists === 2) w.aws.addKey('AKIAPERSON00000000001')
+        return client.listKeys(user)
+      }
+    }
+    w.aws.fail('createKey', awsError('LimitExceeded', 409, 'quota'))
+    const error = await failureOf(rotate(w.run, step))
+    expect(error.message).toMatch(/^Key AKIA…0001 appeared after this run looked/)
+    expect(lists).toBe(2)
+  })
+
+  it('fails on LimitExceeded when it already saw two keys and none appeared', async () => {
+    const seen = (id: string) => ({
+      id,
+      status: 'Active' as const,
+      createdAt: 0,
+      lastUsed: undefined,
+      mark: { kind: 'none' as const }
+    })
+    const w = selfRun({ snapshot: { keys: [seen(OLD.accessKeyId), seen('AKIAOTHER0000000002')] } })
     w.aws.fail('createKey', awsError('LimitExceeded', 409, 'quota'))
     const error = await failureOf(rotate(w.run, step))
     expect(error).toBeInstanceOf(StepFailure)

@@ -11,6 +11,7 @@ import {
   type Caller,
   type Intent,
   type KeyState,
+  type LastUse,
   type Snapshot,
   type StaleMark
 } from './snapshot.js'
@@ -93,15 +94,29 @@ async function readKeys(
   aws: Aws,
   userName: string
 ): Promise<{ listed: ListedKey[]; tags: Record<string, string>; keys: KeyState[] }> {
-  const [listed, tags] = await Promise.all([aws.listKeys(userName), aws.listTags(userName)])
-  const keys = await Promise.all(
-    listed.map(async key => ({
-      ...key,
-      lastUsed: await aws.lastUse(key.id),
-      mark: readMark(tags[key.id])
-    }))
+  const [everListed, tags] = await Promise.all([aws.listKeys(userName), aws.listTags(userName)])
+  const read = await Promise.all(
+    everListed.map(async key => {
+      const lastUsed = await lastUseOrGone(aws, key.id)
+      return lastUsed === 'gone' ? undefined : { ...key, lastUsed, mark: readMark(tags[key.id]) }
+    })
   )
+  const keys = read.flatMap(key => (key ? [key] : []))
+  const listed = everListed.filter(key => keys.some(kept => kept.id === key.id))
   return { listed, tags, keys }
+}
+
+/**
+ * A key's last use; 'gone' when IAM no longer knows the key: it was deleted after a listing that
+ * IAM's eventual consistency left stale, so it counts as deleted.
+ */
+async function lastUseOrGone(aws: Aws, keyId: string): Promise<LastUse | undefined | 'gone'> {
+  try {
+    return await aws.lastUse(keyId)
+  } catch (error) {
+    if (awsErrorCode(error) === 'NoSuchEntity') return 'gone'
+    throw error
+  }
 }
 
 /**

@@ -58,7 +58,13 @@ export type Step =
    * Set aside a key that a dead run made and never marked: deactivate it and mark it a retired
    * orphan. Reversible: the evidence is strong but not certain (a person may have made it).
    */
-  | { readonly kind: 'retire-orphan'; readonly keyId: string; readonly reason: string }
+  | {
+      readonly kind: 'retire-orphan'
+      readonly keyId: string
+      readonly reason: string
+      /** The dead run's intent that pins the key: read again before anything is deactivated. */
+      readonly intent: { readonly tagKey: string; readonly value: string }
+    }
   /**
    * Remove a dead run's intent mark: its own tag at once; the shared tag of earlier releases
    * only if it still holds exactly `value`.
@@ -81,7 +87,7 @@ export type Step =
       readonly alerts: readonly AlertRef[]
     }
 
-/** A pending key that stopped working before every target held it. */
+/** How a key the targets may hold stopped working: switched off, or deleted. */
 export type AbandonedStatus = 'Inactive' | 'deleted'
 
 export interface Plan {
@@ -181,7 +187,7 @@ interface Draft {
   readonly namedByOurs: ReadonlySet<string>
   /** The user's keys named in open secret scanning alerts, and the alerts. */
   readonly leaked: ReadonlyMap<string, readonly AlertRef[]>
-  /** A pending key, inactive or deleted, that replaced the only active key: targets may hold it. */
+  /** A key, inactive or deleted, that replaced the only active key: targets may hold it. */
   readonly lost: LostKey | undefined
 }
 
@@ -286,6 +292,9 @@ function settleIntent(
   const holder = holderAlive(intent, snapshot, settings, now)
   if (holder) return { waiting: waitFor(holder, orphan?.id) }
   const clear: Step = { kind: 'clear-intent', tagKey, value }
+  // The key it made may not show in IAM's reads yet: the evidence stays for a later run.
+  const young = now < intentWindow(intent, settings).to + INTENT_VISIBLE_MS
+  if (!orphan && young) return { steps: [], warnings: [], keys: snapshot.keys }
   if (!orphan) return { steps: [clear], warnings: [], keys: snapshot.keys }
   const label = keyLabel(orphan.id)
   const setAside: KeyState = {
@@ -298,6 +307,7 @@ function settleIntent(
       {
         kind: 'retire-orphan',
         keyId: orphan.id,
+        intent: { tagKey, value },
         reason: `created at ${isoTime(orphan.createdAt)} by ${runOf(intent)}, which stopped before marking it; never used, so no target holds it`
       },
       clear
@@ -344,6 +354,11 @@ function intentWindow(intent: Mark, settings: PlanSettings): { from: number; to:
  * further off than this makes its orphan unrecognisable, which is the safe side: a refusal.
  */
 const CLOCK_SKEW_MS = 5_000
+/**
+ * How long after an intent's window a key it made may still be missing from IAM's reads
+ * (eventual consistency): a dead run's intent that pins no key is kept until then.
+ */
+const INTENT_VISIBLE_MS = 15_000
 /** A run sends CreateAccessKey within this long of its intent's time (apply rewrites it if not). */
 export const INTENT_LEAD_MS = 5_000
 
@@ -415,15 +430,16 @@ function startDraft(
 }
 
 /**
- * A pending key that replaced the only active key and is now inactive or deleted: a run
- * stopped writing it (or was stopped by it), so targets that got it cannot sign in.
+ * A key that replaced the only active key, pending or distributed, and is now inactive or
+ * deleted: the targets that got it cannot sign in, while the key it replaced still works.
  */
 function lostKeyOf(snapshot: Snapshot, byAge: readonly KeyState[]): LostKey | undefined {
   const active = byAge.filter(key => key.status === 'Active')
   const [only] = active
   if (active.length !== 1 || !only) return undefined
+  // A key that reached every target is lost the same way: the previous key is still active.
   const replacesOnly = (mark: Mark | undefined): mark is Mark =>
-    mark?.state === 'pending' && mark.previousKeyId === only.id
+    (mark?.state === 'pending' || mark?.state === 'active') && mark.previousKeyId === only.id
   const inactive = byAge.find(key => key.status === 'Inactive' && replacesOnly(ourMark(key)))
   const inactiveMark = inactive && ourMark(inactive)
   if (inactive && inactiveMark) return { id: inactive.id, mark: inactiveMark, status: 'Inactive' }
@@ -649,7 +665,9 @@ function finishPendingKey(draft: Draft, current: KeyState, mark: Mark): Plan {
  */
 function lostKeyPlan(draft: Draft, current: KeyState, lost: LostKey): Plan {
   const { snapshot, settings, now, steps, notes } = draft
-  const holder = holderAlive(lost.mark, snapshot, settings, now)
+  // A distributed key is held only while its smoke gate is due.
+  const held = lost.mark.state === 'pending' || lost.mark.smoke === 'due'
+  const holder = held ? holderAlive(lost.mark, snapshot, settings, now) : undefined
   if (holder) return waitFor(holder, lost.id)
   const others = draft.inactive.filter(key => key.id !== lost.id)
   const what = lostKeyText(lost, current)
@@ -699,7 +717,7 @@ function lostKeyPlan(draft: Draft, current: KeyState, lost: LostKey): Plan {
 function lostKeyText(lost: LostKey, current: KeyState): string {
   return (
     `Key ${keyLabel(lost.id)}, created by ${runOf(lost.mark)} at ${isoTime(lost.mark.at)} to replace ${keyLabel(current.id)}, ` +
-    `${lost.status === 'deleted' ? 'was deleted' : 'is inactive'} before it reached every target: the targets that got it cannot sign in.`
+    `${lost.status === 'deleted' ? 'was deleted' : 'is inactive'} ${lost.mark.state === 'active' ? 'though every target holds it' : 'before it reached every target'}: the targets that got it cannot sign in.`
   )
 }
 

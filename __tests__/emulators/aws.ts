@@ -143,6 +143,11 @@ export interface AwsEmulator {
   setAcceptance(rule: AcceptanceRule | undefined): void
   /** Sets readLagMs for changes made from now on; 0 also shows every pending change. */
   setReadLag(ms: number): void
+  /**
+   * Every change so far becomes visible to reads, as it would after a while: a test's setup
+   * ("a run left this an hour ago") is then what the next run reads. The lag stays.
+   */
+  settleReads(): void
   /** Runs after signature verification, in the order added. Returns a remover. */
   intercept(fn: Interceptor): () => void
   requests: LoggedRequest[]
@@ -1314,6 +1319,9 @@ export async function startAwsEmulator(options: AwsEmulatorOptions = {}): Promis
     },
     setReadLag(ms) {
       reads.setLag(ms)
+    },
+    settleReads() {
+      reads.settle()
     },
     intercept(fn) {
       interceptors.push(fn)

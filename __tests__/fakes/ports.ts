@@ -68,11 +68,14 @@ function show(arg: unknown): string {
 /** A fake clock: sleep never waits, it moves the time on and records the wait. */
 export class FakeClock implements Clock {
   readonly slept: number[] = []
+  /** Called on every sleep: the world changes while the run waits. */
+  onSleep: (() => void) | undefined
   constructor(public time = START) {}
   now = (): number => this.time
   sleep = async (ms: number): Promise<void> => {
     this.slept.push(ms)
     this.time += ms
+    this.onSleep?.()
   }
   advance(ms: number): void {
     this.time += ms

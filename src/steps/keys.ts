@@ -1,5 +1,6 @@
-import { describeError, StepFailure } from '../errors.js'
+import { describeError, StepFailure, Yield } from '../errors.js'
 import { keyLabel } from '../format.js'
+import { readMark } from '../marks.js'
 import { usedAfterSwitch, type Step } from '../plan.js'
 import { markOf, markReactivated } from './marks.js'
 import { requireReplacement, stillAsSeen } from './replacement.js'
@@ -62,6 +63,12 @@ export async function retireOrphan(
   run: Run,
   step: Extract<Step, { kind: 'retire-orphan' }>
 ): Promise<void> {
+  const changed = await orphanEvidenceChanged(run, step)
+  if (changed) {
+    throw new Yield(
+      `Did not set aside ${keyLabel(step.keyId)}: read again, ${changed} (another run settled it, or a person acted). Nothing was deactivated; the next run decides afresh.`
+    )
+  }
   try {
     await setAside(run, step.keyId)
   } catch (error) {
@@ -69,6 +76,30 @@ export async function retireOrphan(
       `Could not deactivate ${keyLabel(step.keyId)}, a key a dead run made and never marked (${describeError(error)}). Nothing else was changed; the next run tries again.`
     )
   }
+}
+
+/** The orphan's evidence is read again after these pauses: IAM's reads may lag its writes. */
+const EVIDENCE_PAUSES_MS = [1_000, 2_000]
+
+/**
+ * Why the evidence that pins an orphan no longer holds, once reads have had time to catch up:
+ * the intent gone or changed, the key marked, or no longer active. Undefined: it still holds.
+ */
+async function orphanEvidenceChanged(
+  run: Run,
+  step: Extract<Step, { kind: 'retire-orphan' }>
+): Promise<string | undefined> {
+  const { aws, clock } = run.context
+  for (const pause of EVIDENCE_PAUSES_MS) {
+    await clock.sleep(pause)
+    const [tags, keys] = await Promise.all([aws.listTags(run.user), aws.recheckKeys(run.user)])
+    if (tags[step.intent.tagKey] !== step.intent.value)
+      return 'the intent mark that pinned it is gone'
+    if (readMark(tags[step.keyId]).kind !== 'none') return 'it now carries a mark'
+    if (keys.find(key => key.id === step.keyId)?.status !== 'Active')
+      return 'it is no longer active'
+  }
+  return undefined
 }
 
 /** Step `reactivate-key` (reactivate-previous): the targets keep the current key. */

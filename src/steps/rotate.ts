@@ -107,9 +107,18 @@ async function createKey(run: Run, previousKeyId: string | undefined): Promise<C
       if (newcomers.length > 0 && unanswered.length > 0) {
         throw await strayFailure(run, newcomers, unanswered, error)
       }
-      if (answered && awsErrorCode(error) === 'LimitExceeded' && newcomers.length > 0) {
+      // IAM counts keys that its reads may not show yet: fewer than two seen means one appeared.
+      if (
+        answered &&
+        awsErrorCode(error) === 'LimitExceeded' &&
+        (newcomers.length > 0 || known.size < 2)
+      ) {
+        const appeared =
+          newcomers.length > 0
+            ? `Key ${newcomers.map(key => keyLabel(key.id)).join(', ')} appeared after this run looked`
+            : "A key appeared after this run looked (IAM's reads do not show it yet)"
         throw new Yield(
-          `Key ${newcomers.map(key => keyLabel(key.id)).join(', ')} appeared after this run looked, and IAM allows two keys: another run (or a person) got there first. ` +
+          `${appeared}, and IAM allows two keys: another run (or a person) got there first. ` +
             'This run leaves the rotation to it and touches no key; nothing was changed.'
         )
       }
@@ -124,14 +133,24 @@ async function createKey(run: Run, previousKeyId: string | undefined): Promise<C
   }
 }
 
+const LIMIT_PAUSES_MS = [1_000, 2_000]
+
 /** Keys that exist now and did not when this run looked. */
 async function keysSince(
   run: Run,
   known: ReadonlySet<string>,
   error: unknown
 ): Promise<ListedKey[]> {
+  // LimitExceeded says IAM holds a key this run has not seen: a lagging read is read again.
+  const pauses = awsErrorCode(error) === 'LimitExceeded' ? [0, ...LIMIT_PAUSES_MS] : [0]
   try {
-    return (await run.aws.listKeys(run.user)).filter(key => !known.has(key.id))
+    let newcomers: ListedKey[] = []
+    for (const pause of pauses) {
+      if (pause > 0) await run.context.clock.sleep(pause)
+      newcomers = (await run.aws.listKeys(run.user)).filter(key => !known.has(key.id))
+      if (newcomers.length > 0) break
+    }
+    return newcomers
   } catch (cleanup) {
     // The intent stays: the next run finds a key AWS may have made by it.
     throw new StepFailure(
