@@ -5,7 +5,7 @@
  */
 import type { ChildProcess } from 'node:child_process'
 import { nodeBinaries } from './emulators/runner.js'
-import { startWorld, USER, type World } from './emulators/world.js'
+import { DAY, startWorld, USER, type World } from './emulators/world.js'
 
 /** The intent marks on the user, one tag per run. */
 function intentsOf(world: World): string[] {
@@ -166,6 +166,35 @@ describe.each(READ_LAGS)(
       expect(next.code).toBe(0)
       expect(next.stdout).toMatch(/::warning::A rotation is due, but .* holds the second key slot/)
       expect(statusOf(world, made)).toBe('Inactive')
+    })
+
+    it("a person makes a retired key active again between the run's look and its delete: the key is left alone", async () => {
+      world = await startWorld({ readLagMs, repos: ['acme/app'] })
+      const rotated = await world.run({ force: 'true' }, { ...withNode, runId: '4401' })
+      const retired = rotated.outputs['deactivated-access-key-ids'] ?? ''
+      expect(statusOf(world, retired)).toBe('Inactive')
+      world.advance(8 * DAY)
+      let lists = 0
+      const remove = world.aws.intercept(call => {
+        // After the run listed the keys, while it reads their last use, the person acts.
+        if (call.action === 'GetAccessKeyLastUsed' && statusOf(world, retired) === 'Inactive') {
+          world.aws.setKeyStatus(retired, 'Active')
+        }
+        if (call.action !== 'ListAccessKeys' || ++lists !== 2) return undefined
+        // The re-read right before the delete; with stale reads, once the change can show.
+        return readLagMs > 0 ? { delayMs: readLagMs + 200 } : undefined
+      })
+      const next = await world.run({}, { ...withNode, runId: '4402' })
+      remove()
+      expect(next.stdout).toContain(
+        `Did not delete AKIA…${retired.slice(-4)}: it was made active again after this run looked`
+      )
+      expect(statusOf(world, retired)).toBe('Active')
+      expect(
+        world.aws.requests.filter(
+          r => r.action === 'DeleteAccessKey' && r.params.AccessKeyId === retired
+        )
+      ).toEqual([])
     })
 
     it('an orphan a person makes active again is theirs: refused, never deactivated again', async () => {

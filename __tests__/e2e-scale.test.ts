@@ -1,7 +1,8 @@
 /**
  * An org admin's fan-out: 300 repository targets (600 secret writes) and an organization secret
  * selected for 150 repositories, under each of GitHub's documented ways of answering a secondary
- * rate limit, on a sped-up clock (900 points an emulated minute: a GET costs 1, a write 5).
+ * rate limit, on a sped-up clock (900 points an emulated minute: a GET costs 1, a write 5), with
+ * GitHub answering in 10 to 40 ms and its concurrency limit scaled down to 5 requests.
  * Every target gets the new key, nothing fails, the org selection survives, and the action never
  * sends a request while GitHub has asked it to wait.
  */
@@ -18,15 +19,15 @@ const SELECTED = 150
 export const LIMIT_MODELS: Array<[string, SecondaryRateLimit]> = [
   [
     '(a) retry-after shorter than the window',
-    { pointsPerWindow: 900, windowMs: 3_000, maxConcurrent: 100, retryAfterSeconds: 1 }
+    { pointsPerWindow: 900, windowMs: 3_000, maxConcurrent: 5, retryAfterSeconds: 1 }
   ],
   [
     '(b) no retry-after, remaining 0 and a reset time',
-    { pointsPerWindow: 900, windowMs: 2_000, maxConcurrent: 100, answer: 'reset' }
+    { pointsPerWindow: 900, windowMs: 2_000, maxConcurrent: 5, answer: 'reset' }
   ],
   [
     '(c) no headers: at least a minute',
-    { pointsPerWindow: 900, windowMs: 2_000, maxConcurrent: 100, answer: 'silent' }
+    { pointsPerWindow: 900, windowMs: 2_000, maxConcurrent: 5, answer: 'silent' }
   ]
 ]
 
@@ -50,7 +51,9 @@ describe(`fan-out under rate limits on ${runner?.name ?? 'node'}`, () => {
         repos,
         orgs: ['acme'],
         propagationDelayMs: 300,
-        secondaryRateLimit: limit
+        secondaryRateLimit: limit,
+        // Slow enough for requests to pile up if the action let them.
+        githubLatencyMs: { min: 10, max: 40 }
       })
       const selected: OrgAccess = {
         visibility: 'selected',
@@ -70,6 +73,8 @@ describe(`fan-out under rate limits on ${runner?.name ?? 'node'}`, () => {
       )
       expect(result.code).toBe(0)
       expect(result.outputs.rotated).toBe('true')
+      // GitHub's concurrency limit (scaled to 5) is never met: the run keeps at most 3 in flight.
+      expect(world.github.rateLimitReport().peakInFlight).toBeLessThanOrEqual(3)
 
       const active = world.aws.keys(USER).filter(k => k.status === 'Active')
       expect(active).toHaveLength(1)

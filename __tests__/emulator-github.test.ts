@@ -946,6 +946,31 @@ describe('environment, organization and Dependabot scopes', () => {
   })
 })
 
+describe('latency and requests in flight', () => {
+  test('answers after its latency, counts requests in flight from arrival, and refuses past maxConcurrent as a secondary limit', async () => {
+    await emulator.close()
+    emulator = await startGitHubEmulator({
+      latencyMs: { min: 200, max: 200 },
+      secondaryRateLimit: { pointsPerWindow: 900, windowMs: 60_000, maxConcurrent: 3 }
+    })
+    emulator.addRepo(REPO)
+    emulator.addToken(WRITER, { repos: [REPO], secrets: 'write' })
+    const answers = await Promise.all(
+      Array.from({ length: 5 }, () =>
+        raw('GET', `/repos/${REPO}/actions/secrets/public-key`, { token: WRITER })
+      )
+    )
+    // Five at once, each held 200 ms: all five were in flight together; two were over the limit.
+    expect(emulator.rateLimitReport().peakInFlight).toBe(5)
+    expect(answers.map(answer => answer.status).sort()).toEqual([200, 200, 200, 403, 403])
+    const refused = answers.find(answer => answer.status === 403)
+    expect(refused?.body).toMatchObject({
+      message: expect.stringContaining('secondary rate limit')
+    })
+    expect(emulator.rateLimitReport().throttled).toBe(2)
+  })
+})
+
 describe('secondary rate limit', () => {
   test('refuses over the points budget with retry-after, and notices a client that does not wait', async () => {
     await emulator.close()

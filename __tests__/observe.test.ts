@@ -81,7 +81,7 @@ describe('observe', () => {
           { id: kept, status: 'Active', createdAt: 0 },
           { id: gone, status: 'Active', createdAt: 1 }
         ]),
-      listTags: () => Promise.resolve({ [gone]: mark })
+      listTags: () => Promise.resolve({ [gone]: mark, [kept]: mark.replace('pending', 'active') })
     }
     const aws = new Proxy({} as Aws, {
       get: (_target, name) => {
@@ -105,5 +105,21 @@ describe('observe', () => {
     )
     expect(snapshot.keys.map(key => key.id)).toEqual([kept])
     expect(snapshot.staleMarks.map(stale => stale.keyId)).toEqual([gone])
+
+    // Any other failure to read a last use is a failure, never a deletion.
+    const denied = new Proxy({} as Aws, {
+      get: (target, name) =>
+        name === 'lastUse'
+          ? () => Promise.reject(Object.assign(new Error('no'), { name: 'AccessDenied' }))
+          : Reflect.get(aws, name, target)
+    })
+    await expect(
+      observe(
+        denied,
+        { iamUserName: undefined, run, awsRegion: 'us-east-1' },
+        unknownRun,
+        () => undefined
+      )
+    ).rejects.toThrow('no')
   })
 })

@@ -1123,6 +1123,41 @@ describe('a pending key switched off or deleted before every target held it (los
     )
   })
 
+  it('self mode, deleted: keeps another inactive key until its delete-after, writing back all the same', () => {
+    const retired = key('AKIARET1', 'Inactive', 20 * DAY, { state: 'retired', at: NOW - DAY })
+    const p = plan(snapshot([old, retired], { ...deleted, ...finished }), settings, NOW)
+    expect(p.steps.map(s => s.kind)).toStrictEqual(['restore'])
+  })
+
+  it('admin mode, deleted: a person’s inactive key in the second slot blocks the new key; a gate is kept', () => {
+    const persons = key('AKIAPERS', 'Inactive', 20 * DAY)
+    const blocked = plan(
+      snapshot([old, persons], { ...admin, ...deleted, ...finished }),
+      settings,
+      NOW
+    )
+    expect(blocked.refusal).toMatch(
+      /^A rotation is due, and IAM user deploy has an inactive key this action did not retire, AKIAPERS/
+    )
+    const gatedPlan = plan(snapshot([old], { ...admin, ...deleted, ...finished }), gated, NOW)
+    expect(gatedPlan.steps.slice(0, 3)).toStrictEqual([
+      { kind: 'rotate', previousKeyId: 'AKIAOLD1', gated: true },
+      { kind: 'remove-marks', tagKeys: ['AKIANEW1'] },
+      { kind: 'smoke-test', keyId: undefined, previousKeyId: 'AKIAOLD1', distributedAt: undefined }
+    ])
+  })
+
+  it('two active keys beside a deleted pending key’s mark: nothing is lost, the mark goes', () => {
+    const newer = key('AKIANEW2', 'Active', DAY, {
+      state: 'active',
+      at: NOW - DAY,
+      previousKeyId: 'AKIAOLD1'
+    })
+    const p = plan(snapshot([old, newer], { ...deleted, ...finished }), settings, NOW)
+    expect(p.steps[0]).toStrictEqual({ kind: 'remove-marks', tagKeys: ['AKIANEW1'] })
+    expect(p.steps.map(s => s.kind)).not.toContain('restore')
+  })
+
   it('admin mode, inactive: refuses without force (a person switched it off); with force deletes it and rotates', () => {
     const snap = snapshot([old, inactiveLost], { ...admin, ...finished })
     expect(plan(snap, settings, NOW)).toStrictEqual(
@@ -1135,6 +1170,11 @@ describe('a pending key switched off or deleted before every target held it (los
     expect(plan(snap, reactivating, NOW).refusal).toBe(
       `reactivate-previous: ${what('is inactive')} An admin-mode run cannot write the previous key back (it does not know its secret). Changing nothing; run without reactivate-previous to write a new key to every target.`
     )
+    expect(plan(snap, { ...settings, force: true }, NOW).steps[0]).toStrictEqual({
+      kind: 'delete-key',
+      keyId: 'AKIANEW1',
+      reason: 'never worked in every target; force is set'
+    })
     expect(plan(snap, { ...settings, force: true }, NOW).steps.map(s => s.kind)).toStrictEqual([
       'delete-key',
       'rotate',

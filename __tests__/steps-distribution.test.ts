@@ -219,6 +219,45 @@ describe('restore', () => {
     expect(w.run.result.written).toEqual(['acme/web', 'acme/app'])
   })
 
+  it('after writing back, marks a lost inactive key retired, and removes a deleted one’s mark', async () => {
+    const inactive = world({ currentKeyId: undefined })
+    await restore(inactive.run, { ...step, abandonedStatus: 'Inactive' })
+    expect(inactive.journal.lines().slice(-1)).toEqual([
+      `tag ${USER} ${HALF.accessKeyId} rotate-aws-access-keys v1 state=retired at=2026-11-22T10:00:00Z run=4242.2 repo=acme/app`
+    ])
+    const deleted = world({ currentKeyId: undefined })
+    await restore(deleted.run, { ...step, abandonedStatus: 'deleted' })
+    expect(deleted.journal.lines().slice(-1)).toEqual([`untag ${USER} ${HALF.accessKeyId}`])
+    expect(deleted.aws.tags[HALF.accessKeyId]).toBeUndefined()
+  })
+
+  it('says a lost key’s mark could not be settled, without failing the write-back', async () => {
+    const w = world({ currentKeyId: undefined })
+    w.aws.fail('untag', awsError('AccessDenied', 403, 'no'))
+    await restore(w.run, { ...step, abandonedStatus: 'deleted' })
+    expect(w.run.result.current).toBe(OLD)
+    expect(w.run.result.permissionProblems).toEqual([
+      'Every target holds the working key again, but removing the mark of AKIA…0005 failed (AccessDenied: no); a later run writes the working key back once more, which changes nothing.'
+    ])
+    const retired = world({ currentKeyId: undefined })
+    retired.aws.fail('tag', awsError('ServiceFailure', 500, 'down'), {
+      when: args => String(args[2]).includes('state=retired')
+    })
+    await restore(retired.run, { ...step, abandonedStatus: 'Inactive' })
+    expect(retired.log.warnings).toEqual([
+      'Every target holds the working key again, but marking retired AKIA…0005 failed (ServiceFailure: down); a later run writes the working key back once more, which changes nothing.'
+    ])
+  })
+
+  it('when a lost key’s write-back fails, says those targets may still hold it', async () => {
+    const w = world({ currentKeyId: undefined })
+    w.secrets.fail('acme/web', new Error('timeout'))
+    const error = await failureOf(restore(w.run, { ...step, abandonedStatus: 'deleted' }))
+    expect(error.message).toMatch(
+      /^Could not write key AKIA…0001 back to every target: .* Those targets may still hold AKIA…0005, which no longer works; the next run tries again\.$/
+    )
+  })
+
   it('fails when a target cannot be written back', async () => {
     const w = world({ currentKeyId: undefined })
     w.secrets.fail('acme/web', new Error('timeout'))

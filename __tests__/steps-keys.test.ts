@@ -7,6 +7,7 @@ import {
   retireOrphan,
   setAside
 } from '../src/steps/keys.js'
+import { readMark } from '../src/marks.js'
 import { sideProblem } from '../src/steps/run.js'
 import { awsError, failureOf, OLD, START, USER, world } from './fakes/ports.js'
 
@@ -23,11 +24,30 @@ const ADMIN = {
 
 describe('delete-key', () => {
   it('deletes the key, then removes its mark, and records it', async () => {
-    const w = world()
+    const retired = 'rotate-aws-access-keys v1 state=retired at=2026-11-01T00:00:00Z run=9.1'
+    // The run saw the key with this very mark.
+    const w = world({
+      snapshot: {
+        keys: [
+          {
+            id: OTHER,
+            status: 'Inactive',
+            createdAt: 0,
+            lastUsed: undefined,
+            mark: readMark(retired)
+          }
+        ]
+      }
+    })
     w.aws.addKey(OTHER, { status: 'Inactive' })
-    w.aws.tags[OTHER] = 'rotate-aws-access-keys v1 state=retired at=2026-11-01T00:00:00Z'
+    w.aws.tags[OTHER] = retired
     await deleteKey(w.run, { kind: 'delete-key', keyId: OTHER, reason: 'retired 7d ago' })
-    expect(w.journal.lines()).toEqual([`deleteKey ${USER} ${OTHER}`, `untag ${USER} ${OTHER}`])
+    // Its status and its mark are read again first (the key re-read is left out of the journal).
+    expect(w.journal.lines()).toEqual([
+      `listTags ${USER}`,
+      `deleteKey ${USER} ${OTHER}`,
+      `untag ${USER} ${OTHER}`
+    ])
     expect(w.aws.keys.has(OTHER)).toBe(false)
     expect(w.aws.tags[OTHER]).toBeUndefined()
     expect(w.run.result.deleted).toEqual([OTHER])
@@ -41,7 +61,7 @@ describe('delete-key', () => {
     w.aws.addKey(OTHER, { status: 'Inactive' })
     w.run.aws = w.aws.client('young')
     await deleteKey(w.run, { kind: 'delete-key', keyId: OTHER, reason: 'r' })
-    expect(w.journal.calls.map(call => call.by)).toEqual(['aws', 'young', 'young'])
+    expect(w.journal.calls.map(call => call.by)).toEqual(['aws', 'aws', 'young', 'young'])
   })
 
   it('fails, and records nothing, when the delete fails', async () => {
@@ -52,7 +72,7 @@ describe('delete-key', () => {
     await expect(deleteKey(w.run, { kind: 'delete-key', keyId: OTHER, reason: 'r' })).rejects.toBe(
       error
     )
-    expect(w.journal.ops()).toEqual(['deleteKey'])
+    expect(w.journal.ops()).toEqual(['listTags', 'deleteKey'])
     expect(w.run.result.deleted).toEqual([])
   })
 
@@ -432,13 +452,31 @@ describe('right before deleting, the key is read again', () => {
     expect(w.log.infos).toEqual(['Key AKIA…0002 is already deleted.'])
   })
 
-  it('deletes nothing when the status cannot be read again', async () => {
+  it('leaves alone a key another run marked since this run looked, not one this run marked itself', async () => {
+    const theirs = 'rotate-aws-access-keys v1 state=pending at=2026-11-22T10:00:00Z run=77.1'
     const w = seenInactive()
     w.aws.addKey(OTHER, { status: 'Inactive' })
-    w.aws.fail('recheckKeys', awsError('ServiceFailure', 500, 'down'))
+    w.aws.tags[OTHER] = theirs
+    await deleteKey(w.run, step)
+    expect(w.aws.keys.has(OTHER)).toBe(true)
+    expect(w.log.warnings).toEqual([
+      'Did not delete AKIA…0002: its mark changed after this run looked (run 77 marked it since). It is left alone; a later run decides afresh.'
+    ])
+    w.aws.tags[OTHER] = theirs.replace('run=77.1', 'run=4242.2')
+    await deleteKey(w.run, step)
+    expect(w.aws.keys.has(OTHER)).toBe(false)
+  })
+
+  it.each([
+    ['mark', 'listTags'],
+    ['status', 'recheckKeys']
+  ] as const)('deletes nothing when the %s cannot be read again', async (what, op) => {
+    const w = seenInactive()
+    w.aws.addKey(OTHER, { status: 'Inactive' })
+    w.aws.fail(op, awsError('ServiceFailure', 500, 'down'))
     const error = await failureOf(deleteKey(w.run, step))
     expect(error.message).toBe(
-      'Did not delete AKIA…0002: this run could not read its status again right before (ServiceFailure: down). Nothing was deleted; the next run tries again.'
+      `Did not delete AKIA…0002: this run could not read its ${what} again right before (ServiceFailure: down). Nothing was deleted; the next run tries again.`
     )
     expect(w.aws.keys.has(OTHER)).toBe(true)
   })

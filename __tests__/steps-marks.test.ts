@@ -198,6 +198,21 @@ describe('clear-intent', () => {
     expect(w.aws.tags[LEGACY_INTENT_TAG_KEY]).toBe('live run')
   })
 
+  it('removes nothing when the shared tag cannot be read, and says so', async () => {
+    const w = world()
+    w.aws.tags[LEGACY_INTENT_TAG_KEY] = 'dead run'
+    w.aws.fail('listTags', awsError('AccessDenied', 403, 'no'))
+    await clearIntentStep(w.run, {
+      kind: 'clear-intent',
+      tagKey: LEGACY_INTENT_TAG_KEY,
+      value: 'dead run'
+    })
+    expect(w.aws.tags[LEGACY_INTENT_TAG_KEY]).toBe('dead run')
+    expect(w.run.result.permissionProblems).toEqual([
+      'Could not read the intent mark on deploy before removing it (iam:ListUserTags: AccessDenied: no); a later run tries again.'
+    ])
+  })
+
   it("says an ended run's intent stays when UntagUser is denied", async () => {
     const w = world()
     w.aws.fail('untag', awsError('AccessDenied', 403, 'no'))

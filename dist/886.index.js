@@ -16,6 +16,8 @@ __webpack_require__.d(__webpack_exports__, {
 
 // EXTERNAL MODULE: ./node_modules/@actions/github/lib/github.js + 21 modules
 var github = __webpack_require__(1758);
+// EXTERNAL MODULE: ./node_modules/p-limit/index.js + 1 modules
+var p_limit = __webpack_require__(370);
 // EXTERNAL MODULE: ./node_modules/@octokit/plugin-retry/dist-bundle/index.js
 var dist_bundle = __webpack_require__(9735);
 // EXTERNAL MODULE: ./src/errors.ts
@@ -174,6 +176,14 @@ var retry = __webpack_require__(9809);
 
 
 
+
+/**
+ * The most GitHub requests one run has in flight at once, whatever sends them (preflight, leak
+ * check, writes, gate, run states). GitHub allows about 100 concurrent requests per token and
+ * asks integrators to send one user's requests serially; an organization's matrix of 20 jobs
+ * sharing one token stays at 60 with 3, well under, while a target's two PUTs still go together.
+ */
+const MAX_IN_FLIGHT = 3;
 /** The REST API version the action is written against; a newer one changes dispatch. */
 const API_VERSION = '2022-11-28';
 /**
@@ -225,15 +235,23 @@ function addTimeouts(octokit, options) {
         };
     });
 }
-/** Every request waits for the pacer; a rate-limited answer is waited out or given up on. */
+/**
+ * Every request waits for the pacer and a free slot of MAX_IN_FLIGHT; a rate-limited answer is
+ * waited out (holding no slot) or given up on.
+ */
 function addPacing(octokit, pacer, stats) {
+    const slots = (0,p_limit/* default */.A)(MAX_IN_FLIGHT);
+    const inFlight = async (send) => slots(async () => {
+        stats.peakInFlight = Math.max(stats.peakInFlight, slots.activeCount);
+        return send();
+    });
     octokit.hook.wrap('request', async (send, requestOptions) => {
         const points = pointsOf(requestOptions.method);
         const pair = requestOptions.request?.[PAIR];
         for (;;) {
             const sentAt = await pacer.admit(points);
             try {
-                const response = await send(requestOptions);
+                const response = await inFlight(async () => send(requestOptions));
                 pacer.succeeded(points);
                 pair?.pair.settle(pair.index, 'written');
                 return response;
@@ -805,7 +823,7 @@ async function listDispatchedRuns(octokit, repository, file, since) {
 
 
 function createSecrets(options) {
-    const stats = { requests: 0, rateLimited: 0, pausedMs: 0 };
+    const stats = { requests: 0, rateLimited: 0, pausedMs: 0, peakInFlight: 0 };
     const { octokit, pacer } = pacedClient({ ...options, stats });
     return {
         stats: () => ({ ...stats }),

@@ -31,7 +31,7 @@ import { startWorld, USER, type World, type WorldOptions } from '../__tests__/em
 const QUICK = process.env.BENCH_QUICK === '1'
 const STARTUP_RUNS = QUICK ? 3 : 20
 const DELAYS_MS = QUICK ? [2_000] : [2_000, 6_000, 12_000]
-const FAN_OUTS = QUICK ? [20] : [300]
+const FAN_OUTS = QUICK ? [20] : [300, 1_000]
 const SMOKE_RUNS_MS = QUICK ? [2_000] : [2_000, 6_000, 20_000]
 /** Propagation delay for the gate runs: short, so the gate's share stands out. */
 const GATE_DELAY_MS = 1_000
@@ -41,8 +41,12 @@ const RATE_LIMIT = { pointsPerWindow: 900, windowMs: 10_000, maxConcurrent: 100 
 const LIMIT_MODELS: Array<[string, SecondaryRateLimit]> = [
   ['(a) retry-after: 1', { ...RATE_LIMIT, retryAfterSeconds: 1 }],
   ['(b) reset time', { ...RATE_LIMIT, answer: 'reset' }],
-  ['(c) no headers', { ...RATE_LIMIT, answer: 'silent' }]
+  ['(c) no headers', { ...RATE_LIMIT, answer: 'silent' }],
+  // GitHub's 100 concurrent requests, scaled down like its other limits: a run may hold 3.
+  ['(d) 5 in flight', { ...RATE_LIMIT, maxConcurrent: 5, retryAfterSeconds: 1 }]
 ]
+/** GitHub answers in tens to hundreds of milliseconds: enough for requests to pile up. */
+const GITHUB_LATENCY_MS = { min: 30, max: 300 }
 const TIME_SCALE = { ROTATE_AWS_ACCESS_KEYS_TIME_SCALE: String(60_000 / RATE_LIMIT.windowMs) }
 const PEAK_RSS_PRELOAD = resolve('bench/peak-rss.cjs')
 
@@ -76,6 +80,7 @@ interface Measured {
     points: number
     lowerBoundMs: number
     ratio: number
+    peakInFlight: number
     failures: number
   }>
   gate: Array<{
@@ -290,7 +295,12 @@ async function measureFanOut(): Promise<Measured['fanOut']> {
         (_, i) => `acme/service-${String(i).padStart(3, '0')}`
       )
       await withWorld(
-        { repos, propagationDelayMs: 300, secondaryRateLimit: limit },
+        {
+          repos,
+          propagationDelayMs: 300,
+          secondaryRateLimit: limit,
+          githubLatencyMs: GITHUB_LATENCY_MS
+        },
         async world => {
           const result = await rotate(world, {}, TIME_SCALE)
           const accepted = world.github.requests.filter(r => !r.throttled && r.status !== 0)
@@ -324,6 +334,7 @@ async function measureFanOut(): Promise<Measured['fanOut']> {
             points,
             lowerBoundMs,
             ratio: lowerBoundMs > 0 ? githubMs / lowerBoundMs : 0,
+            peakInFlight: limits.peakInFlight,
             failures
           })
         }
@@ -457,6 +468,7 @@ async function main(): Promise<void> {
         'points',
         'throttled',
         'ignored retry-after',
+        'peak in flight',
         'failures'
       ],
       measured.fanOut.map(row => [
@@ -470,6 +482,7 @@ async function main(): Promise<void> {
         row.points,
         row.throttled,
         row.ignoredRetryAfter,
+        row.peakInFlight,
         row.failures
       ])
     ),

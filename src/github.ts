@@ -42,7 +42,7 @@ export interface Secrets {
 export function createSecrets(
   options: Omit<SecretsOptions, 'stats'> & { readonly mask: (value: string) => void }
 ): Secrets {
-  const stats: GitHubStats = { requests: 0, rateLimited: 0, pausedMs: 0 }
+  const stats: GitHubStats = { requests: 0, rateLimited: 0, pausedMs: 0, peakInFlight: 0 }
   const { octokit, pacer } = pacedClient({ ...options, stats })
   return {
     stats: () => ({ ...stats }),

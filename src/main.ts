@@ -244,7 +244,10 @@ async function preflight(
   return { prepared, openGate }
 }
 
-/** Every target's public key; on failures, the first target in the input's order is named. */
+/**
+ * Every target's public key; on failures, the first target in the input's order is named. All
+ * are asked for at once: the client's limit (MAX_IN_FLIGHT) decides how many are in flight.
+ */
 async function prepareAll(settings: Settings, secrets: Secrets): Promise<PreparedTarget[]> {
   const results = await Promise.allSettled(settings.targets.map(target => secrets.prepare(target)))
   const failed = results.find(result => result.status === 'rejected')

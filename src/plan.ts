@@ -669,7 +669,8 @@ function lostKeyPlan(draft: Draft, current: KeyState, lost: LostKey): Plan {
   const held = lost.mark.state === 'pending' || lost.mark.smoke === 'due'
   const holder = held ? holderAlive(lost.mark, snapshot, settings, now) : undefined
   if (holder) return waitFor(holder, lost.id)
-  const others = draft.inactive.filter(key => key.id !== lost.id)
+  // An inactive lost key fills the second slot itself (IAM allows two keys): no other is left.
+  const others = lost.status === 'deleted' ? draft.inactive : []
   const what = lostKeyText(lost, current)
   if (snapshot.mode === 'self') {
     steps.push({

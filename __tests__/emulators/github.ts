@@ -162,6 +162,12 @@ export interface GitHubEmulatorOptions {
   /** A new run appears in run lists this long after its dispatch (default 0). */
   runListDelayMs?: number
   /**
+   * How long GitHub takes to answer, drawn per request between min and max (jitter): a real
+   * API answers in tens to hundreds of milliseconds, which is what lets requests pile up in
+   * flight. Default: no delay.
+   */
+  latencyMs?: { min: number; max: number }
+  /**
    * GitHub's description that openapiProblems() holds every exchange to: by default 'ghes'
    * under a base path, else 'api.github.com'. false: nothing is recorded.
    */
@@ -243,6 +249,8 @@ export interface SecretState {
 export interface RateLimitReport {
   /** Answers refused with a secondary rate limit. */
   throttled: number
+  /** The most requests the client had in flight at once, from arrival to answer. */
+  peakInFlight: number
   /**
    * Requests that arrived after a refusal had been answered and before its retry-after had
    * passed: a client that keeps going while GitHub asked it to stop.
@@ -273,6 +281,8 @@ export interface GitHubEmulator {
   /** New key pair and key_id; writes sealed for the old key are then rejected. */
   rotatePublicKey(repo: string): void
   rateLimitReport(): RateLimitReport
+  /** Sets GitHub's time to answer, for requests from now on (see GitHubEmulatorOptions). */
+  setLatency(latencyMs: { min: number; max: number }): void
   /** A workflow run attempt, as GET /repos/{o}/{r}/actions/runs/{id}/attempts/{n} shows it. */
   setRun(repo: string, runId: string, attempt: string, status: RunStatus): void
   /**
@@ -2048,11 +2058,13 @@ export async function startGitHubEmulator(
     const token = auth?.[1] === undefined ? undefined : tokens.get(auth[1])
     const reply = (answer: Reply): void => send(res, answer, token, id)
 
+    arrive(res)
     const raw = await readBody(req)
     if (raw === undefined) {
       reply(errorReply(413, 'Payload Too Large', DOCS))
       return
     }
+    await answerDelay()
 
     // Match the path under the base path; a known path with another method is a 404 as on GitHub.
     let route: Route | undefined
@@ -2208,7 +2220,27 @@ export async function startGitHubEmulator(
   let peakInFlight = 0
   /** Requests that arrived during the pause, past the reaction time, since the last refusal. */
   let lateSinceRefusal = 0
-  const rateReport: RateLimitReport = { throttled: 0, ignoredRetryAfter: 0 }
+  const rateReport: RateLimitReport = { throttled: 0, ignoredRetryAfter: 0, peakInFlight: 0 }
+  let latency = options.latencyMs ?? { min: 0, max: 0 }
+
+  /** How many were in flight when each request arrived: the concurrency limit counts then. */
+  const concurrentAtArrival = new WeakMap<ServerResponse, number>()
+  /** A request counts as in flight from its arrival to its answer, as GitHub counts them. */
+  const arrive = (res: ServerResponse): void => {
+    inFlight += 1
+    concurrentAtArrival.set(res, inFlight)
+    peakInFlight = Math.max(peakInFlight, inFlight)
+    rateReport.peakInFlight = peakInFlight
+    res.on('close', () => {
+      inFlight -= 1
+    })
+  }
+
+  /** GitHub's time to answer, with jitter. */
+  const answerDelay = async (): Promise<void> => {
+    const ms = latency.min + Math.random() * Math.max(0, latency.max - latency.min)
+    if (ms > 0) await new Promise(resolve => setTimeout(resolve, ms))
+  }
 
   /** Refuses a request as GitHub's secondary rate limit would; true when it did. */
   const throttle = (
@@ -2219,11 +2251,6 @@ export async function startGitHubEmulator(
   ): boolean => {
     if (!limit) return false
     const now = Date.now()
-    inFlight += 1
-    peakInFlight = Math.max(peakInFlight, inFlight)
-    res.on('close', () => {
-      inFlight -= 1
-    })
     // A request sent well after the client was told to wait, before the wait was over. On a
     // loaded machine the requests the client had already sent beside the refused one can arrive
     // late: those are excused, whatever the delay; one more means it kept sending.
@@ -2241,7 +2268,8 @@ export async function startGitHubEmulator(
     }
     const cost = record.method === 'GET' ? 1 : 5
     const overBudget = windowPoints + cost > limit.pointsPerWindow
-    if (now >= penaltyUntil && !overBudget && inFlight <= limit.maxConcurrent) {
+    const concurrent = concurrentAtArrival.get(res) ?? inFlight
+    if (now >= penaltyUntil && !overBudget && concurrent <= limit.maxConcurrent) {
       windowPoints += cost
       return false
     }
@@ -2382,6 +2410,10 @@ export async function startGitHubEmulator(
 
     rateLimitReport() {
       return { ...rateReport }
+    },
+
+    setLatency(latencyMs) {
+      latency = latencyMs
     },
 
     addToken(token, grant) {

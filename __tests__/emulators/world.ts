@@ -37,6 +37,8 @@ export interface WorldOptions extends AwsEmulatorOptions {
   dispatchRunDetails?: boolean
   /** How long a dispatched run stays out of the runs list. */
   runListDelayMs?: number
+  /** GitHub's time to answer each request, with jitter (the emulator's latencyMs). */
+  githubLatencyMs?: { min: number; max: number }
   /**
    * close() fails when GitHub's API description finds a problem with any exchange (the
    * description: GHES's under a base path, else api.github.com's). `allow`: problems a test
@@ -93,6 +95,7 @@ export async function startWorld(options: WorldOptions = {}): Promise<World> {
       ? { dispatchRunDetails: options.dispatchRunDetails }
       : {}),
     ...(options.runListDelayMs !== undefined ? { runListDelayMs: options.runListDelayMs } : {}),
+    ...(options.githubLatencyMs ? { latencyMs: options.githubLatencyMs } : {}),
     ...(options.openapi === false ? { openapi: false as const } : {})
   })
   for (const org of options.orgs ?? []) github.addOrg(org)

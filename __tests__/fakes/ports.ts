@@ -257,7 +257,7 @@ export class FakeSecrets implements Secrets {
   /** Unused unless a test gives it one (resolve-alerts). */
   alerts: Secrets['alerts'] = unused<Secrets['alerts']>('the secret scanning API')
   stats() {
-    return { requests: 0, rateLimited: 0, pausedMs: 0 }
+    return { requests: 0, rateLimited: 0, pausedMs: 0, peakInFlight: 0 }
   }
   prepare(): Promise<PreparedTarget> {
     throw new Error('the steps never prepare targets')

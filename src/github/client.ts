@@ -1,4 +1,5 @@
 import { getOctokit } from '@actions/github'
+import pLimit from 'p-limit'
 import { retry } from '@octokit/plugin-retry'
 import { statusOf } from '../errors.js'
 import { isRateLimit, Pacer, pointsOf, type LimitAnswer } from '../pacing.js'
@@ -13,7 +14,17 @@ export interface GitHubStats {
   rateLimited: number
   /** Wall time during which every request was held back after a rate limit, in ms. */
   pausedMs: number
+  /** The most requests this run had in flight at once. */
+  peakInFlight: number
 }
+
+/**
+ * The most GitHub requests one run has in flight at once, whatever sends them (preflight, leak
+ * check, writes, gate, run states). GitHub allows about 100 concurrent requests per token and
+ * asks integrators to send one user's requests serially; an organization's matrix of 20 jobs
+ * sharing one token stays at 60 with 3, well under, while a target's two PUTs still go together.
+ */
+export const MAX_IN_FLIGHT = 3
 
 export interface SecretsOptions {
   readonly token: string
@@ -88,15 +99,24 @@ function addTimeouts(octokit: Octokit, options: SecretsOptions): void {
   })
 }
 
-/** Every request waits for the pacer; a rate-limited answer is waited out or given up on. */
+/**
+ * Every request waits for the pacer and a free slot of MAX_IN_FLIGHT; a rate-limited answer is
+ * waited out (holding no slot) or given up on.
+ */
 function addPacing(octokit: Octokit, pacer: Pacer, stats: GitHubStats): void {
+  const slots = pLimit(MAX_IN_FLIGHT)
+  const inFlight = async <T>(send: () => Promise<T>): Promise<T> =>
+    slots(async () => {
+      stats.peakInFlight = Math.max(stats.peakInFlight, slots.activeCount)
+      return send()
+    })
   octokit.hook.wrap('request', async (send, requestOptions) => {
     const points = pointsOf(requestOptions.method)
     const pair = requestOptions.request?.[PAIR] as PairMember | undefined
     for (;;) {
       const sentAt = await pacer.admit(points)
       try {
-        const response = await send(requestOptions)
+        const response = await inFlight(async () => send(requestOptions))
         pacer.succeeded(points)
         pair?.pair.settle(pair.index, 'written')
         return response

@@ -1,6 +1,7 @@
 import type { Credentials } from '../aws.js'
 import { describeError, StepFailure } from '../errors.js'
 import { keyLabel } from '../format.js'
+import { readMark } from '../marks.js'
 import { distribute } from './distribution.js'
 import { checkKey, lostWord, statusNow, type KeyCheck } from './recheck.js'
 import { briefly, type Run } from './run.js'
@@ -114,5 +115,34 @@ export async function stillAsSeen(run: Run, keyId: string): Promise<boolean> {
     )
     return false
   }
+  const holder = await markTakenBy(run, keyId)
+  if (holder) {
+    run.context.log.warning(
+      `Did not delete ${keyLabel(keyId)}: its mark changed after this run looked (${holder} marked it since). It is left alone; a later run decides afresh.`
+    )
+    return false
+  }
   return true
+}
+
+/**
+ * Another run that marked the key since this run looked, if any (this run's own marks, such as
+ * taking over an abandoned key, do not count). A mark that cannot be read stops the delete.
+ */
+async function markTakenBy(run: Run, keyId: string): Promise<string | undefined> {
+  const { snapshot, settings } = run.context
+  const seen = snapshot.keys.find(key => key.id === keyId)?.mark
+  let tags: Record<string, string>
+  try {
+    tags = await run.context.aws.listTags(run.user)
+  } catch (error) {
+    throw new StepFailure(
+      `Did not delete ${keyLabel(keyId)}: this run could not read its mark again right before (${describeError(error)}). Nothing was deleted; the next run tries again.`
+    )
+  }
+  const now = readMark(tags[keyId])
+  if (now.kind !== 'ours' || now.mark.runId === settings.run.runId) return undefined
+  const unchanged =
+    seen?.kind === 'ours' && seen.mark.state === now.mark.state && seen.mark.at === now.mark.at
+  return unchanged ? undefined : `run ${now.mark.runId ?? 'of another release'}`
 }
