@@ -81,7 +81,7 @@ describe.each(READ_LAGS)(
       const second = await world.run({ force: 'true' }, { runId: '4002' })
       expect(second.code).toBe(0)
       expect(second.stdout).toContain(
-        `::warning::Key AKIA…${newKey?.accessKeyId.slice(-4)} is being rotated by run 4001 attempt 1 of acme/app, which GitHub shows in progress (it may hold the key until ${until} by its own settings, and no run undoes it before then)`
+        `::warning::Key AKIA…${newKey?.accessKeyId.slice(-4)} is being rotated by run 4001 attempt 1 of acme/app, which GitHub shows in progress (it may hold the key until ${until} by its own settings; no run undoes it while GitHub shows it going)`
       )
       expect(world.aws.requests.filter(r => MUTATIONS.test(r.action))).toHaveLength(mutationsBefore)
       expect(world.aws.keys(USER).map(k => k.status)).toEqual(['Active', 'Active'])

@@ -5,6 +5,7 @@
  */
 import fc from 'fast-check'
 import type { ChildProcess } from 'node:child_process'
+import { propertyRuns } from './emulators/property.js'
 import { maskedLog, nodeBinaries, type RunResult } from './emulators/runner.js'
 import { DAY, KEY_SECRET, startWorld, USER, type World } from './emulators/world.js'
 
@@ -424,18 +425,7 @@ describe(`lifecycle property on ${runner?.name ?? 'node'}`, () => {
             await world.close()
           }
         }),
-        {
-          numRuns: Number(process.env.PROPERTY_RUNS ?? 12),
-          endOnFailure: true,
-          // A fixed seed by default, so CI and a new checkout replay the same histories;
-          // PROPERTY_SEED=random explores new ones, PROPERTY_SEED=N (and PROPERTY_PATH) replays a failure.
-          ...(process.env.PROPERTY_SEED === 'random'
-            ? {}
-            : {
-                seed: Number(process.env.PROPERTY_SEED ?? DEFAULT_SEED),
-                ...(process.env.PROPERTY_PATH ? { path: process.env.PROPERTY_PATH } : {})
-              })
-        }
+        propertyRuns(DEFAULT_SEED, 12)
       )
     },
     Number(process.env.PROPERTY_TIMEOUT_MS ?? 600_000)

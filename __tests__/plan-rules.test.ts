@@ -58,6 +58,9 @@ const WAIT_TAIL =
 /** How a waiting run says until when the holder may hold the key. */
 const held = (until: string) =>
   `it may hold the key until ${until} by its own settings, and no run undoes it before then`
+/** The same for a holder GitHub shows in progress: its word beats any clock. */
+const heldRunning = (until: string) =>
+  `it may hold the key until ${until} by its own settings; no run undoes it while GitHub shows it going`
 
 const PENDING_TAIL =
   'This run does not sign with either key, so it cannot write a known key to every target. ' +
@@ -300,7 +303,7 @@ describe('the intent mark of another run (overlap and orphans)', () => {
       notes: [],
       currentKeyId: undefined,
       waiting:
-        `The intent mark on the user says run 7 attempt 1 of acme/app, which GitHub shows in progress (${held('2026-11-22T12:31:00Z')}) is creating a new key; ` +
+        `The intent mark on the user says run 7 attempt 1 of acme/app, which GitHub shows in progress (${heldRunning('2026-11-22T12:31:00Z')}) is creating a new key; ` +
         WAIT_TAIL
     })
     const unknown = plan(snapshot([old], { ...intent(), runs: {} }), settings, NOW)
@@ -997,7 +1000,7 @@ describe('one active key left half-distributed (its previous key gone)', () => {
     expect(
       plan(snapshot([pending(NOW - MIN)], { runs: { '7.1': 'running' } }), settings, NOW).waiting
     ).toBe(
-      `Key AKIANEW1 is being rotated by run 7 attempt 1 of acme/app, which GitHub shows in progress (${held('2026-11-22T12:31:00Z')}); ` +
+      `Key AKIANEW1 is being rotated by run 7 attempt 1 of acme/app, which GitHub shows in progress (${heldRunning('2026-11-22T12:31:00Z')}); ` +
         WAIT_TAIL
     )
   })
@@ -1198,9 +1201,12 @@ describe('the lease of a run holding a key', () => {
 
   it('is verify-timeout plus 30 minutes, to the millisecond', () => {
     expect(leaseMs({ verifyTimeoutMs: 120_000 })).toBe(32 * MIN)
-    const snap = { ...pendingOf(0, run7), runs: { '7.1': 'running' as const } }
+    const snap = { ...pendingOf(0, run7), runs: {} }
     expect(waiting(snap, settings, NOW + 32 * MIN - 1)).toBeDefined()
     expect(waiting(snap, settings, NOW + 32 * MIN)).toBeUndefined()
+    // GitHub showing the run in progress beats any clock: this runner's may be hours ahead.
+    const running = { ...snap, runs: { '7.1': 'running' as const } }
+    expect(waiting(running, settings, NOW + 7 * 3_600_000)).toBeDefined()
   })
 
   it('ends at once when GitHub shows the run finished', () => {
@@ -1213,7 +1219,7 @@ describe('the lease of a run holding a key', () => {
     ).toBeUndefined()
     expect(waiting({ ...pendingOf(1, { runId: '7' }), runs: { '7.2': 'finished' } })).toBeDefined()
     expect(waiting({ ...pendingOf(1, {}), runs: { '.1': 'running' } })).toBe(
-      `Key AKIANEW1 is being rotated by an earlier run, which GitHub shows in progress (${held('2026-11-22T12:31:00Z')}); ` +
+      `Key AKIANEW1 is being rotated by an earlier run, which GitHub shows in progress (${heldRunning('2026-11-22T12:31:00Z')}); ` +
         WAIT_TAIL
     )
     expect(waiting({ ...pendingOf(1, { runId: '7' }), runs: {} })).toMatch(
@@ -1268,17 +1274,18 @@ describe('a holder that wrote the end of its hold into its mark (until)', () => 
 
   it('is waited for past the lease of earlier releases while GitHub shows it going or cannot say', () => {
     expect(waiting(marked({ '7.1': 'running' }))).toBe(
-      `Key AKIANEW1 is being rotated by run 7 attempt 1 of acme/app, which GitHub shows in progress (${held('2026-11-22T15:00:00Z')}); ` +
+      `Key AKIANEW1 is being rotated by run 7 attempt 1 of acme/app, which GitHub shows in progress (${heldRunning('2026-11-22T15:00:00Z')}); ` +
         WAIT_TAIL
     )
     expect(waiting(marked({}))).toMatch(/GitHub does not say whether it is still going/)
   })
 
-  it('is waited for until its deadline plus five seconds of clock skew, not a moment longer', () => {
-    const running = marked({ '7.1': 'running' })
-    expect(waiting(running, UNTIL + 4_999)).toBeDefined()
-    expect(waiting(running, UNTIL + 5_000)).toBeUndefined()
-    expect(plan(running, settings, UNTIL + 5_000).steps[0]).toEqual({
+  it('is waited for until its deadline plus five seconds of clock skew, not a moment longer, when GitHub cannot say', () => {
+    const unknown = marked({})
+    expect(waiting(unknown, UNTIL + 4_999)).toBeDefined()
+    expect(waiting(unknown, UNTIL + 5_000)).toBeUndefined()
+    expect(waiting(marked({ '7.1': 'running' }), UNTIL + 7 * 3_600_000)).toBeDefined()
+    expect(plan(unknown, settings, UNTIL + 5_000).steps[0]).toEqual({
       kind: 'restore',
       keyId: 'AKIAOLD1',
       abandonedKeyId: 'AKIANEW1'
@@ -1505,15 +1512,18 @@ describe('two active keys, the newer distributed', () => {
   })
 
   it('waits only for the holder of a due gate, for its lease plus the longest smoke-timeout', () => {
-    const withRun = (at: number, smoke: 'due' | 'failed') =>
-      both(at, { smoke, ...run7 }, undefined, { runs: { '7.1': 'running' } })
+    const withRun = (at: number, smoke: 'due' | 'failed', runs: Snapshot['runs'] = {}) =>
+      both(at, { smoke, ...run7 }, undefined, { runs })
     expect(plan(withRun(NOW - MIN, 'failed'), gated, NOW).waiting).toBeUndefined()
     const lease = 32 * MIN + 6 * 3_600_000
     expect(plan(withRun(NOW - lease + 1, 'due'), gated, NOW).waiting).toBe(
-      `Key AKIANEW1 is being rotated by run 7 attempt 1 of acme/app, which GitHub shows in progress (${held('2026-11-22T12:00:00Z')}); ` +
+      `Key AKIANEW1 is being rotated by run 7 attempt 1 of acme/app (GitHub does not say whether it is still going; ${held('2026-11-22T12:00:00Z')}); ` +
         WAIT_TAIL
     )
     expect(plan(withRun(NOW - lease, 'due'), gated, NOW).waiting).toBeUndefined()
+    expect(plan(withRun(NOW - lease, 'due', { '7.1': 'running' }), gated, NOW).waiting).toMatch(
+      /which GitHub shows in progress/
+    )
   })
 })
 

@@ -1114,11 +1114,15 @@ function holderAlive(
   if (state === 'finished') return undefined
   // The holder's own deadline, from its settings; marks of earlier releases have none.
   const until = mark.until ?? mark.at + leaseMs(settings) + extraLeaseMs
+  const holds = `it may hold the key until ${isoTime(until)} by its own settings`
+  // GitHub's word beats any clock: this runner's may be hours ahead of the holder's.
+  if (state === 'running') {
+    return `${who}, which GitHub shows in progress (${holds}; no run undoes it while GitHub shows it going)`
+  }
   // Another runner's clock may be a little behind: its deadline is met by its own clock.
   if (now >= until + (mark.until === undefined ? 0 : CLOCK_SKEW_MS)) return undefined
-  const waits = `it may hold the key until ${isoTime(until)} by its own settings, and no run undoes it before then`
+  const waits = `${holds}, and no run undoes it before then`
   if (state === 'parallel') return `${who} (a parallel job of this run; ${waits})`
-  if (state === 'running') return `${who}, which GitHub shows in progress (${waits})`
   return `${who} (GitHub does not say whether it is still going; ${waits})`
 }
 

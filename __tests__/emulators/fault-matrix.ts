@@ -14,7 +14,8 @@ import { DAY, ID_SECRET, KEY_SECRET, startWorld, USER, type World } from './worl
 const [runner] = nodeBinaries()
 const node = runner?.path
 const REPOS = ['acme/app', 'acme/api']
-const MUTATIONS = new Set([
+/** The IAM actions that change something: what a run that waits must never send. */
+export const MUTATIONS = new Set([
   'CreateAccessKey',
   'UpdateAccessKey',
   'DeleteAccessKey',
