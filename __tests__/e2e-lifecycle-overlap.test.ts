@@ -645,17 +645,6 @@ async function playOut(s: Scenario): Promise<void> {
       `hold of the first run: ${holdUntil === undefined ? 'none' : `${Math.round((holdUntil - Date.now()) / 60_000)} min left`}${live ? ' (live)' : ''}`
     )
 
-    if (
-      process.env.EXPLORE_SKIP &&
-      outcome === 'paused' &&
-      !killed &&
-      firstKey &&
-      holdUntil !== undefined &&
-      holdUntil <= Date.now()
-    )
-      return
-    if (process.env.EXPLORE_SKIP && outcome === 'paused' && !killed && s.offsetMs > 30 * 60_000)
-      return
     const awsStart = world.aws.requests.length
     const githubStart = world.github.requests.length
     const firstWindow = window
