@@ -116,6 +116,57 @@ describe.each(READ_LAGS)('IAM reads %i ms stale', readLagMs => {
     })
   })
 
+  describe('a person acts on the new key after the run last looked at it', () => {
+    let world: World
+    afterEach(() => world.close())
+
+    function personActs(act: PersonAct, original: string): void {
+      const created = world.aws.keys(USER).find(k => k.accessKeyId !== original)
+      if (!created) return
+      if (act === 'deactivates') world.aws.setKeyStatus(created.accessKeyId, 'Inactive')
+      else world.aws.deleteKey(created.accessKeyId)
+    }
+
+    it('deletes it as the last secret is written: the previous key is written back, never "Both keys stay active"', async () => {
+      world = await startWorld({ readLagMs, repos: ['acme/app', 'acme/api'] })
+      const original = world.stored()
+      let pairs = 0
+      world.github.intercept(call => {
+        if (call.route !== 'put-secret' || call.secretName !== KEY_SECRET) return undefined
+        pairs += 1
+        if (pairs === world.repos.length) personActs('deletes', original.accessKeyId)
+        return undefined
+      })
+      const result = await world.run({})
+      expect(result.code).toBe(1)
+      for (const repo of world.repos) expect(world.stored(repo)).toEqual(original)
+      expect(result.stdout).toContain(
+        `This run wrote ${label(original.accessKeyId)} back to every target, so every target works again`
+      )
+      expect(result.stdout).not.toMatch(/Both keys stay active|Rotated/)
+    })
+
+    it('switches it off right after the previous key was deactivated: the run fails and says how to repair', async () => {
+      world = await startWorld({ readLagMs, repos: ['acme/app'] })
+      const original = world.stored()
+      let deactivated = false
+      world.aws.intercept(call => {
+        if (deactivated) {
+          deactivated = false
+          personActs('deactivates', original.accessKeyId)
+        }
+        const previous = call.params.AccessKeyId === original.accessKeyId
+        if (call.action === 'UpdateAccessKey' && previous) deactivated = true
+        return undefined
+      })
+      const result = await world.run({})
+      expect(result.code).toBe(1)
+      expect(result.summary).toContain('AWS access key rotation: Failed')
+      expect(result.stdout).toContain(`Deactivated ${label(original.accessKeyId)}; right after, `)
+      expect(result.stdout).toContain('No target has a working key now. To repair:')
+    })
+  })
+
   describe.each<PersonAct>(['deactivates', 'deletes'])(
     'a self-rotation stopped mid-write, then a person %s its new key',
     act => {

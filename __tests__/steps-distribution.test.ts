@@ -1,5 +1,5 @@
 import type { Credentials } from '../src/aws.js'
-import { StepFailure, TargetError } from '../src/errors.js'
+import { StepFailure, TargetError, Yield } from '../src/errors.js'
 import type { PreparedTarget } from '../src/github.js'
 import { distribute, finishDistribution, restore } from '../src/steps/distribution.js'
 import {
@@ -11,6 +11,7 @@ import {
   START,
   USER,
   world,
+  type World,
   type WorldOptions
 } from './fakes/ports.js'
 
@@ -221,9 +222,10 @@ describe('restore', () => {
 
   it('after writing back, marks a lost inactive key retired, and removes a deleted one’s mark', async () => {
     const inactive = world({ currentKeyId: undefined })
+    inactive.aws.addKey(HALF.accessKeyId, { status: 'Inactive' })
     await restore(inactive.run, { ...step, abandonedStatus: 'Inactive' })
     expect(inactive.journal.lines().slice(-1)).toEqual([
-      `tag ${USER} ${HALF.accessKeyId} rotate-aws-access-keys v1 state=retired at=2026-11-22T10:00:00Z run=4242.2 repo=acme/app`
+      `tag ${USER} ${HALF.accessKeyId} rotate-aws-access-keys v1 state=retired at=2026-11-22T10:00:03Z run=4242.2 repo=acme/app`
     ])
     const deleted = world({ currentKeyId: undefined })
     await restore(deleted.run, { ...step, abandonedStatus: 'deleted' })
@@ -240,6 +242,7 @@ describe('restore', () => {
       'Every target holds the working key again, but removing the mark of AKIA…0005 failed (AccessDenied: no); a later run writes the working key back once more, which changes nothing.'
     ])
     const retired = world({ currentKeyId: undefined })
+    retired.aws.addKey(HALF.accessKeyId, { status: 'Inactive' })
     retired.aws.fail('tag', awsError('ServiceFailure', 500, 'down'), {
       when: args => String(args[2]).includes('state=retired')
     })
@@ -247,6 +250,37 @@ describe('restore', () => {
     expect(retired.log.warnings).toEqual([
       'Every target holds the working key again, but marking retired AKIA…0005 failed (ServiceFailure: down); a later run writes the working key back once more, which changes nothing.'
     ])
+  })
+
+  it.each([
+    {
+      found: 'active (marked after the listing)',
+      arrange: (w: World) => w.aws.addKey(HALF.accessKeyId),
+      seen: 'AKIA…0005 is active'
+    },
+    {
+      found: 'unreadable',
+      arrange: (w: World) => w.aws.fail('recheckKeys', awsError('ServiceFailure', 500, 'down')),
+      seen: 'this run could not read AKIA…0005 again (ServiceFailure: down)'
+    }
+  ])('reads the lost key again first: $found, it changes nothing', async ({ arrange, seen }) => {
+    const w = world({ currentKeyId: undefined })
+    arrange(w)
+    const error = await restore(w.run, { ...step, abandonedStatus: 'deleted' }).catch(e => e)
+    expect(error).toBeInstanceOf(Yield)
+    expect(error.message).toBe(
+      `Did not write the previous key back: read again, ${seen} (another run is rotating, or a person acted). Nothing was changed; the next run decides afresh.`
+    )
+    expect(w.journal.ops()).toEqual([])
+  })
+
+  it('settles the lost key by what it reads now, not by what the plan saw', async () => {
+    const w = world({ currentKeyId: undefined })
+    w.aws.addKey(HALF.accessKeyId, { status: 'Inactive' })
+    await restore(w.run, { ...step, abandonedStatus: 'deleted' })
+    expect(w.journal.lines().slice(-1)[0]).toContain(
+      `${HALF.accessKeyId} rotate-aws-access-keys v1 state=retired`
+    )
   })
 
   it('when a lost key’s write-back fails, says those targets may still hold it', async () => {

@@ -9,7 +9,7 @@ import {
 } from '../src/steps/keys.js'
 import { readMark } from '../src/marks.js'
 import { sideProblem } from '../src/steps/run.js'
-import { awsError, failureOf, OLD, START, USER, world } from './fakes/ports.js'
+import { awsError, failureOf, keyState, OLD, START, USER, world } from './fakes/ports.js'
 
 const OTHER = 'AKIAOTHERKEY00000002'
 const NEW = 'AKIANEWKEY0000000009'
@@ -28,15 +28,7 @@ describe('delete-key', () => {
     // The run saw the key with this very mark.
     const w = world({
       snapshot: {
-        keys: [
-          {
-            id: OTHER,
-            status: 'Inactive',
-            createdAt: 0,
-            lastUsed: undefined,
-            mark: readMark(retired)
-          }
-        ]
+        keys: [keyState(OTHER, 'Inactive', readMark(retired))]
       }
     })
     w.aws.addKey(OTHER, { status: 'Inactive' })
@@ -332,6 +324,34 @@ describe('deactivate-key', () => {
     ])
   })
 
+  it('fails and says how to repair when AWS rejects the key every target holds right after', async () => {
+    const w = world()
+    w.aws.addKey(OTHER)
+    w.run.aws = w.aws.client('young')
+    w.run.recheckSigner = { aws: w.aws.client('young'), keyId: OTHER }
+    const rejected = awsError('InvalidClientTokenId', 403, 'The security token is invalid')
+    w.aws.fail('tag', rejected)
+    w.aws.fail('recheckKeys', rejected)
+    const error = await failureOf(deactivateKey(w.run, step))
+    expect(error.message).toBe(
+      'Deactivated AKIA…0001; right after, AKIA…0002, the key every target holds, is no longer accepted by AWS (deactivated or deleted): someone changed it during this run, after its last check. No target has a working key now. ' +
+        'To repair: if AKIA…0002 was switched off, make it active again in the IAM console (Access keys, Actions, Activate) and every target works again; ' +
+        'if it was deleted, rotate from an IAM role (admin mode) with force: true, which writes a new key to every target.'
+    )
+    expect(w.run.result.lostKey).toEqual({ keyId: OTHER, status: 'rejected' })
+  })
+
+  it('only warns about a rejected retired mark while the key every target holds still lists', async () => {
+    const w = world()
+    w.aws.addKey(OTHER)
+    w.run.recheckSigner = { aws: w.aws.client('young'), keyId: OTHER }
+    w.aws.fail('tag', awsError('InvalidClientTokenId', 403, 'The security token is invalid'))
+    await deactivateKey(w.run, step)
+    expect(w.log.warnings).toEqual([
+      'Deactivated AKIA…0001 but could not mark it retired (InvalidClientTokenId: The security token is invalid); it will be deleted when a rotation needs its slot.'
+    ])
+  })
+
   it("passes on the planner's warning without reading the last use", async () => {
     const w = world()
     w.run.distributionStartedAt = START
@@ -421,15 +441,7 @@ describe('right before deleting, the key is read again', () => {
   const seenInactive = () =>
     world({
       snapshot: {
-        keys: [
-          {
-            id: OTHER,
-            status: 'Inactive',
-            createdAt: 0,
-            lastUsed: undefined,
-            mark: { kind: 'none' }
-          }
-        ]
+        keys: [keyState(OTHER, 'Inactive')]
       }
     })
 

@@ -4,6 +4,7 @@ import { rotate } from '../src/steps/rotate.js'
 import {
   awsError,
   failureOf,
+  keyState,
   OLD,
   repoTarget,
   START,
@@ -341,14 +342,9 @@ describe('rotate: announcing and creating', () => {
   })
 
   it('fails on LimitExceeded when it already saw two keys and none appeared', async () => {
-    const seen = (id: string) => ({
-      id,
-      status: 'Active' as const,
-      createdAt: 0,
-      lastUsed: undefined,
-      mark: { kind: 'none' as const }
+    const w = selfRun({
+      snapshot: { keys: [keyState(OLD.accessKeyId), keyState('AKIAOTHER0000000002')] }
     })
-    const w = selfRun({ snapshot: { keys: [seen(OLD.accessKeyId), seen('AKIAOTHER0000000002')] } })
     w.aws.fail('createKey', awsError('LimitExceeded', 409, 'quota'))
     const error = await failureOf(rotate(w.run, step))
     expect(error).toBeInstanceOf(StepFailure)
@@ -681,5 +677,39 @@ describe('rotate: marking the key distributed', () => {
     expect(w.run.result.rotated).toBe(false)
     expect(w.run.result.current).toBe(OLD)
     expect(w.run.result.written).toEqual(['acme/web', 'acme/app'])
+  })
+
+  it('writes the previous key back when AWS rejects the new key’s own mark: a person deleted it after the last look', async () => {
+    const w = selfRun()
+    w.aws.fail('tag', awsError('InvalidClientTokenId', 403, 'The security token is invalid'), {
+      when: args => {
+        if (!String(args[2]).includes('state=active')) return false
+        w.aws.keys.delete(NEW)
+        return true
+      }
+    })
+    const error = await failureOf(rotate(w.run, step))
+    expect(error.message).toBe(
+      `${NEW_LABEL}, the key this run was writing to the targets, is deleted (someone changed it during this run), so ${OLD_LABEL} stays active. ` +
+        `This run wrote ${OLD_LABEL} back to every target, so every target works again; the next run rotates afresh.`
+    )
+    expect(w.run.result.current).toBe(OLD)
+    expect(w.run.result.lostKey).toEqual({ keyId: NEW, status: 'deleted' })
+    expect(w.journal.lines().slice(-2)).toEqual([
+      `write acme/web [${OLD.accessKeyId},${OLD.secretAccessKey}]`,
+      `write acme/app [${OLD.accessKeyId},${OLD.secretAccessKey}]`
+    ])
+  })
+
+  it('keeps the plain message when the rejected mark’s key reads active again', async () => {
+    const w = selfRun()
+    w.aws.fail('tag', awsError('InvalidClientTokenId', 403, 'The security token is invalid'), {
+      when: args => String(args[2]).includes('state=active')
+    })
+    const error = await failureOf(rotate(w.run, step))
+    expect(error.message).toMatch(
+      /^Every target holds the new key .* marking it distributed failed \(InvalidClientTokenId/
+    )
+    expect(w.run.result.current).toBe(OLD)
   })
 })

@@ -29,6 +29,11 @@ function clientConfig(requestTimeoutMs) {
         }
     };
 }
+/**
+ * After AWS last accepted a young key, its rejections are retried only this long: endpoints
+ * that lag answer within seconds of one another (FACTS.md: typically 5 to 10 s in all).
+ */
+const ACCEPTED_KEY_GRACE_MS = 5_000;
 /** Clients for the given credentials, or the SDK's default chain (env, OIDC web identity, ...). */
 function createAws(region, requestTimeoutMs, credentials, youngKey) {
     const config = { ...clientConfig(requestTimeoutMs), ...(credentials ? { credentials } : {}) };
@@ -38,8 +43,18 @@ function createAws(region, requestTimeoutMs, credentials, youngKey) {
     const iamOnce = new _aws_sdk_client_iam__WEBPACK_IMPORTED_MODULE_3__/* .IAMClient */ .h8v({ ...config, region: (0,_regions_js__WEBPACK_IMPORTED_MODULE_1__/* .iamRegionFor */ .JW)(region), maxAttempts: 1 });
     const sts = new _aws_sdk_client_sts__WEBPACK_IMPORTED_MODULE_4__/* .STSClient */ .iM({ ...config, region });
     if (youngKey) {
+        const { clock } = youngKey;
+        let acceptedAt;
         // Wraps the whole send (serialize, sign, the SDK's own retries), so each retry is signed anew.
-        const retryYoungKey = next => args => (0,_retry_js__WEBPACK_IMPORTED_MODULE_0__/* .retryUntil */ .v6)(() => next(args), _retry_js__WEBPACK_IMPORTED_MODULE_0__/* .isYoungKeyRejection */ .PF, youngKey.deadline, youngKey.clock);
+        const retryYoungKey = next => async (args) => {
+            // Once AWS accepted the key, a rejection soon means it was switched off, not propagation.
+            const until = acceptedAt === undefined
+                ? youngKey.deadline
+                : Math.min(youngKey.deadline, acceptedAt + ACCEPTED_KEY_GRACE_MS);
+            const answer = await (0,_retry_js__WEBPACK_IMPORTED_MODULE_0__/* .retryUntil */ .v6)(() => next(args), _retry_js__WEBPACK_IMPORTED_MODULE_0__/* .isYoungKeyRejection */ .PF, until, clock);
+            acceptedAt = clock.now();
+            return answer;
+        };
         const options = { step: 'initialize', name: 'retryYoungKey' };
         iam.middlewareStack.add(retryYoungKey, options);
         sts.middlewareStack.add(retryYoungKey, options);

@@ -70,6 +70,12 @@ function clientConfig(requestTimeoutMs: number) {
   }
 }
 
+/**
+ * After AWS last accepted a young key, its rejections are retried only this long: endpoints
+ * that lag answer within seconds of one another (FACTS.md: typically 5 to 10 s in all).
+ */
+const ACCEPTED_KEY_GRACE_MS = 5_000
+
 /** Clients for the given credentials, or the SDK's default chain (env, OIDC web identity, ...). */
 export function createAws(
   region: string,
@@ -84,9 +90,19 @@ export function createAws(
   const iamOnce = new IAMClient({ ...config, region: iamRegionFor(region), maxAttempts: 1 })
   const sts = new STSClient({ ...config, region })
   if (youngKey) {
+    const { clock } = youngKey
+    let acceptedAt: number | undefined
     // Wraps the whole send (serialize, sign, the SDK's own retries), so each retry is signed anew.
-    const retryYoungKey: InitializeMiddleware<object, MetadataBearer> = next => args =>
-      retryUntil(() => next(args), isYoungKeyRejection, youngKey.deadline, youngKey.clock)
+    const retryYoungKey: InitializeMiddleware<object, MetadataBearer> = next => async args => {
+      // Once AWS accepted the key, a rejection soon means it was switched off, not propagation.
+      const until =
+        acceptedAt === undefined
+          ? youngKey.deadline
+          : Math.min(youngKey.deadline, acceptedAt + ACCEPTED_KEY_GRACE_MS)
+      const answer = await retryUntil(() => next(args), isYoungKeyRejection, until, clock)
+      acceptedAt = clock.now()
+      return answer
+    }
     const options = { step: 'initialize', name: 'retryYoungKey' } as const
     iam.middlewareStack.add(retryYoungKey, options)
     sts.middlewareStack.add(retryYoungKey, options)

@@ -108,7 +108,8 @@ async function readKeys(
 
 /**
  * A key's last use; 'gone' when IAM no longer knows the key: it was deleted after a listing that
- * IAM's eventual consistency left stale, so it counts as deleted.
+ * IAM's eventual consistency left stale, so it counts as deleted. NoSuchEntity is the error AWS's
+ * service model gave this action; any other error fails the read, so it is never taken for a loss.
  */
 async function lastUseOrGone(aws: Aws, keyId: string): Promise<LastUse | undefined | 'gone'> {
   try {

@@ -953,6 +953,9 @@ export async function startAwsEmulator(options: AwsEmulatorOptions = {}): Promis
       case 'GetAccessKeyLastUsed': {
         const id = accessKeyIdParam(params)
         const key = keys.get(id)
+        // An unknown key: NoSuchEntity, the one error AWS's IAM service model gave this action
+        // (generated SDKs: rusoto_iam and aws-sdk-iam 0.13, GetAccessKeyLastUsedError). Today's
+        // model lists none, so the action takes any other error as a failed read, never as a loss.
         if (!key) throw noSuchKey(id)
         authorize(p, action, key.userName)
         const used = key.lastUsed

@@ -9,7 +9,8 @@ import type { PreparedTarget, Secrets, SecretValue } from '../../src/github.js'
 import type { Clock } from '../../src/retry.js'
 import type { Settings } from '../../src/settings.js'
 import type { SmokeGate, SmokeOutcome } from '../../src/smoke.js'
-import type { LastUse, Snapshot } from '../../src/snapshot.js'
+import type { KeyState, LastUse, Snapshot } from '../../src/snapshot.js'
+import type { MarkReading } from '../../src/marks.js'
 import { startRun, type ApplyContext, type Logger, type Run } from '../../src/steps/run.js'
 import type { Target } from '../../src/targets.js'
 
@@ -407,6 +408,15 @@ export interface WorldOptions {
   readonly currentKeyId?: string | undefined
   /** The smoke gate's outcome, or a function making it; undefined: no gate. */
   readonly smoke?: SmokeOutcome | undefined | ((rotation: string) => Promise<SmokeOutcome>)
+}
+
+/** A key as the run's snapshot saw it: made long ago, never used, unmarked unless given. */
+export function keyState(
+  id: string,
+  status: KeyState['status'] = 'Active',
+  mark: MarkReading = { kind: 'none' }
+): KeyState {
+  return { id, status, createdAt: 0, lastUsed: undefined, mark }
 }
 
 /** A run state over fresh fakes: the old key active, the targets given (default two repos). */

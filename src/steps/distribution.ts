@@ -1,5 +1,5 @@
 import type { Credentials } from '../aws.js'
-import { describeError, StepFailure, TargetError } from '../errors.js'
+import { describeError, StepFailure, TargetError, Yield } from '../errors.js'
 import { isoTime, keyLabel } from '../format.js'
 import { writeCutoff } from '../hold.js'
 import type { PreparedTarget, SecretValue } from '../github.js'
@@ -220,19 +220,36 @@ export async function finishDistribution(
 /** Step `restore`: this run signs with the older key of a split, so it writes that one back. */
 export async function restore(run: Run, step: Extract<Step, { kind: 'restore' }>): Promise<void> {
   const { signing, prepared } = run.context
+  const abandonedStatus = step.abandonedStatus && (await confirmLost(run, step.abandonedKeyId))
   // The abandoned key is this run's to delete now: a third run waits rather than finish it.
   await claim(run, step.abandonedKeyId, { state: 'pending', previousKeyId: step.keyId })
   const { failures } = await distribute(run, signing)
   if (failures.length > 0) {
     throw new StepFailure(
       `Could not write key ${keyLabel(step.keyId)} back to every target: ${briefly(failures, prepared.length)}. ` +
-        (step.abandonedStatus
+        (abandonedStatus
           ? `Those targets may still hold ${keyLabel(step.abandonedKeyId)}, which no longer works; the next run tries again.`
           : 'Both keys stay active; the next run tries again.')
     )
   }
   run.result.current = signing
-  if (step.abandonedStatus) await settleAbandoned(run, step.abandonedKeyId, step.abandonedStatus)
+  if (abandonedStatus) await settleAbandoned(run, step.abandonedKeyId, abandonedStatus)
+}
+
+/**
+ * The lost key read again right before the targets move off it. Its mark and its listing were
+ * read at different moments: another run's new key may have been marked after the listing.
+ */
+async function confirmLost(run: Run, keyId: string): Promise<AbandonedStatus> {
+  const check = await checkKey(run, keyId)
+  if (check.kind === 'lost' && check.status !== 'rejected') return check.status
+  const seen =
+    check.kind === 'unknown'
+      ? `this run could not read ${keyLabel(keyId)} again (${check.reason})`
+      : `${keyLabel(keyId)} is active`
+  throw new Yield(
+    `Did not write the previous key back: read again, ${seen} (another run is rotating, or a person acted). Nothing was changed; the next run decides afresh.`
+  )
 }
 
 /** Every target holds the working key again: the lost key is retired, or its mark removed. */

@@ -6,6 +6,7 @@ import type { Mark } from '../marks.js'
 import type { Step } from '../plan.js'
 import type { SmokeOutcome } from '../smoke.js'
 import { markOf } from './marks.js'
+import { readAgain } from './recheck.js'
 import type { Run } from './run.js'
 
 type SmokeStep = Extract<Step, { kind: 'smoke-test' }>
@@ -107,16 +108,15 @@ async function gatePassed(
   }
 }
 
-/** A read that differs from what this run wrote is read again: IAM's reads may lag its writes. */
-const MARK_PAUSES_MS = [1_000, 2_000]
-
 /** Whether the key's mark no longer reads `holding`, by every read over three seconds. */
 async function markChanged(run: Run, keyId: string, holding: string): Promise<boolean> {
-  for (const pause of [0, ...MARK_PAUSES_MS]) {
-    if (pause > 0) await run.context.clock.sleep(pause)
-    if ((await run.aws.listTags(run.user))[keyId] === holding) return false
-  }
-  return true
+  // A read that differs from what this run wrote is read again: IAM's reads may lag its writes.
+  const mark = await readAgain(
+    run.context.clock,
+    async () => (await run.aws.listTags(run.user))[keyId],
+    read => read === holding
+  )
+  return mark !== holding
 }
 
 /** Records the failed gate (unless another run moved the key on) and stops the run. */

@@ -3,7 +3,8 @@ import { keyLabel } from '../format.js'
 import { readMark } from '../marks.js'
 import { usedAfterSwitch, type Step } from '../plan.js'
 import { markOf, markReactivated } from './marks.js'
-import { requireReplacement, stillAsSeen } from './replacement.js'
+import { readAgain } from './recheck.js'
+import { lostAfterDeactivation, requireReplacement, stillAsSeen } from './replacement.js'
 import { sideProblem, type Run } from './run.js'
 
 /**
@@ -78,9 +79,6 @@ export async function retireOrphan(
   }
 }
 
-/** The orphan's evidence is read again after these pauses: IAM's reads may lag its writes. */
-const EVIDENCE_PAUSES_MS = [1_000, 2_000]
-
 /**
  * Why the evidence that pins an orphan no longer holds, once reads have had time to catch up:
  * the intent gone or changed, the key marked, or no longer active. Undefined: it still holds.
@@ -90,16 +88,21 @@ async function orphanEvidenceChanged(
   step: Extract<Step, { kind: 'retire-orphan' }>
 ): Promise<string | undefined> {
   const { aws, clock } = run.context
-  for (const pause of EVIDENCE_PAUSES_MS) {
-    await clock.sleep(pause)
-    const [tags, keys] = await Promise.all([aws.listTags(run.user), aws.recheckKeys(run.user)])
-    if (tags[step.intent.tagKey] !== step.intent.value)
-      return 'the intent mark that pinned it is gone'
-    if (readMark(tags[step.keyId]).kind !== 'none') return 'it now carries a mark'
-    if (keys.find(key => key.id === step.keyId)?.status !== 'Active')
-      return 'it is no longer active'
-  }
-  return undefined
+  // The plan's read was the first; IAM's reads may lag its writes, so later ones count too.
+  return readAgain(
+    clock,
+    async () => {
+      const [tags, keys] = await Promise.all([aws.listTags(run.user), aws.recheckKeys(run.user)])
+      if (tags[step.intent.tagKey] !== step.intent.value)
+        return 'the intent mark that pinned it is gone'
+      if (readMark(tags[step.keyId]).kind !== 'none') return 'it now carries a mark'
+      if (keys.find(key => key.id === step.keyId)?.status !== 'Active')
+        return 'it is no longer active'
+      return undefined
+    },
+    changed => changed !== undefined,
+    { readFirst: false }
+  )
 }
 
 /** Step `reactivate-key` (reactivate-previous): the targets keep the current key. */
@@ -142,6 +145,8 @@ export async function deactivateKey(
   try {
     await run.aws.tag(run.user, step.keyId, markOf(run, { state: 'retired' }))
   } catch (error) {
+    const lost = await lostAfterDeactivation(run, step.keyId, error)
+    if (lost) throw lost
     log.warning(
       `Deactivated ${keyLabel(step.keyId)} but could not mark it retired (${describeError(error)}); it will be deleted when a rotation needs its slot.`
     )

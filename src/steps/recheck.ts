@@ -1,6 +1,7 @@
 import type { ListedKey } from '../aws.js'
 import { describeError } from '../errors.js'
 import { awsErrorCode } from '../aws-errors.js'
+import type { Clock } from '../retry.js'
 import type { LostStatus, Run } from './run.js'
 
 /**
@@ -14,8 +15,28 @@ export type KeyCheck =
   | { readonly kind: 'lost'; readonly status: LostStatus }
   | { readonly kind: 'unknown'; readonly reason: string }
 
-/** Reads again after these pauses before a lost key counts as lost. */
-const CONFIRM_PAUSES_MS = [1_000, 2_000]
+/** IAM's reads may lag its writes by a second or two: a surprising read is read again after these. */
+const READ_AGAIN_PAUSES_MS = [1_000, 2_000]
+
+/**
+ * Reads until `settled` accepts the answer or the pauses run out, and returns the last answer.
+ * `readFirst: false` when the first read was already made (the plan's): it waits before each.
+ */
+export async function readAgain<T>(
+  clock: Clock,
+  read: () => Promise<T>,
+  settled: (answer: T) => boolean,
+  { readFirst = true } = {}
+): Promise<T> {
+  const pauses = readFirst ? [0, ...READ_AGAIN_PAUSES_MS] : READ_AGAIN_PAUSES_MS
+  let answer: T | undefined
+  for (const pause of pauses) {
+    if (pause > 0) await clock.sleep(pause)
+    answer = await read()
+    if (settled(answer)) return answer
+  }
+  return answer as T
+}
 interface Listing {
   readonly keys: Promise<ListedKey[]>
   /** The access key id that signed the listing: a rejection is evidence only against it. */
@@ -35,13 +56,16 @@ const listings = new WeakMap<Run, Listing>()
  * a listing already in flight will do (the fan-out's writers, checking before each pair).
  */
 export async function checkKey(run: Run, keyId: string, shared = false): Promise<KeyCheck> {
-  let check = verdict(await listing(run, !shared), keyId)
-  for (const pause of CONFIRM_PAUSES_MS) {
-    if (check.kind !== 'lost') return check
-    await run.context.clock.sleep(pause)
-    check = verdict(await listing(run, true), keyId)
-  }
-  return check
+  let fresh = !shared
+  return readAgain(
+    run.context.clock,
+    async () => {
+      const read = verdict(await listing(run, fresh), keyId)
+      fresh = true
+      return read
+    },
+    check => check.kind !== 'lost'
+  )
 }
 
 async function listing(run: Run, fresh: boolean): Promise<Read> {

@@ -1,13 +1,11 @@
 import type { Credentials } from '../aws.js'
+import { awsErrorCode } from '../aws-errors.js'
 import { describeError, StepFailure } from '../errors.js'
 import { keyLabel } from '../format.js'
 import { readMark } from '../marks.js'
 import { distribute } from './distribution.js'
-import { checkKey, lostWord, statusNow, type KeyCheck } from './recheck.js'
+import { checkKey, lostWord, readAgain, statusNow, type KeyCheck } from './recheck.js'
 import { briefly, type Run } from './run.js'
-
-/** STS is asked again after these pauses before a key it rejects counts as lost. */
-const STS_PAUSES_MS = [1_000, 2_000]
 
 /**
  * Right before the previous key is deactivated: the key the targets hold must still be active
@@ -36,18 +34,18 @@ export async function requireReplacement(run: Run, previousKeyId: string): Promi
 /** STS GetCallerIdentity with the key's secret, asked again a few times before it counts. */
 async function stsCheck(run: Run, key: Credentials): Promise<KeyCheck> {
   const { aws, clock } = run.context
-  let reason = ''
-  for (const pause of [0, ...STS_PAUSES_MS]) {
-    if (pause > 0) await clock.sleep(pause)
-    try {
-      await aws.probe(key)
-      return { kind: 'active' }
-    } catch (error) {
-      reason = describeError(error)
-    }
-  }
+  const rejection = await readAgain(
+    clock,
+    () =>
+      aws.probe(key).then(
+        () => undefined,
+        (error: unknown) => describeError(error)
+      ),
+    reason => reason === undefined
+  )
+  if (rejection === undefined) return { kind: 'active' }
   // A key IAM lists as active that STS keeps rejecting does not work for the deploy either.
-  run.context.log.info(`STS rejected ${keyLabel(key.accessKeyId)} three times: ${reason}.`)
+  run.context.log.info(`STS rejected ${keyLabel(key.accessKeyId)} three times: ${rejection}.`)
   return { kind: 'lost', status: 'rejected' }
 }
 
@@ -90,6 +88,32 @@ export async function replacementLost(
   run.result.current = signing
   return new StepFailure(
     `${lost} This run wrote ${previous} back to every target, so every target works again; the next run rotates afresh.`
+  )
+}
+
+/**
+ * Self-rotation, after the previous key was deactivated: AWS rejects the key this run signs with,
+ * the one every target holds. A person switched it off or deleted it after its last check; this
+ * run holds no other working key, so it cannot repair and says how. Undefined: not that.
+ */
+export async function lostAfterDeactivation(
+  run: Run,
+  previousKeyId: string,
+  error: unknown
+): Promise<StepFailure | undefined> {
+  const { snapshot, signing } = run.context
+  const replacement = run.recheckSigner?.keyId ?? signing.accessKeyId
+  const selfSigned = snapshot.mode === 'self' && replacement !== previousKeyId
+  if (!selfSigned || awsErrorCode(error) !== 'InvalidClientTokenId') return undefined
+  const check = await checkKey(run, replacement)
+  if (check.kind !== 'lost') return undefined
+  run.result.lostKey = { keyId: replacement, status: check.status }
+  const dead = keyLabel(replacement)
+  const previous = keyLabel(previousKeyId)
+  return new StepFailure(
+    `Deactivated ${previous}; right after, ${dead}, the key every target holds, is ${lostWord(check)}: someone changed it during this run, after its last check. No target has a working key now. ` +
+      `To repair: if ${dead} was switched off, make it active again in the IAM console (Access keys, Actions, Activate) and every target works again; ` +
+      `if it was deleted, rotate from an IAM role (admin mode) with force: true, which writes a new key to every target.`
   )
 }
 

@@ -10,7 +10,7 @@ import { verifyNewKey } from '../verify.js'
 import { distribute } from './distribution.js'
 import { discard, setAside } from './keys.js'
 import { announce, clearIntent, markOf } from './marks.js'
-import { checkKey } from './recheck.js'
+import { checkKey, readAgain } from './recheck.js'
 import { replacementLost } from './replacement.js'
 import { briefly, type Run } from './run.js'
 
@@ -34,7 +34,7 @@ export async function rotate(run: Run, step: RotateStep): Promise<void> {
   const distribution = await distribute(run, created, previous)
   await lookAgain(run, created.accessKeyId)
   await requireEveryTarget(run, step, created, distribution)
-  await markDistributed(run, step, created)
+  await markDistributed(run, step, created, distribution.written)
   run.result.rotated = true
   run.result.current = created
 }
@@ -133,8 +133,6 @@ async function createKey(run: Run, previousKeyId: string | undefined): Promise<C
   }
 }
 
-const LIMIT_PAUSES_MS = [1_000, 2_000]
-
 /** Keys that exist now and did not when this run looked. */
 async function keysSince(
   run: Run,
@@ -142,15 +140,13 @@ async function keysSince(
   error: unknown
 ): Promise<ListedKey[]> {
   // LimitExceeded says IAM holds a key this run has not seen: a lagging read is read again.
-  const pauses = awsErrorCode(error) === 'LimitExceeded' ? [0, ...LIMIT_PAUSES_MS] : [0]
+  const limited = awsErrorCode(error) === 'LimitExceeded'
   try {
-    let newcomers: ListedKey[] = []
-    for (const pause of pauses) {
-      if (pause > 0) await run.context.clock.sleep(pause)
-      newcomers = (await run.aws.listKeys(run.user)).filter(key => !known.has(key.id))
-      if (newcomers.length > 0) break
-    }
-    return newcomers
+    return await readAgain(
+      run.context.clock,
+      async () => (await run.aws.listKeys(run.user)).filter(key => !known.has(key.id)),
+      newcomers => newcomers.length > 0 || !limited
+    )
   } catch (cleanup) {
     // The intent stays: the next run finds a key AWS may have made by it.
     throw new StepFailure(
@@ -288,7 +284,12 @@ async function requireEveryTarget(
 }
 
 /** Marks the key distributed: from now on a later run may retire the previous key. */
-async function markDistributed(run: Run, step: RotateStep, created: CreatedKey): Promise<void> {
+async function markDistributed(
+  run: Run,
+  step: RotateStep,
+  created: CreatedKey,
+  written: readonly string[]
+): Promise<void> {
   try {
     run.distributedAt = run.context.clock.now()
     await run.aws.tag(
@@ -303,8 +304,29 @@ async function markDistributed(run: Run, step: RotateStep, created: CreatedKey):
       })
     )
   } catch (error) {
+    await lostWhileMarking(run, step, created, written, error)
     throw new StepFailure(
       `Every target holds the new key ${keyLabel(created.accessKeyId)}, but marking it distributed failed (${describeError(error)}). Both keys stay active; the next run (signing with the new key) marks it and retires the previous key.`
     )
   }
+}
+
+/**
+ * The mark is signed with the new key (self-rotation): AWS rejecting it may mean a person
+ * switched the key off after the last re-read, which a stale listing did not show yet.
+ */
+async function lostWhileMarking(
+  run: Run,
+  step: RotateStep,
+  created: CreatedKey,
+  written: readonly string[],
+  error: unknown
+): Promise<void> {
+  const signsWithNewKey = run.recheckSigner?.keyId === created.accessKeyId
+  if (!step.previousKeyId || !signsWithNewKey || awsErrorCode(error) !== 'InvalidClientTokenId')
+    return
+  const check = await checkKey(run, created.accessKeyId)
+  if (check.kind !== 'lost') return
+  run.result.lostKey = { keyId: created.accessKeyId, status: check.status }
+  throw await replacementLost(run, step.previousKeyId, created.accessKeyId, check, written)
 }
