@@ -48,6 +48,32 @@ describe(`leak response on ${runner?.name ?? 'node'}`, () => {
   let world: World | undefined
   afterEach(() => world?.close())
 
+  it.each([
+    { owner: 'acme', kind: 'an organization', lists: ['list-org-secret-scanning-alerts'] },
+    {
+      owner: 'solo',
+      kind: 'a user account (no organization list)',
+      lists: ['list-org-secret-scanning-alerts', ...Array(3).fill('list-secret-scanning-alerts')]
+    }
+  ])(
+    'three repositories of $kind: the organization list first, then each repository if it does not answer',
+    async ({ owner, lists }) => {
+      const repos = ['app', 'api', 'web'].map(name => `${owner}/${name}`)
+      world = await leakWorld({ repos, ...(owner === 'acme' ? { orgs: ['acme'] } : {}) })
+      for (const repo of repos) world.github.setSecretScanning(repo, true)
+      const leaked = world.stored()
+      world.github.addSecretScanningAlert(`${owner}/web`, {
+        secretType: 'aws_access_key_id',
+        secret: leaked.accessKeyId
+      })
+      const result = await world.run({}, withNode)
+      expect(result.code).toBe(0)
+      expect(alertLists(world).map(r => r.route)).toEqual(lists)
+      expect(status(world, leaked.accessKeyId)).toBe('Inactive')
+      expect(notices(result.stdout, /Leak check/)).toEqual([])
+    }
+  )
+
   it('the current key leaked: rotates now, deactivates it before deactivate-after, resolves the alert', async () => {
     world = await leakWorld()
     const leaked = world.stored()

@@ -49,6 +49,53 @@ describe('leak check', () => {
     ).toEqual({ orgs: ['acme'], repositories: ['acme/app', 'other/tool', 'acme/rotation'] })
   })
 
+  it('tries one organization list for an owner of three or more repositories, not of two', () => {
+    const repos = (owner: string, count: number) =>
+      Array.from({ length: count }, (_, i) => ({
+        kind: 'repository' as const,
+        owner,
+        repo: `r${i}`
+      }))
+    expect(alertPlaces([...repos('Acme', 2), ...repos('solo', 2)], 'acme/rotation').owners).toEqual(
+      ['acme']
+    )
+    expect(alertPlaces(repos('acme', 2), undefined).owners).toBeUndefined()
+    // An organization the targets write to is read anyway: no second try.
+    expect(
+      alertPlaces([...repos('acme', 3), { kind: 'organization', org: 'acme' }], undefined).owners
+    ).toBeUndefined()
+  })
+
+  it("an owner's list that answers covers its repositories; one that does not falls back without a word", async () => {
+    const repositories = ['acme/a', 'acme/b', 'acme/c', 'user/x', 'user/y', 'user/z']
+    const answered = fakeApi({
+      'org:acme': { kind: 'alerts', alerts: [alert(1, KEY, undefined, 'acme/b')] }
+    })
+    const found = await scanForLeaks(
+      answered,
+      { orgs: [], owners: ['acme'], repositories },
+      [KEY],
+      new Map()
+    )
+    expect(answered.asked).toEqual(['org:acme', 'user/x', 'user/y', 'user/z'])
+    expect(found.leaks.map(leak => leak.keyId)).toEqual([KEY])
+    for (const refusal of [
+      { kind: 'off' },
+      { kind: 'forbidden' },
+      { kind: 'failed', status: 502, message: 'bad gateway' }
+    ] as const) {
+      const api = fakeApi({ 'org:user': refusal })
+      const scan = await scanForLeaks(
+        api,
+        { orgs: [], owners: ['user'], repositories },
+        [KEY],
+        new Map()
+      )
+      expect(api.asked).toEqual(['org:user', ...repositories])
+      expect(scan.notices).toEqual([])
+    }
+  })
+
   it("skips a repository whose organization's list was read", async () => {
     const api = fakeApi({})
     await scanForLeaks(

@@ -9,7 +9,16 @@ import {
 } from '../src/steps/keys.js'
 import { readMark } from '../src/marks.js'
 import { sideProblem } from '../src/steps/run.js'
-import { awsError, failureOf, keyState, OLD, START, USER, world } from './fakes/ports.js'
+import {
+  awsError,
+  failureOf,
+  keyState,
+  OLD,
+  START,
+  USER,
+  world,
+  type World
+} from './fakes/ports.js'
 
 const OTHER = 'AKIAOTHERKEY00000002'
 const NEW = 'AKIANEWKEY0000000009'
@@ -179,7 +188,8 @@ describe('retire-orphan (setAside)', () => {
         const key = w.aws.keys.get(OTHER)
         if (key) key.status = 'Inactive'
       }
-    ]
+    ],
+    ['it is no longer active', (w: ReturnType<typeof pinned>) => w.aws.keys.delete(OTHER)]
   ])(
     'deactivates nothing when a second look finds %s (a lagging read showed the past)',
     async (why, change) => {
@@ -191,9 +201,8 @@ describe('retire-orphan (setAside)', () => {
         `Did not set aside AKIA…0002: read again, ${why} (another run settled it, or a person acted). Nothing was deactivated; the next run decides afresh.`
       )
       expect(w.journal.ops()).not.toContain('setStatus')
-      expect(w.aws.keys.get(OTHER)?.status).toBe(
-        why === 'it is no longer active' ? 'Inactive' : 'Active'
-      )
+      // The first changed read decides: no second pause.
+      expect(w.clock.slept).toEqual([1_000])
     }
   )
 })
@@ -352,6 +361,39 @@ describe('deactivate-key', () => {
     ])
   })
 
+  it.each([
+    {
+      when: 'in admin mode (the role signs, not the key)',
+      admin: true,
+      arrange: (w: World) => {
+        w.run.recheckSigner = { aws: w.aws.client('young'), keyId: OTHER }
+        w.aws.fail('tag', awsError('InvalidClientTokenId', 403, 'invalid'))
+      }
+    },
+    {
+      when: 'when the run signs with the key it deactivated',
+      arrange: (w: World) => w.aws.fail('tag', awsError('InvalidClientTokenId', 403, 'invalid'))
+    },
+    {
+      when: 'for another error',
+      arrange: (w: World) => {
+        w.run.recheckSigner = { aws: w.aws.client('young'), keyId: OTHER }
+        w.aws.fail('tag', awsError('ServiceFailure', 500, 'invalid'))
+      }
+    }
+  ])(
+    'a failed retired mark is only a warning $when, whatever IAM lists',
+    async ({ arrange, admin }) => {
+      const w = world(admin ? { snapshot: { mode: 'admin' } } : {})
+      w.aws.fail('recheckKeys', awsError('InvalidClientTokenId', 403, 'invalid'))
+      arrange(w)
+      await deactivateKey(w.run, step)
+      expect(w.log.warnings).toEqual([
+        expect.stringMatching(/^Deactivated AKIA…0001 but could not mark it retired/)
+      ])
+    }
+  )
+
   it("passes on the planner's warning without reading the last use", async () => {
     const w = world()
     w.run.distributionStartedAt = START
@@ -438,6 +480,15 @@ describe('sideProblem', () => {
 
 describe('right before deleting, the key is read again', () => {
   const step = { kind: 'delete-key', keyId: OTHER, reason: 'retired 7d ago' } as const
+
+  it('compares with what the run saw of that very key, not of another', async () => {
+    const w = world({
+      snapshot: { keys: [keyState(OLD.accessKeyId, 'Active'), keyState(OTHER, 'Inactive')] }
+    })
+    w.aws.addKey(OTHER, { status: 'Active' })
+    await deleteKey(w.run, step)
+    expect(w.aws.keys.has(OTHER)).toBe(true)
+  })
   const seenInactive = () =>
     world({
       snapshot: {
@@ -560,6 +611,9 @@ describe('right before deactivating the previous key, the key the targets hold i
     await failureOf(deactivateKey(w.run, step))
     expect(w.aws.keys.get(OLD.accessKeyId)?.status).toBe('Active')
     expect(w.journal.ops()).toEqual(['probe', 'probe', 'probe'])
+    expect(w.log.infos).toContain(
+      'STS rejected AKIA…0009 three times: InvalidClientTokenId happened.'
+    )
     expect(w.run.result.lostKey).toEqual({ keyId: NEWER.accessKeyId, status: 'rejected' })
   })
 

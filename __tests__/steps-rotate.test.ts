@@ -701,6 +701,28 @@ describe('rotate: marking the key distributed', () => {
     ])
   })
 
+  it.each([
+    {
+      who: 'an admin run (its role signs the mark)',
+      run: () => adminRun(),
+      code: 'InvalidClientTokenId'
+    },
+    { who: 'another error', run: () => selfRun(), code: 'ServiceFailure' }
+  ])('keeps the plain message for $who, even with the new key gone', async ({ run, code }) => {
+    const w = run()
+    w.aws.fail('tag', awsError(code, 403, 'no'), {
+      when: args => {
+        if (!String(args[2]).includes('state=active')) return false
+        w.aws.keys.delete(NEW)
+        return true
+      }
+    })
+    const error = await failureOf(rotate(w.run, step))
+    expect(error.message).toMatch(
+      /^Every target holds the new key .* marking it distributed failed/
+    )
+  })
+
   it('keeps the plain message when the rejected mark’s key reads active again', async () => {
     const w = selfRun()
     w.aws.fail('tag', awsError('InvalidClientTokenId', 403, 'The security token is invalid'), {

@@ -120,8 +120,26 @@ function sdkReads(iam, sts) {
                 region: used.Region ?? 'N/A'
             };
         },
-        listTags: userName => listAllTags(iam, userName)
+        listTags: userName => listAllTags(iam, userName),
+        attachedPolicyNames: userName => listAttachedPolicyNames(iam, userName)
     };
+}
+/** ListAttachedUserPolicies answers in pages. */
+async function listAttachedPolicyNames(iam, userName) {
+    const names = [];
+    let marker;
+    do {
+        const page = await iam.send(new _aws_sdk_client_iam__WEBPACK_IMPORTED_MODULE_3__/* .ListAttachedUserPoliciesCommand */ .zf4({
+            UserName: userName,
+            ...(marker ? { Marker: marker } : {})
+        }));
+        for (const policy of page.AttachedPolicies ?? []) {
+            if (policy.PolicyName)
+                names.push(policy.PolicyName);
+        }
+        marker = page.IsTruncated ? page.Marker : undefined;
+    } while (marker);
+    return names;
 }
 /** Every access key of the user: ListAccessKeys answers in pages. */
 async function listAllKeys(iam, userName) {

@@ -5,6 +5,7 @@
  */
 import { existsSync } from 'node:fs'
 import { maskedLog } from '../__tests__/emulators/runner.js'
+import { GITHUB_LATENCY_MS } from '../__tests__/emulators/github.js'
 import { ID_SECRET, startWorld, USER, type World } from '../__tests__/emulators/world.js'
 
 const PROPAGATION_MS = 6_000
@@ -23,7 +24,10 @@ function showKeys(world: World, title: string): void {
 
 async function main(): Promise<void> {
   if (!existsSync('dist/index.js')) throw new Error('dist/index.js is missing: run npm run bundle')
-  const world = await startWorld({ propagationDelayMs: PROPAGATION_MS })
+  const world = await startWorld({
+    propagationDelayMs: PROPAGATION_MS,
+    githubLatencyMs: GITHUB_LATENCY_MS
+  })
   try {
     console.log('Emulators (local, 127.0.0.1 only):')
     console.log(

@@ -5,6 +5,7 @@ import {
   GetUserCommand,
   IAMClient,
   ListAccessKeysCommand,
+  ListAttachedUserPoliciesCommand,
   ListUserTagsCommand,
   TagUserCommand,
   UntagUserCommand,
@@ -43,6 +44,8 @@ export interface Aws {
   recheckKeys(userName: string): Promise<ListedKey[]>
   lastUse(accessKeyId: string): Promise<LastUse | undefined>
   listTags(userName: string): Promise<Record<string, string>>
+  /** The names of the managed policies attached to the user (AWS's quarantine is one). */
+  attachedPolicyNames(userName: string): Promise<string[]>
   createKey(userName: string): Promise<Credentials & { createdAt: number }>
   tag(userName: string, key: string, value: string): Promise<void>
   untag(userName: string, key: string): Promise<void>
@@ -148,6 +151,7 @@ type AwsReads =
   | 'recheckKeys'
   | 'lastUse'
   | 'listTags'
+  | 'attachedPolicyNames'
 
 /** What observing reads: nothing here changes AWS. */
 function sdkReads(iam: IAMClient, sts: STSClient): Pick<Aws, AwsReads> {
@@ -181,8 +185,28 @@ function sdkReads(iam: IAMClient, sts: STSClient): Pick<Aws, AwsReads> {
         region: used.Region ?? 'N/A'
       }
     },
-    listTags: userName => listAllTags(iam, userName)
+    listTags: userName => listAllTags(iam, userName),
+    attachedPolicyNames: userName => listAttachedPolicyNames(iam, userName)
   }
+}
+
+/** ListAttachedUserPolicies answers in pages. */
+async function listAttachedPolicyNames(iam: IAMClient, userName: string): Promise<string[]> {
+  const names: string[] = []
+  let marker: string | undefined
+  do {
+    const page = await iam.send(
+      new ListAttachedUserPoliciesCommand({
+        UserName: userName,
+        ...(marker ? { Marker: marker } : {})
+      })
+    )
+    for (const policy of page.AttachedPolicies ?? []) {
+      if (policy.PolicyName) names.push(policy.PolicyName)
+    }
+    marker = page.IsTruncated ? page.Marker : undefined
+  } while (marker)
+  return names
 }
 
 /** Every access key of the user: ListAccessKeys answers in pages. */

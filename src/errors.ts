@@ -66,7 +66,7 @@ function permissionAdvice(code: string, message: string): string {
   const permission = /not authorized to perform: (\S+)/.exec(message)?.[1]
   if (!permission) return ''
   if (/with an explicit deny/.test(message)) {
-    return ` (A policy denies ${permission} explicitly, and an explicit Deny wins over every Allow: remove or narrow that Deny.)`
+    return ` (A policy denies ${permission} explicitly, and an explicit Deny wins over every Allow. If it is AWS's quarantine policy (AWSCompromisedKeyQuarantine…), leave it and rotate from an IAM role; otherwise remove or narrow that Deny.)`
   }
   const grant = `${permission} to the AWS credentials this workflow uses: policies/self-rotation.json and policies/admin-rotation.json list every permission the action needs.`
   const outside = permission === 'iam:GetUser' ? pathAdvice(message) : undefined

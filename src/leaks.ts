@@ -39,11 +39,29 @@ export interface LeakScan {
 export const NO_SCAN: LeakScan = { leaks: [], unmatched: [], notices: [] }
 
 /**
- * Where to look: every organization a target writes to (its list covers all its repositories),
- * then every repository a target writes to and the workflow's own, unless its owner's list
- * was read already.
+ * An owner with at least this many repositories to check is tried with one organization list
+ * first: many targets cost one request (more past 100 alerts) instead of one each. Below it the
+ * repositories are cheaper, since a user account has no organization list.
  */
-export function alertPlaces(targets: readonly Target[], ownRepository: string | undefined) {
+const OWNER_LIST_FROM = 3
+
+export interface AlertPlaces {
+  /** Organizations the targets write to: their lists are needed, and a refusal is said. */
+  readonly orgs: readonly string[]
+  /** Owners of many repositories: their organization list is tried, falling back quietly. */
+  readonly owners?: readonly string[]
+  readonly repositories: readonly string[]
+}
+
+/**
+ * Where to look: every organization a target writes to (its list covers all its repositories),
+ * the owners of many target repositories, then every repository a target writes to and the
+ * workflow's own, unless its owner's list was read already.
+ */
+export function alertPlaces(
+  targets: readonly Target[],
+  ownRepository: string | undefined
+): AlertPlaces {
   const orgs = new Set<string>()
   const repositories = new Set<string>()
   for (const target of targets) {
@@ -52,7 +70,25 @@ export function alertPlaces(targets: readonly Target[], ownRepository: string | 
     if (repository) repositories.add(repository.toLowerCase())
   }
   if (ownRepository) repositories.add(ownRepository.toLowerCase())
-  return { orgs: [...orgs], repositories: [...repositories] }
+  const owners = ownersOfMany([...repositories]).filter(owner => !orgs.has(owner))
+  return {
+    orgs: [...orgs],
+    ...(owners.length > 0 ? { owners } : {}),
+    repositories: [...repositories]
+  }
+}
+
+function ownersOfMany(repositories: readonly string[]): string[] {
+  const counts = new Map<string, number>()
+  for (const repository of repositories) {
+    const owner = ownerOf(repository)
+    counts.set(owner, (counts.get(owner) ?? 0) + 1)
+  }
+  return [...counts].filter(([, count]) => count >= OWNER_LIST_FROM).map(([owner]) => owner)
+}
+
+function ownerOf(repository: string): string {
+  return repository.split('/')[0] ?? ''
 }
 
 /**
@@ -60,11 +96,12 @@ export function alertPlaces(targets: readonly Target[], ownRepository: string | 
  * repository (more only past 100 alerts). A repository's 403 ends the check: the token's
  * permissions are the same everywhere, so the next request would be refused too. An
  * organization's 403 may only mean its list needs an owner or security manager: its
- * repositories are then read one by one.
+ * repositories are then read one by one. An owner's list that does not answer (a user account,
+ * or a token that is no owner there) is replaced by its repositories without a word.
  */
 export async function scanForLeaks(
   api: AlertsApi,
-  places: { readonly orgs: readonly string[]; readonly repositories: readonly string[] },
+  places: AlertPlaces,
   keyIds: readonly string[],
   knownSecrets: ReadonlyMap<string, string>
 ): Promise<LeakScan> {
@@ -73,12 +110,18 @@ export async function scanForLeaks(
   const failed: string[] = []
   const orgRefused: string[] = []
   const coveredOwners = new Set<string>()
+  for (const owner of places.owners ?? []) {
+    const listing = await api.listOpenAwsAlerts({ org: owner })
+    if (listing.kind !== 'alerts') continue
+    alerts.push(...listing.alerts)
+    coveredOwners.add(owner)
+  }
   const steps: AlertPlace[] = [
     ...places.orgs.map(org => ({ org })),
     ...places.repositories.map(repository => ({ repository }))
   ]
   for (const place of steps) {
-    if ('repository' in place && coveredOwners.has(place.repository.split('/')[0] ?? '')) continue
+    if ('repository' in place && coveredOwners.has(ownerOf(place.repository))) continue
     const listing: AlertListing = await api.listOpenAwsAlerts(place)
     const where = 'org' in place ? `organization ${place.org}` : place.repository
     if (listing.kind === 'forbidden' && 'org' in place) orgRefused.push(place.org)

@@ -174,6 +174,12 @@ function logSnapshot(snapshot: Snapshot): void {
     `IAM user ${snapshot.userName}, ${snapshot.mode === 'self' ? 'self-rotation' : `admin mode as ${snapshot.caller.arn}`}; ` +
       `keys: ${snapshot.keys.map(key => `${keyLabel(key.id)} ${key.status}`).join(', ') || 'none'}.`
   )
+  const { quarantine } = snapshot
+  if (quarantine?.kind === 'unknown') {
+    core.notice(
+      `Could not check whether AWS has quarantined ${snapshot.userName} (${quarantine.reason}). Grant iam:ListAttachedUserPolicies on the user (policies/self-rotation.json and policies/admin-rotation.json have it); the run goes on.`
+    )
+  }
 }
 
 /** The report is written once, whichever way the run ends; after it no failure summary is due. */

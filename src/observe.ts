@@ -1,17 +1,19 @@
 import { awsErrorCode } from './aws-errors.js'
 import type { Aws, Credentials, ListedKey } from './aws.js'
-import { InputError, Refusal } from './errors.js'
+import { describeError, InputError, Refusal } from './errors.js'
 import { ROOT_REFUSAL } from './plan.js'
 import { isIntentTagKey, readMark, type Mark } from './marks.js'
 import { partitionOf } from './regions.js'
 import type { RunState } from './github.js'
 import type { Settings } from './settings.js'
 import {
+  isQuarantinePolicy,
   parseCallerArn,
   type Caller,
   type Intent,
   type KeyState,
   type LastUse,
+  type QuarantineReading,
   type Snapshot,
   type StaleMark
 } from './snapshot.js'
@@ -41,7 +43,10 @@ export async function observe(
   const userName = userToRotate(caller, settings.iamUserName)
   const self = caller.kind === 'user' && caller.userName === userName
   const userArn = await readUserArn(aws, userName, caller.accountId)
-  const { listed, tags, keys } = await readKeys(aws, userName)
+  const [{ listed, tags, keys }, quarantine] = await Promise.all([
+    readKeys(aws, userName),
+    readQuarantine(aws, userName)
+  ])
   const staleMarks = staleMarksOf(tags, listed)
   const runs = await readRunStates(holdersOf(tags, keys, staleMarks, settings.run.runId), runState)
   return {
@@ -54,7 +59,8 @@ export async function observe(
       keys,
       intents: intentsOf(tags),
       staleMarks,
-      runs
+      runs,
+      quarantine
     },
     signing
   }
@@ -86,6 +92,16 @@ async function readUserArn(aws: Aws, userName: string, accountId: string): Promi
       )
     }
     throw error
+  }
+}
+
+/** AWS's quarantine policy on the user, if any; a refused or failed read is said, not fatal. */
+async function readQuarantine(aws: Aws, userName: string): Promise<QuarantineReading> {
+  try {
+    const policyName = (await aws.attachedPolicyNames(userName)).find(isQuarantinePolicy)
+    return policyName ? { kind: 'quarantined', policyName } : { kind: 'none' }
+  } catch (error) {
+    return { kind: 'unknown', reason: describeError(error) }
   }
 }
 

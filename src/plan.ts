@@ -207,6 +207,8 @@ interface SlotBlocker {
 export function plan(snapshot: Snapshot, settings: PlanSettings, now: number): Plan {
   const untrusted = refuseUntrusted(snapshot, settings)
   if (untrusted) return untrusted
+  const quarantined = refuseQuarantinedSelf(snapshot)
+  if (quarantined) return quarantined
   // Overlap and orphans: a live run's intent waits; a dead run's intent and orphan are settled.
   const intent = settleIntents(snapshot, settings, now)
   if ('waiting' in intent) return intent.waiting
@@ -225,6 +227,29 @@ function decideKeys(draft: Draft): Plan {
   if (draft.settings.reactivatePrevious) return reactivatePlan(draft)
   if (!newer) return oneActiveKey(draft, current)
   return twoActiveKeys(draft, current, newer)
+}
+
+// AWS's quarantine: a policy AWS attached after finding one of the user's keys in public.
+
+/**
+ * A quarantined user may not create or switch off its own keys, and AWS asks that the policy stay
+ * until its support case is followed: only a role can rotate now. Nothing is changed, due or not.
+ */
+function refuseQuarantinedSelf(snapshot: Snapshot): Plan | undefined {
+  const { quarantine, mode, userName } = snapshot
+  if (mode !== 'self' || quarantine?.kind !== 'quarantined') return undefined
+  const policy = quarantine.policyName
+  return {
+    ...refuse(
+      `AWS has quarantined IAM user ${userName}: its managed policy ${policy} is attached to the user, which AWS does when it finds one of the user's access keys in public. ` +
+        `It denies the user iam:CreateAccessKey and iam:UpdateAccessKey, so ${userName} cannot replace or switch off its own keys, and every key it holds counts as exposed. Nothing was changed. ` +
+        `Rotate now from an IAM role (admin mode): it writes a new key to every target and deactivates the exposed ones. ` +
+        `Then follow AWS's support case and review the exposed keys' use in CloudTrail before anyone detaches ${policy}; until then the policy restricts the new key too.`
+    ),
+    notes: [
+      `Admin mode, added to this workflow: a job with \`permissions: id-token: write\` that runs aws-actions/configure-aws-credentials with \`role-to-assume\` (a role holding policies/admin-rotation.json), then this action with \`iam-user-name: ${userName}\` and the same targets (README: "AWS's quarantine").`
+    ]
+  }
 }
 
 /** Credentials and marks the action must not act on: root, another account, a newer format. */

@@ -19,6 +19,23 @@ export interface Snapshot {
   readonly runs: Readonly<Record<string, 'running' | 'finished' | 'unknown'>>
   /** The user's keys named in open secret scanning alerts (absent: not checked). */
   readonly leaks?: readonly Leak[]
+  /** Whether AWS has quarantined the user (absent: not checked, as none). */
+  readonly quarantine?: QuarantineReading
+}
+
+/**
+ * AWS's answer to a key it found in public: one of its managed quarantine policies attached to
+ * the user, which denies the user iam:CreateAccessKey and iam:UpdateAccessKey.
+ */
+export type QuarantineReading =
+  | { readonly kind: 'none' }
+  | { readonly kind: 'quarantined'; readonly policyName: string }
+  /** ListAttachedUserPolicies was refused or failed: the run goes on as if none. */
+  | { readonly kind: 'unknown'; readonly reason: string }
+
+/** The names AWS gives its quarantine policies: the first version, V2, V3 and any later one. */
+export function isQuarantinePolicy(policyName: string): boolean {
+  return /^AWSCompromisedKeyQuarantine(V\d+)?$/.test(policyName)
 }
 
 /** A run's announcement that it is creating a key (a `creating` mark on the user). */

@@ -8,6 +8,7 @@
  * talks to it through AWS_ENDPOINT_URL_IAM / _STS.
  */
 import { checkPolicy, evaluate, type PolicyDocument } from './iam-policy.js'
+import type { ManagedPolicy } from './quarantine.js'
 import { createServer } from 'node:http'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
@@ -139,6 +140,13 @@ export interface AwsEmulator {
    * (a user acts on itself, an admin role on anyone).
    */
   attachPolicy(principalName: string, document: PolicyDocument): void
+  /**
+   * Attaches an AWS managed policy to a user, as AWS does with its quarantine policies
+   * (./quarantine.ts): listed by ListAttachedUserPolicies, and its explicit Denies bind the user
+   * beside whatever else authorizes it. A change in IAM, shown at once.
+   */
+  attachManagedPolicy(userName: string, policy: ManagedPolicy): void
+  detachManagedPolicy(userName: string, policyArn: string): void
   setPropagationDelay(ms: number): void
   setAcceptance(rule: AcceptanceRule | undefined): void
   /** Sets readLagMs for changes made from now on; 0 also shows every pending change. */
@@ -168,7 +176,8 @@ const IAM_ACTIONS = new Set([
   'GetAccessKeyLastUsed',
   'TagUser',
   'UntagUser',
-  'ListUserTags'
+  'ListUserTags',
+  'ListAttachedUserPolicies'
 ])
 const STS_ACTIONS = new Set(['GetCallerIdentity'])
 
@@ -473,6 +482,8 @@ export async function startAwsEmulator(options: AwsEmulatorOptions = {}): Promis
   const sessions = new Map<string, Session>()
   const denials = new Set<string>()
   const policies = new Map<string, PolicyDocument[]>()
+  /** AWS managed policies attached to users, by user name. */
+  const managed = new Map<string, ManagedPolicy[]>()
   const interceptors: Interceptor[] = []
   const requests: LoggedRequest[] = []
 
@@ -736,6 +747,20 @@ export async function startAwsEmulator(options: AwsEmulatorOptions = {}): Promis
     }
     const attached = policies.get(principalName(p))
     const resource = users.get(targetUser)?.arn ?? `arn:aws:iam::${accountId}:user/${targetUser}`
+    const quarantines = p.kind === 'user' ? (managed.get(p.user.name) ?? []) : []
+    const request = { action: iamAction, resource, variables: {}, tagKeys }
+    if (
+      evaluate(
+        quarantines.map(policy => policy.document),
+        request
+      ) === 'explicit-deny'
+    ) {
+      throw new AwsError(
+        403,
+        'AccessDenied',
+        `${prefix} with an explicit deny in an identity-based policy`
+      )
+    }
     const allowed = attached
       ? evaluate(attached, {
           action: iamAction,
@@ -1027,6 +1052,16 @@ export async function startAwsEmulator(options: AwsEmulatorOptions = {}): Promis
         })
         return undefined
       }
+      case 'ListAttachedUserPolicies': {
+        const name = userNameParam(params, true) as string
+        authorize(p, action, name)
+        existingUser(name)
+        const listed = page(managed.get(name) ?? [], params)
+        const members = listed.items.map(policy =>
+          el('member', text('PolicyName', policy.name) + text('PolicyArn', policy.arn))
+        )
+        return el('AttachedPolicies', members.join('')) + listed.tail
+      }
       case 'ListUserTags': {
         const name = userNameParam(params, true) as string
         authorize(p, action, name)
@@ -1306,6 +1341,17 @@ export async function startAwsEmulator(options: AwsEmulatorOptions = {}): Promis
         if (key.lastUsed)
           key.lastUsed = { ...key.lastUsed, date: new Date(key.lastUsed.date.getTime() - ms) }
       }
+    },
+    attachManagedPolicy(userName, policy) {
+      existingUser(userName)
+      const held = managed.get(userName) ?? []
+      if (!held.some(other => other.arn === policy.arn)) managed.set(userName, [...held, policy])
+    },
+    detachManagedPolicy(userName, policyArn) {
+      managed.set(
+        userName,
+        (managed.get(userName) ?? []).filter(policy => policy.arn !== policyArn)
+      )
     },
     attachPolicy(name, document) {
       checkPolicy(document)

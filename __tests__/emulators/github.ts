@@ -49,6 +49,9 @@ export type Permission =
   /** Fine-grained PAT: the repository permission "Secret scanning alerts". */
   | 'secret_scanning_alerts'
 
+/** GitHub's usual answer times, with jitter: what the demo uses. */
+export const GITHUB_LATENCY_MS = { min: 30, max: 300 } as const
+
 export interface TokenGrant {
   repos: string[] | '*'
   /** Organizations the token may act on (organization permissions). Default: every one. */
@@ -163,8 +166,9 @@ export interface GitHubEmulatorOptions {
   runListDelayMs?: number
   /**
    * How long GitHub takes to answer, drawn per request between min and max (jitter): a real
-   * API answers in tens to hundreds of milliseconds, which is what lets requests pile up in
-   * flight. Default: no delay.
+   * API answers in tens to hundreds of milliseconds (GITHUB_LATENCY_MS), which is what lets
+   * requests pile up in flight. Default: no delay, so the hundreds of test runs stay fast; the
+   * demo, the scale tests and the benchmark turn it on.
    */
   latencyMs?: { min: number; max: number }
   /**

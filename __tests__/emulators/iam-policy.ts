@@ -43,20 +43,34 @@ const CONTEXT: Record<string, (request: PolicyRequest) => readonly string[]> = {
   'aws:tagkeys': request => request.tagKeys ?? []
 }
 
-export function checkPolicy(document: PolicyDocument): void {
-  if (document.Version !== '2012-10-17') {
-    throw new Error(`policy Version must be "2012-10-17", got ${JSON.stringify(document.Version)}`)
+/**
+ * The grammar every policy shares, identity or trust: its Version, only the statement elements
+ * the emulator evaluates (never one ignored), and an Effect of Allow or Deny.
+ */
+export function checkGrammar(
+  version: string,
+  statements: readonly object[],
+  known: ReadonlySet<string>,
+  kind: string
+): void {
+  if (version !== '2012-10-17') {
+    throw new Error(`policy Version must be "2012-10-17", got ${JSON.stringify(version)}`)
   }
-  for (const statement of list(document.Statement)) {
-    const unknown = Object.keys(statement).filter(key => !KNOWN.has(key))
+  for (const statement of statements) {
+    const unknown = Object.keys(statement).filter(key => !known.has(key))
     if (unknown.length > 0) {
-      throw new Error(`the emulator does not evaluate ${unknown.join(', ')} in a policy statement`)
+      throw new Error(`the emulator does not evaluate ${unknown.join(', ')} in a ${kind} statement`)
     }
-    if (statement.Effect !== 'Allow' && statement.Effect !== 'Deny') {
-      throw new Error(
-        `policy Effect must be Allow or Deny, got ${JSON.stringify(statement.Effect)}`
-      )
+    const effect = (statement as { Effect?: unknown }).Effect
+    if (effect !== 'Allow' && effect !== 'Deny') {
+      throw new Error(`policy Effect must be Allow or Deny, got ${JSON.stringify(effect)}`)
     }
+  }
+}
+
+export function checkPolicy(document: PolicyDocument): void {
+  checkGrammar(document.Version, list(document.Statement), KNOWN, 'policy')
+  for (const statement of list(document.Statement)) {
     if ((statement.Action === undefined) === (statement.NotAction === undefined)) {
       throw new Error('a policy statement needs exactly one of Action and NotAction')
     }
@@ -114,7 +128,7 @@ function conditionHolds(
   })
 }
 
-function list<T>(value: T | T[]): T[] {
+export function list<T>(value: T | T[]): T[] {
   return Array.isArray(value) ? value : [value]
 }
 
@@ -132,7 +146,8 @@ function substitute(
   return missing ? undefined : expanded
 }
 
-function glob(pattern: string, value: string, ignoreCase: boolean): boolean {
+/** IAM's wildcards: `*` any run of characters, `?` one. */
+export function glob(pattern: string, value: string, ignoreCase: boolean): boolean {
   const source = pattern
     .split('')
     .map(char =>

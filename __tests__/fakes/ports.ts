@@ -113,6 +113,8 @@ export interface FakeKey {
 export class AwsWorld {
   readonly keys = new Map<string, FakeKey>()
   readonly tags: Record<string, string> = {}
+  /** Managed policies attached to the user, by name (AWS's quarantine is one). */
+  readonly attachedPolicies: string[] = []
   readonly faults = new Map<AwsOp, Fault[]>()
   /** Fake ms each call takes (moves the clock on); a list: call by call, then none. */
   readonly delays: Partial<Record<AwsOp, number | number[]>> = {}
@@ -194,6 +196,8 @@ export class AwsWorld {
       lastUse: accessKeyId =>
         call('lastUse', [accessKeyId], () => this.keys.get(accessKeyId)?.lastUsed),
       listTags: userName => call('listTags', [userName], () => ({ ...this.tags })),
+      attachedPolicyNames: userName =>
+        call('attachedPolicyNames', [userName], () => [...this.attachedPolicies]),
       createKey: userName =>
         call('createKey', [userName], () =>
           this.createKey ? this.createKey(userName) : this.makeKey()

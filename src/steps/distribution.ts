@@ -242,7 +242,8 @@ export async function restore(run: Run, step: Extract<Step, { kind: 'restore' }>
  */
 async function confirmLost(run: Run, keyId: string): Promise<AbandonedStatus> {
   const check = await checkKey(run, keyId)
-  if (check.kind === 'lost' && check.status !== 'rejected') return check.status
+  // 'rejected' cannot come here (this run signs with the other key); it would mean gone.
+  if (check.kind === 'lost') return check.status === 'Inactive' ? 'Inactive' : 'deleted'
   const seen =
     check.kind === 'unknown'
       ? `this run could not read ${keyLabel(keyId)} again (${check.reason})`

@@ -3,6 +3,7 @@ import { keyLabel } from '../format.js'
 import { readMark } from '../marks.js'
 import { usedAfterSwitch, type Step } from '../plan.js'
 import { markOf, markReactivated } from './marks.js'
+import { quarantineAdvice } from './quarantine.js'
 import { readAgain } from './recheck.js'
 import { lostAfterDeactivation, requireReplacement, stillAsSeen } from './replacement.js'
 import { sideProblem, type Run } from './run.js'
@@ -134,8 +135,9 @@ export async function deactivateKey(
   try {
     await run.aws.setStatus(run.user, step.keyId, 'Inactive')
   } catch (error) {
+    const quarantined = await quarantineAdvice(run, error)
     throw new StepFailure(
-      `Could not deactivate the previous key ${keyLabel(step.keyId)} (${describeError(error)}). Every target holds the new key; the previous key stays active until a later run deactivates it.`
+      `Could not deactivate the previous key ${keyLabel(step.keyId)} (${quarantined ?? describeError(error)}). Every target holds the new key; the previous key stays active${quarantined ? '' : ' until a later run deactivates it'}.`
     )
   }
   run.result.deactivated.push(step.keyId)

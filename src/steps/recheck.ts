@@ -56,14 +56,10 @@ const listings = new WeakMap<Run, Listing>()
  * a listing already in flight will do (the fan-out's writers, checking before each pair).
  */
 export async function checkKey(run: Run, keyId: string, shared = false): Promise<KeyCheck> {
-  let fresh = !shared
+  // A re-read after a pause never shares a listing started before it: that one has settled.
   return readAgain(
     run.context.clock,
-    async () => {
-      const read = verdict(await listing(run, fresh), keyId)
-      fresh = true
-      return read
-    },
+    async () => verdict(await listing(run, !shared), keyId),
     check => check.kind !== 'lost'
   )
 }

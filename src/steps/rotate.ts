@@ -10,6 +10,7 @@ import { verifyNewKey } from '../verify.js'
 import { distribute } from './distribution.js'
 import { discard, setAside } from './keys.js'
 import { announce, clearIntent, markOf } from './marks.js'
+import { quarantineAdvice } from './quarantine.js'
 import { checkKey, readAgain } from './recheck.js'
 import { replacementLost } from './replacement.js'
 import { briefly, type Run } from './run.js'
@@ -123,8 +124,9 @@ async function createKey(run: Run, previousKeyId: string | undefined): Promise<C
         )
       }
       if (attempt >= CREATE_ATTEMPTS || !isTransientAwsError(error)) {
+        const quarantined = await quarantineAdvice(run, error)
         throw new StepFailure(
-          `Could not create a new access key for ${run.user}: ${describeError(error)}. No new key is left behind; the previous key and the secrets are unchanged.`,
+          `Could not create a new access key for ${run.user}: ${quarantined ?? describeError(error)}. No new key is left behind; the previous key and the secrets are unchanged.`,
           { cause: error }
         )
       }
