@@ -5,7 +5,14 @@
  * and the way out; a quarantine attached during a run is named, not "remove that Deny".
  */
 import { QUARANTINE_POLICIES, READ_ONLY_POLICY } from './emulators/quarantine.js'
-import { policyFile, startWorld, USER, type World } from './emulators/world.js'
+import {
+  adminRole,
+  ID_SECRET,
+  policyFile,
+  startWorld,
+  USER,
+  type World
+} from './emulators/world.js'
 
 const REPOS = ['acme/app', 'acme/api']
 
@@ -84,6 +91,73 @@ describe('AWS quarantine', () => {
     const now = world.stored()
     expect(now.accessKeyId).not.toBe(before.accessKeyId)
     expect(keys.find(k => k.accessKeyId === now.accessKeyId)?.status).toBe('Active')
+  })
+
+  it('admin mode: rotates at once, deactivates the exposed key, resolves its alert, never detaches; the next runs leave the replacement alone', async () => {
+    world = await startWorld({
+      repos: REPOS,
+      keyAgeDays: 10,
+      userPath: '/deploy/',
+      userPolicy: null,
+      secretScanning: 'write'
+    })
+    const role = adminRole(world)
+    world.aws.attachManagedPolicy(USER, QUARANTINE_POLICIES.v3)
+    const exposed = world.stored()
+    world.github.addSecretScanningAlert('acme/app', {
+      secretType: 'aws_access_key_id',
+      secret: exposed.accessKeyId
+    })
+    const first = await world.run({ 'iam-user-name': USER }, role)
+    expect(first.code).toBe(0)
+    expect(first.outputs.rotated).toBe('true')
+    const fresh = world.stored()
+    expect(fresh.accessKeyId).not.toBe(exposed.accessKeyId)
+    for (const repo of REPOS) expect(world.stored(repo)).toEqual(fresh)
+    const status = (id: string) => world.aws.keys(USER).find(k => k.accessKeyId === id)?.status
+    expect(status(exposed.accessKeyId)).toBe('Inactive')
+    expect(status(fresh.accessKeyId)).toBe('Active')
+    expect(world.github.requests.map(r => r.route)).toContain('update-secret-scanning-alert')
+    expect(world.aws.tags(USER)['rotate-aws-access-keys:quarantine']).toMatch(
+      new RegExp(`^rotate-aws-access-keys v1 seen=\\S+ keys=${exposed.accessKeyId}$`)
+    )
+    expect(first.summary).toContain(
+      'AWS has quarantined IAM user deploy (AWSCompromisedKeyQuarantineV3)'
+    )
+    expect(first.summary).toContain('This action never detaches the policy')
+    expect(world.aws.requests.map(r => r.action)).not.toContain('DetachUserPolicy')
+
+    // Later runs: the replacement is not exposed, so nothing is rotated again.
+    world.aws.settleReads()
+    const second = await world.run({ 'iam-user-name': USER }, { ...role, runId: '1002' })
+    expect(second.code).toBe(0)
+    expect(second.outputs.rotated).toBe('false')
+    expect(world.github.secret('acme/app', ID_SECRET)?.value).toBe(fresh.accessKeyId)
+
+    // A person detaches the policy after the support case: the record goes with it.
+    world.aws.detachManagedPolicy(USER, QUARANTINE_POLICIES.v3.arn)
+    const third = await world.run({ 'iam-user-name': USER }, { ...role, runId: '1003' })
+    expect(third.code).toBe(0)
+    expect(Object.keys(world.aws.tags(USER))).not.toContain('rotate-aws-access-keys:quarantine')
+  })
+
+  it('admin mode, a dry run: nothing changes, and the plan says what a real run would do', async () => {
+    world = await startWorld({
+      repos: REPOS,
+      keyAgeDays: 100,
+      userPath: '/deploy/',
+      userPolicy: null
+    })
+    const role = adminRole(world)
+    world.aws.attachManagedPolicy(USER, QUARANTINE_POLICIES.v3)
+    const result = await world.run({ 'iam-user-name': USER, 'dry-run': 'true' }, role)
+    expect(result.code).toBe(0)
+    expect(mutations(world)).toEqual([])
+    expect(result.summary).toContain('Dry run: nothing was changed')
+    expect(result.summary).toContain("Record the keys AWS's quarantine exposed")
+    expect(result.summary).toContain(
+      'exposed (AWS quarantined the user), and every target holds the new key'
+    )
   })
 
   it('without iam:ListAttachedUserPolicies: one notice, and the run goes on', async () => {

@@ -19,6 +19,16 @@ function callerOnly(arn: string): Aws {
   return new Proxy({}, handler) as Aws
 }
 
+/** The deploy user calling as itself with `signingKeyId`: who it is, its user, and its ARN. */
+function selfAnswers(signingKeyId: string): Record<string, () => Promise<unknown>> {
+  return {
+    signingCredentials: () => Promise.resolve({ accessKeyId: signingKeyId, secretAccessKey: 'x' }),
+    callerIdentity: () =>
+      Promise.resolve({ arn: 'arn:aws:iam::123456789012:user/deploy', accountId: '123456789012' }),
+    getUserArn: () => Promise.resolve('arn:aws:iam::123456789012:user/deploy')
+  }
+}
+
 describe('observe', () => {
   it('refuses root credentials with the root explanation, not an input error', async () => {
     const caught = await observe(
@@ -63,19 +73,64 @@ describe('observe', () => {
     expect(events.slice(0, 3)).toEqual(['credentials', 'masked', 'callerIdentity'])
   })
 
+  it("reads AWS's quarantine and the action's record of it; a refused read is unknown, not fatal", async () => {
+    const kept = 'AKIAEXAMPLEEXAMPLE12'
+    const answering = (policies: () => Promise<string[]>, tags: Record<string, string>) =>
+      new Proxy({} as Aws, {
+        get: (_target, name) =>
+          ({
+            ...selfAnswers(kept),
+            listKeys: () => Promise.resolve([{ id: kept, status: 'Active', createdAt: 0 }]),
+            listTags: () => Promise.resolve(tags),
+            lastUse: () => Promise.resolve(undefined),
+            attachedPolicyNames: policies
+          })[String(name)]
+      })
+    const settings = { iamUserName: undefined, run, awsRegion: 'us-east-1' }
+    const record = `rotate-aws-access-keys v1 seen=2026-11-22T10:00:00Z keys=${kept}`
+    const quarantined = await observe(
+      answering(() => Promise.resolve(['IAMReadOnlyAccess', 'AWSCompromisedKeyQuarantineV2']), {
+        'rotate-aws-access-keys:quarantine': record
+      }),
+      settings,
+      unknownRun,
+      () => undefined
+    )
+    expect(quarantined.snapshot.quarantine).toEqual({
+      kind: 'quarantined',
+      policyName: 'AWSCompromisedKeyQuarantineV2'
+    })
+    expect(quarantined.snapshot.quarantineRecord).toEqual({
+      seenAt: Date.parse('2026-11-22T10:00:00Z'),
+      keyIds: [kept]
+    })
+    const none = await observe(
+      answering(() => Promise.resolve(['IAMReadOnlyAccess']), {
+        'rotate-aws-access-keys:quarantine': 'garbled'
+      }),
+      settings,
+      unknownRun,
+      () => undefined
+    )
+    expect(none.snapshot.quarantine).toEqual({ kind: 'none' })
+    expect(none.snapshot.quarantineRecord).toBe('unreadable')
+    const refused = await observe(
+      answering(() => Promise.reject(Object.assign(new Error('no'), { name: 'AccessDenied' })), {}),
+      settings,
+      unknownRun,
+      () => undefined
+    )
+    expect(refused.snapshot.quarantine).toEqual({ kind: 'unknown', reason: 'no' })
+    expect(refused.snapshot).not.toHaveProperty('quarantineRecord')
+  })
+
   it('takes a listed key that GetAccessKeyLastUsed no longer knows for deleted (a stale listing), keeping its mark as stale', async () => {
     const gone = 'AKIAGONEGONEGONE0001'
     const kept = 'AKIAEXAMPLEEXAMPLE12'
     const mark =
       'rotate-aws-access-keys v1 state=pending at=2026-11-22T10:00:00Z run=9.1 prev=AKIAEXAMPLEEXAMPLE12'
     const answers: Record<string, () => Promise<unknown>> = {
-      signingCredentials: () => Promise.resolve({ accessKeyId: kept, secretAccessKey: 'x' }),
-      callerIdentity: () =>
-        Promise.resolve({
-          arn: 'arn:aws:iam::123456789012:user/deploy',
-          accountId: '123456789012'
-        }),
-      getUserArn: () => Promise.resolve('arn:aws:iam::123456789012:user/deploy'),
+      ...selfAnswers(kept),
       listKeys: () =>
         Promise.resolve([
           { id: kept, status: 'Active', createdAt: 0 },

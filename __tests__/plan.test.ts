@@ -1049,7 +1049,16 @@ describe('planner', () => {
             'off'
           )
         }),
-        (specs, selfMode, intentRun, s, leakSpec) => {
+        // AWS's quarantine, and whether a run recorded the keys it exposed (only the first).
+        fc.constantFrom<'none' | 'quarantined' | 'recorded'>(
+          'none',
+          'none',
+          'none',
+          'none',
+          'quarantined',
+          'recorded'
+        ),
+        (specs, selfMode, intentRun, s, leakSpec, quarantineSpec) => {
           const keys = specs.map((spec, i) => {
             const base = key(
               `AKIAKEY${i}`,
@@ -1114,9 +1123,27 @@ describe('planner', () => {
                   }
                 ]
               : [],
-            runs: intentRun ? { '9.1': intentRun } : {}
+            runs: intentRun ? { '9.1': intentRun } : {},
+            ...(quarantineSpec === 'none'
+              ? {}
+              : {
+                  quarantine: {
+                    kind: 'quarantined',
+                    policyName: 'AWSCompromisedKeyQuarantineV3'
+                  } as const
+                }),
+            ...(quarantineSpec === 'recorded'
+              ? { quarantineRecord: { seenAt: NOW - DAY, keyIds: ['AKIAKEY0'] } }
+              : {})
           })
           const snap = { ...unleaked, leaks }
+          const exposed = new Set(
+            quarantineSpec === 'none' || selfMode
+              ? []
+              : quarantineSpec === 'recorded'
+                ? ['AKIAKEY0']
+                : keys.map(k => k.id)
+          )
           const settingsHere: PlanSettings = {
             ...settings,
             force: s.force,
@@ -1133,7 +1160,8 @@ describe('planner', () => {
           const refusedLeakedReactivation = /a leaked key is never made active again/.test(
             p.refusal ?? ''
           )
-          if (leakSpec.response === 'report' && !refusedLeakedReactivation) {
+          // (A quarantine's exposed keys are acted on whatever leak-response says.)
+          if (leakSpec.response === 'report' && !refusedLeakedReactivation && exposed.size === 0) {
             expect(p.steps).toEqual(withoutLeaks.steps)
           }
           // Alerts are resolved only for a leaked key that is inactive, or once this plan
@@ -1141,7 +1169,9 @@ describe('planner', () => {
           p.steps.forEach((step, index) => {
             if (step.kind !== 'resolve-alerts') return
             expect(leaks.map(leak => leak.keyId)).toContain(step.keyId)
-            expect(['rotate-and-deactivate', 'rotate']).toContain(leakSpec.response)
+            if (!exposed.has(step.keyId)) {
+              expect(['rotate-and-deactivate', 'rotate']).toContain(leakSpec.response)
+            }
             const deactivatedBefore = p.steps
               .slice(0, index)
               .some(
@@ -1151,6 +1181,22 @@ describe('planner', () => {
               )
             expect(
               keys.find(k => k.id === step.keyId)?.status === 'Inactive' || deactivatedBefore
+            ).toBe(true)
+          })
+          // A quarantined self-rotation plans nothing; admin mode never keeps an exposed key
+          // active once every target holds its replacement.
+          if (quarantineSpec !== 'none' && selfMode) {
+            expect(p.steps).toEqual([])
+            expect(p.refusal).toMatch(/^AWS has quarantined IAM user/)
+          }
+          p.steps.forEach((step, index) => {
+            if (step.kind !== 'rotate' || !step.previousKeyId) return
+            if (!exposed.has(step.previousKeyId)) return
+            const later = p.steps.slice(index + 1)
+            expect(
+              later.some(
+                other => other.kind === 'deactivate-key' && other.keyId === step.previousKeyId
+              )
             ).toBe(true)
           })
           checked += 1
@@ -1239,9 +1285,9 @@ describe('planner', () => {
       { numRuns: Number(process.env.PLAN_PROPERTY_RUNS ?? 3000), seed: 20261201 }
     )
     // The generator must reach plans that act, or the checks above prove little.
-    // Measured with this seed: 27% act, 33% are not refused (before: 35% not refused, and a
-    // refusal returned before any check).
+    // Measured with this seed: 24% act, 27% are not refused (33% before a third of the cases
+    // were quarantined: a quarantined self-rotation refuses).
     expect(acted / checked).toBeGreaterThan(0.2)
-    expect(decided / checked).toBeGreaterThan(0.28)
+    expect(decided / checked).toBeGreaterThan(0.25)
   })
 })

@@ -4,7 +4,13 @@ import { finishDistribution, restore } from './steps/distribution.js'
 import { resolveAlerts } from './steps/alerts.js'
 import { smokeTest } from './steps/gate.js'
 import { deactivateKey, deleteKey, reactivateKey, retireOrphan } from './steps/keys.js'
-import { clearIntentStep, markReactivatedStep, removeMarks } from './steps/marks.js'
+import {
+  clearIntentStep,
+  clearQuarantineRecord,
+  markReactivatedStep,
+  recordQuarantine,
+  removeMarks
+} from './steps/marks.js'
 import { rotate } from './steps/rotate.js'
 import { startRun, type ApplyContext, type ApplyResult, type Run } from './steps/run.js'
 
@@ -22,6 +28,8 @@ const EXECUTORS: {
   'retire-orphan': retireOrphan,
   'clear-intent': clearIntentStep,
   'remove-marks': removeMarks,
+  'record-quarantine': recordQuarantine,
+  'clear-quarantine-record': clearQuarantineRecord,
   'reactivate-key': reactivateKey,
   'mark-reactivated': markReactivatedStep,
   'deactivate-key': deactivateKey,

@@ -157,3 +157,27 @@ function isMarkState(text: string): text is MarkState {
 function isoSeconds(ms: number): string {
   return isoTime(Math.floor(ms / 1000) * 1000)
 }
+
+/**
+ * The keys a user held when a run first saw AWS's quarantine on it: they count as exposed, and
+ * keys made after (the replacements) do not, while the policy stays attached.
+ */
+export const QUARANTINE_TAG_KEY = 'rotate-aws-access-keys:quarantine'
+
+export interface QuarantineRecord {
+  readonly seenAt: number
+  readonly keyIds: readonly string[]
+}
+
+export function writeQuarantineRecord(record: QuarantineRecord): string {
+  const keys = record.keyIds.length > 0 ? record.keyIds.join(',') : 'none'
+  return `${PREFIX} ${VERSION} seen=${isoSeconds(record.seenAt)} keys=${keys}`
+}
+
+/** Undefined when absent or not in this format: the run then records afresh. */
+export function readQuarantineRecord(tagValue: string | undefined): QuarantineRecord | undefined {
+  const match = /^rotate-aws-access-keys v1 seen=(\S+) keys=(\S+)$/.exec(tagValue?.trim() ?? '')
+  const seenAt = Date.parse(match?.[1] ?? '')
+  if (!match?.[2] || Number.isNaN(seenAt)) return undefined
+  return { seenAt, keyIds: match[2] === 'none' ? [] : match[2].split(',') }
+}

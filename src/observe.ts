@@ -2,7 +2,13 @@ import { awsErrorCode } from './aws-errors.js'
 import type { Aws, Credentials, ListedKey } from './aws.js'
 import { describeError, InputError, Refusal } from './errors.js'
 import { ROOT_REFUSAL } from './plan.js'
-import { isIntentTagKey, readMark, type Mark } from './marks.js'
+import {
+  isIntentTagKey,
+  QUARANTINE_TAG_KEY,
+  readMark,
+  readQuarantineRecord,
+  type Mark
+} from './marks.js'
 import { partitionOf } from './regions.js'
 import type { RunState } from './github.js'
 import type { Settings } from './settings.js'
@@ -60,7 +66,8 @@ export async function observe(
       intents: intentsOf(tags),
       staleMarks,
       runs,
-      quarantine
+      quarantine,
+      ...quarantineRecordOf(tags)
     },
     signing
   }
@@ -93,6 +100,12 @@ async function readUserArn(aws: Aws, userName: string, accountId: string): Promi
     }
     throw error
   }
+}
+
+function quarantineRecordOf(tags: Record<string, string>): Pick<Snapshot, 'quarantineRecord'> {
+  const value = tags[QUARANTINE_TAG_KEY]
+  if (value === undefined) return {}
+  return { quarantineRecord: readQuarantineRecord(value) ?? 'unreadable' }
 }
 
 /** AWS's quarantine policy on the user, if any; a refused or failed read is said, not fatal. */

@@ -72,6 +72,10 @@ export type Step =
   | { readonly kind: 'clear-intent'; readonly tagKey: string; readonly value: string }
   /** Remove marks left behind by keys that were deleted (IAM keeps a key's tag). */
   | { readonly kind: 'remove-marks'; readonly tagKeys: readonly string[] }
+  /** Record the keys AWS's quarantine exposed, before any replacement exists (admin mode). */
+  | { readonly kind: 'record-quarantine'; readonly keyIds: readonly string[] }
+  /** The quarantine was detached: its record goes, so a later quarantine starts afresh. */
+  | { readonly kind: 'clear-quarantine-record' }
   /** Deactivate the previous key and mark it retired. */
   | {
       readonly kind: 'deactivate-key'
@@ -185,8 +189,13 @@ interface Draft {
   readonly replacedAt: ReadonlyMap<string, number>
   /** Keys that one of the action's keys replaced: the targets' keys before the action's. */
   readonly namedByOurs: ReadonlySet<string>
-  /** The user's keys named in open secret scanning alerts, and the alerts. */
+  /**
+   * The user's keys named in open secret scanning alerts, and the alerts; in admin mode also the
+   * keys AWS's quarantine exposed (with no alerts unless some name them).
+   */
   readonly leaked: ReadonlyMap<string, readonly AlertRef[]>
+  /** AWS's quarantine, seen in admin mode: its policy, and the keys it exposed. */
+  readonly quarantine: Quarantine | undefined
   /** A key, inactive or deleted, that replaced the only active key: targets may hold it. */
   readonly lost: LostKey | undefined
 }
@@ -250,6 +259,60 @@ function refuseQuarantinedSelf(snapshot: Snapshot): Plan | undefined {
       `Admin mode, added to this workflow: a job with \`permissions: id-token: write\` that runs aws-actions/configure-aws-credentials with \`role-to-assume\` (a role holding policies/admin-rotation.json), then this action with \`iam-user-name: ${userName}\` and the same targets (README: "AWS's quarantine").`
     ]
   }
+}
+
+interface Quarantine {
+  readonly policyName: string
+  readonly exposed: ReadonlySet<string>
+}
+
+/**
+ * Admin mode: every key the user held when a run first saw the quarantine is exposed; the
+ * replacements made since are not (the record says which were held), though the policy binds
+ * them too until a person detaches it. The action never detaches it.
+ */
+function quarantineOf(snapshot: Snapshot): Quarantine | undefined {
+  const { quarantine, quarantineRecord, mode, keys } = snapshot
+  if (mode !== 'admin' || quarantine?.kind !== 'quarantined') return undefined
+  const held =
+    typeof quarantineRecord === 'object' ? quarantineRecord.keyIds : keys.map(key => key.id)
+  return { policyName: quarantine.policyName, exposed: new Set(held) }
+}
+
+/** The record is written on first sight, before any replacement; it goes with the quarantine. */
+function quarantineSteps(snapshot: Snapshot, quarantine: Quarantine | undefined): Step[] {
+  if (quarantine && typeof snapshot.quarantineRecord !== 'object') {
+    return [{ kind: 'record-quarantine', keyIds: [...quarantine.exposed] }]
+  }
+  const detached = snapshot.quarantine?.kind === 'none'
+  if (detached && snapshot.quarantineRecord !== undefined) {
+    return [{ kind: 'clear-quarantine-record' }]
+  }
+  return []
+}
+
+function quarantineNote(snapshot: Snapshot, quarantine: Quarantine): string {
+  const exposed = [...quarantine.exposed].map(keyLabel).join(', ') || 'none left'
+  return (
+    `AWS has quarantined IAM user ${snapshot.userName} (${quarantine.policyName}): the keys it held then count as exposed (${exposed}), ` +
+    'each replaced now and deactivated as soon as every target holds its replacement. This action never detaches the policy, ' +
+    "and it restricts the new key too until a person does: before that, follow AWS's support case, review what the exposed keys did in CloudTrail, and make sure none of them is still active."
+  )
+}
+
+/** The keys named in open alerts (unless leak-response is off) and the quarantine's exposed ones. */
+function leakedKeys(
+  snapshot: Snapshot,
+  settings: PlanSettings,
+  quarantine: Quarantine | undefined
+): Map<string, readonly AlertRef[]> {
+  const alerted = leakResponse(settings) === 'off' ? [] : (snapshot.leaks ?? [])
+  const leaked = new Map(alerted.map(leak => [leak.keyId, leak.alerts] as const))
+  for (const keyId of quarantine?.exposed ?? []) {
+    const held = snapshot.keys.some(key => key.id === keyId)
+    if (held && !leaked.has(keyId)) leaked.set(keyId, [])
+  }
+  return leaked
 }
 
 /** Credentials and marks the action must not act on: root, another account, a newer format. */
@@ -420,13 +483,16 @@ function startDraft(
   if (stale.length > 0) {
     steps.push({ kind: 'remove-marks', tagKeys: stale.map(({ keyId }) => keyId) })
   }
+  const quarantine = quarantineOf(snapshot)
+  steps.push(...quarantineSteps(snapshot, quarantine))
   return {
     lost,
+    quarantine,
     snapshot,
     settings,
     now,
     steps,
-    notes: [],
+    notes: quarantine ? [quarantineNote(snapshot, quarantine)] : [],
     warnings: [...intent.warnings],
     byAge,
     active: byAge.filter(key => key.status === 'Active'),
@@ -446,11 +512,7 @@ function startDraft(
         return mark && !mark.orphan && mark.previousKeyId ? [mark.previousKeyId] : []
       })
     ),
-    leaked: new Map(
-      leakResponse(settings) === 'off'
-        ? []
-        : (snapshot.leaks ?? []).map(leak => [leak.keyId, leak.alerts] as const)
-    )
+    leaked: leakedKeys(snapshot, settings, quarantine)
   }
 }
 
@@ -504,10 +566,9 @@ function refuseUnknownActive(draft: Draft): Plan | undefined {
   if (unknown.length === 0) return undefined
   const ids = unknown.map(key => keyLabel(key.id)).join(', ')
   const reclaimed = unknown.filter(key => key.mark.kind === 'ours' && key.mark.mark.orphan)
-  const leakedUnknown = unknown.flatMap(key => {
-    const alerts = draft.leaked.get(key.id)
-    return alerts ? [leakAdvice(key, alerts)] : []
-  })
+  const leakedUnknown = unknown.flatMap(key =>
+    draft.leaked.has(key.id) ? [leakAdvice(draft, key)] : []
+  )
   const reclaimedText =
     reclaimed.length > 0
       ? `(${reclaimed.map(key => keyLabel(key.id)).join(', ')} was set aside by this action as a dead run's orphan and someone made it active again, so it counts as theirs.) `
@@ -631,10 +692,9 @@ function reactivatePlan(draft: Draft): Plan {
       `IAM user ${user} has no key that this action retired and that still exists (a retired key is deleted once delete-after has passed, and keys deactivated by a person are not the action's to reactivate).`
     )
   }
-  const leakedAlerts = draft.leaked.get(newest.key.id)
-  if (leakedAlerts) {
+  if (draft.leaked.has(newest.key.id)) {
     return refuseToReactivate(
-      `${leakedText(newest.key, leakedAlerts)}: a leaked key is never made active again. Whatever still needs it needs the key the targets hold, ${keyLabel(current.id)}.`
+      `${leakedText(draft, newest.key)}: a leaked key is never made active again. Whatever still needs it needs the key the targets hold, ${keyLabel(current.id)}.`
     )
   }
   steps.push({ kind: 'reactivate-key', keyId: newest.key.id })
@@ -770,10 +830,9 @@ function rotateWhenDue(draft: Draft, current: KeyState): Plan {
   const { settings, now, notes } = draft
   const blocker = cleanUp(draft, draft.inactive, true)
   if (blocker) return slotBlocked(draft, blocker, current.id)
-  const alerts = actsOnLeak(draft, current) ? draft.leaked.get(current.id) : undefined
   notes.push(
-    alerts
-      ? `${leakedText(current, alerts)}: rotating now, whatever its age (leak-response: ${leakResponse(settings)}).`
+    actsOnLeak(draft, current)
+      ? `${leakedText(draft, current)}: rotating now, whatever its age (${draft.quarantine?.exposed.has(current.id) ? "AWS's quarantine" : `leak-response: ${leakResponse(settings)}`}).`
       : settings.force && now < current.createdAt + settings.maxAgeMs
         ? `Key ${keyLabel(current.id)} is ${age(now - current.createdAt)} old; rotating because force is set.`
         : `Key ${keyLabel(current.id)} is ${age(now - current.createdAt)} old; rotating (max-age ${age(settings.maxAgeMs)}).`
@@ -1228,6 +1287,8 @@ export function describeStep(step: Step): string {
       return step.previousKeyId
         ? `Create a new key, verify it with STS, write it to every target (replaces ${keyLabel(step.previousKeyId)})`
         : "Create the user's first key, verify it with STS, write it to every target"
+    case 'record-quarantine':
+      return `Record the keys AWS's quarantine exposed (${step.keyIds.map(keyLabel).join(', ') || 'none'})`
     case 'deactivate-key':
       return `Deactivate ${keyLabel(step.keyId)}: ${step.reason}`
     case 'delete-key':
@@ -1238,6 +1299,8 @@ export function describeStep(step: Step): string {
       return `Reactivate ${keyLabel(step.keyId)} (reactivate-previous); the targets keep the current key`
     case 'mark-reactivated':
       return `Record that ${keyLabel(step.keyId)} was reactivated by hand`
+    case 'clear-quarantine-record':
+      return "Remove the record of AWS's quarantine, now detached"
     case 'remove-marks':
       return `Remove the marks of ${step.tagKeys.length} deleted key(s)`
     case 'retire-orphan':
@@ -1263,25 +1326,31 @@ function leakResponse(settings: PlanSettings): LeakResponse {
 function actsOnLeak(draft: Draft, keyId: KeyState | string): boolean {
   const response = leakResponse(draft.settings)
   const id = typeof keyId === 'string' ? keyId : keyId.id
+  if (draft.quarantine?.exposed.has(id)) return draft.leaked.has(id)
   return draft.leaked.has(id) && (response === 'rotate-and-deactivate' || response === 'rotate')
 }
 
 /** The key is named in an alert and is deactivated as soon as the targets no longer need it. */
 function deactivatesLeak(draft: Draft, keyId: string): boolean {
+  if (draft.quarantine?.exposed.has(keyId)) return draft.leaked.has(keyId)
   return draft.leaked.has(keyId) && leakResponse(draft.settings) === 'rotate-and-deactivate'
 }
 
-function leakedText(key: KeyState | string, alerts: readonly AlertRef[]): string {
+function leakedText(draft: Draft, key: KeyState | string): string {
   const id = typeof key === 'string' ? key : key.id
+  const alerts = draft.leaked.get(id) ?? []
+  if (alerts.length === 0 && draft.quarantine) {
+    return `${keyLabel(id)} is exposed: the user held it when AWS quarantined the user (${draft.quarantine.policyName})`
+  }
   const shown = alerts.slice(0, 5).map(alert => alert.htmlUrl)
   const more = alerts.length > shown.length ? ` and ${alerts.length - shown.length} more` : ''
   return `${keyLabel(id)} has leaked: it is named in open secret scanning alert${alerts.length > 1 ? 's' : ''} ${shown.join(', ')}${more}`
 }
 
 /** What a person must do about a leaked key the action will not touch. */
-function leakAdvice(key: KeyState, alerts: readonly AlertRef[]): string {
+function leakAdvice(draft: Draft, key: KeyState): string {
   return (
-    `${leakedText(key, alerts)}. Give whatever uses it another key, deactivate it in the IAM console now ` +
+    `${leakedText(draft, key)}. Give whatever uses it another key, deactivate it in the IAM console now ` +
     '(Access keys, Actions, Deactivate), delete it, and resolve the alerts as revoked.'
   )
 }
@@ -1290,7 +1359,7 @@ function leakAdvice(key: KeyState, alerts: readonly AlertRef[]): string {
 function pushDeactivation(draft: Draft, step: Extract<Step, { kind: 'deactivate-key' }>): void {
   draft.steps.push(step)
   const alerts = draft.leaked.get(step.keyId)
-  if (alerts && actsOnLeak(draft, step.keyId)) {
+  if (alerts?.length && actsOnLeak(draft, step.keyId)) {
     draft.steps.push({ kind: 'resolve-alerts', keyId: step.keyId, alerts })
   }
 }
@@ -1300,7 +1369,9 @@ function deactivateLeaked(draft: Draft, keyId: string): void {
   pushDeactivation(draft, {
     kind: 'deactivate-key',
     keyId,
-    reason: 'leaked (named in open secret scanning alerts), and every target holds the new key'
+    reason: draft.quarantine?.exposed.has(keyId)
+      ? 'exposed (AWS quarantined the user), and every target holds the new key'
+      : 'leaked (named in open secret scanning alerts), and every target holds the new key'
   })
 }
 
@@ -1321,10 +1392,10 @@ function pushLeakGate(
 function resolveInactiveLeaks(draft: Draft): void {
   for (const key of draft.inactive) {
     const alerts = draft.leaked.get(key.id)
-    if (!alerts || !actsOnLeak(draft, key)) continue
+    if (!alerts?.length || !actsOnLeak(draft, key)) continue
     draft.steps.push({ kind: 'resolve-alerts', keyId: key.id, alerts })
     draft.notes.push(
-      `${leakedText(key, alerts)}; it is inactive, so it can no longer sign, and the alerts are resolved as revoked.`
+      `${leakedText(draft, key)}; it is inactive, so it can no longer sign, and the alerts are resolved as revoked.`
     )
   }
 }
@@ -1345,7 +1416,7 @@ function twoKeysLeakPlan(
   const { snapshot, settings } = draft
   if (snapshot.mode === 'self' && snapshot.signingKeyId === older.id) {
     draft.warnings.push(
-      `${leakedText(newerLeaked ? newer : older, draft.leaked.get(newerLeaked ? newer.id : older.id) ?? [])}. This run signs with ${keyLabel(older.id)}, which it would have to deactivate first; give the workflow the key the targets hold (${keyLabel(newer.id)}) and run it again.`
+      `${leakedText(draft, newerLeaked ? newer : older)}. This run signs with ${keyLabel(older.id)}, which it would have to deactivate first; give the workflow the key the targets hold (${keyLabel(newer.id)}) and run it again.`
     )
     return undefined
   }
@@ -1366,7 +1437,7 @@ function twoKeysLeakPlan(
     keyId: older.id,
     reason: `its slot is needed now to replace the leaked ${keyLabel(newer.id)} (IAM allows two keys)`
   })
-  draft.notes.push(`${leakedText(newer, draft.leaked.get(newer.id) ?? [])}: rotating now.`)
+  draft.notes.push(`${leakedText(draft, newer)}: rotating now.`)
   pushRotation(draft, newer)
   return done(draft, newer.id)
 }
@@ -1381,13 +1452,14 @@ function tellLeaks(draft: Draft, result: Plan): Plan {
         !alerts.some(alert => refusal.includes(alert.htmlUrl))
     )
     if (untold.length === 0) return result
-    const advice = untold.map(([keyId, alerts]) => `${leakedText(keyId, alerts)}.`)
+    const advice = untold.map(([keyId]) => `${leakedText(draft, keyId)}.`)
     return { ...result, refusal: `${refusal} ${advice.join(' ')}` }
   }
-  if (leakResponse(draft.settings) !== 'report' || draft.leaked.size === 0) return result
-  const warnings = [...draft.leaked].map(
-    ([keyId, alerts]) =>
-      `${leakedText(keyId, alerts)}. leak-response is report, so this run does nothing about it: rotate now (force), deactivate it, then resolve the alerts.`
+  const reported = [...draft.leaked.keys()].filter(keyId => !draft.quarantine?.exposed.has(keyId))
+  if (leakResponse(draft.settings) !== 'report' || reported.length === 0) return result
+  const warnings = reported.map(
+    keyId =>
+      `${leakedText(draft, keyId)}. leak-response is report, so this run does nothing about it: rotate now (force), deactivate it, then resolve the alerts.`
   )
   return { ...result, warnings: [...(result.warnings ?? []), ...warnings] }
 }

@@ -1,5 +1,5 @@
 import type { Leak } from './leaks.js'
-import type { Mark, MarkReading } from './marks.js'
+import type { Mark, MarkReading, QuarantineRecord } from './marks.js'
 
 /** What observe saw: read-only facts, no secrets. The planner decides from this alone. */
 export interface Snapshot {
@@ -21,6 +21,8 @@ export interface Snapshot {
   readonly leaks?: readonly Leak[]
   /** Whether AWS has quarantined the user (absent: not checked, as none). */
   readonly quarantine?: QuarantineReading
+  /** The action's record of the keys the quarantine exposed (a user tag), if any. */
+  readonly quarantineRecord?: QuarantineRecord | 'unreadable'
 }
 
 /**

@@ -2,7 +2,13 @@ import { awsErrorCode } from '../aws-errors.js'
 import { describeError, StepFailure } from '../errors.js'
 import { holdMs } from '../hold.js'
 import { keyLabel } from '../format.js'
-import { LEGACY_INTENT_TAG_KEY, writeMark, type Mark } from '../marks.js'
+import {
+  LEGACY_INTENT_TAG_KEY,
+  QUARANTINE_TAG_KEY,
+  writeMark,
+  writeQuarantineRecord,
+  type Mark
+} from '../marks.js'
 import { INTENT_LEAD_MS, type Step } from '../plan.js'
 import { sideProblem, type Run } from './run.js'
 
@@ -162,6 +168,37 @@ export async function removeMarks(
       run,
       error,
       `Could not remove marks of deleted keys (${describeError(error)}); a later run tries again.`
+    )
+  }
+}
+
+/**
+ * Step `record-quarantine`: the keys the quarantine exposed, written before a replacement
+ * exists. Without it the next run would take the replacement for exposed too, so no key is made.
+ */
+export async function recordQuarantine(
+  run: Run,
+  step: Extract<Step, { kind: 'record-quarantine' }>
+): Promise<void> {
+  const record = writeQuarantineRecord({ seenAt: run.context.clock.now(), keyIds: step.keyIds })
+  try {
+    await run.aws.tag(run.user, QUARANTINE_TAG_KEY, record)
+  } catch (error) {
+    throw new StepFailure(
+      `Could not record which keys AWS's quarantine exposed (iam:TagUser, tag key ${QUARANTINE_TAG_KEY}: ${describeError(error)}). Nothing was changed: without the record the next run would take the new key for exposed too. policies/admin-rotation.json allows that tag key.`
+    )
+  }
+}
+
+/** Step `clear-quarantine-record`: the quarantine is gone, so is its record. */
+export async function clearQuarantineRecord(run: Run): Promise<void> {
+  try {
+    await run.aws.untag(run.user, QUARANTINE_TAG_KEY)
+  } catch (error) {
+    sideProblem(
+      run,
+      error,
+      `Could not remove the record of AWS's quarantine, now detached (${describeError(error)}); a later run tries again.`
     )
   }
 }
