@@ -6,7 +6,7 @@ import { getOctokit } from '@actions/github'
 import { retry } from '@octokit/plugin-retry'
 import { throttling } from '@octokit/plugin-throttling'
 import sodium from 'libsodium-wrappers'
-import { startGitHubEmulator } from './emulators/github.js'
+import { INSTANT, startGitHubEmulator } from './emulators/github.js'
 import type { GitHubEmulator, InterceptedCall } from './emulators/github.js'
 import { API_VERSION, descriptionFile } from './emulators/openapi.js'
 import { SECRET_WRITE_PERMISSIONS } from './emulators/world.js'
@@ -27,7 +27,7 @@ beforeAll(async () => {
 })
 
 beforeEach(async () => {
-  emulator = await startGitHubEmulator()
+  emulator = await startGitHubEmulator({ latencyMs: INSTANT })
   emulator.addRepo(REPO)
   emulator.addRepo(OTHER)
   emulator.addToken(WRITER, { repos: [REPO, OTHER], secrets: 'write' })
@@ -547,7 +547,7 @@ describe('routes and headers', () => {
   })
 
   test('a base path serves the API under it, as GitHub Enterprise Server does', async () => {
-    const enterprise = await startGitHubEmulator({ basePath: '/api/v3' })
+    const enterprise = await startGitHubEmulator({ latencyMs: INSTANT, basePath: '/api/v3' })
     try {
       enterprise.addRepo(REPO)
       enterprise.addToken(WRITER, { repos: '*', secrets: 'write' })
@@ -975,6 +975,7 @@ describe('secondary rate limit', () => {
   test('refuses over the points budget with retry-after, and notices a client that does not wait', async () => {
     await emulator.close()
     emulator = await startGitHubEmulator({
+      latencyMs: INSTANT,
       secondaryRateLimit: { pointsPerWindow: 12, windowMs: 1_000, maxConcurrent: 100 }
     })
     emulator.addRepo(REPO)
@@ -1004,6 +1005,7 @@ describe('secondary rate limit', () => {
   test('Octokit with the throttling plugin waits it out and succeeds', async () => {
     await emulator.close()
     emulator = await startGitHubEmulator({
+      latencyMs: INSTANT,
       secondaryRateLimit: { pointsPerWindow: 10, windowMs: 1_000, maxConcurrent: 100 }
     })
     emulator.addRepo(REPO)
@@ -1538,6 +1540,7 @@ describe('workflows, dispatch and runs', () => {
   test('GitHub Enterprise Server mode: return_run_details is not a permitted key, 10 inputs at most, and lists lag', async () => {
     await emulator.close()
     emulator = await startGitHubEmulator({
+      latencyMs: INSTANT,
       basePath: '/api/v3',
       dispatchRunDetails: false,
       runListDelayMs: 2_000
@@ -1730,7 +1733,7 @@ describe("GitHub's OpenAPI description", () => {
 
   test('under a base path the newest GHES description holds; Codespaces secrets are 404 there', async () => {
     // No dispatchRunDetails: under a base path it defaults to GHES's refusal.
-    const ghes = await startGitHubEmulator({ basePath: '/api/v3' })
+    const ghes = await startGitHubEmulator({ latencyMs: INSTANT, basePath: '/api/v3' })
     try {
       populate(ghes)
       await exerciseRepository(ghes, false)
@@ -1768,7 +1771,7 @@ describe("GitHub's OpenAPI description", () => {
   })
 
   test('openapi: false records nothing', async () => {
-    const unchecked = await startGitHubEmulator({ openapi: false })
+    const unchecked = await startGitHubEmulator({ latencyMs: INSTANT, openapi: false })
     try {
       populate(unchecked)
       await call(unchecked, 'GET', `/repos/${REPO}/secrets`)

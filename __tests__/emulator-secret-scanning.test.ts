@@ -3,7 +3,7 @@
  * requests (API version header included), and every exchange held to GitHub's OpenAPI
  * description: the error answers too.
  */
-import { startGitHubEmulator } from './emulators/github.js'
+import { INSTANT, startGitHubEmulator } from './emulators/github.js'
 import type { GitHubEmulator, TokenGrant } from './emulators/github.js'
 import { API_VERSION, validateExchange } from './emulators/openapi.js'
 import { MAX_RESOLUTION_COMMENT } from './emulators/secret-scanning.js'
@@ -133,7 +133,7 @@ function fiveAlerts(target: GitHubEmulator): void {
 }
 
 beforeEach(async () => {
-  emulator = await startGitHubEmulator()
+  emulator = await startGitHubEmulator({ latencyMs: INSTANT })
   world(emulator)
   expectedProblems = []
 })
@@ -482,7 +482,7 @@ describe('the organization list', () => {
 
 describe('GitHub Enterprise Server', () => {
   test('under a base path the routes answer as GHES 3.19 describes them', async () => {
-    const ghes = await startGitHubEmulator({ basePath: '/api/v3' })
+    const ghes = await startGitHubEmulator({ latencyMs: INSTANT, basePath: '/api/v3' })
     try {
       world(ghes)
       fiveAlerts(ghes)

@@ -11,6 +11,7 @@ import {
   type SecretValue
 } from './github/secrets.js'
 import { octokitAlerts, type AlertsApi } from './github/alerts.js'
+import { octokitIssues, type IssuesApi } from './github/issues.js'
 import {
   octokitWorkflows,
   readRunState,
@@ -37,6 +38,8 @@ export interface Secrets {
   readonly workflows: WorkflowsApi
   /** Secret scanning alerts (the leak check), on the same client. */
   readonly alerts: AlertsApi
+  /** Issues (the notice to a person), on the same client. */
+  readonly issues: IssuesApi
 }
 
 export function createSecrets(
@@ -49,6 +52,7 @@ export function createSecrets(
     outOfTime: () => pacer.exhausted(),
     workflows: octokitWorkflows(octokit),
     alerts: octokitAlerts(octokit, options.mask),
+    issues: octokitIssues(octokit),
     runState: (repository, runId, attempt) => readRunState(octokit, repository, runId, attempt),
     prepare: target => prepareTarget(octokit, target),
     write: (prepared, secrets) =>

@@ -6,7 +6,8 @@ import { describeError, InputError, Refusal } from './errors.js'
 import type { PreparedTarget, Secrets } from './github.js'
 import { observe } from './observe.js'
 import { plan, type Plan } from './plan.js'
-import { buildReport, failureSummary, type FailureStage } from './report.js'
+import { tellPerson, type Told } from './notify.js'
+import { buildReport, failureSummary, type FailureStage, type Report } from './report.js'
 import { systemClock } from './retry.js'
 import { readSettings, type InputName, type Settings } from './settings.js'
 import type { Snapshot } from './snapshot.js'
@@ -68,7 +69,7 @@ async function runStages(progress: Progress): Promise<void> {
 
   const now = systemClock.now()
   const decided = plan(snapshot, settings, now)
-  const finish = reporter(progress, settings, snapshot, decided)
+  const finish = reporter(progress, settings, { ...observed, snapshot }, decided)
 
   for (const note of decided.notes) core.info(note)
   for (const warning of decided.warnings ?? []) core.warning(warning)
@@ -186,9 +187,10 @@ function logSnapshot(snapshot: Snapshot): void {
 function reporter(
   progress: Progress,
   settings: Settings,
-  snapshot: Snapshot,
+  observed: Pick<Observed, 'snapshot' | 'secrets'>,
   decided: Plan
 ): Finish {
+  const { snapshot } = observed
   const targetNames = settings.targets.map(describeTarget)
   return async result => {
     progress.reported = true
@@ -204,6 +206,43 @@ function reporter(
     for (const [name, value] of Object.entries(report.outputs)) core.setOutput(name, value)
     // core.summary throws without the file; the runner always sets it, a bare process may not.
     if (process.env.GITHUB_STEP_SUMMARY) await core.summary.addRaw(report.summary).write()
+    const settled = !decided.waiting && !result?.yielded
+    const told = settled ? await tellSomeone(settings, observed, report) : NOT_TOLD
+    core.setOutput('issue-url', told.url)
+    core.setOutput('issue', told.action)
+  }
+}
+
+const NOT_TOLD: Told = { action: 'none', url: '' }
+
+/**
+ * The issue for a person (issue-on-failure): a side effect that never changes the run's
+ * outcome. Where it cannot be written, a run that needs a person says so once.
+ */
+async function tellSomeone(
+  settings: Settings,
+  { snapshot, secrets }: Pick<Observed, 'snapshot' | 'secrets'>,
+  report: Report
+): Promise<Told> {
+  const repository = settings.issueRepository
+  if (!settings.issueOnFailure || settings.dryRun || !repository) return NOT_TOLD
+  const { GITHUB_SERVER_URL: server = 'https://github.com', GITHUB_RUN_ID: runId } = process.env
+  try {
+    return await tellPerson(secrets.issues, {
+      repository,
+      account: snapshot.caller.accountId,
+      userName: snapshot.userName,
+      outcome: report.outcome,
+      needsPerson: report.needsPerson,
+      summary: report.summary,
+      runUrl: runId ? `${server}/${settings.run.repository}/actions/runs/${runId}` : server,
+      now: systemClock.now()
+    })
+  } catch (error) {
+    const text = `Could not ${report.needsPerson ? 'open or update' : 'close'} the issue about this rotation in ${repository} (${describeError(error)}). Give the token "Issues: read and write" there, or set issue-on-failure: false.`
+    if (report.needsPerson) core.notice(text)
+    else core.info(text)
+    return NOT_TOLD
   }
 }
 

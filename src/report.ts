@@ -23,6 +23,13 @@ export interface Outputs extends LeakOutputs {
 export interface Report {
   readonly outputs: Outputs
   readonly summary: string
+  /** The summary's title: the run's outcome in a few words. */
+  readonly outcome: string
+  /**
+   * What a person must act on (a refusal, a failure, a missing permission), in the summary's
+   * words; undefined when nothing needs one. A change in it is a new cause.
+   */
+  readonly needsPerson: string | undefined
 }
 
 export interface KeyRow {
@@ -56,8 +63,19 @@ export function buildReport(input: ReportInput): Report {
     result?.current?.accessKeyId ?? (result?.rotated ? result.createdKeyId : plan.currentKeyId)
   return {
     outputs: outputsOf(input, currentKeyId),
-    summary: summaryOf(input, currentKeyId).join('\n')
+    summary: summaryOf(input, currentKeyId).join('\n'),
+    outcome: outcomeOf(input),
+    needsPerson: needsPerson(input)
   }
+}
+
+/** A run no one watches must still reach someone: these wait for a person, run after run. */
+function needsPerson(input: ReportInput): string | undefined {
+  const { plan, result } = input
+  if (input.dryRun || plan.waiting || result?.yielded) return undefined
+  const causes = [plan.refusal, result?.failure?.message, ...(result?.permissionProblems ?? [])]
+  const told = causes.filter((cause): cause is string => cause !== undefined)
+  return told.length > 0 ? told.join('\n\n') : undefined
 }
 
 /** The action's outputs: full key ids, and the plan as JSON for later steps. */

@@ -42,6 +42,10 @@ export interface Settings {
   readonly rateLimitBudgetMs: number
   /** What a run does about a key named in an open secret scanning alert. */
   readonly leakResponse: LeakResponse
+  /** A run that needs a person opens (or updates) one issue; a run that heals closes it. */
+  readonly issueOnFailure: boolean
+  /** owner/repo of that issue; undefined: the workflow's repository. */
+  readonly issueRepository: string | undefined
   /** Who is running: recorded in the marks so later runs can tell whose key is whose. */
   readonly run: RunIdentity
 }
@@ -83,7 +87,9 @@ export const INPUT_DEFAULTS = {
   'smoke-workflow': '',
   'smoke-timeout': '15m',
   'rate-limit-budget': '30m',
-  'leak-response': 'rotate-and-deactivate'
+  'leak-response': 'rotate-and-deactivate',
+  'issue-on-failure': 'true',
+  'issue-repository': ''
 } as const
 
 export type InputName = keyof typeof INPUT_DEFAULTS
@@ -173,6 +179,8 @@ export function readSettings(readInput: ReadInput, env: NodeJS.ProcessEnv): Sett
     smokeTimeoutMs,
     rateLimitBudgetMs,
     leakResponse,
+    issueOnFailure: boolean(input, 'issue-on-failure'),
+    issueRepository: readIssueRepository(input, env),
     run: runIdentity(env)
   }
   return Object.freeze(settings)
@@ -336,6 +344,17 @@ function readSmokeWorkflow(
     )
   }
   return smokeWorkflow
+}
+
+/** Where the issue goes: the named repository, else the workflow's own. */
+function readIssueRepository(input: Input, env: NodeJS.ProcessEnv): string | undefined {
+  const text = input('issue-repository')
+  if (text === '') return env.GITHUB_REPOSITORY?.includes('/') ? env.GITHUB_REPOSITORY : undefined
+  const [owner = '', repo = '', ...rest] = text.split('/')
+  const problem =
+    rest.length > 0 || repo === '' ? 'write owner/repo' : repositoryNameProblem(owner, repo)
+  if (problem) throw new InputError('issue-repository', `${problem}, got '${text}'`)
+  return text
 }
 
 function readLeakResponse(input: Input): LeakResponse {

@@ -31,6 +31,18 @@ import {
   type Refusal,
   type StoredAlert
 } from './secret-scanning.js'
+import {
+  addComment,
+  applyIssueUpdate,
+  commentJson,
+  IssueStore,
+  issueJson,
+  MSG_ISSUES_DISABLED,
+  parseNewIssue,
+  type IssueContext,
+  type IssueRefusal,
+  type StoredIssue
+} from './issues.js'
 
 export type SecretsAccess = 'write' | 'read' | 'none'
 export type TokenKind = 'pat' | 'app' | 'github-token'
@@ -48,9 +60,16 @@ export type Permission =
   | 'contents'
   /** Fine-grained PAT: the repository permission "Secret scanning alerts". */
   | 'secret_scanning_alerts'
+  /** The repository permission "Issues". */
+  | 'issues'
 
-/** GitHub's usual answer times, with jitter: what the demo uses. */
+/**
+ * GitHub's usual answer times, with jitter: tens to hundreds of milliseconds (our reading of
+ * api.github.com from runners; GitHub documents no figure). The emulator's default.
+ */
 export const GITHUB_LATENCY_MS = { min: 30, max: 300 } as const
+/** No latency: for tests about something else. */
+export const INSTANT = { min: 0, max: 0 } as const
 
 export interface TokenGrant {
   repos: string[] | '*'
@@ -167,8 +186,8 @@ export interface GitHubEmulatorOptions {
   /**
    * How long GitHub takes to answer, drawn per request between min and max (jitter): a real
    * API answers in tens to hundreds of milliseconds (GITHUB_LATENCY_MS), which is what lets
-   * requests pile up in flight. Default: no delay, so the hundreds of test runs stay fast; the
-   * demo, the scale tests and the benchmark turn it on.
+   * requests pile up in flight. Default: GITHUB_LATENCY_MS. The test world answers at once
+   * (INSTANT) unless a test asks for latency, so that hundreds of runs stay fast.
    */
   latencyMs?: { min: number; max: number }
   /**
@@ -196,6 +215,10 @@ export type RouteName =
   | 'list-secret-scanning-alerts'
   | 'list-org-secret-scanning-alerts'
   | 'update-secret-scanning-alert'
+  | 'list-issues'
+  | 'create-issue'
+  | 'update-issue'
+  | 'create-issue-comment'
 
 export interface InterceptedCall {
   route: RouteName
@@ -309,6 +332,12 @@ export interface GitHubEmulator {
   hasRepo(repo: string): boolean
   /** Turns secret scanning on or off for a repository (default off: its alert routes answer 404). */
   setSecretScanning(repo: string, enabled: boolean): void
+  /** The repository's issues (pull requests included), oldest first. */
+  issues(repo: string): StoredIssue[]
+  /** Issues turned off in the repository's settings: its issue routes answer 410. */
+  setIssuesEnabled(repo: string, enabled: boolean): void
+  /** A pull request, which the repository's issue list also returns. */
+  addPullRequest(repo: string, title: string, labels: string[]): void
   /** An open alert (or in the given state) in the repository; returns its number. Turns scanning on. */
   addSecretScanningAlert(
     repo: string,
@@ -359,6 +388,7 @@ const DOCS_RATE =
 const DOCS_WORKFLOWS = 'https://docs.github.com/rest/actions/workflows'
 const DOCS_RUNS = 'https://docs.github.com/rest/actions/workflow-runs'
 const DOCS_SECRET_SCANNING = 'https://docs.github.com/rest/secret-scanning/secret-scanning'
+const DOCS_ISSUES = 'https://docs.github.com/rest/issues/issues'
 /**
  * Who a token's changes are made by (an alert's resolved_by). Tokens carry no user here, so
  * every token acts as this one stable login.
@@ -487,6 +517,7 @@ interface Repo {
   /** Runs started by dispatches, oldest first. */
   dispatchedRuns: DispatchedRun[]
   secretScanning: AlertStore
+  issues: IssueStore
 }
 
 interface Branch {
@@ -611,6 +642,8 @@ interface Place {
   filePath?: string
   /** A secret scanning alert's number, as the path gives it. */
   alertNumber?: string
+  /** An issue's number, as the path gives it. */
+  issueNumber?: string
 }
 
 interface Route {
@@ -621,7 +654,7 @@ interface Route {
   on: 'repo' | 'org'
   scopeKind?: ScopeKind
   /** The Place field that the capture after owner and repo fills. */
-  param?: 'workflow' | 'runId' | 'filePath' | 'alertNumber'
+  param?: 'workflow' | 'runId' | 'filePath' | 'alertNumber' | 'issueNumber'
   need: Need
   docs: string
 }
@@ -845,6 +878,40 @@ const ROUTES: Route[] = [
     param: 'alertNumber',
     need: write('secret_scanning_alerts'),
     docs: `${DOCS_SECRET_SCANNING}#update-a-secret-scanning-alert`
+  },
+  {
+    name: 'list-issues',
+    method: 'GET',
+    pattern: new RegExp(`^${REPO_PATH}/issues$`),
+    on: 'repo',
+    need: read('issues'),
+    docs: `${DOCS_ISSUES}#list-repository-issues`
+  },
+  {
+    name: 'create-issue',
+    method: 'POST',
+    pattern: new RegExp(`^${REPO_PATH}/issues$`),
+    on: 'repo',
+    need: write('issues'),
+    docs: `${DOCS_ISSUES}#create-an-issue`
+  },
+  {
+    name: 'update-issue',
+    method: 'PATCH',
+    pattern: new RegExp(`^${REPO_PATH}/issues/([^/]+)$`),
+    on: 'repo',
+    param: 'issueNumber',
+    need: write('issues'),
+    docs: `${DOCS_ISSUES}#update-an-issue`
+  },
+  {
+    name: 'create-issue-comment',
+    method: 'POST',
+    pattern: new RegExp(`^${REPO_PATH}/issues/([^/]+)/comments$`),
+    on: 'repo',
+    param: 'issueNumber',
+    need: write('issues'),
+    docs: 'https://docs.github.com/rest/issues/comments#create-an-issue-comment'
   }
 ]
 
@@ -1437,6 +1504,8 @@ export async function startGitHubEmulator(
     if (route.name.includes('secret-scanning')) {
       return secretScanningReply(route, place, url, raw, origin, token)
     }
+    if (route.name.includes('issue') && repo)
+      return issuesReply(route, repo, place, url, raw, origin)
     if (route.name === 'get-repo' && repo) {
       return { status: 200, body: fullRepositoryJson(repo, origin) }
     }
@@ -2047,6 +2116,53 @@ export async function startGitHubEmulator(
     return { status: 200, body: alertJson(alert, context(repo, false)) }
   }
 
+  /** The issues routes: the list, a new issue, its update, and a comment. */
+  const issuesReply = (
+    route: Route,
+    repo: Repo,
+    place: Place,
+    url: URL,
+    raw: Buffer,
+    origin: string
+  ): Reply => {
+    const store = repo.issues
+    if (!store.enabled) return errorReply(410, MSG_ISSUES_DISABLED, route.docs)
+    const refuse = (refusal: IssueRefusal): Reply =>
+      errorReply(refusal.status, refusal.message, route.docs)
+    const context: IssueContext = {
+      apiUrl: `${origin}${basePath}/repos/${repo.fullName}`,
+      htmlUrl: `${origin}/${repo.fullName}`,
+      account: login => accountJson(login, origin)
+    }
+    if (route.name === 'list-issues') {
+      const chosen = store.list(url.searchParams)
+      if (!Array.isArray(chosen)) return refuse(chosen)
+      return pageArray(
+        chosen.map(issue => issueJson(store, issue, context)),
+        url,
+        origin
+      )
+    }
+    const body = parseJsonObject(raw, route.docs)
+    if (route.name === 'create-issue') {
+      const fields = parseNewIssue(body)
+      if ('status' in fields) return refuse(fields)
+      const issue = store.open({ ...fields, author: CALLER_LOGIN })
+      return { status: 201, body: issueJson(store, issue, context) }
+    }
+    const number = place.issueNumber ?? ''
+    const issue = /^\d+$/.test(number) ? store.get(Number(number)) : undefined
+    if (!issue) return errorReply(404, 'Not Found', route.docs)
+    if (route.name === 'update-issue') {
+      const refusal = applyIssueUpdate(issue, body)
+      if (refusal) return refuse(refusal)
+      return { status: 200, body: issueJson(store, issue, context) }
+    }
+    const comment = addComment(issue, body, CALLER_LOGIN)
+    if ('status' in comment) return refuse(comment)
+    return { status: 201, body: commentJson(issue, comment, context) }
+  }
+
   const serve = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const at = Date.now()
     const id = requestId()
@@ -2225,7 +2341,7 @@ export async function startGitHubEmulator(
   /** Requests that arrived during the pause, past the reaction time, since the last refusal. */
   let lateSinceRefusal = 0
   const rateReport: RateLimitReport = { throttled: 0, ignoredRetryAfter: 0, peakInFlight: 0 }
-  let latency = options.latencyMs ?? { min: 0, max: 0 }
+  let latency: { min: number; max: number } = options.latencyMs ?? GITHUB_LATENCY_MS
 
   /** How many were in flight when each request arrived: the concurrency limit counts then. */
   const concurrentAtArrival = new WeakMap<ServerResponse, number>()
@@ -2350,7 +2466,8 @@ export async function startGitHubEmulator(
         branches: new Map([[DEFAULT_BRANCH, { files: new Map(), headSha: randomSha() }]]),
         workflows: new Map(),
         dispatchedRuns: [],
-        secretScanning: new AlertStore()
+        secretScanning: new AlertStore(),
+        issues: new IssueStore()
       })
     },
 
@@ -2525,6 +2642,16 @@ export async function startGitHubEmulator(
       })
     },
 
+    issues(repo) {
+      return mustFindRepo(repo).issues.issues
+    },
+    setIssuesEnabled(repo, enabled) {
+      mustFindRepo(repo).issues.enabled = enabled
+    },
+    addPullRequest(repo, title, labels) {
+      const issue = mustFindRepo(repo).issues.open({ title, body: '', labels, author: 'someone' })
+      issue.pullRequest = true
+    },
     setSecretScanning(repo, enabled) {
       mustFindRepo(repo).secretScanning.enabled = enabled
     },

@@ -7,7 +7,12 @@ import { readFileSync } from 'node:fs'
 import { resolve } from 'node:path'
 import type { PolicyDocument } from './iam-policy.js'
 import { startAwsEmulator, type AwsEmulator, type AwsEmulatorOptions } from './aws.js'
-import { startGitHubEmulator, type GitHubEmulator, type SecondaryRateLimit } from './github.js'
+import {
+  INSTANT,
+  startGitHubEmulator,
+  type GitHubEmulator,
+  type SecondaryRateLimit
+} from './github.js'
 import { runAction, type RunOptions, type RunResult } from './runner.js'
 
 export const DAY = 86_400_000
@@ -95,7 +100,7 @@ export async function startWorld(options: WorldOptions = {}): Promise<World> {
       ? { dispatchRunDetails: options.dispatchRunDetails }
       : {}),
     ...(options.runListDelayMs !== undefined ? { runListDelayMs: options.runListDelayMs } : {}),
-    ...(options.githubLatencyMs ? { latencyMs: options.githubLatencyMs } : {}),
+    latencyMs: options.githubLatencyMs ?? INSTANT,
     ...(options.openapi === false ? { openapi: false as const } : {})
   })
   for (const org of options.orgs ?? []) github.addOrg(org)

@@ -261,6 +261,7 @@ export class FakeSecrets implements Secrets {
   readonly workflows = unused<Secrets['workflows']>('the Actions API')
   /** Unused unless a test gives it one (resolve-alerts). */
   alerts: Secrets['alerts'] = unused<Secrets['alerts']>('the secret scanning API')
+  readonly issues = unused<Secrets['issues']>('the issues API')
   stats() {
     return { requests: 0, rateLimited: 0, pausedMs: 0, peakInFlight: 0 }
   }
@@ -353,6 +354,8 @@ export function settings(overrides: Partial<Settings> = {}): Settings {
   return {
     githubToken: 'ghp_token',
     leakResponse: 'rotate-and-deactivate',
+    issueOnFailure: true,
+    issueRepository: 'acme/app',
     targets: [],
     iamUserName: undefined,
     accessKeyIdSecretName: 'AWS_ACCESS_KEY_ID',
