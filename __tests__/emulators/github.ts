@@ -2126,7 +2126,9 @@ export async function startGitHubEmulator(
     origin: string
   ): Reply => {
     const store = repo.issues
-    if (!store.enabled) return errorReply(410, MSG_ISSUES_DISABLED, route.docs)
+    // The list declares no 410: with issues off it still lists pull requests (our reading).
+    const listing = route.name === 'list-issues'
+    if (!store.enabled && !listing) return errorReply(410, MSG_ISSUES_DISABLED, route.docs)
     const refuse = (refusal: IssueRefusal): Reply =>
       errorReply(refusal.status, refusal.message, route.docs)
     const context: IssueContext = {
@@ -2134,11 +2136,13 @@ export async function startGitHubEmulator(
       htmlUrl: `${origin}/${repo.fullName}`,
       account: login => accountJson(login, origin)
     }
-    if (route.name === 'list-issues') {
+    if (listing) {
       const chosen = store.list(url.searchParams)
       if (!Array.isArray(chosen)) return refuse(chosen)
       return pageArray(
-        chosen.map(issue => issueJson(store, issue, context)),
+        chosen
+          .filter(issue => store.enabled || issue.pullRequest)
+          .map(issue => issueJson(store, issue, context)),
         url,
         origin
       )

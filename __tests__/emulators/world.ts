@@ -52,6 +52,8 @@ export interface WorldOptions extends AwsEmulatorOptions {
   openapi?: false | { allow: RegExp[] }
   /** The token's "Secret scanning alerts" permission (default none, as in the quick start). */
   secretScanning?: 'read' | 'write'
+  /** The token's "Issues" permission (default none: issue-on-failure then only notices). */
+  issues?: 'read' | 'write'
 }
 
 /** How many problems an OpenAPI failure lists; the rest are counted. */
@@ -171,7 +173,8 @@ function addDeployToken(github: GitHubEmulator, options: WorldOptions): void {
       actions: 'write',
       contents: 'read',
       ...SECRET_WRITE_PERMISSIONS,
-      ...(options.secretScanning ? { secret_scanning_alerts: options.secretScanning } : {})
+      ...(options.secretScanning ? { secret_scanning_alerts: options.secretScanning } : {}),
+      ...(options.issues ? { issues: options.issues } : {})
     }
   })
 }

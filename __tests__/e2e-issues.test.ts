@@ -1,0 +1,112 @@
+/**
+ * issue-on-failure, end to end through the bundled action: a run that needs a person opens one
+ * issue in the workflow's repository, later runs with the same cause leave it alone, a new
+ * cause comments, a run that heals closes it; no permission, or issues turned off, change
+ * nothing about the run's outcome. The GitHub emulator serves the issues API as GitHub's
+ * description has it (./emulators/issues.ts).
+ */
+import { QUARANTINE_POLICIES } from './emulators/quarantine.js'
+import { maskedLog } from './emulators/runner.js'
+import { startWorld, USER, type World } from './emulators/world.js'
+
+const REPO = 'acme/app'
+const LABEL = 'rotate-aws-access-keys'
+
+const openIssues = (world: World) =>
+  world.github.issues(REPO).filter(issue => issue.state === 'open' && !issue.pullRequest)
+const issueRequests = (world: World) =>
+  world.github.requests.filter(r => r.route.includes('issue')).map(r => `${r.method} ${r.route}`)
+
+/** A person's second active key: every self-rotation refuses until it goes. */
+function personKey(world: World): string {
+  return world.aws.createAccessKey(USER).accessKeyId
+}
+
+describe('issue-on-failure', () => {
+  let world: World
+  afterEach(() => world.close())
+
+  it('opens one issue on a refusal, leaves it alone on the same refusal, comments on a new cause, and closes it once a run heals', async () => {
+    world = await startWorld({ repos: [REPO], keyAgeDays: 10, issues: 'write' })
+    // A pull request with the label is in the list too, and is never taken for the issue.
+    world.github.addPullRequest(REPO, 'Bump the rotation action', [LABEL])
+    const held = world.stored()
+    const extra = personKey(world)
+
+    const first = await world.run({}, { runId: '2001' })
+    expect(first.code).toBe(1)
+    expect(first.outputs.issue).toBe('opened')
+    const [issue] = openIssues(world)
+    expect(openIssues(world)).toHaveLength(1)
+    expect(first.outputs['issue-url']).toMatch(new RegExp(`/${REPO}/issues/${issue?.number}$`))
+    expect(issue?.labels).toEqual([LABEL])
+    expect(issue?.title).toBe(
+      'AWS key rotation of deploy needs a person: Refused: nothing was changed'
+    )
+    expect(issue?.body).toContain('/actions/runs/2001')
+    // The issue says what the summary says: keys shortened, never a secret.
+    const text = `${issue?.title} ${issue?.body}`
+    for (const value of [held.accessKeyId, held.secretAccessKey, extra]) {
+      expect(text).not.toContain(value)
+    }
+    expect(text).toContain(`AKIA…${extra.slice(-4)}`)
+
+    const again = await world.run({}, { runId: '2002' })
+    expect(again.code).toBe(1)
+    expect(again.outputs.issue).toBe('unchanged')
+    expect(openIssues(world)).toHaveLength(1)
+    expect(issue?.comments).toEqual([])
+
+    // Another cause: AWS quarantines the user.
+    world.aws.attachManagedPolicy(USER, QUARANTINE_POLICIES.v3)
+    const quarantined = await world.run({}, { runId: '2003' })
+    expect(quarantined.code).toBe(1)
+    expect(quarantined.outputs.issue).toBe('updated')
+    expect(issue?.comments).toHaveLength(1)
+    expect(issue?.comments[0]?.body).toMatch(
+      /^The cause changed .*AWS has quarantined IAM user deploy/s
+    )
+
+    // A person detaches the policy and deletes their key: the next run heals, and closes it.
+    world.aws.detachManagedPolicy(USER, QUARANTINE_POLICIES.v3.arn)
+    world.aws.deleteKey(extra)
+    world.aws.settleReads()
+    const healed = await world.run({}, { runId: '2004' })
+    expect(healed.code).toBe(0)
+    expect(healed.outputs.issue).toBe('closed')
+    expect(openIssues(world)).toEqual([])
+    expect(issue?.comments[1]?.body).toMatch(
+      /^Healed by \[this run\]\(.*\/actions\/runs\/2004\): \*\*Nothing due\*\*/
+    )
+    expect(maskedLog(healed.stdout).visible).not.toContain(held.secretAccessKey)
+  })
+
+  it.each([
+    { why: 'without the Issues permission', issues: undefined, disabled: false },
+    { why: 'with issues turned off (410)', issues: 'write' as const, disabled: true }
+  ])('$why: one notice, and the run ends as it would have', async ({ issues, disabled }) => {
+    world = await startWorld({ repos: [REPO], keyAgeDays: 10, ...(issues ? { issues } : {}) })
+    if (disabled) world.github.setIssuesEnabled(REPO, false)
+    personKey(world)
+    const result = await world.run({})
+    expect(result.code).toBe(1)
+    expect(result.stdout).toMatch(/::error::.*did not create/)
+    const notices = result.stdout
+      .split('\n')
+      .filter(line => line.startsWith('::notice::Could not open or update the issue'))
+    expect(notices).toHaveLength(1)
+    expect(notices[0]).toContain('Issues: read and write')
+    expect(result.outputs.issue).toBe('none')
+    expect(openIssues(world)).toEqual([])
+  })
+
+  it('a dry run and issue-on-failure: false touch no issue', async () => {
+    world = await startWorld({ repos: [REPO], keyAgeDays: 10, issues: 'write' })
+    personKey(world)
+    for (const inputs of [{ 'dry-run': 'true' }, { 'issue-on-failure': 'false' }]) {
+      const result = await world.run(inputs)
+      expect(result.outputs.issue).toBe('none')
+    }
+    expect(issueRequests(world)).toEqual([])
+  })
+})
