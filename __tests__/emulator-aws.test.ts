@@ -1222,11 +1222,11 @@ describe('request log and robustness', () => {
     expect([res.status, res.code]).toEqual([413, 'RequestEntityTooLarge'])
   })
 
+  // A keep-alive connection left open would hold close() until the client's idle timeout:
+  // the test's own 3 s timeout is what fails then, not a wall-clock assertion.
   it('closes keep-alive connections on close()', async () => {
     await whoAmI(deployer)
-    const started = Date.now()
     await emu.close()
-    expect(Date.now() - started).toBeLessThan(1000)
     emu = await startAwsEmulator()
-  })
+  }, 3_000)
 })

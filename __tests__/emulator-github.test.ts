@@ -692,19 +692,29 @@ describe('faults', () => {
     expect(puts).toEqual([expect.objectContaining({ status: 0 })])
   })
 
-  test('a delay slows the answer, then handles it normally', async () => {
-    const remove = emulator.intercept(call =>
-      call.route === 'put-secret' ? { delayMs: 300 } : undefined
-    )
-    const started = Date.now()
-    await writeSecret(client(), 'X', 'slow')
-    expect(Date.now() - started).toBeGreaterThanOrEqual(290)
+  test('a delay holds the answer back, then handles it normally; a removed one delays nothing', async () => {
+    let delayed = 0
+    let putArrived: () => void = () => undefined
+    const arrival = new Promise<void>(resolve => (putArrived = resolve))
+    const remove = emulator.intercept(call => {
+      if (call.route !== 'put-secret') return undefined
+      delayed += 1
+      putArrived()
+      return { delayMs: 300 }
+    })
+    // Order, not wall-clock time: a read sent after the delayed PUT is answered before it.
+    const answered: string[] = []
+    const write = writeSecret(client(), 'X', 'slow').then(() => answered.push('delayed write'))
+    await arrival
+    await publicKey(client()).then(() => answered.push('later read'))
+    await write
+    expect(answered).toEqual(['later read', 'delayed write'])
     expect(emulator.secret(REPO, 'X')?.value).toBe('slow')
 
     remove()
-    const again = Date.now()
     await writeSecret(client(), 'X', 'fast')
-    expect(Date.now() - again).toBeLessThan(250)
+    expect(delayed).toBe(1)
+    expect(emulator.secret(REPO, 'X')?.value).toBe('fast')
   })
 
   test('interceptors see the call after auth, can await (kill points), and can be removed', async () => {

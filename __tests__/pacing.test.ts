@@ -134,9 +134,22 @@ describe('the pacer', () => {
     const before = clock.now()
     await p.admit(5)
     expect(clock.now() - before).toBeGreaterThan(MINUTE / 2)
-    // Accepted requests raise the pace again.
-    for (let i = 0; i < 50; i++) p.succeeded(5)
-    expect(p).toBeDefined()
+  })
+
+  it('accepted requests raise the learned pace: the same next write waits less', async () => {
+    const waitAfterLimit = async (accepted: number) => {
+      const { pacer: p, clock } = pacer()
+      for (let i = 0; i < 100; i++) await p.admit(5)
+      await p.limitedAnswer(secondary({ 'retry-after': '1' }), await p.admit(5))
+      for (let i = 0; i < accepted; i++) p.succeeded(5)
+      const before = clock.now()
+      await p.admit(5)
+      return clock.now() - before
+    }
+    // Learned: 404 points a minute, under the 510 of the last minute, so the write waits for
+    // the minute to pass. 400 accepted writes add 200: it goes once GitHub's pause is over.
+    expect(await waitAfterLimit(0)).toBe(60_000)
+    expect(await waitAfterLimit(400)).toBe(1_000)
   })
 
   it('gives up once the budget is spent, but lets the second PUT of a pair through', async () => {

@@ -335,6 +335,32 @@ describe('settings: leak-response', () => {
   })
 })
 
+describe('settings: issue-on-failure and issue-repository', () => {
+  it('is on by default, in the workflow repository', () => {
+    expect(read({})).toMatchObject({ issueOnFailure: true, issueRepository: 'acme/app' })
+    expect(read({ 'issue-on-failure': 'false' }).issueOnFailure).toBe(false)
+    expect(read({ 'issue-repository': 'acme/ops' }).issueRepository).toBe('acme/ops')
+  })
+
+  it('has no repository outside a workflow, and refuses a repository that is not owner/repo', () => {
+    const local = readSettings(
+      name => ({ 'github-token': 't', targets: 'acme/app' })[name as string] ?? '',
+      {}
+    )
+    expect(local.issueRepository).toBeUndefined()
+    expect(refusal({ 'issue-repository': 'acme' })).toBe(
+      "Input 'issue-repository': write owner/repo, got 'acme'"
+    )
+    expect(refusal({ 'issue-repository': 'acme/ops/extra' })).toBe(
+      "Input 'issue-repository': write owner/repo, got 'acme/ops/extra'"
+    )
+    expect(refusal({ 'issue-repository': '-acme/ops' })).toBe(
+      "Input 'issue-repository': '-acme' is not a valid GitHub owner name, got '-acme/ops'"
+    )
+    expect(refusal({ 'issue-on-failure': 'yes' })).toMatch(/^Input 'issue-on-failure': /)
+  })
+})
+
 describe('settings: a with: key that is not an input', () => {
   const refusalFor = (key: string): string => {
     try {
