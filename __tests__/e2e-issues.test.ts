@@ -7,7 +7,7 @@
  */
 import { QUARANTINE_POLICIES } from './emulators/quarantine.js'
 import { maskedLog } from './emulators/runner.js'
-import { startWorld, USER, type World } from './emulators/world.js'
+import { adminRole, startWorld, USER, type World } from './emulators/world.js'
 
 const REPO = 'acme/app'
 const LABEL = 'rotate-aws-access-keys'
@@ -79,6 +79,44 @@ describe('issue-on-failure', () => {
       /^Healed by \[this run\]\(.*\/actions\/runs\/2004\): \*\*Nothing due\*\*/
     )
     expect(maskedLog(healed.stdout).visible).not.toContain(held.secretAccessKey)
+  })
+
+  it('an org matrix: two users refused in one repository get one issue each, and each heals alone', async () => {
+    world = await startWorld({
+      repos: [REPO],
+      keyAgeDays: 10,
+      issues: 'write',
+      userPath: '/deploy/',
+      userPolicy: null
+    })
+    const role = adminRole(world)
+    world.aws.createUser('deploy-2', { path: '/deploy/' })
+    // Each user holds two active keys the action did not create: admin mode refuses both.
+    const strangers = [USER, 'deploy-2', 'deploy-2'].map(
+      user => world.aws.createAccessKey(user).accessKeyId
+    )
+    for (const [runId, user] of [
+      ['3001', USER],
+      ['3002', 'deploy-2'],
+      ['3003', USER]
+    ] as const) {
+      const result = await world.run({ 'iam-user-name': user }, { ...role, runId })
+      expect(result.code).toBe(1)
+    }
+    const open = openIssues(world)
+    expect(open.map(issue => issue.title)).toEqual([
+      'AWS key rotation of deploy needs a person: Refused: nothing was changed',
+      'AWS key rotation of deploy-2 needs a person: Refused: nothing was changed'
+    ])
+    const text = open.map(issue => `${issue.title} ${issue.body}`).join(' ')
+    for (const id of strangers) expect(text).not.toContain(id)
+
+    // deploy-2's keys go: its next run heals and closes its issue only.
+    for (const id of strangers.slice(1)) world.aws.deleteKey(id)
+    world.aws.settleReads()
+    const healed = await world.run({ 'iam-user-name': 'deploy-2' }, { ...role, runId: '3004' })
+    expect(healed.outputs.issue).toBe('closed')
+    expect(openIssues(world).map(issue => issue.title)).toEqual([open[0]?.title])
   })
 
   it.each([
