@@ -278,6 +278,25 @@ describe(`leak response on ${runner?.name ?? 'node'}`, () => {
     expect(alertLists(world).map(r => r.route)).toEqual(['list-org-secret-scanning-alerts'])
   })
 
+  it("a token whose owner is only a member: the organization's list is refused, the target repositories are read, and the run says so once", async () => {
+    world = await leakWorld({ orgs: ['acme'], repos: [REPO, 'acme/website'], orgRole: 'member' })
+    const leaked = world.stored()
+    world.github.addSecretScanningAlert(REPO, {
+      secretType: 'aws_access_key_id',
+      secret: leaked.accessKeyId
+    })
+    const result = await world.run({ targets: `${REPO}\norg:acme` }, withNode)
+    expect(result.code).toBe(0)
+    expect(status(world, leaked.accessKeyId)).toBe('Inactive')
+    expect(alertLists(world).map(r => `${r.route} ${r.status}`)).toEqual([
+      'list-org-secret-scanning-alerts 403',
+      'list-secret-scanning-alerts 200'
+    ])
+    expect(notices(result.stdout, /organization acme/)).toEqual([
+      expect.stringContaining('an organization owner or security manager')
+    ])
+  })
+
   it('report: warns with the links and changes nothing', async () => {
     world = await leakWorld()
     const leaked = world.stored()

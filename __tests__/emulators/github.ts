@@ -75,6 +75,13 @@ export interface TokenGrant {
   repos: string[] | '*'
   /** Organizations the token may act on (organization permissions). Default: every one. */
   orgs?: string[] | '*'
+  /**
+   * The token's owner's role in its organizations. GitHub serves an organization's secret
+   * scanning alert list only to an owner or a security manager ("List secret scanning alerts
+   * for an organization": "you must be an administrator or security manager for the
+   * organization"). Default: owner.
+   */
+  orgRole?: 'owner' | 'security-manager' | 'member'
   /** The repository permission "Secrets". */
   secrets: SecretsAccess
   /** 'github-token' is the workflow's GITHUB_TOKEN: it never has a secrets permission. */
@@ -2073,6 +2080,9 @@ export async function startGitHubEmulator(
       ...(withRepository ? { repository: repositoryJson(repo, origin) } : {})
     })
     if (route.name === 'list-org-secret-scanning-alerts' && place.org) {
+      if ((token.grant.orgRole ?? 'owner') === 'member') {
+        return errorReply(403, 'Resource not accessible by personal access token', route.docs)
+      }
       const login = place.org.login.toLowerCase()
       const scanned = [...repos.values()].filter(
         r => r.owner.toLowerCase() === login && r.secretScanning.enabled

@@ -54,6 +54,8 @@ export interface WorldOptions extends AwsEmulatorOptions {
   secretScanning?: 'read' | 'write'
   /** The token's "Issues" permission (default none: issue-on-failure then only notices). */
   issues?: 'read' | 'write'
+  /** The token's owner's organization role (default owner; a member may not list org alerts). */
+  orgRole?: 'owner' | 'security-manager' | 'member'
 }
 
 /** How many problems an OpenAPI failure lists; the rest are counted. */
@@ -168,6 +170,7 @@ function addDeployToken(github: GitHubEmulator, options: WorldOptions): void {
     secrets: 'write',
     kind: 'pat',
     actions: 'read',
+    ...(options.orgRole ? { orgRole: options.orgRole } : {}),
     permissions: {
       // Actions write and Contents read: what a smoke-workflow gate needs (README).
       actions: 'write',
