@@ -1063,6 +1063,24 @@ describe('workflows, dispatch and runs', () => {
 
   const pause = (ms: number) => new Promise(resolve => setTimeout(resolve, ms))
 
+  test("the action's own run attempt: in progress without a conclusion, then completed as set", async () => {
+    const octokit = client(ACTOR)
+    const attempt = async (runId: string) =>
+      (
+        await octokit.rest.actions.getWorkflowRunAttempt({
+          ...parts(REPO),
+          run_id: Number(runId),
+          attempt_number: 1
+        })
+      ).data
+    emulator.setRun(REPO, '5001', '1', 'in_progress')
+    expect(await attempt('5001')).toMatchObject({ status: 'in_progress', conclusion: null })
+    emulator.setRun(REPO, '5001', '1', 'completed', 'success')
+    expect(await attempt('5001')).toMatchObject({ status: 'completed', conclusion: 'success' })
+    emulator.setRun(REPO, '5002', '1', 'completed')
+    expect(await attempt('5002')).toMatchObject({ status: 'completed', conclusion: 'failure' })
+  })
+
   /** A dispatch with any body, to send what GitHub refuses. */
   function dispatch(octokit: Octokit, body: Record<string, unknown>, workflow = 'smoke.yml') {
     return untypedRequest(octokit, DISPATCH_ROUTE, {

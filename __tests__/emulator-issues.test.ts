@@ -113,3 +113,24 @@ describe('issues', () => {
     expect(listed.body.map((issue: { number: number }) => issue.number)).toEqual([2])
   })
 })
+
+describe('the API version', () => {
+  test('a version GitHub does not serve is refused with 400; none given means 2022-11-28', async () => {
+    // The description's check flags both requests: the action always sends its version.
+    invalidRequests = [/X-GitHub-Api-Version is "2021-01-01"/, /no X-GitHub-Api-Version header/]
+    const versioned = (version?: string) =>
+      fetch(`${emulator.url}/repos/${REPO}/issues`, {
+        headers: {
+          authorization: `token ${WRITER}`,
+          ...(version ? { 'x-github-api-version': version } : {})
+        }
+      })
+    const refused = await versioned('2021-01-01')
+    expect(refused.status).toBe(400)
+    expect(((await refused.json()) as { message: string }).message).toBe(
+      'API version 2021-01-01 is not supported.'
+    )
+    expect((await versioned()).status).toBe(200)
+    expect((await versioned(API_VERSION)).status).toBe(200)
+  })
+})

@@ -318,7 +318,17 @@ export interface GitHubEmulator {
   /** Sets GitHub's time to answer, for requests from now on (see GitHubEmulatorOptions). */
   setLatency(latencyMs: { min: number; max: number }): void
   /** A workflow run attempt, as GET /repos/{o}/{r}/actions/runs/{id}/attempts/{n} shows it. */
-  setRun(repo: string, runId: string, attempt: string, status: RunStatus): void
+  /**
+   * A run attempt of the action's own workflow. `conclusion` counts once completed (default
+   * failure: the run a test kills; GitHub shows a cancelled one as cancelled).
+   */
+  setRun(
+    repo: string,
+    runId: string,
+    attempt: string,
+    status: RunStatus,
+    conclusion?: RunConclusion
+  ): void
   /**
    * A workflow at .github/workflows/FILE on the default branch `main`, a file there as well.
    * Throws when it exists, or when both content and name are given (GitHub reads the name from
@@ -396,6 +406,9 @@ const DOCS_WORKFLOWS = 'https://docs.github.com/rest/actions/workflows'
 const DOCS_RUNS = 'https://docs.github.com/rest/actions/workflow-runs'
 const DOCS_SECRET_SCANNING = 'https://docs.github.com/rest/secret-scanning/secret-scanning'
 const DOCS_ISSUES = 'https://docs.github.com/rest/issues/issues'
+const DOCS_VERSIONS = 'https://docs.github.com/rest/about-the-rest-api/api-versions'
+/** The REST API versions the emulator serves: the one the action sends (GitHub has others). */
+const SUPPORTED_API_VERSIONS = ['2022-11-28']
 /**
  * Who a token's changes are made by (an alert's resolved_by). Tokens carry no user here, so
  * every token acts as this one stable login.
@@ -517,7 +530,10 @@ interface Repo {
   /** By lower-cased name: GitHub's environment names are case-insensitive. */
   environments: Map<string, { name: string; id: number; createdAt: Date; secrets: SecretScope }>
   /** Attempts set by setRun, by `runId.attempt`. */
-  runs: Map<string, { status: RunStatus; createdAt: number; updatedAt: number }>
+  runs: Map<
+    string,
+    { status: RunStatus; conclusion: RunConclusion; createdAt: number; updatedAt: number }
+  >
   branches: Map<string, Branch>
   /** By file name (smoke.yml); registered by a file on the default branch. */
   workflows: Map<string, Workflow>
@@ -1549,7 +1565,7 @@ export async function startGitHubEmulator(
         }
       }
       if (!set) return errorReply(404, 'Not Found', route.docs)
-      // The action's own run: a scheduled run of its workflow, concluded as a failure.
+      // The action's own run: a scheduled run of its workflow, concluded as the test set it.
       const view: RunView = {
         id: Number(runId),
         attempt: Number(attempt),
@@ -1562,7 +1578,7 @@ export async function startGitHubEmulator(
         runNumber: 1,
         event: 'schedule',
         status: set.status,
-        conclusion: set.status === 'completed' ? 'failure' : null,
+        conclusion: set.status === 'completed' ? set.conclusion : null,
         createdAt: set.createdAt,
         updatedAt: set.updatedAt
       }
@@ -2241,6 +2257,13 @@ export async function startGitHubEmulator(
       return
     }
     token.used += 1
+    // GitHub answers a version it does not support with 400; none given means 2022-11-28
+    // (https://docs.github.com/rest/about-the-rest-api/api-versions).
+    const version = req.headers['x-github-api-version']
+    if (version !== undefined && !SUPPORTED_API_VERSIONS.includes(String(version))) {
+      reply(errorReply(400, `API version ${String(version)} is not supported.`, DOCS_VERSIONS))
+      return
+    }
     if (!route) {
       reply(errorReply(404, 'Not Found', DOCS))
       return
@@ -2584,13 +2607,14 @@ export async function startGitHubEmulator(
       return findRepo(repo) !== undefined
     },
 
-    setRun(repo, runId, attempt, status) {
+    setRun(repo, runId, attempt, status, conclusion = 'failure') {
       const found = findRepo(repo)
       if (!found) throw new Error(`GitHub emulator: no repository ${repo}`)
       const now = Date.now()
       const key = `${runId}.${attempt}`
       found.runs.set(key, {
         status,
+        conclusion,
         createdAt: found.runs.get(key)?.createdAt ?? now,
         updatedAt: now
       })
