@@ -4,7 +4,14 @@
  * scope and missing environments: e2e-scopes; bad input: e2e-bad-input; faults: e2e-faults-*.)
  */
 import { nodeBinaries } from './emulators/runner.js'
-import { ID_SECRET, KEY_SECRET, startWorld, USER, type World } from './emulators/world.js'
+import {
+  adminRole,
+  ID_SECRET,
+  KEY_SECRET,
+  startWorld,
+  USER,
+  type World
+} from './emulators/world.js'
 
 const [runner] = nodeBinaries()
 const withNode = runner ? { node: runner.path } : {}
@@ -103,11 +110,10 @@ describe(`error messages on ${runner?.name ?? 'node'}`, () => {
   })
 
   it('export-credentials in admin mode clears the role session token for later steps', async () => {
-    world = await startWorld({ propagationDelayMs: 300 })
-    world.aws.createRole('rotator', { admin: true })
+    world = await startWorld({ propagationDelayMs: 300, userPath: '/deploy/' })
     const result = await world.run(
       { 'iam-user-name': USER, 'export-credentials': 'true' },
-      { ...withNode, credentials: world.aws.assumeRole('rotator', 'gha') }
+      { ...withNode, ...adminRole(world) }
     )
     expect(result.code).toBe(0)
     expect(result.exported).toEqual({

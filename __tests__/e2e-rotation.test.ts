@@ -3,7 +3,14 @@
  * Self-rotation: the run signs with the key its repository's secrets hold.
  */
 import { maskedLog, nodeBinaries } from './emulators/runner.js'
-import { ID_SECRET, KEY_SECRET, startWorld, USER, type World } from './emulators/world.js'
+import {
+  adminRole,
+  ID_SECRET,
+  KEY_SECRET,
+  startWorld,
+  USER,
+  type World
+} from './emulators/world.js'
 
 const [runnerNode] = nodeBinaries()
 const MUTATIONS = new Set([
@@ -203,13 +210,13 @@ describe(`rotation failures on ${runnerNode?.name ?? 'node'}`, () => {
   })
 
   it('rotates another user in admin mode with role credentials', async () => {
-    world = await startWorld()
-    world.aws.createRole('rotator', { admin: true })
-    const session = world.aws.assumeRole('rotator', 'gha')
+    // The role holds the shipped policies/admin-rotation.json, which covers users under /deploy/.
+    world = await startWorld({ userPath: '/deploy/' })
+    const role = adminRole(world)
     const old = world.stored()
     const result = await world.run(
       { 'iam-user-name': USER },
-      { credentials: session, ...(node ? { node } : {}) }
+      { ...role, ...(node ? { node } : {}) }
     )
     expect(result.code).toBe(0)
     expect(JSON.parse(result.outputs.plan ?? '{}')).toMatchObject({ mode: 'admin' })
@@ -220,12 +227,8 @@ describe(`rotation failures on ${runnerNode?.name ?? 'node'}`, () => {
   })
 
   it('asks for iam-user-name when the caller is a role', async () => {
-    world = await startWorld()
-    world.aws.createRole('rotator', { admin: true })
-    const result = await world.run(
-      {},
-      { credentials: world.aws.assumeRole('rotator', 'gha'), ...(node ? { node } : {}) }
-    )
+    world = await startWorld({ userPath: '/deploy/' })
+    const result = await world.run({}, { ...adminRole(world), ...(node ? { node } : {}) })
     expect(result.code).toBe(1)
     expect(result.stdout).toMatch(/::error::Input 'iam-user-name': is required/)
     expect(awsMutations(world)).toEqual([])
@@ -245,11 +248,16 @@ describe(`rotation failures on ${runnerNode?.name ?? 'node'}`, () => {
   })
 
   it('names a user that does not exist, before any change', async () => {
-    world = await startWorld()
-    world.aws.createRole('rotator', { admin: true })
+    world = await startWorld({ userPath: '/deploy/' })
+    // A role that may read any user: under the shipped policy, IAM refuses a user outside
+    // /deploy/ before saying whether it exists.
+    const reader = {
+      Version: '2012-10-17',
+      Statement: [{ Effect: 'Allow' as const, Action: 'iam:GetUser', Resource: '*' }]
+    }
     const result = await world.run(
       { 'iam-user-name': 'nobody' },
-      { credentials: world.aws.assumeRole('rotator', 'gha'), ...(node ? { node } : {}) }
+      { ...adminRole(world, reader), ...(node ? { node } : {}) }
     )
     expect(result.code).toBe(1)
     expect(result.stdout).toMatch(
