@@ -110,6 +110,17 @@ describe('tellPerson', () => {
     expect(api.issues).toHaveLength(1)
   })
 
+  it('a cause is its outcome and first sentence, with numbers aside; told again at 24 h exactly', async () => {
+    const api = new FakeIssues()
+    const first = { ...refused, needsPerson: 'Could not write 2 of 3 targets. Details: a.' }
+    await tellPerson(api, first)
+    const counts = { ...first, needsPerson: 'Could not write 12 of 13 targets. Other details.' }
+    expect((await tellPerson(api, counts)).action).toBe('unchanged')
+    const other = { ...first, needsPerson: 'Could not read 2 of 3 targets. Details: a.' }
+    expect((await tellPerson(api, other)).action).toBe('updated')
+    expect((await tellPerson(api, { ...other, now: NOW + 24 * HOUR })).action).toBe('updated')
+  })
+
   it('a new cause comments at once and rewrites the issue', async () => {
     const api = new FakeIssues()
     await tellPerson(api, refused)

@@ -61,10 +61,12 @@ describe('a quarantined self-rotation', () => {
         NOW
       )
       expect(decided.steps).toEqual([])
-      expect(decided.refusal).toMatch(
-        /^AWS has quarantined IAM user deploy: its managed policy AWSCompromisedKeyQuarantineV3 is attached to the user/
+      expect(decided.refusal).toBe(
+        "AWS has quarantined IAM user deploy: its managed policy AWSCompromisedKeyQuarantineV3 is attached to the user, which AWS does when it finds one of the user's access keys in public. " +
+          'It denies the user iam:CreateAccessKey and iam:UpdateAccessKey, so deploy cannot replace or switch off its own keys, and every key it holds counts as exposed. Nothing was changed. ' +
+          'Rotate now from an IAM role (admin mode): it writes a new key to every target and deactivates the exposed ones. ' +
+          "Then follow AWS's support case and review the exposed keys' use in CloudTrail before anyone detaches AWSCompromisedKeyQuarantineV3; until then the policy restricts the new key too."
       )
-      expect(decided.refusal).toContain('Rotate now from an IAM role (admin mode)')
       expect(decided.notes).toEqual([expect.stringContaining('`iam-user-name: deploy`')])
     }
   )
@@ -104,6 +106,24 @@ describe('admin mode on a quarantined user', () => {
     expect(decided.notes).toContain(
       "AKIA…0001 is exposed: the user held it when AWS quarantined the user (AWSCompromisedKeyQuarantineV3): rotating now, whatever its age (AWS's quarantine)."
     )
+  })
+
+  it('names every exposed key in its note, and says when none is left', () => {
+    const retiredMark: Mark = { state: 'retired', at: NOW - DAY, runId: '7', runAttempt: '1' }
+    const two = plan(
+      adminSnapshot([key(OLD, 10), key(NEW, 5, 'Inactive', retiredMark)], {
+        quarantineRecord: { seenAt: NOW - DAY, keyIds: [OLD, NEW] }
+      }),
+      planSettings,
+      NOW
+    )
+    expect(two.notes[0]).toContain('count as exposed (AKIA…0001, AKIA…0002)')
+    const none = plan(
+      adminSnapshot([key(NEW, 5)], { quarantineRecord: { seenAt: NOW - DAY, keyIds: [] } }),
+      planSettings,
+      NOW
+    )
+    expect(none.notes[0]).toContain('count as exposed (none left)')
   })
 
   it('with a smoke gate: the exposed key is not kept active for the gate', () => {

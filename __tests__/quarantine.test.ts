@@ -20,6 +20,13 @@ describe('the quarantine record', () => {
     expect(readQuarantineRecord(none)).toEqual({ seenAt: SEEN, keyIds: [] })
   })
 
+  it('reads a record only whole: trimmed, never inside other text', () => {
+    const text = `rotate-aws-access-keys v1 seen=2026-11-22T10:00:00Z keys=${OLD.accessKeyId}`
+    expect(readQuarantineRecord(`  ${text}\n`)).toEqual({ seenAt: SEEN, keyIds: [OLD.accessKeyId] })
+    expect(readQuarantineRecord(`x ${text}`)).toBeUndefined()
+    expect(readQuarantineRecord(`${text} more`)).toBeUndefined()
+  })
+
   it.each([
     undefined,
     '',
@@ -92,8 +99,9 @@ describe('quarantineAdvice', () => {
   it('names a quarantine attached during the run', async () => {
     const w = world()
     w.aws.attachedPolicies.push('AWSCompromisedKeyQuarantineV2')
-    expect(await quarantineAdvice(w.run, denied('iam:UpdateAccessKey'))).toMatch(
-      /^AWS quarantined deploy during this run: its policy AWSCompromisedKeyQuarantineV2 now denies/
+    expect(await quarantineAdvice(w.run, denied('iam:UpdateAccessKey'))).toBe(
+      'AWS quarantined deploy during this run: its policy AWSCompromisedKeyQuarantineV2 now denies the user iam:CreateAccessKey and iam:UpdateAccessKey, so every key of the user counts as exposed. ' +
+        `Rotate from an IAM role now (admin mode, README: "AWS's quarantine"), then follow AWS's support case and review the keys' use in CloudTrail before anyone detaches AWSCompromisedKeyQuarantineV2.`
     )
     expect(await quarantineAdvice(w.run, denied('iam:CreateAccessKey'))).toBeDefined()
   })
@@ -111,9 +119,12 @@ describe('quarantineAdvice', () => {
         )
       )
     ).toBeUndefined()
-    expect(
-      await quarantineAdvice(w.run, awsError('Throttling', 400, 'explicit deny'))
-    ).toBeUndefined()
+    const throttled = awsError(
+      'Throttling',
+      400,
+      'User: x is not authorized to perform: iam:UpdateAccessKey on resource: user deploy with an explicit deny'
+    )
+    expect(await quarantineAdvice(w.run, throttled)).toBeUndefined()
     const clean = world()
     expect(await quarantineAdvice(clean.run, denied('iam:UpdateAccessKey'))).toBeUndefined()
     const unreadable = world()
