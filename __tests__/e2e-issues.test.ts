@@ -138,6 +138,19 @@ describe('issue-on-failure', () => {
     expect(openIssues(world)).toEqual([])
   })
 
+  it('a run that fails in preflight (a target the token cannot reach) still opens the issue', async () => {
+    world = await startWorld({ repos: [REPO], keyAgeDays: 100, issues: 'write' })
+    const before = world.stored()
+    const result = await world.run({ targets: `${REPO}\nacme/gone` })
+    expect(result.code).toBe(1)
+    expect(world.stored()).toEqual(before)
+    expect(result.outputs.issue).toBe('opened')
+    const [issue] = openIssues(world)
+    expect(issue?.title).toBe('AWS key rotation of deploy needs a person: Failed before any change')
+    expect(issue?.body).toContain('acme/gone')
+    expect(issue?.body).not.toContain(before.secretAccessKey)
+  })
+
   it('a dry run and issue-on-failure: false touch no issue', async () => {
     world = await startWorld({ repos: [REPO], keyAgeDays: 10, issues: 'write' })
     personKey(world)

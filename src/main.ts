@@ -7,7 +7,7 @@ import type { PreparedTarget, Secrets } from './github.js'
 import { observe } from './observe.js'
 import { plan, type Plan } from './plan.js'
 import { tellPerson, type Told } from './notify.js'
-import { buildReport, failureSummary, type FailureStage, type Report } from './report.js'
+import { buildReport, failureReport, type FailureStage, type Report } from './report.js'
 import { systemClock } from './retry.js'
 import { readSettings, type InputName, type Settings } from './settings.js'
 import type { Snapshot } from './snapshot.js'
@@ -28,6 +28,8 @@ const log: Logger = {
 interface Progress {
   stage: FailureStage
   reported: boolean
+  /** Once the user is observed, a failure can still reach a person (issue-on-failure). */
+  told?: { settings: Settings; observed: Pick<Observed, 'snapshot' | 'secrets'> }
 }
 
 /** What observing found, and the clients that found it. */
@@ -53,7 +55,7 @@ export async function run(): Promise<void> {
   } catch (error) {
     const message = error instanceof InputError ? error.message : describeError(error)
     core.setFailed(message)
-    if (!progress.reported) await summarizeFailure(progress.stage, error, message)
+    if (!progress.reported) await summarizeFailure(progress, error, message)
   }
 }
 
@@ -66,6 +68,7 @@ async function runStages(progress: Progress): Promise<void> {
   const observed = await observeWithGitHub(settings)
   logSnapshot(observed.snapshot)
   const snapshot = await checkLeaks(settings, observed)
+  progress.told = { settings, observed: { ...observed, snapshot } }
 
   const now = systemClock.now()
   const decided = plan(snapshot, settings, now)
@@ -222,7 +225,7 @@ const NOT_TOLD: Told = { action: 'none', url: '' }
 async function tellSomeone(
   settings: Settings,
   { snapshot, secrets }: Pick<Observed, 'snapshot' | 'secrets'>,
-  report: Report
+  report: Pick<Report, 'summary' | 'outcome' | 'needsPerson'>
 ): Promise<Told> {
   const repository = settings.issueRepository
   if (!settings.issueOnFailure || settings.dryRun || !repository) return NOT_TOLD
@@ -417,18 +420,24 @@ function nothingExported(settings: Settings, why: string): void {
 }
 
 /** The summary of a run that failed before its report: what failed and what to do. */
-async function summarizeFailure(stage: FailureStage, error: unknown, message: string) {
-  if (!process.env.GITHUB_STEP_SUMMARY) return
-  // Whatever the message quotes, no credential reaches the summary.
+async function summarizeFailure(progress: Progress, error: unknown, message: string) {
+  // Whatever the message quotes, no credential reaches the summary or the issue.
   const secrets = [
     core.getInput('github-token'),
     process.env.AWS_SECRET_ACCESS_KEY ?? '',
     process.env.AWS_SESSION_TOKEN ?? ''
   ]
   const refused = error instanceof Refusal
-  try {
-    await core.summary.addRaw(failureSummary({ stage, refused, message, secrets })).write()
-  } catch (problem) {
-    core.warning(`Could not write the step summary: ${describeError(problem)}`)
+  const report = failureReport({ stage: progress.stage, refused, message, secrets })
+  if (process.env.GITHUB_STEP_SUMMARY) {
+    try {
+      await core.summary.addRaw(report.summary).write()
+    } catch (problem) {
+      core.warning(`Could not write the step summary: ${describeError(problem)}`)
+    }
   }
+  if (!progress.told) return
+  const told = await tellSomeone(progress.told.settings, progress.told.observed, report)
+  core.setOutput('issue-url', told.url)
+  core.setOutput('issue', told.action)
 }

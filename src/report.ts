@@ -353,17 +353,31 @@ const WHAT_TO_DO: Record<FailureStage, string> = {
  * The step summary of a run that failed before it could report its keys: what failed and what to
  * do. `secrets` are cut out and key ids shortened, as in every summary: it must hold no credential.
  */
-export function failureSummary(input: {
+interface FailureInput {
   stage: FailureStage
   refused: boolean
   message: string
   secrets: readonly string[]
-}): string {
-  const heading = input.refused
-    ? 'Refused: nothing was changed'
-    : input.stage === 'apply'
-      ? 'Failed'
-      : 'Failed before any change'
+}
+
+/** A run that failed before its report: the summary, and what the issue for a person says. */
+export function failureReport(
+  input: FailureInput
+): Pick<Report, 'summary' | 'outcome' | 'needsPerson'> {
+  return {
+    summary: failureSummary(input),
+    outcome: failureHeading(input),
+    needsPerson: redact(input.message, input.secrets)
+  }
+}
+
+function failureHeading(input: FailureInput): string {
+  if (input.refused) return 'Refused: nothing was changed'
+  return input.stage === 'apply' ? 'Failed' : 'Failed before any change'
+}
+
+export function failureSummary(input: FailureInput): string {
+  const heading = failureHeading(input)
   const message = redact(input.message, input.secrets)
   return [
     `## AWS access key rotation: ${heading}`,
