@@ -151,6 +151,32 @@ describe('issue-on-failure', () => {
     expect(issue?.body).not.toContain(before.secretAccessKey)
   })
 
+  it('waiting for another run is no issue, until that run has held the key for a day', async () => {
+    world = await startWorld({ repos: [REPO], keyAgeDays: 100, issues: 'write' })
+    const old = world.stored()
+    const held = world.aws.createAccessKey(USER).accessKeyId
+    const pending = (hoursAgo: number) => {
+      const at = new Date(Date.now() - hoursAgo * 3_600_000).toISOString().replace(/\.\d{3}Z$/, 'Z')
+      return `rotate-aws-access-keys v1 state=pending at=${at} run=777.1 prev=${old.accessKeyId} repo=${REPO}`
+    }
+    world.github.setRun(REPO, '777', '1', 'in_progress')
+    world.aws.setTag(USER, held, pending(1))
+    world.aws.settleReads()
+    const fresh = await world.run({}, { runId: '4001' })
+    expect(fresh.code).toBe(0)
+    expect(fresh.outputs.issue).toBe('none')
+    expect(issueRequests(world)).toEqual([])
+
+    world.aws.setTag(USER, held, pending(25))
+    world.aws.settleReads()
+    const stuck = await world.run({}, { runId: '4002' })
+    expect(stuck.code).toBe(0)
+    expect(stuck.outputs.issue).toBe('opened')
+    expect(openIssues(world)[0]?.body).toMatch(
+      /Waiting for another run for 1d1h, .*run 777 attempt 1 of acme\/app, which GitHub shows in progress/
+    )
+  })
+
   it('a dry run and issue-on-failure: false touch no issue', async () => {
     world = await startWorld({ repos: [REPO], keyAgeDays: 10, issues: 'write' })
     personKey(world)

@@ -302,6 +302,8 @@ describe('the intent mark of another run (overlap and orphans)', () => {
       refusal: undefined,
       notes: [],
       currentKeyId: undefined,
+      // Since the intent's time: a wait that lasts a day is a stuck run that needs a person.
+      waitingSince: INTENT_AT,
       waiting:
         `The intent mark on the user says run 7 attempt 1 of acme/app, which GitHub shows in progress (${heldRunning('2026-11-22T12:31:00Z')}) is creating a new key; ` +
         WAIT_TAIL

@@ -209,7 +209,8 @@ function reporter(
     for (const [name, value] of Object.entries(report.outputs)) core.setOutput(name, value)
     // core.summary throws without the file; the runner always sets it, a bare process may not.
     if (process.env.GITHUB_STEP_SUMMARY) await core.summary.addRaw(report.summary).write()
-    const settled = !decided.waiting && !result?.yielded
+    // A wait says nothing about the rotation's health, unless it has lasted a day (stuck).
+    const settled = !result?.yielded && (!decided.waiting || report.needsPerson !== undefined)
     const told = settled ? await tellSomeone(settings, observed, report) : NOT_TOLD
     core.setOutput('issue-url', told.url)
     core.setOutput('issue', told.action)

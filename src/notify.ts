@@ -110,6 +110,8 @@ function issueText(notice: Notice, user: string): { title: string; body: string 
       marker,
       `The rotation of IAM user \`${notice.userName}\` (account ${notice.account}) needs a person. Latest [run](${notice.runUrl}); this issue closes by itself once a run succeeds.`,
       '',
+      ...(notice.needsPerson ?? '').split('\n').map(line => `> ${line}`),
+      '',
       notice.summary
     ].join('\n')
   }

@@ -101,6 +101,8 @@ export interface Plan {
    * says so (a notice, not a failure: the other run does the work).
    */
   readonly waiting?: string
+  /** When the run this one waits for took the key (its mark's time). */
+  readonly waitingSince?: number
   /** Set when the action refuses: nothing is changed and this says why and what to do. */
   readonly refusal: string | undefined
   /** Lines for the log and summary: the state and what later runs will do. */
@@ -1186,13 +1188,20 @@ function replacedReason(gated: boolean): string {
 }
 
 /** Whether the run that wrote `mark` may still be working on its key, and why. */
+/** A run that may still hold a key: in words, and since when its mark says it took it. */
+interface Holder {
+  readonly text: string
+  readonly since: number
+}
+
 function holderAlive(
   mark: Mark,
   snapshot: Snapshot,
   settings: PlanSettings,
   now: number,
   extraLeaseMs = 0
-): string | undefined {
+): Holder | undefined {
+  const holder = (text: string): Holder => ({ text, since: mark.at })
   const who = runOf(mark)
   const state = holderState(mark, snapshot, settings)
   if (state === 'finished') return undefined
@@ -1201,13 +1210,15 @@ function holderAlive(
   const holds = `it may hold the key until ${isoTime(until)} by its own settings`
   // GitHub's word beats any clock: this runner's may be hours ahead of the holder's.
   if (state === 'running') {
-    return `${who}, which GitHub shows in progress (${holds}; no run undoes it while GitHub shows it going)`
+    return holder(
+      `${who}, which GitHub shows in progress (${holds}; no run undoes it while GitHub shows it going)`
+    )
   }
   // Another runner's clock may be a little behind: its deadline is met by its own clock.
   if (now >= until + (mark.until === undefined ? 0 : CLOCK_SKEW_MS)) return undefined
   const waits = `${holds}, and no run undoes it before then`
-  if (state === 'parallel') return `${who} (a parallel job of this run; ${waits})`
-  return `${who} (GitHub does not say whether it is still going; ${waits})`
+  if (state === 'parallel') return holder(`${who} (a parallel job of this run; ${waits})`)
+  return holder(`${who} (GitHub does not say whether it is still going; ${waits})`)
 }
 
 /** What GitHub says of the run that wrote `mark`; an earlier attempt of this run has ended. */
@@ -1224,16 +1235,17 @@ function holderState(
   return snapshot.runs[`${mark.runId ?? ''}.${mark.runAttempt ?? '1'}`] ?? 'unknown'
 }
 
-function waitFor(holder: string, keyId: string | undefined): Plan {
+function waitFor(holder: Holder, keyId: string | undefined): Plan {
   return {
     steps: [],
     refusal: undefined,
     notes: [],
     currentKeyId: undefined,
+    waitingSince: holder.since,
     waiting:
       (keyId
-        ? `Key ${keyLabel(keyId)} is being rotated by ${holder}; `
-        : `The intent mark on the user says ${holder} is creating a new key; `) +
+        ? `Key ${keyLabel(keyId)} is being rotated by ${holder.text}; `
+        : `The intent mark on the user says ${holder.text} is creating a new key; `) +
       'this run leaves it alone and changes nothing for this user. ' +
       'A run that died is recognised as soon as GitHub shows it completed, or once that time has passed; a later run then finishes or undoes its work.'
   }

@@ -69,10 +69,19 @@ export function buildReport(input: ReportInput): Report {
   }
 }
 
+/** Waiting for another run this long means that run is stuck: a person must look. */
+const STUCK_AFTER_MS = 24 * 3_600_000
+
 /** A run no one watches must still reach someone: these wait for a person, run after run. */
 function needsPerson(input: ReportInput): string | undefined {
   const { plan, result } = input
-  if (input.dryRun || plan.waiting || result?.yielded) return undefined
+  if (input.dryRun) return undefined
+  if (plan.waiting) {
+    const since = plan.waitingSince ?? input.now
+    if (input.now - since < STUCK_AFTER_MS) return undefined
+    return `Waiting for another run for ${age(input.now - since)}, longer than a rotation can take: ${plan.waiting} If GitHub still shows that run going, cancel it.`
+  }
+  if (result?.yielded) return undefined
   const causes = [plan.refusal, result?.failure?.message, ...(result?.permissionProblems ?? [])]
   const told = causes.filter((cause): cause is string => cause !== undefined)
   return told.length > 0 ? told.join('\n\n') : undefined

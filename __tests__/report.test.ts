@@ -1,0 +1,47 @@
+/** What the report tells a person: the outcome, and whether the run needs one (issue-on-failure). */
+import { StepFailure } from '../src/errors.js'
+import type { Plan } from '../src/plan.js'
+import { buildReport, type ReportInput } from '../src/report.js'
+import { DAY, userSnapshot } from './fakes/plan-fixtures.js'
+import { world } from './fakes/ports.js'
+
+const NOW = Date.parse('2026-11-22T12:00:00Z')
+const nothing: Plan = { steps: [], refusal: undefined, notes: [], currentKeyId: undefined }
+
+function report(plan: Plan, extra: Partial<ReportInput> = {}) {
+  return buildReport({
+    snapshot: userSnapshot([]),
+    plan,
+    result: undefined,
+    dryRun: false,
+    now: NOW,
+    targets: ['acme/app'],
+    settings: { maxAgeMs: 90 * DAY, deactivateAfterMs: 0, deleteAfterMs: 7 * DAY },
+    ...extra
+  })
+}
+
+describe('needsPerson', () => {
+  it('a refusal, a failure and a missing permission need a person, in their own words', () => {
+    expect(report({ ...nothing, refusal: 'No.' }).needsPerson).toBe('No.')
+    const { result } = world().run
+    result.failure = new StepFailure('Broke.')
+    result.permissionProblems.push('Grant iam:UntagUser.')
+    expect(report(nothing, { result }).needsPerson).toBe('Broke.\n\nGrant iam:UntagUser.')
+    expect(report(nothing).needsPerson).toBeUndefined()
+    expect(report(nothing).outcome).toBe('Nothing due')
+  })
+
+  it('a dry run and a step-aside never do; a wait only once it has lasted a day', () => {
+    expect(report({ ...nothing, refusal: 'No.' }, { dryRun: true }).needsPerson).toBeUndefined()
+    const { result } = world().run
+    result.yielded = 'Another run got there first.'
+    expect(report(nothing, { result }).needsPerson).toBeUndefined()
+    const waiting = { ...nothing, waiting: 'Key X is being rotated by run 7.' }
+    expect(report({ ...waiting, waitingSince: NOW - DAY + 1 }).needsPerson).toBeUndefined()
+    expect(report({ ...waiting, waitingSince: NOW - DAY }).needsPerson).toBe(
+      'Waiting for another run for 1d, longer than a rotation can take: Key X is being rotated by run 7. If GitHub still shows that run going, cancel it.'
+    )
+    expect(report(waiting).needsPerson).toBeUndefined()
+  })
+})
