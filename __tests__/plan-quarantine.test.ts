@@ -145,6 +145,8 @@ describe('admin mode on a quarantined user', () => {
       'deactivate-key',
       'resolve-alerts'
     ])
+    // An exposed key that alerts name is told by its alerts.
+    expect(decided.notes).toContainEqual(expect.stringContaining(ALERT.htmlUrl))
   })
 
   it('the replacement made since the record is not exposed: nothing more is due', () => {

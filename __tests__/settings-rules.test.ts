@@ -348,6 +348,9 @@ describe('settings: issue-on-failure and issue-repository', () => {
       {}
     )
     expect(local.issueRepository).toBeUndefined()
+    expect(
+      read({ targets: 'acme/app' }, { GITHUB_REPOSITORY: 'local' }).issueRepository
+    ).toBeUndefined()
     expect(refusal({ 'issue-repository': 'acme' })).toBe(
       "Input 'issue-repository': write owner/repo, got 'acme'"
     )
