@@ -177,6 +177,11 @@ var retry = __webpack_require__(9809);
 
 
 
+/** owner/repo as the REST routes take it. */
+function splitRepository(repository) {
+    const [owner = '', repo = ''] = repository.split('/');
+    return { owner, repo };
+}
 /**
  * The most GitHub requests one run has in flight at once, whatever sends them (preflight, leak
  * check, writes, gate, run states). GitHub allows about 100 concurrent requests per token and
@@ -615,6 +620,7 @@ function explain(target, name, error, doing) {
 
 ;// CONCATENATED MODULE: ./src/github/alerts.ts
 
+
 /**
  * GitHub secret scanning, as the leak check needs it (GitHub's REST API, version 2022-11-28;
  * operations secret-scanning/list-alerts-for-repo, list-alerts-for-org and update-alert):
@@ -702,18 +708,15 @@ async function resolveRevoked(octokit, repository, number, comment) {
         return 'failed';
     }
 }
-function splitRepository(repository) {
-    const [owner = '', repo = ''] = repository.split('/');
-    return { owner, repo };
-}
 
 ;// CONCATENATED MODULE: ./src/github/issues.ts
+
 function octokitIssues(octokit) {
     return {
         async listOpen(repository, label) {
             const issues = [];
             const pages = octokit.paginate.iterator('GET /repos/{owner}/{repo}/issues', {
-                ...split(repository),
+                ...splitRepository(repository),
                 state: 'open',
                 labels: label,
                 per_page: 100
@@ -729,28 +732,28 @@ function octokitIssues(octokit) {
         },
         async create(repository, issue) {
             const { data } = await octokit.request('POST /repos/{owner}/{repo}/issues', {
-                ...split(repository),
+                ...splitRepository(repository),
                 ...issue
             });
             return toIssue(data);
         },
         async update(repository, number, change) {
             await octokit.request('PATCH /repos/{owner}/{repo}/issues/{issue_number}', {
-                ...split(repository),
+                ...splitRepository(repository),
                 issue_number: number,
                 ...change
             });
         },
         async close(repository, number) {
             await octokit.request('PATCH /repos/{owner}/{repo}/issues/{issue_number}', {
-                ...split(repository),
+                ...splitRepository(repository),
                 issue_number: number,
                 state: 'closed'
             });
         },
         async comment(repository, number, body) {
             await octokit.request('POST /repos/{owner}/{repo}/issues/{issue_number}/comments', {
-                ...split(repository),
+                ...splitRepository(repository),
                 issue_number: number,
                 body
             });
@@ -760,17 +763,14 @@ function octokitIssues(octokit) {
 function toIssue(raw) {
     return { number: raw.number, title: raw.title, body: raw.body ?? '', htmlUrl: raw.html_url };
 }
-function split(repository) {
-    const [owner = '', repo = ''] = repository.split('/');
-    return { owner, repo };
-}
 
 ;// CONCATENATED MODULE: ./src/github/workflows.ts
 
 
+
 /** Whether a workflow run attempt is still going, as far as the token may see. */
 async function readRunState(octokit, repository, runId, attempt) {
-    const { owner, repo } = workflows_splitRepository(repository);
+    const { owner, repo } = splitRepository(repository);
     if (!owner || !repo)
         return 'unknown';
     try {
@@ -781,10 +781,6 @@ async function readRunState(octokit, repository, runId, attempt) {
         // No Actions read permission, another repository, or a deleted run: the lease decides.
         return 'unknown';
     }
-}
-function workflows_splitRepository(repository) {
-    const [owner = '', repo = ''] = repository.split('/');
-    return { owner, repo };
 }
 function toRun(data) {
     const run = data;
@@ -811,24 +807,24 @@ async function notFoundAsUndefined(call) {
 function octokitWorkflows(octokit) {
     return {
         getWorkflow: (repository, file) => notFoundAsUndefined(async () => {
-            const { data } = await octokit.request('GET /repos/{owner}/{repo}/actions/workflows/{workflow_id}', { ...workflows_splitRepository(repository), workflow_id: file });
+            const { data } = await octokit.request('GET /repos/{owner}/{repo}/actions/workflows/{workflow_id}', { ...splitRepository(repository), workflow_id: file });
             return { id: data.id, name: data.name, path: data.path, state: data.state };
         }),
         async defaultBranch(repository) {
-            const { data } = await octokit.request('GET /repos/{owner}/{repo}', workflows_splitRepository(repository));
+            const { data } = await octokit.request('GET /repos/{owner}/{repo}', splitRepository(repository));
             return data.default_branch;
         },
         readFile: (repository, path, ref) => readFile(octokit, repository, path, ref),
         async enable(repository, file) {
             await octokit.request('PUT /repos/{owner}/{repo}/actions/workflows/{workflow_id}/enable', {
-                ...workflows_splitRepository(repository),
+                ...splitRepository(repository),
                 workflow_id: file
             });
         },
         dispatch: (repository, file, request) => dispatch(octokit, repository, file, request),
         async getRun(repository, runId) {
             const { data } = await octokit.request('GET /repos/{owner}/{repo}/actions/runs/{run_id}', {
-                ...workflows_splitRepository(repository),
+                ...splitRepository(repository),
                 run_id: runId
             });
             return toRun(data);
@@ -839,7 +835,7 @@ function octokitWorkflows(octokit) {
 function readFile(octokit, repository, path, ref) {
     return notFoundAsUndefined(async () => {
         const { data } = await octokit.request('GET /repos/{owner}/{repo}/contents/{path}', {
-            ...workflows_splitRepository(repository),
+            ...splitRepository(repository),
             path,
             ref
         });
@@ -853,7 +849,7 @@ async function dispatch(octokit, repository, file, request) {
     // plugin-retry may send this again after a 5xx or a timeout: at worst a second smoke run,
     // which proves the same thing; the action follows the one GitHub names.
     const response = await octokit.request('POST /repos/{owner}/{repo}/actions/workflows/{workflow_id}/dispatches', {
-        ...workflows_splitRepository(repository),
+        ...splitRepository(repository),
         workflow_id: file,
         ref: request.ref,
         inputs: request.inputs,
@@ -865,7 +861,7 @@ async function dispatch(octokit, repository, file, request) {
 async function listDispatchedRuns(octokit, repository, file, since) {
     const created = (0,format/* isoTime */.Ly)(since);
     const { data } = await octokit.request('GET /repos/{owner}/{repo}/actions/workflows/{workflow_id}/runs', {
-        ...workflows_splitRepository(repository),
+        ...splitRepository(repository),
         workflow_id: file,
         event: 'workflow_dispatch',
         created: `>=${created}`,

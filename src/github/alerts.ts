@@ -1,5 +1,5 @@
 import { statusOf } from '../errors.js'
-import type { Octokit } from './client.js'
+import { type Octokit, splitRepository } from './client.js'
 
 /**
  * GitHub secret scanning, as the leak check needs it (GitHub's REST API, version 2022-11-28;
@@ -128,9 +128,4 @@ async function resolveRevoked(
     if (status === 404) return 'gone'
     return 'failed'
   }
-}
-
-function splitRepository(repository: string): { owner: string; repo: string } {
-  const [owner = '', repo = ''] = repository.split('/')
-  return { owner, repo }
 }

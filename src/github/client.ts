@@ -7,6 +7,12 @@ import { systemClock, type Clock } from '../retry.js'
 
 export type Octokit = ReturnType<typeof getOctokit>
 
+/** owner/repo as the REST routes take it. */
+export function splitRepository(repository: string): { owner: string; repo: string } {
+  const [owner = '', repo = ''] = repository.split('/')
+  return { owner, repo }
+}
+
 export interface GitHubStats {
   /** HTTP requests sent, retries included. */
   requests: number

@@ -1,4 +1,4 @@
-import type { Octokit } from './client.js'
+import { type Octokit, splitRepository } from './client.js'
 
 /**
  * GitHub issues, as the notice to a person needs them (GitHub's REST API, version 2022-11-28;
@@ -31,7 +31,7 @@ export function octokitIssues(octokit: Octokit): IssuesApi {
     async listOpen(repository, label) {
       const issues: OpenIssue[] = []
       const pages = octokit.paginate.iterator('GET /repos/{owner}/{repo}/issues', {
-        ...split(repository),
+        ...splitRepository(repository),
         state: 'open',
         labels: label,
         per_page: 100
@@ -46,28 +46,28 @@ export function octokitIssues(octokit: Octokit): IssuesApi {
     },
     async create(repository, issue) {
       const { data } = await octokit.request('POST /repos/{owner}/{repo}/issues', {
-        ...split(repository),
+        ...splitRepository(repository),
         ...issue
       })
       return toIssue(data)
     },
     async update(repository, number, change) {
       await octokit.request('PATCH /repos/{owner}/{repo}/issues/{issue_number}', {
-        ...split(repository),
+        ...splitRepository(repository),
         issue_number: number,
         ...change
       })
     },
     async close(repository, number) {
       await octokit.request('PATCH /repos/{owner}/{repo}/issues/{issue_number}', {
-        ...split(repository),
+        ...splitRepository(repository),
         issue_number: number,
         state: 'closed'
       })
     },
     async comment(repository, number, body) {
       await octokit.request('POST /repos/{owner}/{repo}/issues/{issue_number}/comments', {
-        ...split(repository),
+        ...splitRepository(repository),
         issue_number: number,
         body
       })
@@ -82,9 +82,4 @@ function toIssue(raw: {
   html_url: string
 }): OpenIssue {
   return { number: raw.number, title: raw.title, body: raw.body ?? '', htmlUrl: raw.html_url }
-}
-
-function split(repository: string): { owner: string; repo: string } {
-  const [owner = '', repo = ''] = repository.split('/')
-  return { owner, repo }
 }

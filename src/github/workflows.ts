@@ -1,6 +1,6 @@
 import { statusOf } from '../errors.js'
 import { isoTime } from '../format.js'
-import type { Octokit } from './client.js'
+import { type Octokit, splitRepository } from './client.js'
 
 /** Errors are Octokit's (with `status`); the smoke gate explains them. */
 export interface WorkflowsApi {
@@ -60,11 +60,6 @@ export async function readRunState(
     // No Actions read permission, another repository, or a deleted run: the lease decides.
     return 'unknown'
   }
-}
-
-function splitRepository(repository: string): { owner: string; repo: string } {
-  const [owner = '', repo = ''] = repository.split('/')
-  return { owner, repo }
 }
 
 function toRun(data: unknown): WorkflowRun {
