@@ -27,7 +27,8 @@ describe('issue-on-failure', () => {
   afterEach(() => world.close())
 
   it('opens one issue on a refusal, leaves it alone on the same refusal, comments on a new cause, and closes it once a run heals', async () => {
-    world = await startWorld({ repos: [REPO], keyAgeDays: 10, issues: 'write' })
+    // Push access: GitHub keeps the label (the other cases run without it).
+    world = await startWorld({ repos: [REPO], keyAgeDays: 10, issues: 'write', push: true })
     // A pull request with the label is in the list too, and is never taken for the issue.
     world.github.addPullRequest(REPO, 'Bump the rotation action', [LABEL])
     const held = world.stored()

@@ -9,6 +9,7 @@ const REPO = 'acme/app'
 const WRITER = 'ghp_issues_writer'
 const READER = 'ghp_issues_reader'
 const NONE = 'ghp_secrets_only'
+const NO_PUSH = 'ghp_issues_no_push'
 const HEADERS = { 'x-github-api-version': API_VERSION, 'content-type': 'application/json' }
 
 let emulator: GitHubEmulator
@@ -24,9 +25,14 @@ interface IssueJson {
 beforeEach(async () => {
   emulator = await startGitHubEmulator({ latencyMs: INSTANT })
   emulator.addRepo(REPO)
-  emulator.addToken(WRITER, { repos: '*', secrets: 'none', permissions: { issues: 'write' } })
+  emulator.addToken(WRITER, {
+    repos: '*',
+    secrets: 'none',
+    permissions: { issues: 'write', contents: 'write' }
+  })
   emulator.addToken(READER, { repos: '*', secrets: 'none', permissions: { issues: 'read' } })
   emulator.addToken(NONE, { repos: '*', secrets: 'write' })
+  emulator.addToken(NO_PUSH, { repos: '*', secrets: 'none', permissions: { issues: 'write' } })
 })
 /** Requests a test sends against the description on purpose: it must flag exactly these. */
 let invalidRequests: RegExp[] = []
@@ -93,6 +99,17 @@ describe('issues', () => {
     expect((await call('PATCH', `/repos/${REPO}/issues/1`, { state: 'shut' })).status).toBe(422)
     expect((await call('POST', `/repos/${REPO}/issues/1/comments`, { body: ' ' })).status).toBe(422)
     expect((await call('POST', `/repos/${REPO}/issues/9/comments`, { body: 'x' })).status).toBe(404)
+  })
+
+  test('without push access the labels of a new issue are silently dropped', async () => {
+    const created = await call(
+      'POST',
+      `/repos/${REPO}/issues`,
+      { title: 't', labels: ['x'] },
+      NO_PUSH
+    )
+    expect(created.status).toBe(201)
+    expect(created.body.labels).toEqual([])
   })
 
   test('needs the Issues permission: read to list, write to change', async () => {

@@ -11,14 +11,20 @@ class FakeIssues implements IssuesApi {
   readonly comments: Array<{ number: number; body: string }> = []
   readonly calls: string[] = []
   racing: (() => void) | undefined
+  /** GitHub drops the labels of a token without push access. */
+  dropsLabels = false
   async listOpen(_repository: string, label: string) {
     this.calls.push('list')
     return this.issues.filter(i => i.state === 'open' && i.labels.includes(label))
   }
+  async listRecent() {
+    this.calls.push('list recent')
+    return this.issues.filter(i => i.state === 'open')
+  }
   async create(_repository: string, issue: { title: string; body: string; labels: string[] }) {
     this.calls.push('create')
     this.racing?.()
-    return this.add(issue)
+    return this.add(this.dropsLabels ? { ...issue, labels: [] } : issue)
   }
   add(issue: { title: string; body: string; labels: string[] }) {
     const number = this.issues.length + 1
@@ -163,6 +169,18 @@ describe('tellPerson', () => {
     expect(api.issues.filter(i => i.state === 'open')).toHaveLength(4)
     await tellPerson(api, healed)
     expect(api.issues.map(i => i.state)).toEqual(['open', 'closed', 'open', 'open'])
+  })
+
+  it('without push access GitHub drops the label: said once, and the next run still finds the issue', async () => {
+    const api = new FakeIssues()
+    api.dropsLabels = true
+    expect(await tellPerson(api, refused)).toEqual({
+      action: 'opened',
+      url: 'https://github.example/acme/app/issues/1',
+      unlabelled: true
+    })
+    expect((await tellPerson(api, { ...refused, now: NOW + HOUR })).action).toBe('unchanged')
+    expect(api.issues).toHaveLength(1)
   })
 
   it('two jobs for one user that both found none: the newer issue closes as a duplicate', async () => {

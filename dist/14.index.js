@@ -730,6 +730,17 @@ function octokitIssues(octokit) {
             }
             return issues.sort((a, b) => a.number - b.number);
         },
+        async listRecent(repository) {
+            const { data } = await octokit.request('GET /repos/{owner}/{repo}/issues', {
+                ...splitRepository(repository),
+                state: 'open',
+                per_page: 100
+            });
+            return data
+                .filter(raw => !raw.pull_request)
+                .map(toIssue)
+                .reverse();
+        },
         async create(repository, issue) {
             const { data } = await octokit.request('POST /repos/{owner}/{repo}/issues', {
                 ...splitRepository(repository),
@@ -761,7 +772,13 @@ function octokitIssues(octokit) {
     };
 }
 function toIssue(raw) {
-    return { number: raw.number, title: raw.title, body: raw.body ?? '', htmlUrl: raw.html_url };
+    return {
+        number: raw.number,
+        title: raw.title,
+        body: raw.body ?? '',
+        htmlUrl: raw.html_url,
+        labels: raw.labels.map(label => (typeof label === 'string' ? label : (label.name ?? '')))
+    };
 }
 
 ;// CONCATENATED MODULE: ./src/github/workflows.ts

@@ -6,7 +6,7 @@ import { describeError, InputError, Refusal } from './errors.js'
 import type { PreparedTarget, Secrets } from './github.js'
 import { observe } from './observe.js'
 import { plan, type Plan } from './plan.js'
-import { tellPerson, type Told } from './notify.js'
+import { ISSUE_LABEL, tellPerson, type Told } from './notify.js'
 import { buildReport, failureReport, type FailureStage, type Report } from './report.js'
 import { systemClock } from './retry.js'
 import { readSettings, type InputName, type Settings } from './settings.js'
@@ -232,7 +232,7 @@ async function tellSomeone(
   if (!settings.issueOnFailure || settings.dryRun || !repository) return NOT_TOLD
   const { GITHUB_SERVER_URL: server = 'https://github.com', GITHUB_RUN_ID: runId } = process.env
   try {
-    return await tellPerson(secrets.issues, {
+    const told = await tellPerson(secrets.issues, {
       repository,
       account: snapshot.caller.accountId,
       userName: snapshot.userName,
@@ -242,6 +242,12 @@ async function tellSomeone(
       runUrl: runId ? `${server}/${settings.run.repository}/actions/runs/${runId}` : server,
       now: systemClock.now()
     })
+    if (told.unlabelled) {
+      core.notice(
+        `Opened ${told.url} without its label ${ISSUE_LABEL}: GitHub drops labels unless the token has push access (Contents: read and write) to ${repository}. Later runs still find it among the newest open issues, but the fleet's label does not show it.`
+      )
+    }
+    return told
   } catch (error) {
     const text = `Could not ${report.needsPerson ? 'open or update' : 'close'} the issue about this rotation in ${repository} (${describeError(error)}). Give the token "Issues: read and write" there, or set issue-on-failure: false.`
     if (report.needsPerson) core.notice(text)

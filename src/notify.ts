@@ -31,13 +31,16 @@ export type IssueAction = 'opened' | 'updated' | 'closed' | 'unchanged' | 'none'
 export interface Told {
   readonly action: IssueAction
   readonly url: string
+  /** GitHub dropped the label (the token has no push access): later runs find it less surely. */
+  readonly unlabelled?: true
 }
 
 export async function tellPerson(api: IssuesApi, notice: Notice): Promise<Told> {
   const user = `${notice.account}:${notice.userName}`
-  const mine = (await api.listOpen(notice.repository, ISSUE_LABEL)).filter(
-    issue => markerOf(issue)?.user === user
-  )
+  const ours = (issues: OpenIssue[]) => issues.filter(issue => markerOf(issue)?.user === user)
+  const labelled = ours(await api.listOpen(notice.repository, ISSUE_LABEL))
+  // An issue GitHub opened without the label (no push access) is found among the newest.
+  const mine = labelled.length > 0 ? labelled : ours(await api.listRecent(notice.repository))
   if (notice.needsPerson === undefined) return closeAll(api, notice, mine)
   const [oldest, ...duplicates] = mine
   for (const duplicate of duplicates) await closeAsDuplicate(api, notice, duplicate, oldest)
@@ -54,7 +57,8 @@ async function open(api: IssuesApi, notice: Notice, user: string): Promise<Told>
   const older = (await api.listOpen(notice.repository, ISSUE_LABEL)).find(
     issue => markerOf(issue)?.user === user && issue.number < created.number
   )
-  if (!older) return { action: 'opened', url: created.htmlUrl }
+  const unlabelled = created.labels.includes(ISSUE_LABEL) ? {} : { unlabelled: true as const }
+  if (!older) return { action: 'opened', url: created.htmlUrl, ...unlabelled }
   await closeAsDuplicate(api, notice, created, older)
   return { action: 'unchanged', url: older.htmlUrl }
 }

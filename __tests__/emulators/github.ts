@@ -1527,8 +1527,12 @@ export async function startGitHubEmulator(
     if (route.name.includes('secret-scanning')) {
       return secretScanningReply(route, place, url, raw, origin, token)
     }
-    if (route.name.includes('issue') && repo)
-      return issuesReply(route, repo, place, url, raw, origin)
+    if (route.name.includes('issue') && repo) {
+      // "Only users with push access can set labels for new issues. Labels are silently
+      // dropped otherwise" (the create operation's description): push is Contents: write.
+      const push = allows(token, write('contents'))
+      return issuesReply(route, repo, place, url, raw, origin, push)
+    }
     if (route.name === 'get-repo' && repo) {
       return { status: 200, body: fullRepositoryJson(repo, origin) }
     }
@@ -2149,7 +2153,8 @@ export async function startGitHubEmulator(
     place: Place,
     url: URL,
     raw: Buffer,
-    origin: string
+    origin: string,
+    push: boolean
   ): Reply => {
     const store = repo.issues
     // The list declares no 410: with issues off it still lists pull requests (our reading).
@@ -2177,7 +2182,8 @@ export async function startGitHubEmulator(
     if (route.name === 'create-issue') {
       const fields = parseNewIssue(body)
       if ('status' in fields) return refuse(fields)
-      const issue = store.open({ ...fields, author: CALLER_LOGIN })
+      const labels = push ? fields.labels : []
+      const issue = store.open({ ...fields, labels, author: CALLER_LOGIN })
       return { status: 201, body: issueJson(store, issue, context) }
     }
     const number = place.issueNumber ?? ''

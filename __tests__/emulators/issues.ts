@@ -8,7 +8,9 @@
  * https://docs.github.com/rest/issues/issues: the repository list returns pull requests too,
  * marked by a `pull_request` key; `labels` filters by every comma-separated name; issues
  * disabled on a repository answer 410 "Issues are disabled for this repo" on create, update and
- * comment (the list declares no 410, so it lists only pull requests then). Our readings, where
+ * comment (the list declares no 410, so it lists only pull requests then); a token without push
+ * access gets a new issue without its labels ("Labels are silently dropped otherwise", the
+ * create operation's description; ./github.ts decides push). Our readings, where
  * GitHub documents no rule: a label named on create that does not exist is created (grey, no
  * description), as GitHub's web flow does for someone with push access; a body may hold at most
  * 65,536 characters (GitHub's UI limit; the API answers 422 beyond it).

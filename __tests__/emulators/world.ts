@@ -54,6 +54,8 @@ export interface WorldOptions extends AwsEmulatorOptions {
   secretScanning?: 'read' | 'write'
   /** The token's "Issues" permission (default none: issue-on-failure then only notices). */
   issues?: 'read' | 'write'
+  /** "Contents: read and write" (push access: GitHub keeps a new issue's labels). Default read. */
+  push?: true
   /** The token's owner's organization role (default owner; a member may not list org alerts). */
   orgRole?: 'owner' | 'security-manager' | 'member'
 }
@@ -174,7 +176,7 @@ function addDeployToken(github: GitHubEmulator, options: WorldOptions): void {
     permissions: {
       // Actions write and Contents read: what a smoke-workflow gate needs (README).
       actions: 'write',
-      contents: 'read',
+      contents: options.push ? 'write' : 'read',
       ...SECRET_WRITE_PERMISSIONS,
       ...(options.secretScanning ? { secret_scanning_alerts: options.secretScanning } : {}),
       ...(options.issues ? { issues: options.issues } : {})

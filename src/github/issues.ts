@@ -10,6 +10,8 @@ import { type Octokit, splitRepository } from './client.js'
 export interface IssuesApi {
   /** Open issues (not pull requests) with the label, oldest first. */
   listOpen(repository: string, label: string): Promise<OpenIssue[]>
+  /** The newest open issues (one page of 100), labelled or not, oldest first. */
+  listRecent(repository: string): Promise<OpenIssue[]>
   create(repository: string, issue: IssueText & { labels: string[] }): Promise<OpenIssue>
   update(repository: string, number: number, change: Partial<IssueText>): Promise<void>
   close(repository: string, number: number): Promise<void>
@@ -24,6 +26,7 @@ export interface IssueText {
 export interface OpenIssue extends IssueText {
   readonly number: number
   readonly htmlUrl: string
+  readonly labels: readonly string[]
 }
 
 export function octokitIssues(octokit: Octokit): IssuesApi {
@@ -43,6 +46,17 @@ export function octokitIssues(octokit: Octokit): IssuesApi {
         }
       }
       return issues.sort((a, b) => a.number - b.number)
+    },
+    async listRecent(repository) {
+      const { data } = await octokit.request('GET /repos/{owner}/{repo}/issues', {
+        ...splitRepository(repository),
+        state: 'open',
+        per_page: 100
+      })
+      return data
+        .filter(raw => !raw.pull_request)
+        .map(toIssue)
+        .reverse()
     },
     async create(repository, issue) {
       const { data } = await octokit.request('POST /repos/{owner}/{repo}/issues', {
@@ -80,6 +94,13 @@ function toIssue(raw: {
   title: string
   body?: string | null
   html_url: string
+  labels: ReadonlyArray<string | { name?: string }>
 }): OpenIssue {
-  return { number: raw.number, title: raw.title, body: raw.body ?? '', htmlUrl: raw.html_url }
+  return {
+    number: raw.number,
+    title: raw.title,
+    body: raw.body ?? '',
+    htmlUrl: raw.html_url,
+    labels: raw.labels.map(label => (typeof label === 'string' ? label : (label.name ?? '')))
+  }
 }
