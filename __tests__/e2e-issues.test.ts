@@ -152,6 +152,32 @@ describe('issue-on-failure', () => {
     expect(issue?.body).not.toContain(before.secretAccessKey)
   })
 
+  it('AWS refusing the credentials opens the issue before the user is known; the healed run closes it', async () => {
+    world = await startWorld({ repos: [REPO], keyAgeDays: 10, issues: 'write' })
+    const held = world.stored()
+    // A person switched the workflow's key off: AWS refuses every request it signs.
+    world.aws.setKeyStatus(held.accessKeyId, 'Inactive')
+    const refused = await world.run({}, { runId: '2101' })
+    expect(refused.code).toBe(1)
+    expect(refused.outputs.issue).toBe('opened')
+    const [issue] = openIssues(world)
+    expect(issue?.title).toBe(
+      'AWS key rotation of (not known yet) needs a person: Refused: nothing was changed'
+    )
+    expect(issue?.body).toMatch(/^<!-- rotate-aws-access-keys: user=job-\w{12} job=job-\w{12} /)
+    expect(issue?.body).toContain('AWS does not know the access key id this workflow gave')
+    expect(issue?.body).not.toContain(held.accessKeyId)
+    expect((await world.run({}, { runId: '2102' })).outputs.issue).toBe('unchanged')
+
+    world.aws.setKeyStatus(held.accessKeyId, 'Active')
+    world.aws.settleReads()
+    const healed = await world.run({}, { runId: '2103' })
+    expect(healed.code).toBe(0)
+    expect(healed.outputs.issue).toBe('closed')
+    expect(openIssues(world)).toEqual([])
+    expect(issue?.comments.at(-1)?.body).toMatch(/^Healed by \[this run\]\(.*\/runs\/2103\)/)
+  })
+
   it('waiting for another run is no issue, until that run has held the key for a day', async () => {
     world = await startWorld({ repos: [REPO], keyAgeDays: 100, issues: 'write' })
     const old = world.stored()

@@ -297,8 +297,8 @@ describe(`leak response on ${runner?.name ?? 'node'}`, () => {
     ])
   })
 
-  it('report: warns with the links and changes nothing', async () => {
-    world = await leakWorld()
+  it('report: warns with the links, changes nothing, and opens the issue for a person', async () => {
+    world = await leakWorld({ issues: 'write' })
     const leaked = world.stored()
     const alert = world.github.addSecretScanningAlert(REPO, {
       secretType: 'aws_access_key_id',
@@ -310,5 +310,10 @@ describe(`leak response on ${runner?.name ?? 'node'}`, () => {
     expect(status(world, leaked.accessKeyId)).toBe('Active')
     expect(world.github.secretScanningAlert(REPO, alert)?.state).toBe('open')
     expect(result.stdout).toMatch(/::warning::.*has leaked.*leak-response is report/)
+    // Warned on every run until someone acts: a scheduled run's warning reaches a person.
+    expect(result.outputs.issue).toBe('opened')
+    const [issue] = world.github.issues(REPO)
+    expect(issue?.body).toMatch(/has leaked.*leak-response is report/)
+    expect(issue?.body).not.toContain(leaked.accessKeyId)
   })
 })

@@ -1,6 +1,6 @@
 /** The notice to a person: one issue per user, told again only on a new cause or a day later. */
 import type { IssuesApi, OpenIssue } from '../src/github/issues.js'
-import { ISSUE_LABEL, tellPerson, type Notice } from '../src/notify.js'
+import { ISSUE_LABEL, jobIdentity, tellPerson, type Notice } from '../src/notify.js'
 
 const NOW = Date.parse('2026-12-05T06:00:00Z')
 const HOUR = 3_600_000
@@ -60,6 +60,7 @@ const refused: Notice = {
   repository: 'acme/app',
   account: '123456789012',
   userName: 'deploy',
+  job: 'job-0123456789ab',
   outcome: 'Refused: nothing was changed',
   needsPerson:
     'Active access keys that this action did not create: AKIA…0002. Deactivate and delete them.',
@@ -87,7 +88,7 @@ describe('tellPerson', () => {
       'AWS key rotation of deploy needs a person: Refused: nothing was changed'
     )
     expect(issue?.body).toMatch(
-      /^<!-- rotate-aws-access-keys: user=123456789012:deploy cause=\w{12} noted=2026-12-05T06:00:00Z -->\n/
+      /^<!-- rotate-aws-access-keys: user=123456789012:deploy job=job-0123456789ab cause=\w{12} noted=2026-12-05T06:00:00Z -->\n/
     )
     expect(issue?.body).toContain('[run](https://github.example/acme/app/actions/runs/41)')
     expect(issue?.body).toContain(refused.summary)
@@ -164,8 +165,9 @@ describe('tellPerson', () => {
     const api = new FakeIssues()
     api.add({ title: 'x', body: 'no marker', labels: [ISSUE_LABEL] })
     await tellPerson(api, refused)
-    await tellPerson(api, { ...refused, userName: 'deploy-2' })
-    await tellPerson(api, { ...refused, account: '210987654321' })
+    // A matrix's other entries: another user, another job.
+    await tellPerson(api, { ...refused, userName: 'deploy-2', job: 'job-000000000002' })
+    await tellPerson(api, { ...refused, account: '210987654321', job: 'job-000000000003' })
     expect(api.issues.filter(i => i.state === 'open')).toHaveLength(4)
     await tellPerson(api, healed)
     expect(api.issues.map(i => i.state)).toEqual(['open', 'closed', 'open', 'open'])
@@ -197,5 +199,57 @@ describe('tellPerson', () => {
     })
     expect(api.issues.map(i => i.state)).toEqual(['open', 'closed'])
     expect(api.comments).toEqual([{ number: 2, body: 'Duplicate of #1.' }])
+  })
+
+  it("a run that failed before AWS answered is marked by its job; the user's later runs take it over", async () => {
+    const api = new FakeIssues()
+    const unseen = {
+      ...refused,
+      account: undefined,
+      userName: '(not known yet)',
+      outcome: 'Failed before any change',
+      needsPerson:
+        'AWS refused the credentials: The security token included in the request is invalid.'
+    }
+    expect((await tellPerson(api, unseen)).action).toBe('opened')
+    expect(api.issues[0]?.body).toMatch(/^<!-- rotate-aws-access-keys: user=job-0123456789ab /)
+    expect(api.issues[0]?.body).toContain('(account not known: AWS did not answer)')
+    expect((await tellPerson(api, { ...unseen, now: NOW + HOUR })).action).toBe('unchanged')
+    // The user's own run needs a person too: the same issue, now marked with the user.
+    expect((await tellPerson(api, { ...refused, now: NOW + 2 * HOUR })).action).toBe('updated')
+    expect(api.issues[0]?.body).toMatch(/user=123456789012:deploy /)
+    expect(api.issues).toHaveLength(1)
+    // Another job (another matrix entry) never touches it; a healed run of this job closes it.
+    await tellPerson(api, { ...unseen, job: 'job-ba9876543210' })
+    await tellPerson(api, { ...unseen, now: NOW + 3 * HOUR })
+    expect(api.issues.map(i => i.state)).toEqual(['open', 'open'])
+    expect((await tellPerson(api, { ...healed, now: NOW + 4 * HOUR })).action).toBe('closed')
+    expect(api.issues.map(i => i.state)).toEqual(['closed', 'open'])
+  })
+
+  it('a healed run closes the issue its job opened before AWS answered', async () => {
+    const api = new FakeIssues()
+    await tellPerson(api, { ...refused, account: undefined })
+    expect((await tellPerson(api, healed)).action).toBe('closed')
+  })
+})
+
+describe('jobIdentity', () => {
+  const parts = {
+    repository: 'acme/app',
+    workflow: 'Rotate',
+    job: 'rotate',
+    iamUserName: undefined,
+    targets: ['acme/app', 'acme/web']
+  }
+  it("a matrix's entries differ by user or targets; the targets' order does not matter", () => {
+    const one = jobIdentity(parts)
+    expect(one).toMatch(/^job-[0-9a-f]{12}$/)
+    expect(jobIdentity({ ...parts, targets: ['acme/web', 'acme/app'] })).toBe(one)
+    expect(jobIdentity({ ...parts, targets: ['acme/app'] })).not.toBe(one)
+    expect(jobIdentity({ ...parts, iamUserName: 'deploy' })).not.toBe(one)
+    expect(jobIdentity({ ...parts, workflow: 'Other' })).not.toBe(one)
+    expect(jobIdentity({ ...parts, job: 'other' })).not.toBe(one)
+    expect(jobIdentity({ ...parts, repository: 'acme/other' })).not.toBe(one)
   })
 })

@@ -32,6 +32,16 @@ describe('needsPerson', () => {
     expect(report(nothing).outcome).toBe('Nothing due')
   })
 
+  it("a plan's warnings need a person: they repeat on every run until someone acts", () => {
+    const leak = 'AKIA…WXYZ has leaked. leak-response is report, so this run does nothing about it.'
+    expect(report({ ...nothing, warnings: [leak] }).needsPerson).toBe(leak)
+    const { result } = world().run
+    result.failure = new StepFailure('Broke.')
+    expect(report({ ...nothing, warnings: [leak] }, { result }).needsPerson).toBe(
+      `Broke.\n\n${leak}`
+    )
+  })
+
   it('a dry run and a step-aside never do; a wait only once it has lasted a day', () => {
     expect(report({ ...nothing, refusal: 'No.' }, { dryRun: true }).needsPerson).toBeUndefined()
     const { result } = world().run

@@ -6,7 +6,7 @@ import { describeError, InputError, Refusal } from './errors.js'
 import type { PreparedTarget, Secrets } from './github.js'
 import { observe } from './observe.js'
 import { plan, type Plan } from './plan.js'
-import { ISSUE_LABEL, tellPerson, type Told } from './notify.js'
+import { ISSUE_LABEL, jobIdentity, tellPerson, type Told } from './notify.js'
 import { buildReport, failureReport, type FailureStage, type Report } from './report.js'
 import { systemClock } from './retry.js'
 import { readSettings, type InputName, type Settings } from './settings.js'
@@ -28,8 +28,10 @@ const log: Logger = {
 interface Progress {
   stage: FailureStage
   reported: boolean
-  /** Once the user is observed, a failure can still reach a person (issue-on-failure). */
-  told?: { settings: Settings; observed: Pick<Observed, 'snapshot' | 'secrets'> }
+  /** Once the inputs are read, a failure can still reach a person (issue-on-failure). */
+  settings?: Settings
+  /** Once the user is observed, the issue names it. */
+  observed?: Pick<Observed, 'snapshot' | 'secrets'>
 }
 
 /** What observing found, and the clients that found it. */
@@ -63,12 +65,13 @@ export async function run(): Promise<void> {
 async function runStages(progress: Progress): Promise<void> {
   const settings = readSettings((name: InputName) => core.getInput(name), process.env)
   core.setSecret(settings.githubToken)
+  progress.settings = settings
   progress.stage = 'observe'
 
   const observed = await observeWithGitHub(settings)
   logSnapshot(observed.snapshot)
   const snapshot = await checkLeaks(settings, observed)
-  progress.told = { settings, observed: { ...observed, snapshot } }
+  progress.observed = { ...observed, snapshot }
 
   const now = systemClock.now()
   const decided = plan(snapshot, settings, now)
@@ -225,17 +228,29 @@ const NOT_TOLD: Told = { action: 'none', url: '' }
  */
 async function tellSomeone(
   settings: Settings,
-  { snapshot, secrets }: Pick<Observed, 'snapshot' | 'secrets'>,
+  observed: Pick<Observed, 'snapshot' | 'secrets'> | undefined,
   report: Pick<Report, 'summary' | 'outcome' | 'needsPerson'>
 ): Promise<Told> {
   const repository = settings.issueRepository
   if (!settings.issueOnFailure || settings.dryRun || !repository) return NOT_TOLD
-  const { GITHUB_SERVER_URL: server = 'https://github.com', GITHUB_RUN_ID: runId } = process.env
+  const env = process.env
+  const { GITHUB_SERVER_URL: server = 'https://github.com', GITHUB_RUN_ID: runId } = env
+  const job = jobIdentity({
+    repository: settings.run.repository,
+    workflow: env.GITHUB_WORKFLOW ?? '',
+    job: env.GITHUB_JOB ?? '',
+    iamUserName: settings.iamUserName,
+    targets: settings.targets.map(describeTarget)
+  })
   try {
+    // Before AWS answered, the GitHub client may not be loaded yet.
+    const secrets = observed?.secrets ?? (await lazySecrets(settings)())
+    const snapshot = observed?.snapshot
     const told = await tellPerson(secrets.issues, {
       repository,
-      account: snapshot.caller.accountId,
-      userName: snapshot.userName,
+      account: snapshot?.caller.accountId,
+      userName: snapshot?.userName ?? settings.iamUserName ?? '(not known yet)',
+      job,
       outcome: report.outcome,
       needsPerson: report.needsPerson,
       summary: report.summary,
@@ -443,8 +458,8 @@ async function summarizeFailure(progress: Progress, error: unknown, message: str
       core.warning(`Could not write the step summary: ${describeError(problem)}`)
     }
   }
-  if (!progress.told) return
-  const told = await tellSomeone(progress.told.settings, progress.told.observed, report)
+  if (!progress.settings) return
+  const told = await tellSomeone(progress.settings, progress.observed, report)
   core.setOutput('issue-url', told.url)
   core.setOutput('issue', told.action)
 }

@@ -10,12 +10,15 @@ import type { IssuesApi, OpenIssue } from './github/issues.js'
 export const ISSUE_LABEL = 'rotate-aws-access-keys'
 /** The same cause is told again at most this often. */
 const RETELL_MS = 24 * 3_600_000
-const MARKER = /<!-- rotate-aws-access-keys: user=(\S+) cause=(\w+) noted=(\S+) -->/
+const MARKER = /<!-- rotate-aws-access-keys: user=(\S+) (?:job=(\S+) )?cause=(\w+) noted=(\S+) -->/
 
 export interface Notice {
   readonly repository: string
-  readonly account: string
+  /** Undefined when the run failed before AWS said whose keys these are: the job stands in. */
+  readonly account: string | undefined
   readonly userName: string
+  /** The job's identity (jobIdentity): its issue is found again before and after AWS answers. */
+  readonly job: string
   /** The summary's title. */
   readonly outcome: string
   /** What a person must act on; undefined: nothing, and an open issue is closed. */
@@ -36,8 +39,8 @@ export interface Told {
 }
 
 export async function tellPerson(api: IssuesApi, notice: Notice): Promise<Told> {
-  const user = `${notice.account}:${notice.userName}`
-  const ours = (issues: OpenIssue[]) => issues.filter(issue => markerOf(issue)?.user === user)
+  const user = notice.account === undefined ? notice.job : `${notice.account}:${notice.userName}`
+  const ours = (issues: OpenIssue[]) => issues.filter(issue => isOurs(issue, user, notice.job))
   const labelled = ours(await api.listOpen(notice.repository, ISSUE_LABEL))
   // An issue GitHub opened without the label (no push access) is found among the newest.
   const mine = labelled.length > 0 ? labelled : ours(await api.listRecent(notice.repository))
@@ -55,7 +58,7 @@ async function open(api: IssuesApi, notice: Notice, user: string): Promise<Told>
   })
   // Two jobs for one user may both have found none: the newer issue gives way to the older.
   const older = (await api.listOpen(notice.repository, ISSUE_LABEL)).find(
-    issue => markerOf(issue)?.user === user && issue.number < created.number
+    issue => isOurs(issue, user, notice.job) && issue.number < created.number
   )
   const unlabelled = created.labels.includes(ISSUE_LABEL) ? {} : { unlabelled: true as const }
   if (!older) return { action: 'opened', url: created.htmlUrl, ...unlabelled }
@@ -107,12 +110,12 @@ async function closeAsDuplicate(
 }
 
 function issueText(notice: Notice, user: string): { title: string; body: string } {
-  const marker = `<!-- rotate-aws-access-keys: user=${user} cause=${causeKey(notice)} noted=${isoTime(notice.now)} -->`
+  const marker = `<!-- rotate-aws-access-keys: user=${user} job=${notice.job} cause=${causeKey(notice)} noted=${isoTime(notice.now)} -->`
   return {
     title: `AWS key rotation of ${notice.userName} needs a person: ${notice.outcome}`,
     body: [
       marker,
-      `The rotation of IAM user \`${notice.userName}\` (account ${notice.account}) needs a person. Latest [run](${notice.runUrl}); this issue closes by itself once a run succeeds.`,
+      `The rotation of IAM user \`${notice.userName}\` (account ${notice.account ?? 'not known: AWS did not answer'}) needs a person. Latest [run](${notice.runUrl}); this issue closes by itself once a run succeeds.`,
       '',
       ...(notice.needsPerson ?? '').split('\n').map(line => `> ${line}`),
       '',
@@ -128,8 +131,42 @@ function causeKey(notice: Notice): string {
   return createHash('sha256').update(stable).digest('hex').slice(0, 12)
 }
 
-function markerOf(issue: OpenIssue): { user: string; cause: string; noted: number } | undefined {
+interface Marker {
+  readonly user: string
+  readonly job: string | undefined
+  readonly cause: string
+  readonly noted: number
+}
+
+function markerOf(issue: OpenIssue): Marker | undefined {
   const match = MARKER.exec(issue.body)
-  if (!match?.[1] || !match[2] || !match[3]) return undefined
-  return { user: match[1], cause: match[2], noted: Date.parse(match[3]) }
+  if (!match?.[1] || !match[3] || !match[4]) return undefined
+  return { user: match[1], job: match[2], cause: match[3], noted: Date.parse(match[4]) }
+}
+
+/** The user's issue, or the one its job opened (or last wrote) before AWS said who it is. */
+function isOurs(issue: OpenIssue, user: string, job: string): boolean {
+  const marker = markerOf(issue)
+  return marker !== undefined && (marker.user === user || marker.job === job)
+}
+
+/** Who a run is, before AWS says: its repository, workflow and job, and the user it was given. */
+export interface JobParts {
+  readonly repository: string
+  readonly workflow: string
+  readonly job: string
+  readonly iamUserName: string | undefined
+  /** A matrix's jobs share a name: their targets tell them apart. */
+  readonly targets: readonly string[]
+}
+
+export function jobIdentity(parts: JobParts): string {
+  const text = JSON.stringify([
+    parts.repository,
+    parts.workflow,
+    parts.job,
+    parts.iamUserName ?? '',
+    [...parts.targets].sort()
+  ])
+  return `job-${createHash('sha256').update(text).digest('hex').slice(0, 12)}`
 }

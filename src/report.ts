@@ -82,7 +82,14 @@ function needsPerson(input: ReportInput): string | undefined {
     return `Waiting for another run for ${age(input.now - since)}, longer than a rotation can take: ${plan.waiting} If GitHub still shows that run going, cancel it.`
   }
   if (result?.yielded) return undefined
-  const causes = [plan.refusal, result?.failure?.message, ...(result?.permissionProblems ?? [])]
+  // A plan's warnings (a leak left to a person, a retired key still in use, a blocked slot)
+  // repeat on every run until someone acts.
+  const causes = [
+    plan.refusal,
+    result?.failure?.message,
+    ...(result?.permissionProblems ?? []),
+    ...(plan.warnings ?? [])
+  ]
   const told = causes.filter((cause): cause is string => cause !== undefined)
   return told.length > 0 ? told.join('\n\n') : undefined
 }
