@@ -96,7 +96,8 @@ describe(`example workflows on ${runner?.name ?? 'node'}`, () => {
     for (const file of EXAMPLES) {
       const workflow = loadExample(file)
       for (const [name, job] of Object.entries(workflow.jobs)) {
-        if (!job.steps.some(isActionStep)) continue
+        // An audit changes nothing: it needs no group.
+        if (!job.steps.some(step => isActionStep(step) && step.with?.audit === undefined)) continue
         expect({ file, name, grouped: Boolean(job.concurrency ?? workflow.concurrency) }).toEqual({
           file,
           name,
@@ -216,6 +217,22 @@ describe(`example workflows on ${runner?.name ?? 'node'}`, () => {
     expect(
       world.github.scopeSecret({ kind: 'org-actions', org: 'acme' }, 'AWS_ACCESS_KEY_ID')?.value
     ).toBe(shared?.accessKeyId)
+
+    // The audit job after the matrix: every user just rotated, nothing to fail on.
+    const audit = actionStep(loadExample('org-rollout-matrix.yml'), 'audit')
+    expect(audit.admin).toBe(true)
+    const audited = await world.run(resolve(audit.inputs), { ...setup.asRole, runId: '7100' })
+    expect(audited.code).toBe(0)
+    const report = JSON.parse(audited.outputs['audit-report'] ?? '{}') as {
+      users: Array<{ userName: string; findings: string[]; keys: Array<{ role: string }> }>
+    }
+    expect(report.users.map(user => user.userName).sort()).toEqual(
+      entries.map(entry => entry.user).sort()
+    )
+    for (const user of report.users) {
+      expect(user.findings).toEqual([])
+      expect(user.keys.map(key => key.role)).toContain('current')
+    }
   })
 
   it('org-secret.yml keeps a private organization secret private', async () => {

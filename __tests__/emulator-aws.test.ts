@@ -13,7 +13,9 @@ import {
   GetUserCommand,
   IAMClient,
   ListAccessKeysCommand,
+  ListUsersCommand,
   ListUserTagsCommand,
+  paginateListUsers,
   TagUserCommand,
   UntagUserCommand,
   UpdateAccessKeyCommand
@@ -702,6 +704,88 @@ describe('access keys', () => {
     expect(tags).toEqual(['k0', 'k1', 'k2', 'k3', 'k4'])
     const bad = await failure(client.send(new ListAccessKeysCommand({ MaxItems: 0 })))
     expect([bad.code, bad.status]).toEqual(['ValidationError', 400])
+  })
+})
+
+describe('ListUsers (the audit)', () => {
+  it('lists users under a path prefix, in pages, without their tags', async () => {
+    for (let i = 0; i < 5; i++) emu.createUser(`d${i}`, { path: '/deploy/' })
+    emu.createUser('nested', { path: '/deploy/ci/' })
+    emu.setTag('d0', 'k', 'v')
+    const client = iam(emu.assumeRole('admin', 'gha'))
+    const names: string[] = []
+    const pages = paginateListUsers({ client, pageSize: 2 }, { PathPrefix: '/deploy/' })
+    let count = 0
+    for await (const page of pages) {
+      count++
+      names.push(...(page.Users ?? []).map(user => user.UserName ?? ''))
+      expect(page.Users?.every(user => user.Tags === undefined)).toBe(true)
+    }
+    expect(names).toEqual(['d0', 'd1', 'd2', 'd3', 'd4', 'nested'])
+    expect(count).toBe(3)
+    const all = await client.send(new ListUsersCommand({}))
+    expect(all.Users?.map(user => user.UserName)).toEqual([
+      'd0',
+      'd1',
+      'd2',
+      'd3',
+      'd4',
+      'deployer',
+      'nested',
+      'other'
+    ])
+    const first = all.Users?.[0]
+    expect([first?.Path, first?.Arn]).toEqual([
+      '/deploy/',
+      `arn:aws:iam::${ACCOUNT}:user/deploy/d0`
+    ])
+    const ci = await client.send(new ListUsersCommand({ PathPrefix: '/ci/' }))
+    expect(ci.Users?.map(user => user.UserName)).toEqual(['other'])
+  })
+
+  it('refuses a malformed prefix, and authorizes against the path', async () => {
+    const admin = iam(emu.assumeRole('admin', 'gha'))
+    const bad = await failure(admin.send(new ListUsersCommand({ PathPrefix: '/deploy' })))
+    expect([bad.code, bad.status]).toEqual(['ValidationError', 400])
+    expect(bad.message).toMatch(/at 'pathPrefix' failed to satisfy constraint/)
+    // A user acts on itself alone: no list.
+    const denied = await failure(iam(deployer).send(new ListUsersCommand({})))
+    expect([denied.code, denied.status]).toEqual(['AccessDenied', 403])
+    expect(denied.message).toBe(
+      `User: arn:aws:iam::${ACCOUNT}:user/deployer is not authorized to perform: iam:ListUsers on resource: arn:aws:iam::${ACCOUNT}:user/ because no identity-based policy allows the iam:ListUsers action`
+    )
+    emu.createRole('auditor')
+    emu.attachPolicy('auditor', {
+      Version: '2012-10-17',
+      Statement: [
+        { Effect: 'Allow', Action: ['iam:ListUsers'], Resource: 'arn:aws:iam::*:user/ci/*' }
+      ]
+    })
+    const auditor = iam(emu.assumeRole('auditor', 'gha'))
+    const listed = await auditor.send(new ListUsersCommand({ PathPrefix: '/ci/' }))
+    expect(listed.Users?.map(user => user.UserName)).toEqual(['other'])
+    expect((await failure(auditor.send(new ListUsersCommand({})))).code).toBe('AccessDenied')
+  })
+
+  it("throttles IAM past its rate with AWS's Throttling, and the SDK's retries get through", async () => {
+    emu.setIamRate({ perSecond: 1, burst: 2 })
+    const client = iam(deployer)
+    await client.send(new ListAccessKeysCommand({}))
+    await client.send(new ListAccessKeysCommand({}))
+    expect(await failure(client.send(new ListAccessKeysCommand({})))).toEqual({
+      name: 'Throttling',
+      code: 'Throttling',
+      status: 400,
+      message: 'Rate exceeded'
+    })
+    expect(emu.throttled()).toBe(1)
+    // STS is not IAM: not counted.
+    await whoAmI(deployer)
+    emu.setIamRate({ perSecond: 5, burst: 1 })
+    const patient = iam(deployer, { maxAttempts: 5 })
+    await Promise.all([1, 2, 3].map(() => patient.send(new ListAccessKeysCommand({}))))
+    expect(emu.throttled()).toBeGreaterThan(1)
+    emu.setIamRate(undefined)
   })
 })
 

@@ -1081,6 +1081,33 @@ describe('workflows, dispatch and runs', () => {
     expect(await attempt('5002')).toMatchObject({ status: 'completed', conclusion: 'failure' })
   })
 
+  test("the action's own workflow: found from its run, and disabled for inactivity on a public repository", async () => {
+    const octokit = client(ACTOR)
+    emulator.setRun(REPO, '5003', '1', 'completed', 'success')
+    const { data: run } = await octokit.rest.actions.getWorkflowRunAttempt({
+      ...parts(REPO),
+      run_id: 5003,
+      attempt_number: 1
+    })
+    const workflow = async () =>
+      (await octokit.rest.actions.getWorkflow({ ...parts(REPO), workflow_id: run.workflow_id }))
+        .data
+    expect(await workflow()).toMatchObject({
+      path: '.github/workflows/rotate-aws-access-keys.yml',
+      state: 'active'
+    })
+    emulator.setWorkflowState(REPO, 'rotate-aws-access-keys.yml', 'disabled_inactivity')
+    expect((await workflow()).state).toBe('disabled_inactivity')
+    // Another run of the same workflow names the same id.
+    emulator.setRun(REPO, '5004', '1', 'in_progress')
+    const { data: later } = await octokit.rest.actions.getWorkflowRunAttempt({
+      ...parts(REPO),
+      run_id: 5004,
+      attempt_number: 1
+    })
+    expect(later.workflow_id).toBe(run.workflow_id)
+  })
+
   /** A dispatch with any body, to send what GitHub refuses. */
   function dispatch(octokit: Octokit, body: Record<string, unknown>, workflow = 'smoke.yml') {
     return untypedRequest(octokit, DISPATCH_ROUTE, {

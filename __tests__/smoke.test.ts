@@ -66,7 +66,8 @@ function api(overrides: Partial<WorkflowsApi> = {}): WorkflowsApi & { calls: str
     enable: async () => undefined,
     dispatch: async () => ({ runId: 77 }),
     getRun: async () => run('completed', 'success'),
-    listDispatchedRuns: async () => []
+    listDispatchedRuns: async () => [],
+    workflowOfRun: async () => undefined
   }
   const merged = { ...base, ...overrides }
   return {
@@ -77,7 +78,8 @@ function api(overrides: Partial<WorkflowsApi> = {}): WorkflowsApi & { calls: str
     enable: record('enable', merged.enable),
     dispatch: record('dispatch', merged.dispatch),
     getRun: record('getRun', merged.getRun),
-    listDispatchedRuns: record('listDispatchedRuns', merged.listDispatchedRuns)
+    listDispatchedRuns: record('listDispatchedRuns', merged.listDispatchedRuns),
+    workflowOfRun: record('workflowOfRun', merged.workflowOfRun)
   }
 }
 

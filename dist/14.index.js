@@ -846,6 +846,11 @@ function octokitWorkflows(octokit) {
             });
             return toRun(data);
         },
+        workflowOfRun: (repository, runId, attempt) => notFoundAsUndefined(async () => {
+            const { data: run } = await octokit.request('GET /repos/{owner}/{repo}/actions/runs/{run_id}/attempts/{attempt_number}', { ...splitRepository(repository), run_id: Number(runId), attempt_number: Number(attempt) });
+            const { data } = await octokit.request('GET /repos/{owner}/{repo}/actions/workflows/{workflow_id}', { ...splitRepository(repository), workflow_id: run.workflow_id });
+            return { id: data.id, name: data.name, path: data.path, state: data.state };
+        }),
         listDispatchedRuns: (repository, file, since) => listDispatchedRuns(octokit, repository, file, since)
     };
 }

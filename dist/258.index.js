@@ -6,7 +6,8 @@ export const modules = {
 /***/ ((__unused_webpack_module, __webpack_exports__, __webpack_require__) => {
 
 /* harmony export */ __webpack_require__.d(__webpack_exports__, {
-/* harmony export */   createAws: () => (/* binding */ createAws)
+/* harmony export */   createAws: () => (/* binding */ createAws),
+/* harmony export */   l: () => (/* binding */ createAuditAws)
 /* harmony export */ });
 /* harmony import */ var _aws_sdk_client_iam__WEBPACK_IMPORTED_MODULE_3__ = __webpack_require__(6764);
 /* harmony import */ var _aws_sdk_client_sts__WEBPACK_IMPORTED_MODULE_4__ = __webpack_require__(1695);
@@ -60,6 +61,16 @@ function createAws(region, requestTimeoutMs, credentials, youngKey) {
         sts.middlewareStack.add(retryYoungKey, options);
     }
     return sdkAws({ iam, iamOnce, sts }, region, requestTimeoutMs);
+}
+/**
+ * Clients for the audit: hundreds of users' reads in a row meet IAM's throttling, so the SDK's
+ * adaptive mode paces the client once AWS answers Throttling, with more attempts than a run's.
+ */
+function createAuditAws(region, requestTimeoutMs) {
+    const config = { ...clientConfig(requestTimeoutMs), retryMode: 'adaptive', maxAttempts: 10 };
+    const iam = new _aws_sdk_client_iam__WEBPACK_IMPORTED_MODULE_3__/* .IAMClient */ .h8v({ ...config, region: (0,_regions_js__WEBPACK_IMPORTED_MODULE_1__/* .iamRegionFor */ .JW)(region) });
+    const sts = new _aws_sdk_client_sts__WEBPACK_IMPORTED_MODULE_4__/* .STSClient */ .iM({ ...config, region });
+    return sdkAws({ iam, iamOnce: iam, sts }, region, requestTimeoutMs);
 }
 /** The Aws interface over the SDK clients: reads, writes, and the probes of a new key. */
 function sdkAws(clients, region, requestTimeoutMs) {
@@ -121,32 +132,25 @@ function sdkReads(iam, sts) {
             };
         },
         listTags: userName => listAllTags(iam, userName),
-        attachedPolicyNames: userName => listAttachedPolicyNames(iam, userName)
+        attachedPolicyNames: userName => listAttachedPolicyNames(iam, userName),
+        listUsers: pathPrefix => listUsersUnder(iam, pathPrefix)
     };
 }
-/** ListAttachedUserPolicies answers in pages. */
+/** ListAttachedUserPolicies answers in pages; the SDK's paginator follows the Marker. */
 async function listAttachedPolicyNames(iam, userName) {
     const names = [];
-    let marker;
-    do {
-        const page = await iam.send(new _aws_sdk_client_iam__WEBPACK_IMPORTED_MODULE_3__/* .ListAttachedUserPoliciesCommand */ .zf4({
-            UserName: userName,
-            ...(marker ? { Marker: marker } : {})
-        }));
+    for await (const page of (0,_aws_sdk_client_iam__WEBPACK_IMPORTED_MODULE_3__/* .paginateListAttachedUserPolicies */ .RC9)({ client: iam }, { UserName: userName })) {
         for (const policy of page.AttachedPolicies ?? []) {
             if (policy.PolicyName)
                 names.push(policy.PolicyName);
         }
-        marker = page.IsTruncated ? page.Marker : undefined;
-    } while (marker);
+    }
     return names;
 }
 /** Every access key of the user: ListAccessKeys answers in pages. */
 async function listAllKeys(iam, userName) {
     const keys = [];
-    let marker;
-    do {
-        const page = await iam.send(new _aws_sdk_client_iam__WEBPACK_IMPORTED_MODULE_3__/* .ListAccessKeysCommand */ .Qxm({ UserName: userName, ...(marker ? { Marker: marker } : {}) }));
+    for await (const page of (0,_aws_sdk_client_iam__WEBPACK_IMPORTED_MODULE_3__/* .paginateListAccessKeys */ .YQh)({ client: iam }, { UserName: userName })) {
         for (const key of page.AccessKeyMetadata ?? []) {
             if (!key.AccessKeyId)
                 continue;
@@ -156,23 +160,32 @@ async function listAllKeys(iam, userName) {
                 createdAt: key.CreateDate?.getTime() ?? 0
             });
         }
-        marker = page.IsTruncated ? page.Marker : undefined;
-    } while (marker);
+    }
     return keys;
 }
 /** Every tag of the user (the marks live there): ListUserTags answers in pages. */
 async function listAllTags(iam, userName) {
     const tags = {};
-    let marker;
-    do {
-        const page = await iam.send(new _aws_sdk_client_iam__WEBPACK_IMPORTED_MODULE_3__/* .ListUserTagsCommand */ .K8S({ UserName: userName, ...(marker ? { Marker: marker } : {}) }));
+    for await (const page of (0,_aws_sdk_client_iam__WEBPACK_IMPORTED_MODULE_3__/* .paginateListUserTags */ .Ofk)({ client: iam }, { UserName: userName })) {
         for (const tag of page.Tags ?? []) {
             if (tag.Key !== undefined)
                 tags[tag.Key] = tag.Value ?? '';
         }
-        marker = page.IsTruncated ? page.Marker : undefined;
-    } while (marker);
+    }
     return tags;
+}
+/** Every user under a path (ListUsers; 1,000 a page, the most IAM gives). */
+async function listUsersUnder(iam, pathPrefix) {
+    const users = [];
+    const pages = (0,_aws_sdk_client_iam__WEBPACK_IMPORTED_MODULE_3__/* .paginateListUsers */ .IVP)({ client: iam, pageSize: 1000 }, { PathPrefix: pathPrefix });
+    for await (const page of pages) {
+        for (const user of page.Users ?? []) {
+            if (user.UserName && user.Arn) {
+                users.push({ userName: user.UserName, arn: user.Arn, path: user.Path ?? '/' });
+            }
+        }
+    }
+    return users;
 }
 /** What the steps change: keys and the marks on the user. */
 function sdkWrites(iam, iamOnce) {

@@ -8,6 +8,8 @@
  *    secondary rate limit (retry-after shorter than the window; a reset time; no header), beside
  *    the lower bound that limit allows.
  * 4. Calls: the AWS and GitHub requests of one rotation of one target, beside the minimum.
+ * 5. Audit: 500 users under /deploy/ in every state (__tests__/emulators/fleet.ts), IAM answering
+ *    in 20-60 ms, without throttling and under a throttle (50 requests a second, bursts of 100).
  *
  * It reports; it gates nothing. BENCH_QUICK=1 runs fewer and smaller cases (a smoke test).
  */
@@ -26,7 +28,15 @@ import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import type { SecondaryRateLimit } from '../__tests__/emulators/github.js'
 import { nodeBinaries, type RunResult } from '../__tests__/emulators/runner.js'
-import { startWorld, USER, type World, type WorldOptions } from '../__tests__/emulators/world.js'
+import {
+  adminRole,
+  startWorld,
+  USER,
+  type World,
+  type WorldOptions
+} from '../__tests__/emulators/world.js'
+import { FLEET_PATH, seedFleet } from '../__tests__/emulators/fleet.js'
+import type { ThrottleRate } from '../__tests__/emulators/iam-throttle.js'
 
 const QUICK = process.env.BENCH_QUICK === '1'
 const STARTUP_RUNS = QUICK ? 3 : 20
@@ -47,6 +57,13 @@ const LIMIT_MODELS: Array<[string, SecondaryRateLimit]> = [
 ]
 /** GitHub's 30 to 300 ms per answer, six times faster like its limits and the clock. */
 const GITHUB_LATENCY_MS = { min: 5, max: 50 }
+const AUDIT_USERS = QUICK ? 50 : 500
+const IAM_LATENCY_MS = { min: 20, max: 60 }
+/** AWS publishes no rate for IAM's reads: a strict guess beside none. */
+const IAM_RATES: Array<[string, ThrottleRate | undefined]> = [
+  ['none', undefined],
+  ['50/s, burst 100', { perSecond: 50, burst: 100 }]
+]
 const TIME_SCALE = { ROTATE_AWS_ACCESS_KEYS_TIME_SCALE: String(60_000 / RATE_LIMIT.windowMs) }
 const PEAK_RSS_PRELOAD = resolve('bench/peak-rss.cjs')
 
@@ -90,6 +107,16 @@ interface Measured {
     withGateMs: number
     overheadMs: number
     githubRequests: number
+  }>
+  audit: Array<{
+    throttle: string
+    users: number
+    wallMs: number
+    iamRequests: number
+    throttled: number
+    githubRequests: number
+    writes: number
+    mismatches: number
   }>
   calls: {
     aws: Record<string, number>
@@ -375,6 +402,56 @@ async function measureFanOut(): Promise<Measured['fanOut']> {
   return rows
 }
 
+/** The audit of a large fleet: wall time, IAM requests and throttling, and that it wrote nothing. */
+async function measureAudit(): Promise<Measured['audit']> {
+  const rows: Measured['audit'] = []
+  for (const [throttle, rate] of IAM_RATES) {
+    await withWorld(
+      {
+        repos: ['acme/app', 'acme/old'],
+        userPath: FLEET_PATH,
+        userPolicy: null,
+        keyAgeDays: 10,
+        secretScanning: 'read',
+        githubLatencyMs: GITHUB_LATENCY_MS
+      },
+      async world => {
+        const expected = seedFleet(world, AUDIT_USERS)
+        const { min, max } = IAM_LATENCY_MS
+        world.aws.intercept(() => ({ delayMs: min + Math.random() * (max - min) }))
+        world.aws.setIamRate(rate)
+        const result = await world.run({ audit: FLEET_PATH }, { node, ...adminRole(world) })
+        if (result.code !== 0)
+          throw new Error(`audit failed (exit ${result.code}):\n${result.stdout}`)
+        const report = JSON.parse(result.outputs['audit-report'] ?? '{}') as {
+          users: Array<{ userName: string; findings: string[] }>
+        }
+        const mismatches = report.users.filter(
+          user => expected.get(user.userName)?.findings.join() !== user.findings.join()
+        ).length
+        const writes = [
+          'CreateAccessKey',
+          'UpdateAccessKey',
+          'DeleteAccessKey',
+          'TagUser',
+          'UntagUser'
+        ]
+        rows.push({
+          throttle,
+          users: report.users.length,
+          wallMs: result.durationMs,
+          iamRequests: world.aws.requests.filter(r => r.service === 'iam').length,
+          throttled: world.aws.throttled(),
+          githubRequests: world.github.requests.length,
+          writes: world.aws.requests.filter(r => writes.includes(r.action)).length,
+          mismatches
+        })
+      }
+    )
+  }
+  return rows
+}
+
 async function measureCalls(): Promise<Measured['calls']> {
   return withWorld({ propagationDelayMs: 1_000 }, async world => {
     await rotate(world)
@@ -429,6 +506,7 @@ async function main(): Promise<void> {
     verification: await measureVerification(),
     fanOut: await measureFanOut(),
     gate: await measureGate(),
+    audit: await measureAudit(),
     calls: await measureCalls()
   }
   mkdirSync('bench', { recursive: true })
@@ -540,6 +618,33 @@ async function main(): Promise<void> {
         `${(row.withGateMs / 1000).toFixed(2)} s`,
         `${(row.overheadMs / 1000).toFixed(2)} s`,
         row.githubRequests
+      ])
+    ),
+    '',
+    `### Audit (${AUDIT_USERS} users under ${FLEET_PATH}, IAM answering in ${IAM_LATENCY_MS.min}-${IAM_LATENCY_MS.max} ms)`,
+    '',
+    table(
+      [
+        'IAM throttle',
+        'users',
+        'wall',
+        'IAM requests',
+        'throttled',
+        'GitHub requests',
+        'writes',
+        'rows unlike the seed',
+        'goal'
+      ],
+      measured.audit.map(row => [
+        row.throttle,
+        row.users,
+        `${(row.wallMs / 1000).toFixed(1)} s`,
+        row.iamRequests,
+        row.throttled,
+        row.githubRequests,
+        row.writes,
+        row.mismatches,
+        '< 60 s, 0 writes'
       ])
     ),
     '',

@@ -4,9 +4,10 @@ import {
   GetAccessKeyLastUsedCommand,
   GetUserCommand,
   IAMClient,
-  ListAccessKeysCommand,
-  ListAttachedUserPoliciesCommand,
-  ListUserTagsCommand,
+  paginateListAccessKeys,
+  paginateListAttachedUserPolicies,
+  paginateListUsers,
+  paginateListUserTags,
   TagUserCommand,
   UntagUserCommand,
   UpdateAccessKeyCommand
@@ -22,6 +23,12 @@ export interface Credentials {
   readonly accessKeyId: string
   readonly secretAccessKey: string
   readonly sessionToken?: string
+}
+
+export interface ListedUser {
+  readonly userName: string
+  readonly arn: string
+  readonly path: string
 }
 
 export interface ListedKey {
@@ -46,6 +53,8 @@ export interface Aws {
   listTags(userName: string): Promise<Record<string, string>>
   /** The names of the managed policies attached to the user (AWS's quarantine is one). */
   attachedPolicyNames(userName: string): Promise<string[]>
+  /** The users whose path starts with `pathPrefix` (the audit). */
+  listUsers(pathPrefix: string): Promise<ListedUser[]>
   createKey(userName: string): Promise<Credentials & { createdAt: number }>
   tag(userName: string, key: string, value: string): Promise<void>
   untag(userName: string, key: string): Promise<void>
@@ -113,6 +122,17 @@ export function createAws(
   return sdkAws({ iam, iamOnce, sts }, region, requestTimeoutMs)
 }
 
+/**
+ * Clients for the audit: hundreds of users' reads in a row meet IAM's throttling, so the SDK's
+ * adaptive mode paces the client once AWS answers Throttling, with more attempts than a run's.
+ */
+export function createAuditAws(region: string, requestTimeoutMs: number): Aws {
+  const config = { ...clientConfig(requestTimeoutMs), retryMode: 'adaptive', maxAttempts: 10 }
+  const iam = new IAMClient({ ...config, region: iamRegionFor(region) })
+  const sts = new STSClient({ ...config, region })
+  return sdkAws({ iam, iamOnce: iam, sts }, region, requestTimeoutMs)
+}
+
 /** The Aws interface over the SDK clients: reads, writes, and the probes of a new key. */
 function sdkAws(
   clients: { iam: IAMClient; iamOnce: IAMClient; sts: STSClient },
@@ -152,6 +172,7 @@ type AwsReads =
   | 'lastUse'
   | 'listTags'
   | 'attachedPolicyNames'
+  | 'listUsers'
 
 /** What observing reads: nothing here changes AWS. */
 function sdkReads(iam: IAMClient, sts: STSClient): Pick<Aws, AwsReads> {
@@ -186,37 +207,29 @@ function sdkReads(iam: IAMClient, sts: STSClient): Pick<Aws, AwsReads> {
       }
     },
     listTags: userName => listAllTags(iam, userName),
-    attachedPolicyNames: userName => listAttachedPolicyNames(iam, userName)
+    attachedPolicyNames: userName => listAttachedPolicyNames(iam, userName),
+    listUsers: pathPrefix => listUsersUnder(iam, pathPrefix)
   }
 }
 
-/** ListAttachedUserPolicies answers in pages. */
+/** ListAttachedUserPolicies answers in pages; the SDK's paginator follows the Marker. */
 async function listAttachedPolicyNames(iam: IAMClient, userName: string): Promise<string[]> {
   const names: string[] = []
-  let marker: string | undefined
-  do {
-    const page = await iam.send(
-      new ListAttachedUserPoliciesCommand({
-        UserName: userName,
-        ...(marker ? { Marker: marker } : {})
-      })
-    )
+  for await (const page of paginateListAttachedUserPolicies(
+    { client: iam },
+    { UserName: userName }
+  )) {
     for (const policy of page.AttachedPolicies ?? []) {
       if (policy.PolicyName) names.push(policy.PolicyName)
     }
-    marker = page.IsTruncated ? page.Marker : undefined
-  } while (marker)
+  }
   return names
 }
 
 /** Every access key of the user: ListAccessKeys answers in pages. */
 async function listAllKeys(iam: IAMClient, userName: string): Promise<ListedKey[]> {
   const keys: ListedKey[] = []
-  let marker: string | undefined
-  do {
-    const page = await iam.send(
-      new ListAccessKeysCommand({ UserName: userName, ...(marker ? { Marker: marker } : {}) })
-    )
+  for await (const page of paginateListAccessKeys({ client: iam }, { UserName: userName })) {
     for (const key of page.AccessKeyMetadata ?? []) {
       if (!key.AccessKeyId) continue
       keys.push({
@@ -225,25 +238,33 @@ async function listAllKeys(iam: IAMClient, userName: string): Promise<ListedKey[
         createdAt: key.CreateDate?.getTime() ?? 0
       })
     }
-    marker = page.IsTruncated ? page.Marker : undefined
-  } while (marker)
+  }
   return keys
 }
 
 /** Every tag of the user (the marks live there): ListUserTags answers in pages. */
 async function listAllTags(iam: IAMClient, userName: string): Promise<Record<string, string>> {
   const tags: Record<string, string> = {}
-  let marker: string | undefined
-  do {
-    const page = await iam.send(
-      new ListUserTagsCommand({ UserName: userName, ...(marker ? { Marker: marker } : {}) })
-    )
+  for await (const page of paginateListUserTags({ client: iam }, { UserName: userName })) {
     for (const tag of page.Tags ?? []) {
       if (tag.Key !== undefined) tags[tag.Key] = tag.Value ?? ''
     }
-    marker = page.IsTruncated ? page.Marker : undefined
-  } while (marker)
+  }
   return tags
+}
+
+/** Every user under a path (ListUsers; 1,000 a page, the most IAM gives). */
+async function listUsersUnder(iam: IAMClient, pathPrefix: string): Promise<ListedUser[]> {
+  const users: ListedUser[] = []
+  const pages = paginateListUsers({ client: iam, pageSize: 1000 }, { PathPrefix: pathPrefix })
+  for await (const page of pages) {
+    for (const user of page.Users ?? []) {
+      if (user.UserName && user.Arn) {
+        users.push({ userName: user.UserName, arn: user.Arn, path: user.Path ?? '/' })
+      }
+    }
+  }
+  return users
 }
 
 type AwsWrites = 'createKey' | 'tag' | 'untag' | 'untagMany' | 'setStatus' | 'deleteKey'

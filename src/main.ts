@@ -65,6 +65,14 @@ export async function run(): Promise<void> {
 async function runStages(progress: Progress): Promise<void> {
   const settings = readSettings((name: InputName) => core.getInput(name), process.env)
   core.setSecret(settings.githubToken)
+  if (settings.audit) {
+    progress.stage = 'observe'
+    // Loaded only for an audit: a rotation never needs it.
+    const { auditFleet } = await import('./audit/main.js')
+    await auditFleet(settings, settings.audit, lazySecrets(settings))
+    progress.reported = true
+    return
+  }
   progress.settings = settings
   progress.stage = 'observe'
 

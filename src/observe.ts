@@ -49,27 +49,45 @@ export async function observe(
   const userName = userToRotate(caller, settings.iamUserName)
   const self = caller.kind === 'user' && caller.userName === userName
   const userArn = await readUserArn(aws, userName, caller.accountId)
+  const user = { userName, userArn, signingKeyId: self ? signing.accessKeyId : undefined }
+  const snapshot = await observeUser(aws, caller, user, settings.run.runId, runState)
+  return { snapshot, signing }
+}
+
+/** The user observed; in self-rotation, the key the run signs with. */
+export interface ObservedUser {
+  readonly userName: string
+  readonly userArn: string
+  readonly signingKeyId: string | undefined
+}
+
+/** One user's keys, marks and quarantine, and what GitHub says of the runs holding its keys. */
+export async function observeUser(
+  aws: Aws,
+  caller: Caller,
+  user: ObservedUser,
+  ownRunId: string,
+  runState: (repository: string, runId: string, attempt: string) => Promise<RunState>
+): Promise<Snapshot> {
+  const { userName } = user
   const [{ listed, tags, keys }, quarantine] = await Promise.all([
     readKeys(aws, userName),
     readQuarantine(aws, userName)
   ])
   const staleMarks = staleMarksOf(tags, listed)
-  const runs = await readRunStates(holdersOf(tags, keys, staleMarks, settings.run.runId), runState)
+  const runs = await readRunStates(holdersOf(tags, keys, staleMarks, ownRunId), runState)
   return {
-    snapshot: {
-      caller,
-      userName,
-      userArn,
-      mode: self ? 'self' : 'admin',
-      signingKeyId: self ? signing.accessKeyId : undefined,
-      keys,
-      intents: intentsOf(tags),
-      staleMarks,
-      runs,
-      quarantine,
-      ...quarantineRecordOf(tags)
-    },
-    signing
+    caller,
+    userName,
+    userArn: user.userArn,
+    mode: user.signingKeyId === undefined ? 'admin' : 'self',
+    signingKeyId: user.signingKeyId,
+    keys,
+    intents: intentsOf(tags),
+    staleMarks,
+    runs,
+    quarantine,
+    ...quarantineRecordOf(tags)
   }
 }
 
@@ -213,7 +231,7 @@ function staleMarksOf(tags: Record<string, string>, listed: readonly ListedKey[]
 }
 
 /** AWS refused the credentials the workflow configured: say what that usually means. */
-function explainCredentials(error: unknown, region: string): unknown {
+export function explainCredentials(error: unknown, region: string): unknown {
   const code = awsErrorCode(error)
   if (code === 'SignatureDoesNotMatch') {
     return new Refusal(

@@ -1,4 +1,5 @@
 import { parseDuration } from './duration.js'
+import { readAudit, type AuditSettings } from './audit/inputs.js'
 import { InputError } from './errors.js'
 import { LEAK_RESPONSES, type LeakResponse } from './leaks.js'
 import { partitionOf } from './regions.js'
@@ -46,6 +47,8 @@ export interface Settings {
   readonly issueOnFailure: boolean
   /** owner/repo of that issue; undefined: the workflow's repository. */
   readonly issueRepository: string | undefined
+  /** Set: the run audits these users, and changes nothing. */
+  readonly audit: AuditSettings | undefined
   /** Who is running: recorded in the marks so later runs can tell whose key is whose. */
   readonly run: RunIdentity
 }
@@ -89,7 +92,10 @@ export const INPUT_DEFAULTS = {
   'rate-limit-budget': '30m',
   'leak-response': 'rotate-and-deactivate',
   'issue-on-failure': 'true',
-  'issue-repository': ''
+  'issue-repository': '',
+  audit: '',
+  'audit-fail-on': '',
+  'audit-unused-after': '45d'
 } as const
 
 export type InputName = keyof typeof INPUT_DEFAULTS
@@ -181,6 +187,7 @@ export function readSettings(readInput: ReadInput, env: NodeJS.ProcessEnv): Sett
     leakResponse,
     issueOnFailure: boolean(input, 'issue-on-failure'),
     issueRepository: readIssueRepository(input, env),
+    audit: readAudit(input, iamUserName),
     run: runIdentity(env)
   }
   return Object.freeze(settings)

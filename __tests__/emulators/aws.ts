@@ -9,6 +9,7 @@
  */
 import { checkPolicy, evaluate, type PolicyDocument } from './iam-policy.js'
 import type { ManagedPolicy } from './quarantine.js'
+import { createThrottle, type Throttle, type ThrottleRate } from './iam-throttle.js'
 import { createServer } from 'node:http'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
@@ -92,6 +93,8 @@ export interface AwsEmulatorOptions {
    * user's keys and tags as they were this long ago (wall clock). Default 0: at once.
    */
   readLagMs?: number
+  /** IAM's throttling (./iam-throttle.ts); default none: AWS publishes no rate to model. */
+  iamRate?: ThrottleRate
 }
 
 export interface Credentials {
@@ -151,6 +154,9 @@ export interface AwsEmulator {
   setAcceptance(rule: AcceptanceRule | undefined): void
   /** Sets readLagMs for changes made from now on; 0 also shows every pending change. */
   setReadLag(ms: number): void
+  /** IAM's throttling from now on (undefined: none), and how many requests it refused so far. */
+  setIamRate(rate: ThrottleRate | undefined): void
+  throttled(): number
   /**
    * Every change so far becomes visible to reads, as it would after a while: a test's setup
    * ("a run left this an hour ago") is then what the next run reads. The lag stays.
@@ -177,7 +183,8 @@ const IAM_ACTIONS = new Set([
   'TagUser',
   'UntagUser',
   'ListUserTags',
-  'ListAttachedUserPolicies'
+  'ListAttachedUserPolicies',
+  'ListUsers'
 ])
 const STS_ACTIONS = new Set(['GetCallerIdentity'])
 
@@ -486,6 +493,8 @@ export async function startAwsEmulator(options: AwsEmulatorOptions = {}): Promis
   const managed = new Map<string, ManagedPolicy[]>()
   const interceptors: Interceptor[] = []
   const requests: LoggedRequest[] = []
+  let throttle: Throttle | undefined = options.iamRate && createThrottle(options.iamRate)
+  let throttledBefore = 0
 
   const view = (k: AccessKey): KeyView => ({
     userName: k.userName,
@@ -734,10 +743,11 @@ export async function startAwsEmulator(options: AwsEmulatorOptions = {}): Promis
     p: Principal,
     action: string,
     targetUser: string,
-    tagKeys?: readonly string[]
+    tagKeys?: readonly string[],
+    listed?: { resource: string; shown: string }
   ): void {
     const iamAction = `iam:${action}`
-    const prefix = `User: ${principalArn(p)} is not authorized to perform: ${iamAction} on resource: user ${targetUser}`
+    const prefix = `User: ${principalArn(p)} is not authorized to perform: ${iamAction} on resource: ${listed?.shown ?? `user ${targetUser}`}`
     if (denials.has(`${principalName(p)}\n${iamAction}`)) {
       throw new AwsError(
         403,
@@ -746,7 +756,10 @@ export async function startAwsEmulator(options: AwsEmulatorOptions = {}): Promis
       )
     }
     const attached = policies.get(principalName(p))
-    const resource = users.get(targetUser)?.arn ?? `arn:aws:iam::${accountId}:user/${targetUser}`
+    const resource =
+      listed?.resource ??
+      users.get(targetUser)?.arn ??
+      `arn:aws:iam::${accountId}:user/${targetUser}`
     const quarantines = p.kind === 'user' ? (managed.get(p.user.name) ?? []) : []
     const request = { action: iamAction, resource, variables: {}, tagKeys }
     if (
@@ -879,6 +892,36 @@ export async function startAwsEmulator(options: AwsEmulatorOptions = {}): Promis
     return { items: slice, tail }
   }
 
+  /**
+   * ListUsers (https://docs.aws.amazon.com/IAM/latest/APIReference/API_ListUsers.html):
+   * PathPrefix defaults to `/`, is `/` or begins and ends with `/` (ASCII ! to DEL between), at
+   * most 512 characters; pages of MaxItems (default 100) with Marker; no tags in the answer.
+   * Authorized against the path's ARN, `arn:aws:iam::ACCOUNT:user/PATH/`, so a policy that allows
+   * `user/deploy/*` lists `/deploy/` and nothing above it (the IAM User Guide's examples of
+   * paths in policies: https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_identifiers.html).
+   */
+  function listUsers(params: Record<string, string>, p: Principal): string {
+    const prefix = params.PathPrefix ?? '/'
+    if (prefix.length > 512 || !/^\/([\x21-\x7f]*\/)?$/.test(prefix)) {
+      throw validationErrors([
+        `Value '${prefix}' at 'pathPrefix' failed to satisfy constraint: Member must satisfy regular expression pattern: \\u002F[\\u0021-\\u007F]*`
+      ])
+    }
+    const resource = `arn:aws:iam::${accountId}:user${prefix}`
+    authorize(p, 'ListUsers', '', undefined, { resource, shown: resource })
+    const under = [...users.values()]
+      .filter(user => user.path.startsWith(prefix))
+      .sort((a, b) => (a.name < b.name ? -1 : 1))
+    const listed = page(under, params)
+    const userXml = (u: User) =>
+      text('Path', u.path) +
+      text('UserName', u.name) +
+      text('UserId', u.userId) +
+      text('Arn', u.arn) +
+      text('CreateDate', isoDate(u.createDate))
+    return el('Users', members(listed.items.map(userXml))) + listed.tail
+  }
+
   const tagXml = (tags: User['tags']) =>
     members(tags.map(t => text('Key', t.key) + text('Value', t.value)))
 
@@ -914,6 +957,8 @@ export async function startAwsEmulator(options: AwsEmulatorOptions = {}): Promis
             tags
         )
       }
+      case 'ListUsers':
+        return listUsers(params, p)
       case 'ListAccessKeys': {
         const name = target(p, userNameParam(params, false))
         authorize(p, action, name)
@@ -1191,6 +1236,9 @@ export async function startAwsEmulator(options: AwsEmulatorOptions = {}): Promis
         principal: principalName(principal),
         accessKeyId: log.accessKeyId
       }
+      if (service === 'iam' && throttle && !throttle.take()) {
+        throw new AwsError(400, 'Throttling', defaultMessage('Throttling'))
+      }
       for (const fn of [...interceptors]) {
         const outcome = await fn(call)
         if (!outcome) continue
@@ -1368,6 +1416,13 @@ export async function startAwsEmulator(options: AwsEmulatorOptions = {}): Promis
     },
     setReadLag(ms) {
       reads.setLag(ms)
+    },
+    setIamRate(rate) {
+      throttledBefore += throttle?.refused ?? 0
+      throttle = rate && createThrottle(rate)
+    },
+    throttled() {
+      return throttledBefore + (throttle?.refused ?? 0)
     },
     settleReads() {
       reads.settle()

@@ -149,7 +149,12 @@ export type RunConclusion = 'success' | 'failure' | 'cancelled' | 'timed_out'
 export type WorkflowOutcome =
   { conclusion: RunConclusion; queuedMs?: number; durationMs?: number } | { never: true }
 
-export type WorkflowState = 'active' | 'disabled_manually'
+/**
+ * A workflow's state (GET a workflow: https://docs.github.com/en/rest/actions/workflows#get-a-workflow).
+ * GitHub disables a public repository's scheduled workflows after 60 days without activity
+ * (disabled_inactivity: https://docs.github.com/en/actions/managing-workflow-runs-and-deployments/managing-workflow-runs/disabling-and-enabling-a-workflow).
+ */
+export type WorkflowState = 'active' | 'disabled_manually' | 'disabled_inactivity'
 
 export interface WorkflowOptions {
   /** The file's text. Default: a dispatchable smoke test with a required `rotation` input. */
@@ -344,6 +349,12 @@ export interface GitHubEmulator {
   addBranch(repo: string, name: string): void
   /** How runs of later dispatches of the workflow behave. Default: success, default times. */
   setWorkflowOutcome(repo: string, file: string, outcome: WorkflowOutcome): void
+  /**
+   * A workflow's state from now on, as GitHub or a person sets it (disabled_inactivity: 60 days
+   * without activity in a public repository). The action's own workflow is
+   * `rotate-aws-access-keys.yml`, registered by its first setRun.
+   */
+  setWorkflowState(repo: string, file: string, state: WorkflowState): void
   /** Every dispatched run of the repository, oldest first. */
   workflowRuns(repo: string): WorkflowRunRecord[]
   hasRepo(repo: string): boolean
@@ -1419,9 +1430,14 @@ export async function startGitHubEmulator(
     repo.pushedAt = new Date()
     const file = workflowFileOf(path)
     if (branchName(ref) !== DEFAULT_BRANCH || file === undefined || repo.workflows.has(file)) return
+    registerWorkflow(repo, file)
+  }
+
+  /** A workflow GitHub now knows, active, with an id of its own. */
+  const registerWorkflow = (repo: Repo, file: string): Workflow => {
     const now = new Date()
     nextRepoId += 1
-    repo.workflows.set(file, {
+    const workflow: Workflow = {
       id: nextRepoId,
       file,
       state: 'active',
@@ -1429,7 +1445,15 @@ export async function startGitHubEmulator(
       updatedAt: now,
       outcome: { conclusion: 'success' },
       runCount: 0
-    })
+    }
+    repo.workflows.set(file, workflow)
+    return workflow
+  }
+
+  /** The workflow of the action's own runs (setRun): registered, no file needed. */
+  const rotationWorkflow = (repo: Repo): Workflow => {
+    const file = ROTATION_WORKFLOW_PATH.split('/').at(-1) ?? ''
+    return repo.workflows.get(file) ?? registerWorkflow(repo, file)
   }
 
   const mustFindWorkflow = (repo: string, file: string): Workflow => {
@@ -1574,7 +1598,7 @@ export async function startGitHubEmulator(
         id: Number(runId),
         attempt: Number(attempt),
         name: ROTATION_WORKFLOW_NAME,
-        workflowId: repo.id + 1,
+        workflowId: rotationWorkflow(repo).id,
         path: ROTATION_WORKFLOW_PATH,
         branch: DEFAULT_BRANCH,
         headSha: repo.branches.get(DEFAULT_BRANCH)?.headSha ?? randomSha(),
@@ -2618,6 +2642,7 @@ export async function startGitHubEmulator(
       if (!found) throw new Error(`GitHub emulator: no repository ${repo}`)
       const now = Date.now()
       const key = `${runId}.${attempt}`
+      rotationWorkflow(found)
       found.runs.set(key, {
         status,
         conclusion,
@@ -2656,6 +2681,12 @@ export async function startGitHubEmulator(
         throw new Error(`GitHub emulator: branch ${branch} exists`)
       }
       branchOrNew(found, name)
+    },
+
+    setWorkflowState(repo, file, state) {
+      const workflow = mustFindWorkflow(repo, file)
+      workflow.state = state
+      workflow.updatedAt = new Date()
     },
 
     setWorkflowOutcome(repo, file, outcome) {

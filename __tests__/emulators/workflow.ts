@@ -43,12 +43,17 @@ export function withSmokeGate(text: string): string {
 }
 
 /** The action's step and whether its job signs in with a role first. */
-export function actionStep(workflow: Workflow): {
+export function actionStep(
+  workflow: Workflow,
+  jobName?: string
+): {
   step: Step
   inputs: Record<string, string>
   admin: boolean
 } {
-  for (const job of Object.values(workflow.jobs)) {
+  const jobs = jobName === undefined ? Object.values(workflow.jobs) : [workflow.jobs[jobName]]
+  for (const job of jobs) {
+    if (!job) continue
     const index = job.steps.findIndex(isActionStep)
     const step = job.steps[index]
     if (!step) continue

@@ -198,6 +198,10 @@ export class AwsWorld {
       listTags: userName => call('listTags', [userName], () => ({ ...this.tags })),
       attachedPolicyNames: userName =>
         call('attachedPolicyNames', [userName], () => [...this.attachedPolicies]),
+      listUsers: pathPrefix =>
+        call('listUsers', [pathPrefix], () => [
+          { userName: 'deploy', arn: USER_ARN, path: pathPrefix }
+        ]),
       createKey: userName =>
         call('createKey', [userName], () =>
           this.createKey ? this.createKey(userName) : this.makeKey()
@@ -356,6 +360,7 @@ export function settings(overrides: Partial<Settings> = {}): Settings {
     leakResponse: 'rotate-and-deactivate',
     issueOnFailure: true,
     issueRepository: 'acme/app',
+    audit: undefined,
     targets: [],
     iamUserName: undefined,
     accessKeyIdSecretName: 'AWS_ACCESS_KEY_ID',

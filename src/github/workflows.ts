@@ -18,6 +18,12 @@ export interface WorkflowsApi {
     request: { ref: string; inputs: Record<string, string>; returnRunDetails: boolean }
   ): Promise<{ runId: number } | undefined>
   getRun(repository: string, runId: number): Promise<WorkflowRun>
+  /** The workflow a run attempt belongs to (the audit: is it still scheduled?); 404: undefined. */
+  workflowOfRun(
+    repository: string,
+    runId: string,
+    attempt: string
+  ): Promise<WorkflowInfo | undefined>
   /** workflow_dispatch runs of the workflow created at or after `since` (ms), newest first. */
   listDispatchedRuns(repository: string, file: string, since: number): Promise<WorkflowRun[]>
 }
@@ -123,6 +129,18 @@ export function octokitWorkflows(octokit: Octokit): WorkflowsApi {
       })
       return toRun(data)
     },
+    workflowOfRun: (repository, runId, attempt) =>
+      notFoundAsUndefined(async () => {
+        const { data: run } = await octokit.request(
+          'GET /repos/{owner}/{repo}/actions/runs/{run_id}/attempts/{attempt_number}',
+          { ...splitRepository(repository), run_id: Number(runId), attempt_number: Number(attempt) }
+        )
+        const { data } = await octokit.request(
+          'GET /repos/{owner}/{repo}/actions/workflows/{workflow_id}',
+          { ...splitRepository(repository), workflow_id: run.workflow_id }
+        )
+        return { id: data.id, name: data.name, path: data.path, state: data.state }
+      }),
     listDispatchedRuns: (repository, file, since) =>
       listDispatchedRuns(octokit, repository, file, since)
   }

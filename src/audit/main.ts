@@ -1,0 +1,59 @@
+import * as core from '@actions/core'
+import { writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { createAuditAws } from '../aws.js'
+import type { Secrets } from '../github.js'
+import { systemClock } from '../retry.js'
+import type { Settings } from '../settings.js'
+import type { AuditSettings } from './inputs.js'
+import { auditSummary, countsOf, failuresOf, reportJson } from './render.js'
+import { runAudit } from './run.js'
+
+const REPORT_FILE = 'rotate-aws-access-keys-audit.json'
+
+/** The audit mode: read every user in scope, report, and fail only on the findings asked for. */
+export async function auditFleet(
+  settings: Settings,
+  audit: AuditSettings,
+  github: () => Promise<Secrets>
+): Promise<void> {
+  const aws = createAuditAws(settings.awsRegion, settings.requestTimeoutMs)
+  const signing = await aws.signingCredentials()
+  core.setSecret(signing.secretAccessKey)
+  if (signing.sessionToken) core.setSecret(signing.sessionToken)
+  const ports = {
+    aws,
+    github: await github(),
+    now: () => systemClock.now(),
+    notice: (message: string) => core.notice(message)
+  }
+  const result = await runAudit(ports, settings, audit)
+  const json = reportJson(result, audit, settings.maxAgeMs)
+  const file = join(process.env.RUNNER_TEMP || tmpdir(), REPORT_FILE)
+  await writeFile(file, `${json}\n`)
+  core.setOutput('audit-report', json)
+  core.setOutput('audit-report-file', file)
+  core.setOutput('audit-counts', JSON.stringify(countsOf(result.users)))
+  if (process.env.GITHUB_STEP_SUMMARY)
+    await core.summary.addRaw(auditSummary(result, audit)).write()
+  const counts = countsOf(result.users)
+  core.info(
+    `Audit: ${counts.users} user(s) read, ${counts.users - counts.clean} with findings; report in ${file}.`
+  )
+  const unread = result.users.filter(user => user.error !== undefined)
+  if (unread.length > 0) {
+    core.warning(
+      `Audit: could not read ${unread.length} user(s): ${unread
+        .slice(0, 10)
+        .map(user => `${user.userName} (${user.error})`)
+        .join('; ')}`
+    )
+  }
+  const failures = failuresOf(result.users, audit.failOn)
+  if (failures.length > 0) {
+    core.setFailed(
+      `Audit: findings that audit-fail-on names: ${failures.map(f => `${f.finding} (${f.users.length}: ${f.users.slice(0, 10).join(', ')}${f.users.length > 10 ? ', ...' : ''})`).join('; ')}. The step summary says what to do for each user.`
+    )
+  }
+}
