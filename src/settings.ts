@@ -1,6 +1,7 @@
 import { parseDuration } from './duration.js'
 import { InputError } from './errors.js'
 import { LEAK_RESPONSES, type LeakResponse } from './leaks.js'
+import { redactUrl } from './redact.js'
 import { partitionOf } from './regions.js'
 import {
   describeTarget,
@@ -302,7 +303,7 @@ function readGithubApiUrl(input: Input, env: NodeJS.ProcessEnv): string | undefi
   if (githubApiUrl !== undefined && !isSafeApiUrl(githubApiUrl)) {
     throw new InputError(
       'github-api-url',
-      `must be ${apiUrlRule}; got '${withoutCredentials(githubApiUrl)}'. The token is sent there.`
+      `must be ${apiUrlRule}; got '${redactUrl(githubApiUrl)}'. The token is sent there.`
     )
   }
   // The runner's own value is held to the same rule: the token goes there too.
@@ -310,7 +311,7 @@ function readGithubApiUrl(input: Input, env: NodeJS.ProcessEnv): string | undefi
   if (githubApiUrl === undefined && runnerApiUrl && !isSafeApiUrl(runnerApiUrl)) {
     throw new InputError(
       'github-api-url',
-      `is not set, and GITHUB_API_URL ('${withoutCredentials(runnerApiUrl)}') is not ${apiUrlRule}. The token would be sent there; set github-api-url, or fix GITHUB_API_URL.`
+      `is not set, and GITHUB_API_URL ('${redactUrl(runnerApiUrl)}') is not ${apiUrlRule}. The token would be sent there; set github-api-url, or fix GITHUB_API_URL.`
     )
   }
   return githubApiUrl
@@ -526,12 +527,6 @@ function isSafeApiUrl(text: string): boolean {
   if (url.username || url.password || url.search || url.hash) return false
   const local = ['localhost', '127.0.0.1', '[::1]'].includes(url.hostname)
   return url.protocol === 'https:' || (url.protocol === 'http:' && local)
-}
-
-/** The URL as given, minus any user name and password: an error message may be printed. */
-function withoutCredentials(text: string): string {
-  // Up to the last @ before the path: a password may hold an @ of its own.
-  return text.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/]*@/i, '$1')
 }
 
 function isLeakResponse(text: string): text is LeakResponse {
