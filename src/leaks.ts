@@ -1,6 +1,7 @@
 import { timingSafeEqual } from 'node:crypto'
 import type { AlertListing, AlertPlace, AlertsApi, ScanningAlert } from './github/alerts.js'
 import { repositoryOf, type Target } from './targets.js'
+import { apiText } from './untrusted.js'
 
 /**
  * What a run does about a leaked key (input leak-response):
@@ -18,6 +19,7 @@ export type LeakResponse = (typeof LEAK_RESPONSES)[number]
 export interface AlertRef {
   readonly repository: string
   readonly number: number
+  /** For people only (log, summary, outputs): made printable here, where the alert is read. */
   readonly htmlUrl: string
 }
 
@@ -197,7 +199,11 @@ export function matchLeaks(
   const unmatched: AlertRef[] = []
   const seen = new Set<string>()
   for (const alert of alerts) {
-    const ref = { repository: alert.repository, number: alert.number, htmlUrl: alert.htmlUrl }
+    const ref = {
+      repository: alert.repository,
+      number: alert.number,
+      htmlUrl: apiText(alert.htmlUrl)
+    }
     // Stryker disable next-line MethodExpression: upper case finds the same duplicates
     const id = `${ref.repository.toLowerCase()}#${ref.number}`
     if (seen.has(id)) continue

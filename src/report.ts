@@ -8,6 +8,7 @@ import type { SmokeOutcome } from './smoke.js'
 import type { KeyState, Snapshot } from './snapshot.js'
 import { leakLines, leakOutputs, type LeakOutputs } from './leak-report.js'
 import { redactUrls } from './redact.js'
+import { apiText } from './untrusted.js'
 
 export interface Outputs extends LeakOutputs {
   readonly rotated: string
@@ -261,7 +262,7 @@ function rowOf(key: KeyState): KeyRow {
     status: key.status,
     createdAt: key.createdAt,
     lastUsed: key.lastUsed
-      ? `${isoTime(key.lastUsed.at)} (${key.lastUsed.service}, ${key.lastUsed.region})`
+      ? `${isoTime(key.lastUsed.at)} (${apiText(key.lastUsed.service)}, ${apiText(key.lastUsed.region)})`
       : 'never',
     note: mark
   }

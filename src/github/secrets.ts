@@ -2,6 +2,7 @@ import { sealForGitHub } from '../crypto.js'
 import { statusOf, TargetError } from '../errors.js'
 import { isoTime } from '../format.js'
 import { describeTarget, repositoryOf, type Target } from '../targets.js'
+import { apiText } from '../untrusted.js'
 import { PAIR, PutPair, RateLimitGiveUp, type Octokit } from './client.js'
 
 /** A target whose repository and public key were read in preflight, before any AWS change. */
@@ -321,7 +322,8 @@ function explain(target: Target, name: string, error: unknown, doing: string): T
     )
   }
   const status = statusOf(error)
-  const message = error instanceof Error ? error.message : String(error)
+  // GitHub's own words, printed in the log and the summary.
+  const message = apiText(error instanceof Error ? error.message : String(error))
   const where =
     'org' in target ? `organization ${target.org}` : `repository ${repositoryOf(target) ?? ''}`
   const fix =

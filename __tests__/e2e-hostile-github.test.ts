@@ -1,0 +1,97 @@
+/**
+ * GitHub's answers are text the action did not write, end to end through the bundled action: a
+ * proxy in front of the GitHub emulator adds to the secret scanning alert list an alert whose URL
+ * holds a line break and a workflow command. What the run prints must stay inert.
+ */
+import { createServer, request, type IncomingMessage, type Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { nodeBinaries } from './emulators/runner.js'
+import { startWorld, USER, type World } from './emulators/world.js'
+
+const [runner] = nodeBinaries()
+const withNode = runner ? { node: runner.path } : {}
+const REPO = 'acme/app'
+const INJECTED = '::warning::injected by an alert URL'
+
+/** A proxy to `upstream` that appends `extra` to each secret scanning alert list it passes on. */
+async function alertListProxy(upstream: string, extra: unknown[]): Promise<Server> {
+  const target = new URL(upstream)
+  const server = createServer((req, res) => {
+    const forward = request(
+      {
+        host: target.hostname,
+        port: target.port,
+        method: req.method,
+        path: req.url,
+        headers: { ...req.headers, host: target.host }
+      },
+      async answer => {
+        const body = await read(answer)
+        const list = req.method === 'GET' && /\/secret-scanning\/alerts(\?|$)/.test(req.url ?? '')
+        const sent =
+          list && answer.statusCode === 200
+            ? Buffer.from(JSON.stringify([...(JSON.parse(String(body)) as unknown[]), ...extra]))
+            : body
+        res.writeHead(answer.statusCode ?? 502, {
+          ...answer.headers,
+          'content-length': String(sent.length)
+        })
+        res.end(sent)
+      }
+    )
+    req.pipe(forward)
+  })
+  await new Promise<void>(listening => server.listen(0, '127.0.0.1', listening))
+  return server
+}
+
+async function read(stream: IncomingMessage): Promise<Buffer> {
+  const chunks: Buffer[] = []
+  for await (const chunk of stream) chunks.push(chunk as Buffer)
+  return Buffer.concat(chunks)
+}
+
+const ALERTS = 'https://github.example/acme/app/security/secret-scanning'
+
+/** The stdout lines a runner would obey as workflow commands, ours (masks) aside. */
+const commands = (stdout: string, name: string) =>
+  stdout.split(/\r\n|\r|\n/).filter(line => new RegExp(`^\\s*::${name}::|##\\[`).test(line))
+
+describe(`alert lists GitHub should never send, on ${runner?.name ?? 'node'}`, () => {
+  let world: World | undefined
+  let proxy: Server | undefined
+  afterEach(async () => {
+    proxy?.close()
+    await world?.close()
+  })
+
+  /** A young key named in one valid alert; the proxy adds `extra` to every alert list. */
+  async function runWith(extra: unknown[]) {
+    world = await startWorld({ repos: [REPO], secretScanning: 'write', keyAgeDays: 10 })
+    const leaked = world.stored()
+    world.github.addSecretScanningAlert(REPO, {
+      secretType: 'aws_access_key_id',
+      secret: leaked.accessKeyId
+    })
+    proxy = await alertListProxy(world.github.url, extra)
+    const { port } = proxy.address() as AddressInfo
+    const result = await world.run({}, { ...withNode, githubUrl: `http://127.0.0.1:${port}` })
+    const status = world.aws.keys(USER).find(key => key.accessKeyId === leaked.accessKeyId)?.status
+    return { result, leaked, status }
+  }
+
+  it('a URL with a line break raises no workflow command: it is printed on its line', async () => {
+    const { result } = await runWith([
+      {
+        number: 902,
+        html_url: `${ALERTS}/902\n${INJECTED}`,
+        secret_type: 'aws_access_key_id',
+        secret: 'AKIAEXAMPLEKEY000902'
+      }
+    ])
+    expect(result.code).toBe(0)
+    expect(commands(result.stdout, 'warning')).toEqual([])
+    expect(result.stdout).toContain(`secret-scanning/902%0A${INJECTED}`)
+    expect(result.summary.split('\n').filter(line => /^\s*::/.test(line))).toEqual([])
+  })
+})
