@@ -1,7 +1,9 @@
 /**
  * GitHub's answers are text the action did not write, end to end through the bundled action: a
- * proxy in front of the GitHub emulator adds to the secret scanning alert list an alert whose URL
- * holds a line break and a workflow command. What the run prints must stay inert.
+ * proxy in front of the GitHub emulator adds entries to the secret scanning alert list that
+ * GitHub's description does not allow (null, a value that is a number, a URL with a line break).
+ * What the run prints must stay inert: no workflow command; the malformed entries are skipped and
+ * counted, the valid alerts acted on.
  */
 import { createServer, request, type IncomingMessage, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
@@ -93,5 +95,24 @@ describe(`alert lists GitHub should never send, on ${runner?.name ?? 'node'}`, (
     expect(commands(result.stdout, 'warning')).toEqual([])
     expect(result.stdout).toContain(`secret-scanning/902%0A${INJECTED}`)
     expect(result.summary.split('\n').filter(line => /^\s*::/.test(line))).toEqual([])
+  })
+
+  it('null and a value that is a number are skipped and counted once; the valid alert beside them is acted on', async () => {
+    const { result, leaked, status } = await runWith([
+      null,
+      {
+        number: 901,
+        html_url: `${ALERTS}/901`,
+        secret_type: 'aws_secret_access_key',
+        secret: 12345
+      }
+    ])
+    expect(result.stderr).not.toMatch(/is not a function/)
+    expect(result.code).toBe(0)
+    expect(world?.stored().accessKeyId).not.toBe(leaked.accessKeyId)
+    expect(status).toBe('Inactive')
+    expect(commands(result.stdout, 'notice').filter(line => /skipped/.test(line))).toEqual([
+      '::notice::Leak check: skipped 2 secret scanning alert(s) that GitHub sent without a number, type or value the action can read; the other alerts were checked.'
+    ])
   })
 })
