@@ -1,7 +1,7 @@
 /**
  * The leak check reading GitHub's alert lists as they may really come: an entry that is not an
- * alert is skipped and counted, never a reason to lose the page or to crash; what reaches the log
- * is printable.
+ * alert is skipped and counted, never a reason to lose the page or to crash; a value too short
+ * to be a secret is not masked; what reaches the log is printable.
  */
 import type { Octokit } from '../src/github/client.js'
 import { octokitAlerts, type AlertListing, type AlertsApi } from '../src/github/alerts.js'
@@ -93,6 +93,20 @@ describe('an alert list with entries that are not alerts', () => {
     expect(scan.notices).toEqual([
       'Leak check: skipped 3 secret scanning alert(s) that GitHub sent without a number, type or value the action can read; the other alerts were checked.'
     ])
+  })
+})
+
+describe('masking what an alert list holds', () => {
+  it('masks each value long enough to be a secret, and never a one-character one', async () => {
+    const { masked } = await listing([
+      [entry(1, KEY), entry(2, 'e'), entry(3, SECRET, 'aws_secret_access_key'), entry(4, 'abc')]
+    ])
+    expect(masked).toEqual([KEY, SECRET])
+  })
+
+  it('masks the value of an entry that is otherwise malformed', async () => {
+    const { masked } = await listing([[{ secret: SECRET }]])
+    expect(masked).toEqual([SECRET])
   })
 })
 

@@ -1,13 +1,13 @@
 /**
  * GitHub's answers are text the action did not write, end to end through the bundled action: a
  * proxy in front of the GitHub emulator adds entries to the secret scanning alert list that
- * GitHub's description does not allow (null, a value that is a number, a URL with a line break).
- * What the run prints must stay inert: no workflow command; the malformed entries are skipped and
- * counted, the valid alerts acted on.
+ * GitHub's description does not allow (null, a value that is a number, a one-character value, a
+ * URL with a line break). What the run prints must stay inert: no workflow command, no mask that
+ * blanks a letter; the malformed entries are skipped and counted, the valid alerts acted on.
  */
 import { createServer, request, type IncomingMessage, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { nodeBinaries } from './emulators/runner.js'
+import { maskedLog, nodeBinaries } from './emulators/runner.js'
 import { startWorld, USER, type World } from './emulators/world.js'
 
 const [runner] = nodeBinaries()
@@ -114,5 +114,15 @@ describe(`alert lists GitHub should never send, on ${runner?.name ?? 'node'}`, (
     expect(commands(result.stdout, 'notice').filter(line => /skipped/.test(line))).toEqual([
       '::notice::Leak check: skipped 2 secret scanning alert(s) that GitHub sent without a number, type or value the action can read; the other alerts were checked.'
     ])
+  })
+
+  it('a one-character value is not masked, so the log keeps its letters', async () => {
+    const { result } = await runWith([
+      { number: 903, html_url: `${ALERTS}/903`, secret_type: 'aws_access_key_id', secret: 'e' }
+    ])
+    expect(result.code).toBe(0)
+    const { masks } = maskedLog(result.stdout)
+    expect(masks.filter(mask => mask.length < 8)).toEqual([])
+    expect(masks.length).toBeGreaterThan(0)
   })
 })

@@ -1,8 +1,9 @@
 /**
- * Text from GitHub's and AWS's answers, printed: never a workflow command, never a line break.
+ * Text from GitHub's and AWS's answers, printed: never a workflow command, never a line break;
+ * and masked only when it is long enough to be a secret.
  */
 import { describeError } from '../src/errors.js'
-import { apiText } from '../src/untrusted.js'
+import { apiText, maskable, MIN_MASKED_LENGTH } from '../src/untrusted.js'
 
 /** Whether the runner would read a line of this text as a workflow command. */
 const commandLines = (printed: string) =>
@@ -39,5 +40,27 @@ describe('apiText', () => {
     const error = new Error('Validation Failed\n::warning::from the API')
     expect(describeError(error)).toBe('Validation Failed%0A::warning::from the API')
     expect(describeError('::error::text')).toBe('%3A:error::text')
+  })
+})
+
+describe('maskable', () => {
+  it('never masks a value too short to be a secret', () => {
+    expect(MIN_MASKED_LENGTH).toBe(8)
+    for (const value of ['e', '1234567', '       e', '', ' '.repeat(20)]) {
+      expect(maskable(value)).toEqual([])
+    }
+  })
+
+  it('masks a credential whole, and each long line of a value with line breaks', () => {
+    const secret = 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY'
+    expect(maskable(secret)).toEqual([secret])
+    expect(maskable('AKIAEXAMPLEKEY000001')).toEqual(['AKIAEXAMPLEKEY000001'])
+    expect(maskable(`${secret}\ne\r\n12345678`)).toEqual([secret, '12345678'])
+  })
+
+  it('masks nothing that is not text', () => {
+    for (const value of [5, null, undefined, { secret: 'wJalrXUtnFEMI' }]) {
+      expect(maskable(value)).toEqual([])
+    }
   })
 })

@@ -15,14 +15,17 @@ import { describeTarget } from './targets.js'
 import type { SmokeGate } from './smoke.js'
 import { keyLabel } from './format.js'
 import { alertPlaces, scanForLeaks } from './leaks.js'
-import { apiText } from './untrusted.js'
+import { apiText, maskable } from './untrusted.js'
 
 const log: Logger = {
   info: message => core.info(message),
   warning: message => core.warning(message),
   startGroup: name => core.startGroup(name),
   endGroup: () => core.endGroup(),
-  mask: value => core.setSecret(value)
+  // Values from IAM's and GitHub's answers come through here: none too short to be a secret.
+  mask: value => {
+    for (const part of maskable(value)) core.setSecret(part)
+  }
 }
 
 /** How far the run got: a run that fails before its report writes a summary that says so. */

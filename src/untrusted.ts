@@ -20,3 +20,20 @@ export function apiText(value: unknown): string {
     .replace(/^(\s*)::/, '$1%3A:')
     .replaceAll('##[', '##%5B')
 }
+
+/**
+ * The shortest value the action masks. A mask hides every later occurrence of the value in the
+ * log, so a one-character value ("e") would blank every e. No credential the action handles is
+ * anywhere near this short (an AWS secret access key has 40 characters, an access key id 20, a
+ * GitHub token 40 or more): a shorter value from an API is not a secret, only noise.
+ */
+export const MIN_MASKED_LENGTH = 8
+
+/**
+ * What to mask for `value`: its lines (the runner also masks each line of a value on its own)
+ * that are long enough to be a secret; nothing for a value that is not a string.
+ */
+export function maskable(value: unknown): string[] {
+  if (typeof value !== 'string') return []
+  return value.split(/[\r\n]+/).filter(line => line.trim().length >= MIN_MASKED_LENGTH)
+}

@@ -1,4 +1,5 @@
 import { statusOf } from '../errors.js'
+import { maskable } from '../untrusted.js'
 import { type Octokit, splitRepository } from './client.js'
 
 /**
@@ -99,8 +100,8 @@ async function listOpen(
 /**
  * An entry of GitHub's answer as an alert, or undefined when it is not one the check can use:
  * not an object, no positive whole number (resolving needs it), or a type or value that is not
- * text (a URL that is not text is only left out). A value that is text is masked first,
- * whatever else is wrong.
+ * text (a URL that is not text is only left out). A value long enough to be a secret is masked
+ * first, whatever else is wrong; a shorter one is not (see MIN_MASKED_LENGTH).
  */
 function toAlert(
   raw: unknown,
@@ -110,7 +111,7 @@ function toAlert(
   if (typeof raw !== 'object' || raw === null) return undefined
   const alert = raw as Record<string, unknown>
   const { number, secret, secret_type: secretType, html_url: htmlUrl } = alert
-  if (typeof secret === 'string' && secret !== '') mask(secret)
+  for (const part of maskable(secret)) mask(part)
   if (typeof number !== 'number' || !Number.isSafeInteger(number) || number <= 0) return undefined
   if (typeof secret !== 'string' || secret === '' || typeof secretType !== 'string')
     return undefined
