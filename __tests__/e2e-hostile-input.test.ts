@@ -1,7 +1,7 @@
 /**
  * Inputs that must not be echoed as given, through the bundled action: a refused API URL's
- * credential, however it is spelt. The `::error::` line and the step summary are what a reader of
- * the run sees; neither may hold it.
+ * credential, however it is spelt, and a pasted blob as the user name. The `::error::` line and
+ * the step summary are what a reader of the run sees; neither may hold them.
  */
 import { nodeBinaries } from './emulators/runner.js'
 import { startWorld, type World } from './emulators/world.js'
@@ -40,5 +40,16 @@ describe(`inputs echoed in an error, on ${runner?.name ?? 'node'}`, () => {
       }
     }
     expect(world.github.requests).toEqual([])
+  })
+
+  it('a 100 KB iam-user-name is cut in the error and the summary', async () => {
+    const name = 'u'.repeat(100 * 1024)
+    const result = await world.run({ 'iam-user-name': name }, withNode)
+    expect(result.code).toBe(1)
+    const [error] = errorLines(result.stdout)
+    expect(error).toContain(`'${'u'.repeat(100)}… (102400 characters)'`)
+    expect(error?.length).toBeLessThan(300)
+    expect(result.summary.length).toBeLessThan(1000)
+    expect(world.aws.requests).toEqual([])
   })
 })

@@ -8,6 +8,7 @@ import {
   feedsRepository,
   parseTargets,
   repositoryNameProblem,
+  shortened,
   type Target
 } from './targets.js'
 
@@ -233,7 +234,7 @@ function readIamUserName(input: Input): string | undefined {
   if (iamUserName !== undefined && !IAM_USER_NAME.test(iamUserName)) {
     throw new InputError(
       'iam-user-name',
-      `'${iamUserName}' is not an IAM user name (1-64 letters, digits and + = , . @ _ -)`
+      `'${shortened(iamUserName)}' is not an IAM user name (1-64 letters, digits and + = , . @ _ -)`
     )
   }
   return iamUserName

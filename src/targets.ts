@@ -64,7 +64,7 @@ export function feedsRepository(target: Target, repository: string): boolean {
 }
 
 /** A line as echoed in an error: a pasted blob is cut, not printed whole. */
-function shortened(line: string): string {
+export function shortened(line: string): string {
   return line.length <= ECHO_MAX ? line : `${line.slice(0, ECHO_MAX)}… (${line.length} characters)`
 }
 const ECHO_MAX = 100
