@@ -30,3 +30,39 @@ describe('a long iam-user-name', () => {
     )
   })
 })
+
+describe('every input echoed in an error', () => {
+  const blob = 'x'.repeat(100 * 1024)
+  it.each<[InputName, string]>([
+    ['access-key-id-secret-name', `-${blob}`],
+    ['secret-access-key-secret-name', `-${blob}`],
+    ['max-age', blob],
+    ['force', blob],
+    ['dry-run', blob],
+    ['aws-region', blob],
+    ['expected-account-id', blob],
+    ['org-secret-visibility', blob],
+    ['github-api-url', `http://${blob}`],
+    ['smoke-workflow', blob],
+    ['smoke-workflow', `acme/app/smoke.yml@${blob}:`],
+    ['smoke-workflow', `acme/${blob}-/smoke.yml`],
+    ['leak-response', blob],
+    ['issue-repository', `acme/${blob}`],
+    ['issue-repository', `${blob}-/app`]
+  ])('%s: a 100 KB value is cut to 100 characters', (input, value) => {
+    const message = refusal({ [input]: value })
+    expect(message).toMatch(new RegExp(`^Input '${input}': `))
+    expect(message).toContain('… (102')
+    expect(message.length).toBeLessThan(600)
+  })
+
+  it('the same name twice for both secrets', () => {
+    const name = `A${'x'.repeat(100 * 1024)}`
+    const message = refusal({
+      'access-key-id-secret-name': name,
+      'secret-access-key-secret-name': name
+    })
+    expect(message).toMatch(/^Input 'secret-access-key-secret-name': must differ/)
+    expect(message.length).toBeLessThan(600)
+  })
+})
