@@ -191,7 +191,7 @@ describe('settings: where the token is sent', () => {
 
   it('refuses a user name, even alone, without echoing it', () => {
     expect(refusal({ 'github-api-url': 'https://deploy@ghes.example/api/v3' })).toBe(
-      `Input 'github-api-url': must be ${rule}; got 'https://ghes.example/api/v3'. The token is sent there.`
+      `Input 'github-api-url': must be ${rule}; got 'https://***@ghes.example/api/v3'. The token is sent there.`
     )
   })
 
@@ -214,7 +214,7 @@ describe('settings: where the token is sent', () => {
 
   it('holds GITHUB_API_URL to the same rule only when github-api-url is not set', () => {
     expect(refusal({}, { GITHUB_API_URL: 'https://deploy@ghes.example/api/v3' })).toBe(
-      `Input 'github-api-url': is not set, and GITHUB_API_URL ('https://ghes.example/api/v3') is not ${rule}. The token would be sent there; set github-api-url, or fix GITHUB_API_URL.`
+      `Input 'github-api-url': is not set, and GITHUB_API_URL ('https://***@ghes.example/api/v3') is not ${rule}. The token would be sent there; set github-api-url, or fix GITHUB_API_URL.`
     )
     expect(
       read(

@@ -238,7 +238,7 @@ describe('settings', () => {
   it('never echoes a user name or password given in github-api-url', () => {
     expect(() =>
       read({ ...token, 'github-api-url': 'https://deploy:hunter2@ghes.example/api/v3' })
-    ).toThrow(/without a user name, password.*got 'https:\/\/ghes\.example\/api\/v3'/)
+    ).toThrow(/without a user name, password.*got 'https:\/\/\*\*\*@ghes\.example\/api\/v3'/)
     let message = ''
     try {
       read({ ...token, 'github-api-url': 'https://deploy:hunter2@ghes.example/api/v3' })
@@ -342,7 +342,7 @@ describe('settings', () => {
         } catch (error) {
           message = (error as Error).message
         }
-        expect(message).toMatch(/got 'https:\/\/host.example\/api\/v3'/)
+        expect(message).toMatch(/got 'https:\/\/\*\*\*@host.example\/api\/v3'/)
         expect(message).not.toMatch(/p@ss|user[:@]/)
       }
     })

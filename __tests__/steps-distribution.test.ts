@@ -57,12 +57,7 @@ const finish = {
 } as const
 
 function halfWritten(target: string): TargetError {
-  return new TargetError(
-    target,
-    `${target}: wrote ${ID} but not ${SECRET} (HTTP 502).`,
-    502,
-    SECRET
-  )
+  return new TargetError(target, `${target}: wrote ${ID} but not ${SECRET} (HTTP 502).`, 502, ID)
 }
 
 /** The secrets written, in no particular order of targets. */
@@ -308,7 +303,7 @@ describe('restore', () => {
     w.secrets.fail('acme/web', halfWritten('acme/web'))
     const error = await failureOf(restore(w.run, step))
     expect(error.message).toContain(
-      `acme/web: wrote ${ID} but not ${SECRET} (HTTP 502). This run does not know the previous secret, so it cannot set the pair back; acme/app: not written`
+      `acme/web: wrote ${ID} but not ${SECRET} (HTTP 502). This run does not know the previous secret, so it cannot set the pair back: acme/web holds a mismatched pair, ${ID} of AKIA…0001 and ${SECRET} as before; acme/app: not written`
     )
     expect(w.run.result.mismatched).toEqual(['acme/web'])
     expect(w.journal.ops()).toEqual(['tag', 'write'])
@@ -354,7 +349,7 @@ describe('distribute', () => {
     w.secrets.fail('acme/web', halfWritten('acme/web'))
     const { failures, written } = await distribute(w.run, HALF, OLD)
     expect(failures).toEqual([
-      `acme/web: wrote ${ID} but not ${SECRET} (HTTP 502). Both of its secrets were set back to the previous key AKIA…0001.`,
+      `acme/web: wrote ${ID} but not ${SECRET} (HTTP 502). Both of its secrets were set back: acme/web holds the pair of the previous key AKIA…0001 again.`,
       'acme/app: not written, because other targets failed'
     ])
     expect(written).toEqual([])
@@ -376,7 +371,7 @@ describe('distribute', () => {
     w.secrets.fail('acme/web', halfWritten('acme/web'), new Error('still down'))
     const { failures } = await distribute(w.run, HALF, OLD)
     expect(failures[0]).toBe(
-      `acme/web: wrote ${ID} but not ${SECRET} (HTTP 502). Setting them back failed too (still down).`
+      `acme/web: wrote ${ID} but not ${SECRET} (HTTP 502). Setting them back failed too (still down): acme/web holds a mismatched pair, ${ID} of AKIA…0005 and ${SECRET} as before.`
     )
     expect(w.run.result.mismatched).toEqual(['acme/web'])
   })

@@ -628,7 +628,7 @@ describe('rotate: writing the targets', () => {
     )
     const error = await failureOf(rotate(w.run, step))
     expect(error.message).toContain(
-      `No target could be written: 2 of 2 targets failed: acme/web: half. Both of its secrets were set back to the previous key ${OLD_LABEL}; acme/app: not written`
+      `No target could be written: 2 of 2 targets failed: acme/web: half. Both of its secrets were set back: acme/web holds the pair of the previous key ${OLD_LABEL} again; acme/app: not written`
     )
     expect(w.secrets.held.get('acme/web')).toEqual({
       AWS_ACCESS_KEY_ID: OLD.accessKeyId,
@@ -645,7 +645,7 @@ describe('rotate: writing the targets', () => {
     )
     const error = await failureOf(rotate(w.run, step))
     expect(error.message).toBe(
-      `The new key ${NEW_LABEL} was written to 0 of 2 targets, not to every target: 2 of 2 targets failed: acme/web: half. This run does not know the previous secret, so it cannot set the pair back; acme/app: not written, because other targets failed. ` +
+      `The new key ${NEW_LABEL} was written to 0 of 2 targets, not to every target: 2 of 2 targets failed: acme/web: half. This run does not know the previous secret, so it cannot set the pair back: acme/web holds a mismatched pair, AWS_SECRET_ACCESS_KEY of ${NEW_LABEL} and AWS_ACCESS_KEY_ID as before; acme/app: not written, because other targets failed. ` +
         'Both keys stay active; acme/web holds a mismatched pair until a run writes it again. ' +
         'The next run finishes this: a run that signs with the new key writes it everywhere, one that signs with the previous key writes that back and deletes the new one.'
     )

@@ -1,3 +1,5 @@
+import { apiText } from './untrusted.js'
+
 /** A bad input: names the input and what is allowed. Raised before anything touches AWS or GitHub. */
 export class InputError extends Error {
   constructor(
@@ -50,14 +52,15 @@ export class TargetError extends Error {
   }
 }
 
+/** An error in words, printable: its message is often an API's (GitHub's, AWS's) text. */
 export function describeError(error: unknown): string {
   if (error instanceof Error) {
     const code = (error as { Code?: string; code?: string }).Code
     const message =
       code && !error.message.includes(code) ? `${code}: ${error.message}` : error.message
-    return `${message}${permissionAdvice(code ?? error.name, error.message)}`
+    return apiText(`${message}${permissionAdvice(code ?? error.name, error.message)}`)
   }
-  return String(error)
+  return apiText(error)
 }
 
 /** AWS names the permission it refused; say where to grant it, or why a grant did not apply. */

@@ -2,6 +2,7 @@ import type { ApplyResult } from './apply.js'
 import { keyLabel } from './format.js'
 import type { AlertRef, Leak } from './leaks.js'
 import type { Snapshot } from './snapshot.js'
+import { apiText } from './untrusted.js'
 
 export interface LeakOutputs {
   readonly 'leaked-access-key-ids': string
@@ -46,5 +47,6 @@ function includes(alerts: readonly AlertRef[] | undefined, alert: AlertRef): boo
 }
 
 function link(alert: AlertRef): string {
-  return `[${alert.repository}#${alert.number}](${alert.htmlUrl})`
+  // The repository is GitHub's text too (an organization list names it); the URL is printable.
+  return `[${apiText(alert.repository)}#${alert.number}](${alert.htmlUrl})`
 }

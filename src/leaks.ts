@@ -1,6 +1,7 @@
 import { timingSafeEqual } from 'node:crypto'
 import type { AlertListing, AlertPlace, AlertsApi, ScanningAlert } from './github/alerts.js'
 import { repositoryOf, type Target } from './targets.js'
+import { apiText } from './untrusted.js'
 
 /**
  * What a run does about a leaked key (input leak-response):
@@ -18,6 +19,7 @@ export type LeakResponse = (typeof LEAK_RESPONSES)[number]
 export interface AlertRef {
   readonly repository: string
   readonly number: number
+  /** For people only (log, summary, outputs): made printable here, where the alert is read. */
   readonly htmlUrl: string
 }
 
@@ -110,10 +112,12 @@ export async function scanForLeaks(
   const failed: string[] = []
   const orgRefused: string[] = []
   const coveredOwners = new Set<string>()
+  let skipped = 0
   for (const owner of places.owners ?? []) {
     const listing = await api.listOpenAwsAlerts({ org: owner })
     if (listing.kind !== 'alerts') continue
     alerts.push(...listing.alerts)
+    skipped += listing.skipped ?? 0
     coveredOwners.add(owner)
   }
   const steps: AlertPlace[] = [
@@ -125,18 +129,29 @@ export async function scanForLeaks(
     const listing: AlertListing = await api.listOpenAwsAlerts(place)
     const where = 'org' in place ? `organization ${place.org}` : place.repository
     if (listing.kind === 'forbidden' && 'org' in place) orgRefused.push(place.org)
-    else if (listing.kind === 'forbidden') return forbidden(alerts, keyIds, knownSecrets)
+    else if (listing.kind === 'forbidden')
+      return forbidden(alerts, keyIds, knownSecrets, skippedNotices(skipped))
     if (listing.kind === 'off') off.push(where)
     if (listing.kind === 'failed') failed.push(`${where} (${listing.status ?? 'no answer'})`)
     if (listing.kind !== 'alerts') continue
     alerts.push(...listing.alerts)
+    skipped += listing.skipped ?? 0
     // Stryker disable next-line ConditionalExpression: a repository place would add undefined, never an owner
     if ('org' in place) coveredOwners.add(place.org)
   }
   return {
     ...matchLeaks(alerts, keyIds, knownSecrets),
-    notices: [...orgNotices(orgRefused), ...scanNotices(off, failed)]
+    notices: [...orgNotices(orgRefused), ...scanNotices(off, failed), ...skippedNotices(skipped)]
   }
+}
+
+/** Malformed entries of GitHub's answers, said once for the whole check. */
+function skippedNotices(skipped: number): string[] {
+  return skipped === 0
+    ? []
+    : [
+        `Leak check: skipped ${skipped} secret scanning alert(s) that GitHub sent without a number, type or value the action can read; the other alerts were checked.`
+      ]
 }
 
 function orgNotices(refused: readonly string[]): string[] {
@@ -152,14 +167,16 @@ function orgNotices(refused: readonly string[]): string[] {
 function forbidden(
   alerts: readonly ScanningAlert[],
   keyIds: readonly string[],
-  knownSecrets: ReadonlyMap<string, string>
+  knownSecrets: ReadonlyMap<string, string>,
+  skipped: readonly string[]
 ): LeakScan {
   return {
     ...matchLeaks(alerts, keyIds, knownSecrets),
     notices: [
       'Leak check skipped: the token may not read secret scanning alerts. Grant it the repository ' +
         'permission "Secret scanning alerts" (read; read and write to resolve alerts), or set ' +
-        'leak-response: off.'
+        'leak-response: off.',
+      ...skipped
     ]
   }
 }
@@ -197,7 +214,11 @@ export function matchLeaks(
   const unmatched: AlertRef[] = []
   const seen = new Set<string>()
   for (const alert of alerts) {
-    const ref = { repository: alert.repository, number: alert.number, htmlUrl: alert.htmlUrl }
+    const ref = {
+      repository: alert.repository,
+      number: alert.number,
+      htmlUrl: apiText(alert.htmlUrl)
+    }
     // Stryker disable next-line MethodExpression: upper case finds the same duplicates
     const id = `${ref.repository.toLowerCase()}#${ref.number}`
     if (seen.has(id)) continue

@@ -15,13 +15,17 @@ import { describeTarget } from './targets.js'
 import type { SmokeGate } from './smoke.js'
 import { keyLabel } from './format.js'
 import { alertPlaces, scanForLeaks } from './leaks.js'
+import { apiText, maskable } from './untrusted.js'
 
 const log: Logger = {
   info: message => core.info(message),
   warning: message => core.warning(message),
   startGroup: name => core.startGroup(name),
   endGroup: () => core.endGroup(),
-  mask: value => core.setSecret(value)
+  // Values from IAM's and GitHub's answers come through here: none too short to be a secret.
+  mask: value => {
+    for (const part of maskable(value)) core.setSecret(part)
+  }
 }
 
 /** How far the run got: a run that fails before its report writes a summary that says so. */
@@ -169,7 +173,7 @@ async function checkLeaks(settings: Settings, observed: Observed): Promise<Snaps
   for (const notice of scan.notices) core.notice(notice)
   if (scan.unmatched.length > 0) {
     core.info(
-      `Leak check: ${scan.unmatched.length} open AWS secret scanning alert(s) name no key of ${snapshot.userName}: ${scan.unmatched.map(alert => alert.htmlUrl).join(', ')}`
+      `Leak check: ${scan.unmatched.length} open AWS secret scanning alert(s) name no key of ${snapshot.userName}: ${scan.unmatched.map(alert => apiText(alert.htmlUrl)).join(', ')}`
     )
   }
   for (const leak of scan.leaks) {
@@ -186,7 +190,7 @@ function logSnapshot(snapshot: Snapshot): void {
   // message may name any of them, and text for people uses keyLabel.
   for (const key of snapshot.keys) log.mask(key.id)
   core.info(
-    `IAM user ${snapshot.userName}, ${snapshot.mode === 'self' ? 'self-rotation' : `admin mode as ${snapshot.caller.arn}`}; ` +
+    `IAM user ${snapshot.userName}, ${snapshot.mode === 'self' ? 'self-rotation' : `admin mode as ${apiText(snapshot.caller.arn)}`}; ` +
       `keys: ${snapshot.keys.map(key => `${keyLabel(key.id)} ${key.status}`).join(', ') || 'none'}.`
   )
   const { quarantine } = snapshot
@@ -267,7 +271,7 @@ async function tellSomeone(
     })
     if (told.unlabelled) {
       core.notice(
-        `Opened ${told.url} without its label ${ISSUE_LABEL}: GitHub drops labels unless the token has push access (Contents: read and write) to ${repository}. Later runs still find it among the newest open issues, but the fleet's label does not show it.`
+        `Opened ${apiText(told.url)} without its label ${ISSUE_LABEL}: GitHub drops labels unless the token has push access (Contents: read and write) to ${repository}. Later runs still find it among the newest open issues, but the fleet's label does not show it.`
       )
     }
     return told

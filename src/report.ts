@@ -7,6 +7,8 @@ import type { Settings } from './settings.js'
 import type { SmokeOutcome } from './smoke.js'
 import type { KeyState, Snapshot } from './snapshot.js'
 import { leakLines, leakOutputs, type LeakOutputs } from './leak-report.js'
+import { redactUrls } from './redact.js'
+import { apiText } from './untrusted.js'
 
 export interface Outputs extends LeakOutputs {
   readonly rotated: string
@@ -267,7 +269,7 @@ function rowOf(key: KeyState): KeyRow {
     status: key.status,
     createdAt: key.createdAt,
     lastUsed: key.lastUsed
-      ? `${isoTime(key.lastUsed.at)} (${key.lastUsed.service}, ${key.lastUsed.region})`
+      ? `${isoTime(key.lastUsed.at)} (${apiText(key.lastUsed.service)}, ${apiText(key.lastUsed.region)})`
       : 'never',
     note: mark
   }
@@ -415,5 +417,6 @@ function redact(text: string, secrets: readonly string[]): string {
   const cut = secrets
     .filter(secret => secret.length >= 8)
     .reduce((safe, secret) => safe.split(secret).join('***'), text)
-  return cut.replace(/\b(?:AKIA|ASIA)[A-Z0-9]{12,124}\b/g, keyLabel)
+  // A URL's user name, password, query or fragment may hold a credential the run never knew.
+  return redactUrls(cut).replace(/\b(?:AKIA|ASIA)[A-Z0-9]{12,124}\b/g, keyLabel)
 }

@@ -2,12 +2,14 @@ import { parseDuration } from './duration.js'
 import { readAudit, type AuditSettings } from './audit/inputs.js'
 import { InputError } from './errors.js'
 import { LEAK_RESPONSES, type LeakResponse } from './leaks.js'
+import { redactUrl } from './redact.js'
 import { partitionOf } from './regions.js'
 import {
   describeTarget,
   feedsRepository,
   parseTargets,
   repositoryNameProblem,
+  shortened,
   type Target
 } from './targets.js'
 
@@ -239,7 +241,7 @@ function readIamUserName(input: Input): string | undefined {
   if (iamUserName !== undefined && !IAM_USER_NAME.test(iamUserName)) {
     throw new InputError(
       'iam-user-name',
-      `'${iamUserName}' is not an IAM user name (1-64 letters, digits and + = , . @ _ -)`
+      `'${shortened(iamUserName)}' is not an IAM user name (1-64 letters, digits and + = , . @ _ -)`
     )
   }
   return iamUserName
@@ -252,7 +254,7 @@ function readSecretNames(input: Input): [string, string] {
   if (accessKeyIdSecretName.toUpperCase() === secretAccessKeySecretName.toUpperCase()) {
     throw new InputError(
       'secret-access-key-secret-name',
-      `must differ from access-key-id-secret-name (both are '${accessKeyIdSecretName}'; GitHub stores names upper-case)`
+      `must differ from access-key-id-secret-name (both are '${shortened(accessKeyIdSecretName)}'; GitHub stores names upper-case)`
     )
   }
   return [accessKeyIdSecretName, secretAccessKeySecretName]
@@ -263,7 +265,7 @@ function readAwsRegion(input: Input): string {
   if (partitionOf(awsRegion) === undefined) {
     throw new InputError(
       'aws-region',
-      `'${awsRegion}' is not an AWS region this version knows (for example us-east-1, eu-west-1, us-gov-west-1)`
+      `'${shortened(awsRegion)}' is not an AWS region this version knows (for example us-east-1, eu-west-1, us-gov-west-1)`
     )
   }
   return awsRegion
@@ -272,7 +274,10 @@ function readAwsRegion(input: Input): string {
 function readExpectedAccountId(input: Input): string | undefined {
   const expectedAccountId = input('expected-account-id') || undefined
   if (expectedAccountId !== undefined && !ACCOUNT_ID.test(expectedAccountId)) {
-    throw new InputError('expected-account-id', `must be 12 digits, got '${expectedAccountId}'`)
+    throw new InputError(
+      'expected-account-id',
+      `must be 12 digits, got '${shortened(expectedAccountId)}'`
+    )
   }
   return expectedAccountId
 }
@@ -295,7 +300,7 @@ function readOrgSecretVisibility(input: Input): 'private' | 'all' {
       'org-secret-visibility',
       orgSecretVisibility === 'selected'
         ? "'selected' needs a list of repositories: create the two organization secrets once with their selection, and the action keeps it on every write"
-        : `must be private or all, got '${orgSecretVisibility}'`
+        : `must be private or all, got '${shortened(orgSecretVisibility)}'`
     )
   }
   return orgSecretVisibility
@@ -309,7 +314,7 @@ function readGithubApiUrl(input: Input, env: NodeJS.ProcessEnv): string | undefi
   if (githubApiUrl !== undefined && !isSafeApiUrl(githubApiUrl)) {
     throw new InputError(
       'github-api-url',
-      `must be ${apiUrlRule}; got '${withoutCredentials(githubApiUrl)}'. The token is sent there.`
+      `must be ${apiUrlRule}; got '${shortened(redactUrl(githubApiUrl))}'. The token is sent there.`
     )
   }
   // The runner's own value is held to the same rule: the token goes there too.
@@ -317,7 +322,7 @@ function readGithubApiUrl(input: Input, env: NodeJS.ProcessEnv): string | undefi
   if (githubApiUrl === undefined && runnerApiUrl && !isSafeApiUrl(runnerApiUrl)) {
     throw new InputError(
       'github-api-url',
-      `is not set, and GITHUB_API_URL ('${withoutCredentials(runnerApiUrl)}') is not ${apiUrlRule}. The token would be sent there; set github-api-url, or fix GITHUB_API_URL.`
+      `is not set, and GITHUB_API_URL ('${shortened(redactUrl(runnerApiUrl))}') is not ${apiUrlRule}. The token would be sent there; set github-api-url, or fix GITHUB_API_URL.`
     )
   }
   return githubApiUrl
@@ -360,7 +365,7 @@ function readIssueRepository(input: Input, env: NodeJS.ProcessEnv): string | und
   const [owner = '', repo = '', ...rest] = text.split('/')
   const problem =
     rest.length > 0 || repo === '' ? 'write owner/repo' : repositoryNameProblem(owner, repo)
-  if (problem) throw new InputError('issue-repository', `${problem}, got '${text}'`)
+  if (problem) throw new InputError('issue-repository', `${problem}, got '${shortened(text)}'`)
   return text
 }
 
@@ -369,7 +374,7 @@ function readLeakResponse(input: Input): LeakResponse {
   if (!isLeakResponse(leakResponse)) {
     throw new InputError(
       'leak-response',
-      `must be one of ${LEAK_RESPONSES.join(', ')}, got '${leakResponse}'`
+      `must be one of ${LEAK_RESPONSES.join(', ')}, got '${shortened(leakResponse)}'`
     )
   }
   return leakResponse
@@ -468,23 +473,26 @@ function parseSmokeWorkflow(
   if (!WORKFLOW_FILE.test(file)) {
     throw new InputError(
       'smoke-workflow',
-      `'${text}' does not name a workflow file (.yml or .yaml) of .github/workflows: ${form}`
+      `'${shortened(text)}' does not name a workflow file (.yml or .yaml) of .github/workflows: ${form}`
     )
   }
   if (parts.length !== 1 && parts.length !== 3) {
-    throw new InputError('smoke-workflow', `'${text}' is not in a known form: ${form}`)
+    throw new InputError('smoke-workflow', `'${shortened(text)}' is not in a known form: ${form}`)
   }
   if (repository === undefined) {
     throw new InputError(
       'smoke-workflow',
-      `'${text}' names no repository and GITHUB_REPOSITORY is not set: write owner/repo/${file}`
+      `'${shortened(text)}' names no repository and GITHUB_REPOSITORY is not set: write owner/repo/${shortened(file)}`
     )
   }
   const [owner = '', repo = ''] = repository.split('/')
   const problem = repositoryNameProblem(owner, repo)
   if (problem) throw new InputError('smoke-workflow', `${problem}: ${form}`)
   if (ref !== undefined && !REF.test(ref)) {
-    throw new InputError('smoke-workflow', `'@${ref}' is not a branch or tag name: ${form}`)
+    throw new InputError(
+      'smoke-workflow',
+      `'@${shortened(ref)}' is not a branch or tag name: ${form}`
+    )
   }
   return Object.freeze({ repository, file, ref })
 }
@@ -494,7 +502,7 @@ function secretName(input: Input, name: InputName): string {
   if (!SECRET_NAME.test(value) || value.toUpperCase().startsWith('GITHUB_')) {
     throw new InputError(
       name,
-      `'${value}' is not a valid secret name: letters, digits and underscore, not starting with a digit or GITHUB_`
+      `'${shortened(value)}' is not a valid secret name: letters, digits and underscore, not starting with a digit or GITHUB_`
     )
   }
   return value
@@ -506,7 +514,7 @@ function duration(input: Input, name: InputName): number {
   if (ms === undefined) {
     throw new InputError(
       name,
-      `'${value}' is not a duration; write 0 or a number with d, h, m or s, in that order (90d, 1d12h, 30m)`
+      `'${shortened(value)}' is not a duration; write 0 or a number with d, h, m or s, in that order (90d, 1d12h, 30m)`
     )
   }
   return ms
@@ -520,7 +528,7 @@ function boolean(input: Input, name: InputName): boolean {
   const value = input(name)
   if (TRUE_WORDS.has(value)) return true
   if (FALSE_WORDS.has(value)) return false
-  throw new InputError(name, `'${value}' is not a boolean; write true or false`)
+  throw new InputError(name, `'${shortened(value)}' is not a boolean; write true or false`)
 }
 
 function isSafeApiUrl(text: string): boolean {
@@ -533,12 +541,6 @@ function isSafeApiUrl(text: string): boolean {
   if (url.username || url.password || url.search || url.hash) return false
   const local = ['localhost', '127.0.0.1', '[::1]'].includes(url.hostname)
   return url.protocol === 'https:' || (url.protocol === 'http:' && local)
-}
-
-/** The URL as given, minus any user name and password: an error message may be printed. */
-function withoutCredentials(text: string): string {
-  // Up to the last @ before the path: a password may hold an @ of its own.
-  return text.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/]*@/i, '$1')
 }
 
 function isLeakResponse(text: string): text is LeakResponse {

@@ -4,6 +4,7 @@ import { describeError, statusOf } from './errors.js'
 import type { WorkflowRun, WorkflowsApi } from './github.js'
 import { backoff, type Clock } from './retry.js'
 import type { SmokeWorkflow } from './settings.js'
+import { apiText } from './untrusted.js'
 
 /**
  * The smoke gate: a workflow that uses the rotated secrets, dispatched after every target holds
@@ -75,10 +76,11 @@ export async function checkSmokeWorkflow(
   })
   if (text === undefined) {
     throw new SmokeProblem(
-      `${path} does not exist on ${ref} in ${repository}; GitHub runs the workflow file of the dispatched ref.`
+      `${path} does not exist on ${apiText(ref)} in ${repository}; GitHub runs the workflow file of the dispatched ref.`
     )
   }
-  const name = `${where}@${ref}`
+  // The default branch is GitHub's text: printable in the name, as it is in requests.
+  const name = `${where}@${apiText(ref)}`
   const warnings = checkWorkflowText(text, name)
   // Enabling an enabled workflow changes nothing; it answers 403 without Actions write, which a
   // dispatch would need.
@@ -121,7 +123,7 @@ export function checkWorkflowText(text: string, name: string): string[] {
   })
   if (required.length > 0) {
     throw new SmokeProblem(
-      `${name} has required inputs the action cannot fill: ${required.join(', ')}. Give them defaults or make them optional.`
+      `${name} has required inputs the action cannot fill: ${required.map(apiText).join(', ')}. Give them defaults or make them optional.`
     )
   }
   const mentionsRotation = new RegExp(`inputs\\.${ROTATION_INPUT}\\b`)

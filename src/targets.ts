@@ -64,7 +64,7 @@ export function feedsRepository(target: Target, repository: string): boolean {
 }
 
 /** A line as echoed in an error: a pasted blob is cut, not printed whole. */
-function shortened(line: string): string {
+export function shortened(line: string): string {
   return line.length <= ECHO_MAX ? line : `${line.slice(0, ECHO_MAX)}… (${line.length} characters)`
 }
 const ECHO_MAX = 100
@@ -83,8 +83,8 @@ export function parseTargets(text: string): Target[] | { error: string } {
     const where = `line ${index + 1} ('${shortened(line)}')`
     const parsed = parseLine(line)
     if (typeof parsed === 'string') {
-      // A long name is cut inside its quotes, which stay.
-      return { error: `${where}: ${parsed.replace(/[^\s']{101,}/g, shortened)}` }
+      // A long name is cut inside its quotes, which stay; one cut already ends at its "…".
+      return { error: `${where}: ${parsed.replace(/[^\s'…]{101,}/g, shortened)}` }
     }
     // GitHub names are case-insensitive: two spellings reach the same secrets.
     // Stryker disable next-line MethodExpression: upper-casing finds the same duplicates
@@ -157,10 +157,10 @@ function parseRepository(
 /** Why owner/repo is not a name GitHub allows, or undefined when it is one. */
 export function repositoryNameProblem(owner: string, repo: string): string | undefined {
   if (!OWNER.test(owner) || owner.endsWith('-')) {
-    return `'${owner}' is not a valid GitHub owner name`
+    return `'${shortened(owner)}' is not a valid GitHub owner name`
   }
   if (!REPO.test(repo) || repo === '.' || repo === '..') {
-    return `'${repo}' is not a valid repository name`
+    return `'${shortened(repo)}' is not a valid repository name`
   }
   return undefined
 }

@@ -1,4 +1,5 @@
 import { statusOf } from '../errors.js'
+import { maskable } from '../untrusted.js'
 import { type Octokit, splitRepository } from './client.js'
 
 /**
@@ -33,7 +34,12 @@ export interface ScanningAlert {
 export type AlertPlace = { readonly repository: string } | { readonly org: string }
 
 export type AlertListing =
-  | { readonly kind: 'alerts'; readonly alerts: readonly ScanningAlert[] }
+  | {
+      readonly kind: 'alerts'
+      readonly alerts: readonly ScanningAlert[]
+      /** Entries of GitHub's answer that were no alert the check can use (see toAlert). */
+      readonly skipped?: number
+    }
   /** 404: off, or not available on the plan (GitHub answers alike). */
   | { readonly kind: 'off' }
   | { readonly kind: 'forbidden' }
@@ -63,6 +69,7 @@ async function listOpen(
   const query = { state: 'open', secret_type: AWS_SECRET_TYPES.join(','), per_page: 100 } as const
   try {
     const alerts: ScanningAlert[] = []
+    let skipped = 0
     const pages =
       'org' in place
         ? octokit.paginate.iterator('GET /orgs/{org}/secret-scanning/alerts', {
@@ -74,9 +81,14 @@ async function listOpen(
             ...query
           })
     for await (const { data } of pages) {
-      for (const raw of data as unknown[]) alerts.push(toAlert(raw, place, mask))
+      // Each entry on its own: one malformed alert must not cost the page its valid ones.
+      for (const raw of data as unknown[]) {
+        const alert = toAlert(raw, place, mask)
+        if (alert) alerts.push(alert)
+        else skipped += 1
+      }
     }
-    return { kind: 'alerts', alerts }
+    return { kind: 'alerts', alerts, ...(skipped > 0 ? { skipped } : {}) }
   } catch (error) {
     const status = statusOf(error)
     if (status === 404) return { kind: 'off' }
@@ -85,22 +97,35 @@ async function listOpen(
   }
 }
 
-function toAlert(raw: unknown, place: AlertPlace, mask: (value: string) => void): ScanningAlert {
-  const alert = raw as {
-    number: number
-    html_url?: string
-    secret_type?: string
-    secret?: string
-    repository?: { full_name?: string }
-  }
-  const secret = alert.secret ?? ''
-  if (secret !== '') mask(secret)
+/**
+ * An entry of GitHub's answer as an alert, or undefined when it is not one the check can use:
+ * not an object, no positive whole number (resolving needs it), or a type or value that is not
+ * text (a URL that is not text is only left out). A value long enough to be a secret is masked
+ * first, whatever else is wrong; a shorter one is not (see MIN_MASKED_LENGTH).
+ */
+function toAlert(
+  raw: unknown,
+  place: AlertPlace,
+  mask: (value: string) => void
+): ScanningAlert | undefined {
+  if (typeof raw !== 'object' || raw === null) return undefined
+  const alert = raw as Record<string, unknown>
+  const { number, secret, secret_type: secretType, html_url: htmlUrl } = alert
+  for (const part of maskable(secret)) mask(part)
+  if (typeof number !== 'number' || !Number.isSafeInteger(number) || number <= 0) return undefined
+  if (typeof secret !== 'string' || secret === '' || typeof secretType !== 'string')
+    return undefined
+  const fullName = (alert.repository as { full_name?: unknown } | null | undefined)?.full_name
   return {
-    number: alert.number,
+    number,
     repository:
-      'repository' in place ? place.repository : (alert.repository?.full_name ?? place.org),
-    htmlUrl: alert.html_url ?? '',
-    secretType: alert.secret_type ?? '',
+      'repository' in place
+        ? place.repository
+        : typeof fullName === 'string'
+          ? fullName
+          : place.org,
+    htmlUrl: typeof htmlUrl === 'string' ? htmlUrl : '',
+    secretType,
     secret
   }
 }

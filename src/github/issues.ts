@@ -1,3 +1,4 @@
+import { apiText } from '../untrusted.js'
 import { type Octokit, splitRepository } from './client.js'
 
 /**
@@ -100,7 +101,8 @@ function toIssue(raw: {
     number: raw.number,
     title: raw.title,
     body: raw.body ?? '',
-    htmlUrl: raw.html_url,
+    // Printed in a notice and set as an output: GitHub's text, made printable.
+    htmlUrl: apiText(raw.html_url),
     labels: raw.labels.map(label => (typeof label === 'string' ? label : (label.name ?? '')))
   }
 }

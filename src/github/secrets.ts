@@ -2,6 +2,7 @@ import { sealForGitHub } from '../crypto.js'
 import { statusOf, TargetError } from '../errors.js'
 import { isoTime } from '../format.js'
 import { describeTarget, repositoryOf, type Target } from '../targets.js'
+import { apiText } from '../untrusted.js'
 import { PAIR, PutPair, RateLimitGiveUp, type Octokit } from './client.js'
 
 /** A target whose repository and public key were read in preflight, before any AWS change. */
@@ -185,10 +186,12 @@ export async function writeSecrets(
       prepared.publicKey = await readPublicKey(octokit, prepared)
       await putAll()
     } catch (second) {
-      // A secret either attempt wrote is still there: the target holds a mismatched pair.
+      // A secret either attempt wrote holds the new value; the others hold what they held.
       const written = [first, second].flatMap(error =>
         error instanceof HalfWritten ? error.written.split(', ') : []
       )
+      // Each secret written by one attempt or the other: the target holds the whole new pair.
+      if (secrets.every(secret => written.includes(secret.name))) return
       if (written.length > 0) {
         const cause = second instanceof HalfWritten ? second.cause : second
         const halfWritten = new HalfWritten([...new Set(written)].join(', '), cause)
@@ -313,15 +316,17 @@ function rateLimitAdvice(error: unknown): string {
 function explain(target: Target, name: string, error: unknown, doing: string): TargetError {
   if (error instanceof HalfWritten) {
     const inner = explain(target, name, error.cause, doing)
+    // What the target holds in the end is the caller's to say: it may set the pair back.
     return new TargetError(
       name,
-      `${inner.message} Only ${error.written} was written: ${name} holds a mismatched pair.`,
+      `${inner.message} Only ${error.written} was written.`,
       inner.status,
       error.written
     )
   }
   const status = statusOf(error)
-  const message = error instanceof Error ? error.message : String(error)
+  // GitHub's own words, printed in the log and the summary.
+  const message = apiText(error instanceof Error ? error.message : String(error))
   const where =
     'org' in target ? `organization ${target.org}` : `repository ${repositoryOf(target) ?? ''}`
   const fix =

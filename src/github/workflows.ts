@@ -1,5 +1,6 @@
 import { statusOf } from '../errors.js'
 import { isoTime } from '../format.js'
+import { apiText } from '../untrusted.js'
 import { type Octokit, splitRepository } from './client.js'
 
 /** Errors are Octokit's (with `status`); the smoke gate explains them. */
@@ -68,6 +69,7 @@ export async function readRunState(
   }
 }
 
+/** A run as the gate reads it; what it prints (URL, status, conclusion) is made printable here. */
 function toRun(data: unknown): WorkflowRun {
   const run = data as {
     id: number
@@ -78,9 +80,9 @@ function toRun(data: unknown): WorkflowRun {
   }
   return {
     id: run.id,
-    status: run.status ?? 'queued',
-    conclusion: run.conclusion,
-    htmlUrl: run.html_url,
+    status: apiText(run.status ?? 'queued'),
+    conclusion: typeof run.conclusion === 'string' ? apiText(run.conclusion) : null,
+    htmlUrl: apiText(run.html_url),
     displayTitle: run.display_title ?? ''
   }
 }
@@ -105,7 +107,7 @@ export function octokitWorkflows(octokit: Octokit): WorkflowsApi {
           'GET /repos/{owner}/{repo}/actions/workflows/{workflow_id}',
           { ...splitRepository(repository), workflow_id: file }
         )
-        return { id: data.id, name: data.name, path: data.path, state: data.state }
+        return { id: data.id, name: data.name, path: data.path, state: apiText(data.state) }
       }),
     async defaultBranch(repository) {
       const { data } = await octokit.request(

@@ -123,7 +123,7 @@ async function writeTarget(run: Run, fanOut: FanOut, target: PreparedTarget): Pr
   } catch (error) {
     failures.push(
       error instanceof TargetError && error.halfWritten
-        ? `${error.message} ${await mendHalfWritten(run, target, fanOut.previous)}`
+        ? `${error.message} ${await mendHalfWritten(run, target, fanOut, error.halfWritten)}`
         : describeError(error)
     )
   }
@@ -165,27 +165,45 @@ function pastCutoff(run: Run): boolean {
 }
 
 /**
- * One secret of a target's pair was written and the other was not. Writes the previous pair
- * back when this run knows it; otherwise the target stays on record as mismatched, and the
- * new key must not be deleted (the target names it).
+ * One secret of a target's pair was written (`written`, names) and the other was not. Writes the
+ * previous pair back when this run knows it, and says what the target holds in the end; a
+ * target left mismatched is on record, and the new key must not be deleted (the target names it).
  */
 async function mendHalfWritten(
   run: Run,
   target: PreparedTarget,
-  previous: readonly SecretValue[] | undefined
+  fanOut: FanOut,
+  written: string
 ): Promise<string> {
-  if (previous) {
-    try {
-      await run.context.secrets.write(target, previous)
-      // Stryker disable next-line OptionalChaining,StringLiteral: equivalent, a pair always has its two entries (?. and ?? only satisfy noUncheckedIndexedAccess)
-      return `Both of its secrets were set back to the previous key ${keyLabel(previous[0]?.value ?? '')}.`
-    } catch (error) {
-      run.result.mismatched.push(target.name)
-      return `Setting them back failed too (${describeError(error)}).`
-    }
+  const { previous } = fanOut
+  const changed = written.split(', ')
+  if (!previous) {
+    run.result.mismatched.push(target.name)
+    return `This run does not know the previous secret, so it cannot set the pair back: ${mismatch(target, fanOut, changed)}.`
   }
-  run.result.mismatched.push(target.name)
-  return 'This run does not know the previous secret, so it cannot set the pair back.'
+  // Stryker disable next-line OptionalChaining,StringLiteral: equivalent, a pair always has its two entries (?. and ?? only satisfy noUncheckedIndexedAccess)
+  const whole = `${target.name} holds the pair of the previous key ${keyLabel(previous[0]?.value ?? '')} again`
+  try {
+    await run.context.secrets.write(target, previous)
+    return `Both of its secrets were set back: ${whole}.`
+  } catch (error) {
+    // A secret the write back reached holds the previous value again.
+    const restored = error instanceof TargetError ? (error.halfWritten?.split(', ') ?? []) : []
+    const still = changed.filter(name => !restored.includes(name))
+    if (still.length === 0) {
+      return `Setting them back failed in part (${describeError(error)}), but ${changed.join(', ')} was set back: ${whole}.`
+    }
+    run.result.mismatched.push(target.name)
+    return `Setting them back failed too (${describeError(error)}): ${mismatch(target, fanOut, still)}.`
+  }
+}
+
+/** What a half-written target holds: `changed` of the key being written, the rest as before. */
+function mismatch(target: PreparedTarget, fanOut: FanOut, changed: readonly string[]): string {
+  const others = fanOut.values.map(value => value.name).filter(name => !changed.includes(name))
+  // Stryker disable next-line OptionalChaining,StringLiteral: a pair always has its two entries
+  const key = keyLabel(fanOut.values[0]?.value ?? '')
+  return `${target.name} holds a mismatched pair, ${changed.join(', ')} of ${key} and ${others.join(', ')} as before`
 }
 
 /** Step `finish-distribution`: this run signs with a half-distributed key, so it writes it on. */

@@ -1,0 +1,51 @@
+/**
+ * URLs fit to print. A URL can carry a credential in its user name and password, its query
+ * (`?access_token=`) or its fragment, and a refused github-api-url is echoed in the error and the
+ * step summary: those parts are shown as ***. WHATWG's parser finds them however the URL is
+ * spelt (`https:\\user:pass@host`, `https:/user:pass@host`); text it rejects is cut harder.
+ */
+
+const HIDDEN = '***'
+
+/** `text` as given when the parser finds nothing to hide, else rebuilt with *** in its place. */
+export function redactUrl(text: string): string {
+  let url: URL
+  try {
+    url = new URL(text)
+  } catch {
+    return redactUnparsed(text)
+  }
+  // A non-special scheme keeps `user:pass@host` in its path (`foo:user:pass@host`).
+  const pathHides = url.pathname.includes('@')
+  if (!url.username && !url.password && !url.search && !url.hash && !pathHides) return text
+  const opaque = url.host === '' && !url.pathname.startsWith('/')
+  return [
+    url.protocol,
+    opaque ? '' : '//',
+    url.username || url.password ? `${HIDDEN}@` : '',
+    url.host,
+    pathHides ? `${opaque ? '' : '/'}${HIDDEN}` : url.pathname,
+    url.search ? `?${HIDDEN}` : '',
+    url.hash ? `#${HIDDEN}` : ''
+  ].join('')
+}
+
+/**
+ * The parser rejected it (`https://user:pa/ss@host` has no valid port): where it is, a password
+ * cannot be told apart, so after the scheme nothing is shown once an `@ : ? #` appears.
+ */
+function redactUnparsed(text: string): string {
+  const scheme = /^[a-z][a-z0-9+.-]*:[/\\]*/i.exec(text)?.[0] ?? ''
+  return /[@:?#]/.test(text.slice(scheme.length)) ? `${scheme}${HIDDEN}` : text
+}
+
+/**
+ * A scheme followed by a slash or backslash, or by an @ before the next space: what may be a URL
+ * in a message. Quotes and angle brackets end it, as they end a quoted input.
+ */
+const URL_IN_TEXT = /\b[a-z][a-z0-9+.-]*:(?:[/\\]|[^\s'"<>`]*@)[^\s'"<>`]*/gi
+
+/** Every URL in `text` redacted as redactUrl does it. */
+export function redactUrls(text: string): string {
+  return text.replace(URL_IN_TEXT, redactUrl)
+}
