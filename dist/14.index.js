@@ -361,7 +361,10 @@ async function sealForGitHub(value, publicKeyBase64) {
 var format = __webpack_require__(6264);
 // EXTERNAL MODULE: ./src/targets.ts
 var targets = __webpack_require__(8993);
+// EXTERNAL MODULE: ./src/untrusted.ts
+var untrusted = __webpack_require__(873);
 ;// CONCATENATED MODULE: ./src/github/secrets.ts
+
 
 
 
@@ -495,8 +498,11 @@ async function writeSecrets(octokit, orgSecretVisibility, prepared, secrets) {
             await putAll();
         }
         catch (second) {
-            // A secret either attempt wrote is still there: the target holds a mismatched pair.
+            // A secret either attempt wrote holds the new value; the others hold what they held.
             const written = [first, second].flatMap(error => error instanceof HalfWritten ? error.written.split(', ') : []);
+            // Each secret written by one attempt or the other: the target holds the whole new pair.
+            if (secrets.every(secret => written.includes(secret.name)))
+                return;
             if (written.length > 0) {
                 const cause = second instanceof HalfWritten ? second.cause : second;
                 const halfWritten = new HalfWritten([...new Set(written)].join(', '), cause);
@@ -598,10 +604,12 @@ function rateLimitAdvice(error) {
 function explain(target, name, error, doing) {
     if (error instanceof HalfWritten) {
         const inner = explain(target, name, error.cause, doing);
-        return new errors/* TargetError */.I0(name, `${inner.message} Only ${error.written} was written: ${name} holds a mismatched pair.`, inner.status, error.written);
+        // What the target holds in the end is the caller's to say: it may set the pair back.
+        return new errors/* TargetError */.I0(name, `${inner.message} Only ${error.written} was written.`, inner.status, error.written);
     }
     const status = (0,errors/* statusOf */.c2)(error);
-    const message = error instanceof Error ? error.message : String(error);
+    // GitHub's own words, printed in the log and the summary.
+    const message = (0,untrusted/* apiText */.AX)(error instanceof Error ? error.message : String(error));
     const where = 'org' in target ? `organization ${target.org}` : `repository ${(0,targets/* repositoryOf */._M)(target) ?? ''}`;
     const fix = status === 401
         ? 'the github-token was rejected (expired or revoked?); create a new token and update the secret that holds it'
@@ -619,6 +627,7 @@ function explain(target, name, error, doing) {
 }
 
 ;// CONCATENATED MODULE: ./src/github/alerts.ts
+
 
 
 /**
@@ -649,6 +658,7 @@ async function listOpen(octokit, place, mask) {
     const query = { state: 'open', secret_type: AWS_SECRET_TYPES.join(','), per_page: 100 };
     try {
         const alerts = [];
+        let skipped = 0;
         const pages = 'org' in place
             ? octokit.paginate.iterator('GET /orgs/{org}/secret-scanning/alerts', {
                 org: place.org,
@@ -659,10 +669,16 @@ async function listOpen(octokit, place, mask) {
                 ...query
             });
         for await (const { data } of pages) {
-            for (const raw of data)
-                alerts.push(toAlert(raw, place, mask));
+            // Each entry on its own: one malformed alert must not cost the page its valid ones.
+            for (const raw of data) {
+                const alert = toAlert(raw, place, mask);
+                if (alert)
+                    alerts.push(alert);
+                else
+                    skipped += 1;
+            }
         }
-        return { kind: 'alerts', alerts };
+        return { kind: 'alerts', alerts, ...(skipped > 0 ? { skipped } : {}) };
     }
     catch (error) {
         const status = (0,errors/* statusOf */.c2)(error);
@@ -673,16 +689,33 @@ async function listOpen(octokit, place, mask) {
         return { kind: 'failed', status, message: error instanceof Error ? error.message : '' };
     }
 }
+/**
+ * An entry of GitHub's answer as an alert, or undefined when it is not one the check can use:
+ * not an object, no positive whole number (resolving needs it), or a type or value that is not
+ * text (a URL that is not text is only left out). A value long enough to be a secret is masked
+ * first, whatever else is wrong; a shorter one is not (see MIN_MASKED_LENGTH).
+ */
 function toAlert(raw, place, mask) {
+    if (typeof raw !== 'object' || raw === null)
+        return undefined;
     const alert = raw;
-    const secret = alert.secret ?? '';
-    if (secret !== '')
-        mask(secret);
+    const { number, secret, secret_type: secretType, html_url: htmlUrl } = alert;
+    for (const part of (0,untrusted/* maskable */.dm)(secret))
+        mask(part);
+    if (typeof number !== 'number' || !Number.isSafeInteger(number) || number <= 0)
+        return undefined;
+    if (typeof secret !== 'string' || secret === '' || typeof secretType !== 'string')
+        return undefined;
+    const fullName = alert.repository?.full_name;
     return {
-        number: alert.number,
-        repository: 'repository' in place ? place.repository : (alert.repository?.full_name ?? place.org),
-        htmlUrl: alert.html_url ?? '',
-        secretType: alert.secret_type ?? '',
+        number,
+        repository: 'repository' in place
+            ? place.repository
+            : typeof fullName === 'string'
+                ? fullName
+                : place.org,
+        htmlUrl: typeof htmlUrl === 'string' ? htmlUrl : '',
+        secretType,
         secret
     };
 }
@@ -710,6 +743,7 @@ async function resolveRevoked(octokit, repository, number, comment) {
 }
 
 ;// CONCATENATED MODULE: ./src/github/issues.ts
+
 
 function octokitIssues(octokit) {
     return {
@@ -776,12 +810,14 @@ function toIssue(raw) {
         number: raw.number,
         title: raw.title,
         body: raw.body ?? '',
-        htmlUrl: raw.html_url,
+        // Printed in a notice and set as an output: GitHub's text, made printable.
+        htmlUrl: (0,untrusted/* apiText */.AX)(raw.html_url),
         labels: raw.labels.map(label => (typeof label === 'string' ? label : (label.name ?? '')))
     };
 }
 
 ;// CONCATENATED MODULE: ./src/github/workflows.ts
+
 
 
 
@@ -799,13 +835,14 @@ async function readRunState(octokit, repository, runId, attempt) {
         return 'unknown';
     }
 }
+/** A run as the gate reads it; what it prints (URL, status, conclusion) is made printable here. */
 function toRun(data) {
     const run = data;
     return {
         id: run.id,
-        status: run.status ?? 'queued',
-        conclusion: run.conclusion,
-        htmlUrl: run.html_url,
+        status: (0,untrusted/* apiText */.AX)(run.status ?? 'queued'),
+        conclusion: typeof run.conclusion === 'string' ? (0,untrusted/* apiText */.AX)(run.conclusion) : null,
+        htmlUrl: (0,untrusted/* apiText */.AX)(run.html_url),
         displayTitle: run.display_title ?? ''
     };
 }
@@ -825,7 +862,7 @@ function octokitWorkflows(octokit) {
     return {
         getWorkflow: (repository, file) => notFoundAsUndefined(async () => {
             const { data } = await octokit.request('GET /repos/{owner}/{repo}/actions/workflows/{workflow_id}', { ...splitRepository(repository), workflow_id: file });
-            return { id: data.id, name: data.name, path: data.path, state: data.state };
+            return { id: data.id, name: data.name, path: data.path, state: (0,untrusted/* apiText */.AX)(data.state) };
         }),
         async defaultBranch(repository) {
             const { data } = await octokit.request('GET /repos/{owner}/{repo}', splitRepository(repository));

@@ -14,6 +14,8 @@ export const modules = {
 /* harmony import */ var _duration_js__WEBPACK_IMPORTED_MODULE_1__ = __webpack_require__(7607);
 /* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_2__ = __webpack_require__(3916);
 /* harmony import */ var _retry_js__WEBPACK_IMPORTED_MODULE_3__ = __webpack_require__(9809);
+/* harmony import */ var _untrusted_js__WEBPACK_IMPORTED_MODULE_4__ = __webpack_require__(873);
+
 
 
 
@@ -64,9 +66,10 @@ probeDispatch = true) {
         throw denied('read the workflow file (Contents: read)', error);
     });
     if (text === undefined) {
-        throw new SmokeProblem(`${path} does not exist on ${ref} in ${repository}; GitHub runs the workflow file of the dispatched ref.`);
+        throw new SmokeProblem(`${path} does not exist on ${(0,_untrusted_js__WEBPACK_IMPORTED_MODULE_4__/* .apiText */ .AX)(ref)} in ${repository}; GitHub runs the workflow file of the dispatched ref.`);
     }
-    const name = `${where}@${ref}`;
+    // The default branch is GitHub's text: printable in the name, as it is in requests.
+    const name = `${where}@${(0,_untrusted_js__WEBPACK_IMPORTED_MODULE_4__/* .apiText */ .AX)(ref)}`;
     const warnings = checkWorkflowText(text, name);
     // Enabling an enabled workflow changes nothing; it answers 403 without Actions write, which a
     // dispatch would need.
@@ -101,7 +104,7 @@ function checkWorkflowText(text, name) {
         return input !== ROTATION_INPUT && isRequired === true && fallback === undefined ? [input] : [];
     });
     if (required.length > 0) {
-        throw new SmokeProblem(`${name} has required inputs the action cannot fill: ${required.join(', ')}. Give them defaults or make them optional.`);
+        throw new SmokeProblem(`${name} has required inputs the action cannot fill: ${required.map(_untrusted_js__WEBPACK_IMPORTED_MODULE_4__/* .apiText */ .AX).join(', ')}. Give them defaults or make them optional.`);
     }
     const mentionsRotation = new RegExp(`inputs\\.${ROTATION_INPUT}\\b`);
     const runName = typeof workflow['run-name'] === 'string' ? workflow['run-name'] : '';
