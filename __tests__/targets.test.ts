@@ -7,6 +7,31 @@ import {
 } from '../src/targets.js'
 
 describe('targets', () => {
+  it("a matrix's list: a JSON array of strings is its items; an array passed as it is is explained", () => {
+    expect(parseTargets('["acme/app", "env:acme/app/prod\\norg:acme"]')).toEqual([
+      { kind: 'repository', owner: 'acme', repo: 'app' },
+      { kind: 'environment', owner: 'acme', repo: 'app', environment: 'prod' },
+      { kind: 'organization', org: 'acme' }
+    ])
+    expect(parseTargets('Array')).toEqual({
+      error:
+        "is 'Array', which is what GitHub writes for an array in ${{ }}: pass a list as ${{ join(matrix.entry.targets, '\\n') }} or ${{ toJSON(matrix.entry.targets) }}"
+    })
+    expect(parseTargets(' Object ')).toMatchObject({
+      error: expect.stringMatching(/^is 'Object', .* an object in/)
+    })
+    expect(parseTargets('[acme/app]')).toEqual({
+      error: 'starts with [ but is not a JSON array of strings; write one target per line'
+    })
+    expect(parseTargets('["acme/app", 3]')).toEqual({
+      error: 'is JSON, but not an array of strings; write one target per line'
+    })
+    expect(parseTargets('{"a": 1}')).toMatchObject({ error: expect.stringContaining("line 1 ('{") })
+    expect(parseTargets('["acme/app", "acme/app"]')).toMatchObject({
+      error: expect.stringContaining('reaches the same secrets as line 1')
+    })
+  })
+
   it('reads every kind of target, keeping names as written', () => {
     const parsed = parseTargets(
       'env:acme/app/Production EU\nenv:acme/app/team/blue\norg:Acme-Co\ndependabot:acme/app\nDependabot-Org:acme'

@@ -1,6 +1,9 @@
 import { apiText } from './untrusted.js'
 
-/** A bad input: names the input and what is allowed. Raised before anything touches AWS or GitHub. */
+/**
+ * A bad input: names the input and what is allowed. Its form is checked before anything touches
+ * AWS or GitHub; what only AWS knows (a user that does not exist) is raised once IAM answered.
+ */
 export class InputError extends Error {
   constructor(
     readonly input: string,

@@ -76,7 +76,8 @@ const ECHO_MAX = 100
 export function parseTargets(text: string): Target[] | { error: string } {
   const targets: Target[] = []
   const seen = new Map<string, number>()
-  const lines = text.split(/\r?\n/)
+  const lines = targetLines(text)
+  if ('error' in lines) return lines
   for (const [index, raw] of lines.entries()) {
     const line = raw.replace(/(^|\s)#.*$/, '').trim()
     if (line === '') continue
@@ -99,6 +100,31 @@ export function parseTargets(text: string): Target[] | { error: string } {
     targets.push(parsed)
   }
   return targets
+}
+
+/**
+ * The lines of the input. A JSON array of strings (a matrix entry passed through toJSON) is
+ * taken as its items. An array passed as it is reaches the action as the word GitHub writes
+ * for it, 'Array': say how to pass it.
+ */
+function targetLines(text: string): string[] | { error: string } {
+  const trimmed = text.trim()
+  if (trimmed === 'Array' || trimmed === 'Object') {
+    return {
+      error: `is '${trimmed}', which is what GitHub writes for an ${trimmed === 'Array' ? 'array' : 'object'} in \${{ }}: pass a list as \${{ join(matrix.entry.targets, '\\n') }} or \${{ toJSON(matrix.entry.targets) }}`
+    }
+  }
+  if (!trimmed.startsWith('[')) return text.split(/\r?\n/)
+  let items: unknown
+  try {
+    items = JSON.parse(trimmed)
+  } catch {
+    return { error: 'starts with [ but is not a JSON array of strings; write one target per line' }
+  }
+  if (!Array.isArray(items) || !items.every(item => typeof item === 'string')) {
+    return { error: 'is JSON, but not an array of strings; write one target per line' }
+  }
+  return items.flatMap(item => item.split(/\r?\n/))
 }
 
 function parseLine(line: string): Target | string {
