@@ -18,7 +18,9 @@ export default {
     'src/targets.ts',
     'src/duration.ts',
     'src/pacing.ts',
-    'src/leaks.ts',
+    'src/leaks/scan.ts',
+    'src/leaks/resolve-step.ts',
+    'src/smoke/gate-step.ts',
     'src/steps/*.ts'
   ],
   reporters: ['clear-text', 'progress', 'json'],

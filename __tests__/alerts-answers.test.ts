@@ -4,8 +4,8 @@
  * to be a secret is not masked; what reaches the log is printable.
  */
 import type { Octokit } from '../src/github/client.js'
-import { octokitAlerts, type AlertListing, type AlertsApi } from '../src/github/alerts.js'
-import { matchLeaks, scanForLeaks } from '../src/leaks.js'
+import { octokitAlerts, type AlertListing, type AlertsApi } from '../src/leaks/alerts-api.js'
+import { matchLeaks, scanForLeaks } from '../src/leaks/scan.js'
 
 const KEY = 'AKIAEXAMPLEKEY000001'
 const SECRET = 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY'

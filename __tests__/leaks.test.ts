@@ -1,6 +1,6 @@
 /** The leak check: where it looks, what it matches, and what it says when it cannot look. */
-import type { AlertListing, AlertPlace, AlertsApi, ScanningAlert } from '../src/github/alerts.js'
-import { alertPlaces, matchLeaks, resolutionComment, scanForLeaks } from '../src/leaks.js'
+import type { AlertListing, AlertPlace, AlertsApi, ScanningAlert } from '../src/leaks/alerts-api.js'
+import { alertPlaces, matchLeaks, resolutionComment, scanForLeaks } from '../src/leaks/scan.js'
 
 const KEY = 'AKIAEXAMPLEKEY000001'
 const OTHER = 'AKIAEXAMPLEKEY000002'

@@ -1,7 +1,7 @@
 /** The planner's leak rules: what a run does when open secret scanning alerts name a key. */
 import { writeMark, readMark, type Mark } from '../src/marks.js'
 import { describeStep, plan, type PlanSettings } from '../src/plan.js'
-import type { Leak } from '../src/leaks.js'
+import type { Leak } from '../src/leaks/scan.js'
 import type { KeyState, Snapshot } from '../src/snapshot.js'
 import {
   adminCaller,

@@ -2,16 +2,9 @@
  * The planner's rules one by one, with the exact plan each yields: which steps in which order,
  * which key, refusal or wait, and the key the targets hold. Complements plan.test.ts.
  */
+import { ROOT_REFUSAL } from '../src/errors.js'
 import type { Mark } from '../src/marks.js'
-import {
-  describeStep,
-  leaseMs,
-  pinnedKey,
-  plan,
-  quietPeriod,
-  ROOT_REFUSAL,
-  type Step
-} from '../src/plan.js'
+import { describeStep, leaseMs, pinnedKey, plan, quietPeriod, type Step } from '../src/plan.js'
 import type { KeyState, LastUse, Snapshot } from '../src/snapshot.js'
 import {
   adminCaller,

@@ -1,6 +1,6 @@
 import fc from 'fast-check'
 import { writeMark, readMark, type Mark } from '../src/marks.js'
-import type { LeakResponse } from '../src/leaks.js'
+import type { LeakResponse } from '../src/leaks/scan.js'
 import { plan, type PlanSettings } from '../src/plan.js'
 import { adminCaller, DAY, planSettings, userSnapshot } from './fakes/plan-fixtures.js'
 import type { KeyState } from '../src/snapshot.js'

@@ -4,7 +4,7 @@ import {
   runSmokeGate,
   SmokeProblem,
   type CheckedSmokeWorkflow
-} from '../src/smoke.js'
+} from '../src/smoke/workflow.js'
 import type { WorkflowRun, WorkflowsApi } from '../src/github.js'
 
 const WORKFLOW = `

@@ -1,6 +1,6 @@
-import type { AlertsApi, ResolveOutcome } from '../src/github/alerts.js'
-import type { AlertRef } from '../src/leaks.js'
-import { resolveAlerts } from '../src/steps/alerts.js'
+import type { AlertsApi, ResolveOutcome } from '../src/leaks/alerts-api.js'
+import type { AlertRef } from '../src/leaks/scan.js'
+import { resolveAlerts } from '../src/leaks/resolve-step.js'
 import { world } from './fakes/ports.js'
 
 const KEY = 'AKIALEAKEDKEY0000001'

@@ -1,6 +1,6 @@
 import { StepFailure } from '../src/errors.js'
-import type { SmokeOutcome } from '../src/smoke.js'
-import { smokeTest } from '../src/steps/gate.js'
+import type { SmokeOutcome } from '../src/smoke/workflow.js'
+import { smokeTest } from '../src/smoke/gate-step.js'
 import { awsError, failureOf, OLD, START, USER, world, type WorldOptions } from './fakes/ports.js'
 
 const NEW = 'AKIANEWKEY0000000009'

@@ -1,4 +1,4 @@
-import type { Clock } from '../src/retry.js'
+import type { Clock } from '../src/clock.js'
 import { verifyNewKey } from '../src/verify.js'
 
 const ARN = 'arn:aws:iam::123456789012:user/deploy'

@@ -9,11 +9,11 @@ export const modules = {
 /* harmony export */   createAws: () => (/* binding */ createAws),
 /* harmony export */   l: () => (/* binding */ createAuditAws)
 /* harmony export */ });
-/* harmony import */ var _aws_sdk_client_iam__WEBPACK_IMPORTED_MODULE_3__ = __webpack_require__(6764);
-/* harmony import */ var _aws_sdk_client_sts__WEBPACK_IMPORTED_MODULE_4__ = __webpack_require__(1695);
-/* harmony import */ var _retry_js__WEBPACK_IMPORTED_MODULE_0__ = __webpack_require__(9809);
-/* harmony import */ var _regions_js__WEBPACK_IMPORTED_MODULE_1__ = __webpack_require__(5374);
-/* harmony import */ var _aws_errors_js__WEBPACK_IMPORTED_MODULE_2__ = __webpack_require__(5148);
+/* harmony import */ var _aws_sdk_client_iam__WEBPACK_IMPORTED_MODULE_2__ = __webpack_require__(6764);
+/* harmony import */ var _aws_sdk_client_sts__WEBPACK_IMPORTED_MODULE_3__ = __webpack_require__(1695);
+/* harmony import */ var _retry_js__WEBPACK_IMPORTED_MODULE_4__ = __webpack_require__(9809);
+/* harmony import */ var _regions_js__WEBPACK_IMPORTED_MODULE_0__ = __webpack_require__(5374);
+/* harmony import */ var _aws_errors_js__WEBPACK_IMPORTED_MODULE_1__ = __webpack_require__(5148);
 
 
 
@@ -38,11 +38,11 @@ const ACCEPTED_KEY_GRACE_MS = 5_000;
 /** Clients for the given credentials, or the SDK's default chain (env, OIDC web identity, ...). */
 function createAws(region, requestTimeoutMs, credentials, youngKey) {
     const config = { ...clientConfig(requestTimeoutMs), ...(credentials ? { credentials } : {}) };
-    const iam = new _aws_sdk_client_iam__WEBPACK_IMPORTED_MODULE_3__/* .IAMClient */ .h8v({ ...config, region: (0,_regions_js__WEBPACK_IMPORTED_MODULE_1__/* .iamRegionFor */ .JW)(region) });
+    const iam = new _aws_sdk_client_iam__WEBPACK_IMPORTED_MODULE_2__/* .IAMClient */ .h8v({ ...config, region: (0,_regions_js__WEBPACK_IMPORTED_MODULE_0__/* .iamRegionFor */ .JW)(region) });
     // CreateAccessKey is not idempotent: an SDK retry after a timeout could make a second key whose
     // secret this run never sees. The lifecycle retries it itself, after removing such strays.
-    const iamOnce = new _aws_sdk_client_iam__WEBPACK_IMPORTED_MODULE_3__/* .IAMClient */ .h8v({ ...config, region: (0,_regions_js__WEBPACK_IMPORTED_MODULE_1__/* .iamRegionFor */ .JW)(region), maxAttempts: 1 });
-    const sts = new _aws_sdk_client_sts__WEBPACK_IMPORTED_MODULE_4__/* .STSClient */ .iM({ ...config, region });
+    const iamOnce = new _aws_sdk_client_iam__WEBPACK_IMPORTED_MODULE_2__/* .IAMClient */ .h8v({ ...config, region: (0,_regions_js__WEBPACK_IMPORTED_MODULE_0__/* .iamRegionFor */ .JW)(region), maxAttempts: 1 });
+    const sts = new _aws_sdk_client_sts__WEBPACK_IMPORTED_MODULE_3__/* .STSClient */ .iM({ ...config, region });
     if (youngKey) {
         const { clock } = youngKey;
         let acceptedAt;
@@ -52,7 +52,7 @@ function createAws(region, requestTimeoutMs, credentials, youngKey) {
             const until = acceptedAt === undefined
                 ? youngKey.deadline
                 : Math.min(youngKey.deadline, acceptedAt + ACCEPTED_KEY_GRACE_MS);
-            const answer = await (0,_retry_js__WEBPACK_IMPORTED_MODULE_0__/* .retryUntil */ .v6)(() => next(args), _retry_js__WEBPACK_IMPORTED_MODULE_0__/* .isYoungKeyRejection */ .PF, until, clock);
+            const answer = await (0,_retry_js__WEBPACK_IMPORTED_MODULE_4__/* .retryUntil */ .v6)(() => next(args), _retry_js__WEBPACK_IMPORTED_MODULE_4__/* .isYoungKeyRejection */ .PF, until, clock);
             acceptedAt = clock.now();
             return answer;
         };
@@ -68,8 +68,8 @@ function createAws(region, requestTimeoutMs, credentials, youngKey) {
  */
 function createAuditAws(region, requestTimeoutMs) {
     const config = { ...clientConfig(requestTimeoutMs), retryMode: 'adaptive', maxAttempts: 10 };
-    const iam = new _aws_sdk_client_iam__WEBPACK_IMPORTED_MODULE_3__/* .IAMClient */ .h8v({ ...config, region: (0,_regions_js__WEBPACK_IMPORTED_MODULE_1__/* .iamRegionFor */ .JW)(region) });
-    const sts = new _aws_sdk_client_sts__WEBPACK_IMPORTED_MODULE_4__/* .STSClient */ .iM({ ...config, region });
+    const iam = new _aws_sdk_client_iam__WEBPACK_IMPORTED_MODULE_2__/* .IAMClient */ .h8v({ ...config, region: (0,_regions_js__WEBPACK_IMPORTED_MODULE_0__/* .iamRegionFor */ .JW)(region) });
+    const sts = new _aws_sdk_client_sts__WEBPACK_IMPORTED_MODULE_3__/* .STSClient */ .iM({ ...config, region });
     return sdkAws({ iam, iamOnce: iam, sts }, region, requestTimeoutMs);
 }
 /** The Aws interface over the SDK clients: reads, writes, and the probes of a new key. */
@@ -79,14 +79,14 @@ function sdkAws(clients, region, requestTimeoutMs) {
         ...sdkReads(iam, sts),
         ...sdkWrites(iam, iamOnce),
         async probe(credentials) {
-            const probeClient = new _aws_sdk_client_sts__WEBPACK_IMPORTED_MODULE_4__/* .STSClient */ .iM({
+            const probeClient = new _aws_sdk_client_sts__WEBPACK_IMPORTED_MODULE_3__/* .STSClient */ .iM({
                 ...clientConfig(requestTimeoutMs),
                 region,
                 credentials,
                 maxAttempts: 1
             });
             try {
-                const answer = await probeClient.send(new _aws_sdk_client_sts__WEBPACK_IMPORTED_MODULE_4__/* .GetCallerIdentityCommand */ .zI({}));
+                const answer = await probeClient.send(new _aws_sdk_client_sts__WEBPACK_IMPORTED_MODULE_3__/* .GetCallerIdentityCommand */ .zI({}));
                 return answer.Arn ?? '';
             }
             finally {
@@ -102,7 +102,7 @@ function sdkAws(clients, region, requestTimeoutMs) {
 function sdkReads(iam, sts) {
     return {
         async callerIdentity() {
-            const answer = await sts.send(new _aws_sdk_client_sts__WEBPACK_IMPORTED_MODULE_4__/* .GetCallerIdentityCommand */ .zI({}));
+            const answer = await sts.send(new _aws_sdk_client_sts__WEBPACK_IMPORTED_MODULE_3__/* .GetCallerIdentityCommand */ .zI({}));
             return { arn: answer.Arn ?? '', accountId: answer.Account ?? '' };
         },
         async signingCredentials() {
@@ -115,13 +115,13 @@ function sdkReads(iam, sts) {
             };
         },
         async getUserArn(userName) {
-            const answer = await iam.send(new _aws_sdk_client_iam__WEBPACK_IMPORTED_MODULE_3__/* .GetUserCommand */ .T3b({ UserName: userName }));
+            const answer = await iam.send(new _aws_sdk_client_iam__WEBPACK_IMPORTED_MODULE_2__/* .GetUserCommand */ .T3b({ UserName: userName }));
             return answer.User?.Arn ?? '';
         },
         listKeys: userName => listAllKeys(iam, userName),
         recheckKeys: userName => listAllKeys(iam, userName),
         async lastUse(accessKeyId) {
-            const answer = await iam.send(new _aws_sdk_client_iam__WEBPACK_IMPORTED_MODULE_3__/* .GetAccessKeyLastUsedCommand */ .qRl({ AccessKeyId: accessKeyId }));
+            const answer = await iam.send(new _aws_sdk_client_iam__WEBPACK_IMPORTED_MODULE_2__/* .GetAccessKeyLastUsedCommand */ .qRl({ AccessKeyId: accessKeyId }));
             const used = answer.AccessKeyLastUsed;
             if (!used?.LastUsedDate)
                 return undefined;
@@ -139,7 +139,7 @@ function sdkReads(iam, sts) {
 /** ListAttachedUserPolicies answers in pages; the SDK's paginator follows the Marker. */
 async function listAttachedPolicyNames(iam, userName) {
     const names = [];
-    for await (const page of (0,_aws_sdk_client_iam__WEBPACK_IMPORTED_MODULE_3__/* .paginateListAttachedUserPolicies */ .RC9)({ client: iam }, { UserName: userName })) {
+    for await (const page of (0,_aws_sdk_client_iam__WEBPACK_IMPORTED_MODULE_2__/* .paginateListAttachedUserPolicies */ .RC9)({ client: iam }, { UserName: userName })) {
         for (const policy of page.AttachedPolicies ?? []) {
             if (policy.PolicyName)
                 names.push(policy.PolicyName);
@@ -150,7 +150,7 @@ async function listAttachedPolicyNames(iam, userName) {
 /** Every access key of the user: ListAccessKeys answers in pages. */
 async function listAllKeys(iam, userName) {
     const keys = [];
-    for await (const page of (0,_aws_sdk_client_iam__WEBPACK_IMPORTED_MODULE_3__/* .paginateListAccessKeys */ .YQh)({ client: iam }, { UserName: userName })) {
+    for await (const page of (0,_aws_sdk_client_iam__WEBPACK_IMPORTED_MODULE_2__/* .paginateListAccessKeys */ .YQh)({ client: iam }, { UserName: userName })) {
         for (const key of page.AccessKeyMetadata ?? []) {
             if (!key.AccessKeyId)
                 continue;
@@ -166,7 +166,7 @@ async function listAllKeys(iam, userName) {
 /** Every tag of the user (the marks live there): ListUserTags answers in pages. */
 async function listAllTags(iam, userName) {
     const tags = {};
-    for await (const page of (0,_aws_sdk_client_iam__WEBPACK_IMPORTED_MODULE_3__/* .paginateListUserTags */ .Ofk)({ client: iam }, { UserName: userName })) {
+    for await (const page of (0,_aws_sdk_client_iam__WEBPACK_IMPORTED_MODULE_2__/* .paginateListUserTags */ .Ofk)({ client: iam }, { UserName: userName })) {
         for (const tag of page.Tags ?? []) {
             if (tag.Key !== undefined)
                 tags[tag.Key] = tag.Value ?? '';
@@ -177,7 +177,7 @@ async function listAllTags(iam, userName) {
 /** Every user under a path (ListUsers; 1,000 a page, the most IAM gives). */
 async function listUsersUnder(iam, pathPrefix) {
     const users = [];
-    const pages = (0,_aws_sdk_client_iam__WEBPACK_IMPORTED_MODULE_3__/* .paginateListUsers */ .IVP)({ client: iam, pageSize: 1000 }, { PathPrefix: pathPrefix });
+    const pages = (0,_aws_sdk_client_iam__WEBPACK_IMPORTED_MODULE_2__/* .paginateListUsers */ .IVP)({ client: iam, pageSize: 1000 }, { PathPrefix: pathPrefix });
     for await (const page of pages) {
         for (const user of page.Users ?? []) {
             if (user.UserName && user.Arn) {
@@ -191,7 +191,7 @@ async function listUsersUnder(iam, pathPrefix) {
 function sdkWrites(iam, iamOnce) {
     return {
         async createKey(userName) {
-            const answer = await iamOnce.send(new _aws_sdk_client_iam__WEBPACK_IMPORTED_MODULE_3__/* .CreateAccessKeyCommand */ .hN({ UserName: userName }));
+            const answer = await iamOnce.send(new _aws_sdk_client_iam__WEBPACK_IMPORTED_MODULE_2__/* .CreateAccessKeyCommand */ .hN({ UserName: userName }));
             const key = answer.AccessKey;
             if (!key?.AccessKeyId || !key.SecretAccessKey) {
                 throw new Error('CreateAccessKey answered without a key');
@@ -203,27 +203,27 @@ function sdkWrites(iam, iamOnce) {
             };
         },
         async tag(userName, key, value) {
-            await iam.send(new _aws_sdk_client_iam__WEBPACK_IMPORTED_MODULE_3__/* .TagUserCommand */ .pkA({ UserName: userName, Tags: [{ Key: key, Value: value }] }));
+            await iam.send(new _aws_sdk_client_iam__WEBPACK_IMPORTED_MODULE_2__/* .TagUserCommand */ .pkA({ UserName: userName, Tags: [{ Key: key, Value: value }] }));
         },
         async untag(userName, key) {
-            await iam.send(new _aws_sdk_client_iam__WEBPACK_IMPORTED_MODULE_3__/* .UntagUserCommand */ .KZ_({ UserName: userName, TagKeys: [key] }));
+            await iam.send(new _aws_sdk_client_iam__WEBPACK_IMPORTED_MODULE_2__/* .UntagUserCommand */ .KZ_({ UserName: userName, TagKeys: [key] }));
         },
         async untagMany(userName, keys) {
             // UntagUser takes at most 50 keys, as many as a user can hold.
             for (let i = 0; i < keys.length; i += 50) {
-                await iam.send(new _aws_sdk_client_iam__WEBPACK_IMPORTED_MODULE_3__/* .UntagUserCommand */ .KZ_({ UserName: userName, TagKeys: keys.slice(i, i + 50) }));
+                await iam.send(new _aws_sdk_client_iam__WEBPACK_IMPORTED_MODULE_2__/* .UntagUserCommand */ .KZ_({ UserName: userName, TagKeys: keys.slice(i, i + 50) }));
             }
         },
         async setStatus(userName, accessKeyId, status) {
-            await iam.send(new _aws_sdk_client_iam__WEBPACK_IMPORTED_MODULE_3__/* .UpdateAccessKeyCommand */ .SF3({ UserName: userName, AccessKeyId: accessKeyId, Status: status }));
+            await iam.send(new _aws_sdk_client_iam__WEBPACK_IMPORTED_MODULE_2__/* .UpdateAccessKeyCommand */ .SF3({ UserName: userName, AccessKeyId: accessKeyId, Status: status }));
         },
         async deleteKey(userName, accessKeyId) {
             try {
-                await iam.send(new _aws_sdk_client_iam__WEBPACK_IMPORTED_MODULE_3__/* .DeleteAccessKeyCommand */ .yq0({ UserName: userName, AccessKeyId: accessKeyId }));
+                await iam.send(new _aws_sdk_client_iam__WEBPACK_IMPORTED_MODULE_2__/* .DeleteAccessKeyCommand */ .yq0({ UserName: userName, AccessKeyId: accessKeyId }));
             }
             catch (error) {
                 // A retry after a timed-out delete finds the key gone: that is the outcome asked for.
-                if ((0,_aws_errors_js__WEBPACK_IMPORTED_MODULE_2__/* .awsErrorCode */ .J6)(error) !== 'NoSuchEntity')
+                if ((0,_aws_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .awsErrorCode */ .J6)(error) !== 'NoSuchEntity')
                     throw error;
             }
         }

@@ -11,7 +11,8 @@
  * 5. Audit: 500 users under /deploy/ in every state (__tests__/emulators/fleet.ts), IAM answering
  *    in 20-60 ms, without throttling and under a throttle (50 requests a second, bursts of 100).
  *
- * It reports; it gates nothing. BENCH_QUICK=1 runs fewer and smaller cases (a smoke test).
+ * It reports; it gates nothing. BENCH_QUICK=1 runs fewer and smaller cases (a smoke test);
+ * BENCH_ONLY=audit (or other section names) measures those alone and keeps the rest.
  */
 import { spawn } from 'node:child_process'
 import {
@@ -496,19 +497,39 @@ function table(header: string[], rows: Array<Array<string | number>>): string {
   ].join('\n')
 }
 
+/**
+ * Every section, or those BENCH_ONLY names (comma-separated, e.g. audit): the others are taken
+ * from the last bench/results.json, so the report and the file stay whole.
+ */
+async function measureAll(): Promise<Measured> {
+  const only = process.env.BENCH_ONLY?.split(',').map(name => name.trim())
+  const last =
+    only && existsSync('bench/results.json')
+      ? (JSON.parse(readFileSync('bench/results.json', 'utf8')) as Partial<Measured>)
+      : {}
+  const section = async <K extends keyof Measured>(
+    name: K,
+    measure: () => Promise<Measured[K]>
+  ): Promise<Measured[K]> => {
+    const kept = last[name]
+    return only && !only.includes(name) && kept !== undefined ? kept : measure()
+  }
+  return {
+    startup: await section('startup', measureStartup),
+    verification: await section('verification', measureVerification),
+    fanOut: await section('fanOut', measureFanOut),
+    gate: await section('gate', measureGate),
+    audit: await section('audit', measureAudit),
+    calls: await section('calls', measureCalls)
+  }
+}
+
 async function main(): Promise<void> {
   if (!existsSync('dist/index.js')) throw new Error('dist/index.js is missing: run npm run bundle')
   console.error(
     `Benchmarking dist/index.js on ${runner?.name ?? 'local node'}${QUICK ? ' (quick)' : ''}...`
   )
-  const measured: Measured = {
-    startup: await measureStartup(),
-    verification: await measureVerification(),
-    fanOut: await measureFanOut(),
-    gate: await measureGate(),
-    audit: await measureAudit(),
-    calls: await measureCalls()
-  }
+  const measured = await measureAll()
   mkdirSync('bench', { recursive: true })
   const results = {
     date: new Date().toISOString(),

@@ -1,8 +1,8 @@
 import { describeError, StepFailure, Yield } from './errors.js'
 import { describeStep, type Step } from './plan.js'
 import { finishDistribution, restore } from './steps/distribution.js'
-import { resolveAlerts } from './steps/alerts.js'
-import { smokeTest } from './steps/gate.js'
+import { resolveAlerts } from './leaks/resolve-step.js'
+import { smokeTest } from './smoke/gate-step.js'
 import { deactivateKey, deleteKey, reactivateKey, retireOrphan } from './steps/keys.js'
 import {
   clearIntentStep,

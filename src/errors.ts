@@ -114,3 +114,8 @@ export function statusOf(error: unknown): number | undefined {
   const status = (error as { status?: unknown } | undefined)?.status
   return typeof status === 'number' ? status : undefined
 }
+
+/** Root credentials: refused as soon as they are seen (observe), and by the planner. */
+export const ROOT_REFUSAL =
+  'The credentials belong to the AWS account root user. AWS advises against root access keys; ' +
+  'rotate an IAM user with its own credentials or an IAM role instead, and delete the root access key.'

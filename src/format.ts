@@ -21,3 +21,9 @@ export function age(ms: number): string {
   if (ms < 86_400_000) return formatDuration(Math.floor(ms / 60_000) * 60_000)
   return formatDuration(Math.floor(ms / 3_600_000) * 3_600_000)
 }
+
+/** "a, b, c and 4 more": at most `max` items named, the rest counted. */
+export function someOf(items: readonly string[], max: number, separator = ', '): string {
+  const shown = items.slice(0, max).join(separator)
+  return items.length > max ? `${shown} and ${items.length - max} more` : shown
+}

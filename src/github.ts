@@ -3,14 +3,14 @@
  * (github/secrets.ts) and the smoke gate's Actions calls (github/workflows.ts).
  */
 import type { Target } from './targets.js'
-import { pacedClient, type GitHubStats, type SecretsOptions } from './github/client.js'
+import { pacedClient, type GitHubStats, type GitHubOptions } from './github/client.js'
 import {
   prepareTarget,
   writeSecrets,
   type PreparedTarget,
   type SecretValue
 } from './github/secrets.js'
-import { octokitAlerts, type AlertsApi } from './github/alerts.js'
+import { octokitAlerts, type AlertsApi } from './leaks/alerts-api.js'
 import { octokitIssues, type IssuesApi } from './github/issues.js'
 import {
   octokitWorkflows,
@@ -19,13 +19,16 @@ import {
   type WorkflowsApi
 } from './github/workflows.js'
 
-export { PutPair, type GitHubStats, type SecretsOptions } from './github/client.js'
+export { PutPair, type GitHubStats, type GitHubOptions } from './github/client.js'
 export type { PreparedTarget, SecretValue } from './github/secrets.js'
-export type { AlertListing, AlertPlace, AlertsApi, ScanningAlert } from './github/alerts.js'
+export type { AlertListing, AlertPlace, AlertsApi, ScanningAlert } from './leaks/alerts-api.js'
 export type { RunState, WorkflowInfo, WorkflowRun, WorkflowsApi } from './github/workflows.js'
 
-/** GitHub secrets as the action needs them. The API base comes from GITHUB_API_URL. */
-export interface Secrets {
+/**
+ * GitHub as the action needs it, on one client (retries, pacing, rate limits): secrets, the
+ * Actions API, secret scanning alerts and issues. The API base comes from GITHUB_API_URL.
+ */
+export interface GitHub {
   /** What the run cost on GitHub's side, for the log and the benchmark. */
   stats(): GitHubStats
   prepare(target: Target): Promise<PreparedTarget>
@@ -42,9 +45,9 @@ export interface Secrets {
   readonly issues: IssuesApi
 }
 
-export function createSecrets(
-  options: Omit<SecretsOptions, 'stats'> & { readonly mask: (value: string) => void }
-): Secrets {
+export function createGitHub(
+  options: Omit<GitHubOptions, 'stats'> & { readonly mask: (value: string) => void }
+): GitHub {
   const stats: GitHubStats = { requests: 0, rateLimited: 0, pausedMs: 0, peakInFlight: 0 }
   const { octokit, pacer } = pacedClient({ ...options, stats })
   return {

@@ -3,18 +3,24 @@ import { apply, type ApplyResult, type Logger } from './apply.js'
 import type { Aws, Credentials } from './aws.js'
 import { watchCancellation, type Cancellation } from './cancel.js'
 import { describeError, InputError, Refusal } from './errors.js'
-import type { PreparedTarget, Secrets } from './github.js'
+import type { PreparedTarget, GitHub } from './github.js'
 import { observe } from './observe.js'
 import { plan, type Plan } from './plan.js'
 import { ISSUE_LABEL, jobIdentity, tellPerson, type Told } from './notify.js'
-import { buildReport, failureReport, type FailureStage, type Report } from './report.js'
-import { systemClock } from './retry.js'
+import {
+  buildReport,
+  failureReport,
+  reportedResult,
+  type FailureStage,
+  type Report
+} from './report.js'
+import { systemClock } from './clock.js'
 import { readSettings, type InputName, type Settings } from './settings.js'
 import type { Snapshot } from './snapshot.js'
 import { describeTarget } from './targets.js'
-import type { SmokeGate } from './smoke.js'
+import type { SmokeGate } from './smoke/workflow.js'
 import { keyLabel } from './format.js'
-import { alertPlaces, scanForLeaks } from './leaks.js'
+import { alertPlaces, scanForLeaks } from './leaks/scan.js'
 import { apiText, maskable } from './untrusted.js'
 
 const log: Logger = {
@@ -35,13 +41,13 @@ interface Progress {
   /** Once the inputs are read, a failure can still reach a person (issue-on-failure). */
   settings?: Settings
   /** Once the user is observed, the issue names it. */
-  observed?: Pick<Observed, 'snapshot' | 'secrets'>
+  observed?: Pick<Observed, 'snapshot' | 'github'>
 }
 
 /** What observing found, and the clients that found it. */
 interface Observed {
   readonly aws: Aws
-  readonly secrets: Secrets
+  readonly github: GitHub
   readonly snapshot: Snapshot
   readonly signing: Credentials
 }
@@ -73,7 +79,7 @@ async function runStages(progress: Progress): Promise<void> {
     progress.stage = 'observe'
     // Loaded only for an audit: a rotation never needs it.
     const { auditFleet } = await import('./audit/main.js')
-    await auditFleet(settings, settings.audit, lazySecrets(settings))
+    await auditFleet(settings, settings.audit, lazyGitHub(settings))
     progress.reported = true
     return
   }
@@ -96,7 +102,7 @@ async function runStages(progress: Progress): Promise<void> {
   // Preflight: every target reachable and its public key readable, and the smoke workflow
   // ready, before anything changes.
   progress.stage = 'preflight'
-  const { prepared, openGate } = await preflight(settings, observed.secrets)
+  const { prepared, openGate } = await preflight(settings, observed.github)
   progress.stage = 'apply'
 
   if (settings.dryRun) {
@@ -116,35 +122,35 @@ async function observeWithGitHub(settings: Settings): Promise<Observed> {
   // The SDKs load only once the inputs are known to be good: bad input fails fast.
   const { createAws } = await import('./aws.js')
   const aws = createAws(settings.awsRegion, settings.requestTimeoutMs)
-  const secretsClient = lazySecrets(settings)
+  const githubClient = lazyGitHub(settings)
   const observing = observe(
     aws,
     settings,
     async (repository, runId, attempt) =>
-      (await secretsClient()).runState(repository, runId, attempt),
+      (await githubClient()).runState(repository, runId, attempt),
     signing => {
       log.mask(signing.accessKeyId)
       log.mask(signing.secretAccessKey)
       if (signing.sessionToken) log.mask(signing.sessionToken)
     }
   )
-  setImmediate(() => void secretsClient().catch(() => undefined))
+  setImmediate(() => void githubClient().catch(() => undefined))
   const { snapshot, signing } = await observing
-  const secrets = await secretsClient()
-  return { aws, secrets, snapshot, signing }
+  const github = await githubClient()
+  return { aws, github, snapshot, signing }
 }
 
 /** The GitHub client, loaded on first use and then shared. */
-function lazySecrets(settings: Settings): () => Promise<Secrets> {
+function lazyGitHub(settings: Settings): () => Promise<GitHub> {
   // The GitHub client (Octokit and its plugins, Bottleneck, libsodium) is compiled while the
   // first AWS requests are in flight, not before them.
-  let loadSecrets: Promise<Secrets> | undefined
+  let loadGitHub: Promise<GitHub> | undefined
   // @actions/github picks its proxy (HTTPS_PROXY, NO_PROXY) for GITHUB_API_URL when it loads:
   // point that at the URL the requests go to, so NO_PROXY is honoured for github-api-url.
   if (settings.githubApiUrl) process.env.GITHUB_API_URL = settings.githubApiUrl
   return () =>
-    (loadSecrets ??= import('./github.js').then(github =>
-      github.createSecrets({
+    (loadGitHub ??= import('./github.js').then(module =>
+      module.createGitHub({
         token: settings.githubToken,
         requestTimeoutMs: settings.requestTimeoutMs,
         orgSecretVisibility: settings.orgSecretVisibility,
@@ -161,7 +167,7 @@ function lazySecrets(settings: Settings): () => Promise<Secrets> {
  * Where it cannot look, one notice says what enables it; the run goes on either way.
  */
 async function checkLeaks(settings: Settings, observed: Observed): Promise<Snapshot> {
-  const { snapshot, signing, secrets } = observed
+  const { snapshot, signing, github } = observed
   if (settings.leakResponse === 'off') return snapshot
   const keyIds = snapshot.keys.map(key => key.id)
   // A secret access key alert names a key only by its secret: this run knows the one it signs with.
@@ -169,7 +175,7 @@ async function checkLeaks(settings: Settings, observed: Observed): Promise<Snaps
     ? new Map([[signing.secretAccessKey, signing.accessKeyId]])
     : new Map<string, string>()
   const own = settings.run.repository.includes('/') ? settings.run.repository : undefined
-  const scan = await scanForLeaks(secrets.alerts, alertPlaces(settings.targets, own), keyIds, known)
+  const scan = await scanForLeaks(github.alerts, alertPlaces(settings.targets, own), keyIds, known)
   for (const notice of scan.notices) core.notice(notice)
   if (scan.unmatched.length > 0) {
     core.info(
@@ -205,7 +211,7 @@ function logSnapshot(snapshot: Snapshot): void {
 function reporter(
   progress: Progress,
   settings: Settings,
-  observed: Pick<Observed, 'snapshot' | 'secrets'>,
+  observed: Pick<Observed, 'snapshot' | 'github'>,
   decided: Plan
 ): Finish {
   const { snapshot } = observed
@@ -215,7 +221,8 @@ function reporter(
     const report = buildReport({
       snapshot,
       plan: decided,
-      result,
+      // The report needs the key's id, never its secret.
+      result: result && reportedResult(result),
       dryRun: settings.dryRun,
       now: systemClock.now(),
       targets: targetNames,
@@ -240,7 +247,7 @@ const NOT_TOLD: Told = { action: 'none', url: '' }
  */
 async function tellSomeone(
   settings: Settings,
-  observed: Pick<Observed, 'snapshot' | 'secrets'> | undefined,
+  observed: Pick<Observed, 'snapshot' | 'github'> | undefined,
   report: Pick<Report, 'summary' | 'outcome' | 'needsPerson'>
 ): Promise<Told> {
   const repository = settings.issueRepository
@@ -256,9 +263,9 @@ async function tellSomeone(
   })
   try {
     // Before AWS answered, the GitHub client may not be loaded yet.
-    const secrets = observed?.secrets ?? (await lazySecrets(settings)())
+    const github = observed?.github ?? (await lazyGitHub(settings)())
     const snapshot = observed?.snapshot
-    const told = await tellPerson(secrets.issues, {
+    const told = await tellPerson(github.issues, {
       repository,
       account: snapshot?.caller.accountId,
       userName: snapshot?.userName ?? settings.iamUserName ?? '(not known yet)',
@@ -307,14 +314,14 @@ async function stopBeforePreflight(
 /** Every target's public key and the smoke workflow, checked before anything changes. */
 async function preflight(
   settings: Settings,
-  secrets: Secrets
+  github: GitHub
 ): Promise<{ prepared: PreparedTarget[]; openGate: OpenGate | undefined }> {
   let prepared: PreparedTarget[]
   let openGate: OpenGate | undefined
   try {
     ;[prepared, openGate] = await Promise.all([
-      prepareAll(settings, secrets),
-      prepareSmokeGate(settings, secrets)
+      prepareAll(settings, github),
+      prepareSmokeGate(settings, github)
     ])
   } catch (error) {
     throw new Error(
@@ -330,8 +337,8 @@ async function preflight(
  * Every target's public key; on failures, the first target in the input's order is named. All
  * are asked for at once: the client's limit (MAX_IN_FLIGHT) decides how many are in flight.
  */
-async function prepareAll(settings: Settings, secrets: Secrets): Promise<PreparedTarget[]> {
-  const results = await Promise.allSettled(settings.targets.map(target => secrets.prepare(target)))
+async function prepareAll(settings: Settings, github: GitHub): Promise<PreparedTarget[]> {
+  const results = await Promise.allSettled(settings.targets.map(target => github.prepare(target)))
   const failed = results.find(result => result.status === 'rejected')
   if (failed) throw failed.reason
   return results.flatMap(result => (result.status === 'fulfilled' ? [result.value] : []))
@@ -342,15 +349,12 @@ async function prepareAll(settings: Settings, secrets: Secrets): Promise<Prepare
  * permission shows before the day the key is due; returns the gate, to be bound to apply's
  * cancellation. reactivate-previous changes no target: no gate.
  */
-async function prepareSmokeGate(
-  settings: Settings,
-  secrets: Secrets
-): Promise<OpenGate | undefined> {
+async function prepareSmokeGate(settings: Settings, github: GitHub): Promise<OpenGate | undefined> {
   const workflow = settings.smokeWorkflow
   if (!workflow || settings.reactivatePrevious) return undefined
   // Loaded only for a gate: YAML parsing has no place in the common path.
-  const { checkSmokeWorkflow, runSmokeGate } = await import('./smoke.js')
-  const checked = await checkSmokeWorkflow(secrets.workflows, workflow, !settings.dryRun)
+  const { checkSmokeWorkflow, runSmokeGate } = await import('./smoke/workflow.js')
+  const checked = await checkSmokeWorkflow(github.workflows, workflow, !settings.dryRun)
   for (const warning of checked.warnings) core.warning(warning)
   core.info(
     settings.dryRun
@@ -360,7 +364,7 @@ async function prepareSmokeGate(
   return cancellation => rotation =>
     runSmokeGate(
       {
-        api: secrets.workflows,
+        api: github.workflows,
         workflow: checked,
         timeoutMs: settings.smokeTimeoutMs,
         clock: systemClock,
@@ -396,12 +400,12 @@ async function applyPlan(
   prepared: PreparedTarget[],
   openGate: OpenGate | undefined
 ): Promise<ApplyResult> {
-  const { aws, secrets, snapshot, signing } = observed
+  const { aws, github, snapshot, signing } = observed
   const cancellation = watchCancellation(message => core.warning(message))
   const smokeGate = openGate?.(cancellation)
   const result = await apply(decided.steps, {
     aws,
-    secrets,
+    github,
     prepared,
     settings,
     snapshot,
@@ -413,9 +417,9 @@ async function applyPlan(
     ...(smokeGate ? { smokeGate } : {})
   })
   cancellation.dispose()
-  const github = secrets.stats()
+  const stats = github.stats()
   core.info(
-    `GitHub: ${github.requests} request(s)${github.rateLimited > 0 ? `, ${github.rateLimited} rate-limited answer(s) waited out, paused ${(github.pausedMs / 1000).toFixed(1)} s` : ''}.`
+    `GitHub: ${stats.requests} request(s)${stats.rateLimited > 0 ? `, ${stats.rateLimited} rate-limited answer(s) waited out, paused ${(stats.pausedMs / 1000).toFixed(1)} s` : ''}.`
   )
   return result
 }

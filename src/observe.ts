@@ -1,7 +1,7 @@
 import { awsErrorCode } from './aws-errors.js'
 import type { Aws, Credentials, ListedKey } from './aws.js'
-import { describeError, InputError, Refusal } from './errors.js'
-import { ROOT_REFUSAL } from './plan.js'
+import { describeError, InputError, Refusal, ROOT_REFUSAL } from './errors.js'
+
 import {
   isIntentTagKey,
   QUARANTINE_TAG_KEY,

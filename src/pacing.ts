@@ -14,7 +14,7 @@
  * without `retry-after`, whatever `x-ratelimit-reset` says, and has no exponential backoff or
  * time budget), so the rule lives here instead.
  */
-import type { Clock } from './retry.js'
+import type { Clock } from './clock.js'
 
 /** GitHub's documented cost of a request against the secondary limit. */
 export function pointsOf(method: string | undefined): number {

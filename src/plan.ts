@@ -1,5 +1,6 @@
-import { age, isoTime, keyLabel } from './format.js'
-import type { AlertRef, LeakResponse } from './leaks.js'
+import { ROOT_REFUSAL } from './errors.js'
+import { age, isoTime, keyLabel, someOf } from './format.js'
+import type { AlertRef, LeakResponse } from './leaks/scan.js'
 import type { Mark } from './marks.js'
 import type { Intent, KeyState, LastUse, Snapshot } from './snapshot.js'
 import { MAX_SMOKE_TIMEOUT_MS, type Settings } from './settings.js'
@@ -143,10 +144,6 @@ export function leaseMs(settings: Pick<Settings, 'verifyTimeoutMs'>): number {
   return settings.verifyTimeoutMs + FAN_OUT_ALLOWANCE_MS
 }
 const FAN_OUT_ALLOWANCE_MS = 30 * 60_000
-
-export const ROOT_REFUSAL =
-  'The credentials belong to the AWS account root user. AWS advises against root access keys; ' +
-  'rotate an IAM user with its own credentials or an IAM role instead, and delete the root access key.'
 
 /** A refusal: nothing is done, and the text says why and what a person should do. */
 function refuse(refusal: string): Plan {
@@ -1354,9 +1351,11 @@ function leakedText(draft: Draft, key: KeyState | string): string {
   if (alerts.length === 0 && draft.quarantine) {
     return `${keyLabel(id)} is exposed: the user held it when AWS quarantined the user (${draft.quarantine.policyName})`
   }
-  const shown = alerts.slice(0, 5).map(alert => alert.htmlUrl)
-  const more = alerts.length > shown.length ? ` and ${alerts.length - shown.length} more` : ''
-  return `${keyLabel(id)} has leaked: it is named in open secret scanning alert${alerts.length > 1 ? 's' : ''} ${shown.join(', ')}${more}`
+  const urls = someOf(
+    alerts.map(alert => alert.htmlUrl),
+    5
+  )
+  return `${keyLabel(id)} has leaked: it is named in open secret scanning alert${alerts.length > 1 ? 's' : ''} ${urls}`
 }
 
 /** What a person must do about a leaked key the action will not touch. */

@@ -4,9 +4,9 @@ import { age, isoTime, keyLabel } from './format.js'
 import { describeStep, quietPeriod, type Plan } from './plan.js'
 import type { MarkState } from './marks.js'
 import type { Settings } from './settings.js'
-import type { SmokeOutcome } from './smoke.js'
+import type { SmokeOutcome } from './smoke/workflow.js'
 import type { KeyState, Snapshot } from './snapshot.js'
-import { leakLines, leakOutputs, type LeakOutputs } from './leak-report.js'
+import { leakLines, leakOutputs, type LeakOutputs } from './leaks/report.js'
 import { redactUrls } from './redact.js'
 import { apiText } from './untrusted.js'
 
@@ -48,10 +48,23 @@ export interface KeyRow {
 type NextSettings = Pick<Settings, 'maxAgeMs' | 'deactivateAfterMs' | 'deleteAfterMs'>
 
 /** What the report is built from: the run's facts, never a secret. */
+/** What the report reads of a run's result: the key the targets hold by its id, no secret. */
+export type ReportedResult = Omit<ApplyResult, 'current'> & {
+  readonly currentKeyId?: string
+  /** Never here: a result with the secret must go through reportedResult. */
+  readonly current?: never
+}
+
+/** The result without the secret of the key the targets hold: the report needs only its id. */
+export function reportedResult(result: ApplyResult): ReportedResult {
+  const { current, ...rest } = result
+  return current ? { ...rest, currentKeyId: current.accessKeyId } : rest
+}
+
 export interface ReportInput {
   snapshot: Snapshot
   plan: Plan
-  result: ApplyResult | undefined
+  result: ReportedResult | undefined
   dryRun: boolean
   now: number
   targets: readonly string[]
@@ -62,7 +75,7 @@ export interface ReportInput {
 export function buildReport(input: ReportInput): Report {
   const { plan, result } = input
   const currentKeyId =
-    result?.current?.accessKeyId ?? (result?.rotated ? result.createdKeyId : plan.currentKeyId)
+    result?.currentKeyId ?? (result?.rotated ? result.createdKeyId : plan.currentKeyId)
   return {
     outputs: outputsOf(input, currentKeyId),
     summary: summaryOf(input, currentKeyId).join('\n'),
@@ -208,7 +221,7 @@ function smokeLine(smoke: SmokeOutcome): string {
 }
 
 /** Every target, written or not, then the ones that failed and why. */
-function targetSections(targets: readonly string[], result: ApplyResult | undefined): string[] {
+function targetSections(targets: readonly string[], result: ReportedResult | undefined): string[] {
   const written = result?.written ?? []
   const lines = section(
     'Targets',
@@ -230,12 +243,12 @@ function targetSections(targets: readonly string[], result: ApplyResult | undefi
 
 function whatHappensNext(
   settings: Pick<Settings, 'maxAgeMs' | 'deactivateAfterMs' | 'deleteAfterMs'>,
-  result: ApplyResult | undefined,
+  result: ReportedResult | undefined,
   now: number
 ): string[] {
   if (!result || result.failure) return []
   const lines: string[] = []
-  if (result.rotated && result.current) {
+  if (result.rotated && result.currentKeyId !== undefined) {
     lines.push(
       `The next rotation is due at ${isoTime(now + settings.maxAgeMs)} (max-age); a scheduled run after that rotates.`
     )
@@ -275,7 +288,7 @@ function rowOf(key: KeyState): KeyRow {
   }
 }
 
-function keysAfter(snapshot: Snapshot, result: ApplyResult | undefined, now: number): KeyRow[] {
+function keysAfter(snapshot: Snapshot, result: ReportedResult | undefined, now: number): KeyRow[] {
   const rows = snapshot.keys
     .filter(key => !result?.deleted.includes(key.id))
     .map(key => {

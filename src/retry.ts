@@ -1,13 +1,4 @@
-/** Time, injected: unit tests pass a fake clock and sleep and never wait. */
-export interface Clock {
-  now(): number
-  sleep(ms: number): Promise<void>
-}
-
-export const systemClock: Clock = {
-  now: () => Date.now(),
-  sleep: ms => new Promise(resolve => setTimeout(resolve, ms))
-}
+import type { Clock } from './clock.js'
 
 /**
  * Growing delays: `firstMs`, then `growth` times the last, at most `capMs`. The defaults are

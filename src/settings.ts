@@ -1,7 +1,8 @@
 import { parseDuration } from './duration.js'
 import { readAudit, type AuditSettings } from './audit/inputs.js'
 import { InputError } from './errors.js'
-import { LEAK_RESPONSES, type LeakResponse } from './leaks.js'
+import { INPUT_DEFAULTS } from './input-defaults.js'
+import { LEAK_RESPONSES, type LeakResponse } from './leaks/scan.js'
 import { redactUrl } from './redact.js'
 import { partitionOf } from './regions.js'
 import {
@@ -69,36 +70,7 @@ export interface RunIdentity {
   readonly attempt: string
 }
 
-/** The defaults, applied in code too: a bare `node dist/index.js` gets no action.yml defaults. */
-export const INPUT_DEFAULTS = {
-  'github-token': '',
-  targets: '',
-  'iam-user-name': '',
-  'access-key-id-secret-name': 'AWS_ACCESS_KEY_ID',
-  'secret-access-key-secret-name': 'AWS_SECRET_ACCESS_KEY',
-  'max-age': '90d',
-  force: 'false',
-  'deactivate-after': '0',
-  'delete-after': '7d',
-  'verify-timeout': '2m',
-  'dry-run': 'false',
-  'aws-region': 'us-east-1',
-  'expected-account-id': '',
-  'export-credentials': 'false',
-  'request-timeout': '30s',
-  'reactivate-previous': 'false',
-  'org-secret-visibility': 'private',
-  'github-api-url': '',
-  'smoke-workflow': '',
-  'smoke-timeout': '15m',
-  'rate-limit-budget': '30m',
-  'leak-response': 'rotate-and-deactivate',
-  'issue-on-failure': 'true',
-  'issue-repository': '',
-  audit: '',
-  'audit-fail-on': '',
-  'audit-unused-after': '45d'
-} as const
+export { INPUT_DEFAULTS }
 
 export type InputName = keyof typeof INPUT_DEFAULTS
 export type ReadInput = (name: InputName) => string

@@ -1,4 +1,4 @@
-import type { Leak } from './leaks.js'
+import type { Leak } from './leaks/scan.js'
 import type { Mark, MarkReading, QuarantineRecord } from './marks.js'
 
 /** What observe saw: read-only facts, no secrets. The planner decides from this alone. */

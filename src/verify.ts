@@ -1,4 +1,5 @@
-import { isYoungKeyRejection, type Clock } from './retry.js'
+import { type Clock } from './clock.js'
+import { isYoungKeyRejection } from './retry.js'
 
 export interface VerifyOptions {
   /** STS GetCallerIdentity signed with the new key: resolves to the ARN, or rejects. */

@@ -5,10 +5,10 @@
  */
 import type { Aws, Credentials, ListedKey } from '../../src/aws.js'
 import type { Cancellation } from '../../src/cancel.js'
-import type { PreparedTarget, Secrets, SecretValue } from '../../src/github.js'
-import type { Clock } from '../../src/retry.js'
+import type { PreparedTarget, GitHub, SecretValue } from '../../src/github.js'
+import type { Clock } from '../../src/clock.js'
 import type { Settings } from '../../src/settings.js'
-import type { SmokeGate, SmokeOutcome } from '../../src/smoke.js'
+import type { SmokeGate, SmokeOutcome } from '../../src/smoke/workflow.js'
 import type { KeyState, LastUse, Snapshot } from '../../src/snapshot.js'
 import type { MarkReading } from '../../src/marks.js'
 import { startRun, type ApplyContext, type Logger, type Run } from '../../src/steps/run.js'
@@ -247,7 +247,7 @@ function unused<T extends object>(what: string): T {
 }
 
 /** GitHub secrets in memory: what each target holds, writes journaled, faults per target. */
-export class FakeSecrets implements Secrets {
+export class FakeSecrets implements GitHub {
   readonly held = new Map<string, Record<string, string>>()
   /** Per target name: the error of each write in turn (undefined: that write succeeds). */
   readonly faults = new Map<string, (Error | undefined)[]>()
@@ -262,10 +262,10 @@ export class FakeSecrets implements Secrets {
 
   constructor(readonly journal: Journal) {}
 
-  readonly workflows = unused<Secrets['workflows']>('the Actions API')
+  readonly workflows = unused<GitHub['workflows']>('the Actions API')
   /** Unused unless a test gives it one (resolve-alerts). */
-  alerts: Secrets['alerts'] = unused<Secrets['alerts']>('the secret scanning API')
-  readonly issues = unused<Secrets['issues']>('the issues API')
+  alerts: GitHub['alerts'] = unused<GitHub['alerts']>('the secret scanning API')
+  readonly issues = unused<GitHub['issues']>('the issues API')
   stats() {
     return { requests: 0, rateLimited: 0, pausedMs: 0, peakInFlight: 0 }
   }
@@ -453,7 +453,7 @@ export function world(options: WorldOptions = {}): World {
   const signing = options.signing ?? OLD
   const context: ApplyContext = {
     aws: aws.client('aws'),
-    secrets,
+    github: secrets,
     prepared: options.targets ?? [repoTarget('acme/web'), repoTarget(REPOSITORY)],
     settings: settings(options.settings),
     snapshot: snapshot({

@@ -3,8 +3,9 @@ import { writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createAuditAws } from '../aws.js'
-import type { Secrets } from '../github.js'
-import { systemClock } from '../retry.js'
+import type { GitHub } from '../github.js'
+import { someOf } from '../format.js'
+import { systemClock } from '../clock.js'
 import type { Settings } from '../settings.js'
 import type { AuditSettings } from './inputs.js'
 import { auditSummary, countsOf, failuresOf, reportJson } from './render.js'
@@ -16,7 +17,7 @@ const REPORT_FILE = 'rotate-aws-access-keys-audit.json'
 export async function auditFleet(
   settings: Settings,
   audit: AuditSettings,
-  github: () => Promise<Secrets>
+  github: () => Promise<GitHub>
 ): Promise<void> {
   const aws = createAuditAws(settings.awsRegion, settings.requestTimeoutMs)
   const signing = await aws.signingCredentials()
@@ -41,19 +42,18 @@ export async function auditFleet(
   core.info(
     `Audit: ${counts.users} user(s) read, ${counts.users - counts.clean} with findings; report in ${file}.`
   )
-  const unread = result.users.filter(user => user.error !== undefined)
+  const unread = result.users.flatMap(user =>
+    user.error === undefined ? [] : [`${user.userName} (${user.error})`]
+  )
   if (unread.length > 0) {
-    core.warning(
-      `Audit: could not read ${unread.length} user(s): ${unread
-        .slice(0, 10)
-        .map(user => `${user.userName} (${user.error})`)
-        .join('; ')}`
-    )
+    core.warning(`Audit: could not read ${unread.length} user(s): ${someOf(unread, 10, '; ')}`)
   }
-  const failures = failuresOf(result.users, audit.failOn)
+  const failures = failuresOf(result.users, audit.failOn).map(
+    ({ finding, users }) => `${finding} (${users.length}: ${someOf(users, 10)})`
+  )
   if (failures.length > 0) {
     core.setFailed(
-      `Audit: findings that audit-fail-on names: ${failures.map(f => `${f.finding} (${f.users.length}: ${f.users.slice(0, 10).join(', ')}${f.users.length > 10 ? ', ...' : ''})`).join('; ')}. The step summary says what to do for each user.`
+      `Audit: findings that audit-fail-on names: ${failures.join('; ')}. The step summary says what to do for each user.`
     )
   }
 }

@@ -2,8 +2,8 @@ import pLimit from 'p-limit'
 import { awsErrorCode } from '../aws-errors.js'
 import type { Aws } from '../aws.js'
 import { describeError } from '../errors.js'
-import type { Secrets } from '../github.js'
-import { alertPlaces, scanForLeaks, type Leak } from '../leaks.js'
+import type { GitHub } from '../github.js'
+import { alertPlaces, scanForLeaks, type Leak } from '../leaks/scan.js'
 import { explainCredentials, observeUser } from '../observe.js'
 import { plan } from '../plan.js'
 import type { Settings } from '../settings.js'
@@ -23,7 +23,7 @@ const USERS_AT_ONCE = 4
 
 export interface AuditPorts {
   readonly aws: Aws
-  readonly github: Pick<Secrets, 'alerts' | 'runState' | 'workflows'>
+  readonly github: Pick<GitHub, 'alerts' | 'runState' | 'workflows'>
   readonly now: () => number
   readonly notice: (message: string) => void
 }

@@ -3,7 +3,7 @@ import pLimit from 'p-limit'
 import { retry } from '@octokit/plugin-retry'
 import { statusOf } from '../errors.js'
 import { isRateLimit, Pacer, pointsOf, type LimitAnswer } from '../pacing.js'
-import { systemClock, type Clock } from '../retry.js'
+import { systemClock, type Clock } from '../clock.js'
 
 export type Octokit = ReturnType<typeof getOctokit>
 
@@ -32,7 +32,7 @@ export interface GitHubStats {
  */
 export const MAX_IN_FLIGHT = 3
 
-export interface SecretsOptions {
+export interface GitHubOptions {
   readonly token: string
   readonly requestTimeoutMs: number
   /** Visibility of an organization secret the action creates (an existing one keeps its own). */
@@ -60,7 +60,7 @@ function minuteMs(): number {
 }
 
 /** An Octokit whose every request goes through the pacer, with a timeout per attempt. */
-export function pacedClient(options: SecretsOptions): { octokit: Octokit; pacer: Pacer } {
+export function pacedClient(options: GitHubOptions): { octokit: Octokit; pacer: Pacer } {
   const pacer = new Pacer({
     clock: options.clock ?? systemClock,
     minuteMs: minuteMs(),
@@ -90,7 +90,7 @@ export function pacedClient(options: SecretsOptions): { octokit: Octokit; pacer:
  * Octokit has no timeout of its own. Each attempt, retries included, gets a fresh one by
  * wrapping the (proxy-aware) fetch; a timed-out attempt fails as a 500 that plugin-retry retries.
  */
-function addTimeouts(octokit: Octokit, options: SecretsOptions): void {
+function addTimeouts(octokit: Octokit, options: GitHubOptions): void {
   const { stats } = options
   octokit.hook.before('request', requestOptions => {
     requestOptions.headers['x-github-api-version'] = API_VERSION

@@ -93,7 +93,7 @@ async function writeAll(run: Run, fanOut: FanOut, targets: readonly PreparedTarg
 }
 
 async function writeTarget(run: Run, fanOut: FanOut, target: PreparedTarget): Promise<void> {
-  const { cancellation, secrets, log } = run.context
+  const { cancellation, github, log } = run.context
   const { failures, written, total } = fanOut
   const stopped = await keyNoLongerActive(run, fanOut)
   if (stopped) {
@@ -106,7 +106,7 @@ async function writeTarget(run: Run, fanOut: FanOut, target: PreparedTarget): Pr
     return
   }
   // Between targets, never between a target's two PUTs.
-  if (secrets.outOfTime()) {
+  if (github.outOfTime()) {
     failures.push(`${target.name}: not written, because the rate-limit-budget ran out`)
     return
   }
@@ -117,7 +117,7 @@ async function writeTarget(run: Run, fanOut: FanOut, target: PreparedTarget): Pr
     return
   }
   try {
-    await secrets.write(target, fanOut.values)
+    await github.write(target, fanOut.values)
     written.push(target.name)
     run.result.written.push(target.name)
   } catch (error) {
@@ -184,7 +184,7 @@ async function mendHalfWritten(
   // Stryker disable next-line OptionalChaining,StringLiteral: equivalent, a pair always has its two entries (?. and ?? only satisfy noUncheckedIndexedAccess)
   const whole = `${target.name} holds the pair of the previous key ${keyLabel(previous[0]?.value ?? '')} again`
   try {
-    await run.context.secrets.write(target, previous)
+    await run.context.github.write(target, previous)
     return `Both of its secrets were set back: ${whole}.`
   } catch (error) {
     // A secret the write back reached holds the previous value again.
@@ -211,16 +211,16 @@ export async function finishDistribution(
   run: Run,
   step: Extract<Step, { kind: 'finish-distribution' }>
 ): Promise<void> {
-  const { signing, prepared, clock } = run.context
+  const { signing, clock } = run.context
   const smoke = step.gated ? { smoke: 'due' as const } : {}
   const previous = step.previousKeyId ? { previousKeyId: step.previousKeyId } : {}
-  await claim(run, step.keyId, { state: 'pending', ...previous, ...smoke })
-  const { failures } = await distribute(run, signing)
-  if (failures.length > 0) {
-    throw new StepFailure(
-      `Could not finish writing key ${keyLabel(step.keyId)} to every target: ${briefly(failures, prepared.length)}. Both keys stay active; the next run tries again.`
-    )
-  }
+  const mark = { state: 'pending' as const, ...previous, ...smoke }
+  await writeOwnKey(
+    run,
+    { keyId: step.keyId, mark },
+    failed =>
+      `Could not finish writing key ${keyLabel(step.keyId)} to every target: ${failed}. Both keys stay active; the next run tries again.`
+  )
   run.distributedAt = clock.now()
   await run.aws.tag(
     run.user,
@@ -237,21 +237,33 @@ export async function finishDistribution(
 
 /** Step `restore`: this run signs with the older key of a split, so it writes that one back. */
 export async function restore(run: Run, step: Extract<Step, { kind: 'restore' }>): Promise<void> {
-  const { signing, prepared } = run.context
   const abandonedStatus = step.abandonedStatus && (await confirmLost(run, step.abandonedKeyId))
   // The abandoned key is this run's to delete now: a third run waits rather than finish it.
-  await claim(run, step.abandonedKeyId, { state: 'pending', previousKeyId: step.keyId })
-  const { failures } = await distribute(run, signing)
-  if (failures.length > 0) {
-    throw new StepFailure(
-      `Could not write key ${keyLabel(step.keyId)} back to every target: ${briefly(failures, prepared.length)}. ` +
-        (abandonedStatus
-          ? `Those targets may still hold ${keyLabel(step.abandonedKeyId)}, which no longer works; the next run tries again.`
-          : 'Both keys stay active; the next run tries again.')
-    )
-  }
-  run.result.current = signing
+  const mark = { state: 'pending' as const, previousKeyId: step.keyId }
+  await writeOwnKey(
+    run,
+    { keyId: step.abandonedKeyId, mark },
+    failed =>
+      `Could not write key ${keyLabel(step.keyId)} back to every target: ${failed}. ` +
+      (abandonedStatus
+        ? `Those targets may still hold ${keyLabel(step.abandonedKeyId)}, which no longer works; the next run tries again.`
+        : 'Both keys stay active; the next run tries again.')
+  )
+  run.result.current = run.context.signing
   if (abandonedStatus) await settleAbandoned(run, step.abandonedKeyId, abandonedStatus)
+}
+
+/** Claims a key with `mark`, then writes the key this run signs with to every target. */
+async function writeOwnKey(
+  run: Run,
+  claimed: { keyId: string; mark: Parameters<typeof claim>[2] },
+  failure: (failed: string) => string
+): Promise<void> {
+  await claim(run, claimed.keyId, claimed.mark)
+  const { failures } = await distribute(run, run.context.signing)
+  if (failures.length > 0) {
+    throw new StepFailure(failure(briefly(failures, run.context.prepared.length)))
+  }
 }
 
 /**

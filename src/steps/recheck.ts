@@ -1,7 +1,7 @@
 import type { ListedKey } from '../aws.js'
 import { describeError } from '../errors.js'
 import { awsErrorCode } from '../aws-errors.js'
-import type { Clock } from '../retry.js'
+import type { Clock } from '../clock.js'
 import type { LostStatus, Run } from './run.js'
 
 /**

@@ -1,7 +1,7 @@
 import type { Credentials } from '../aws.js'
 import { awsErrorCode } from '../aws-errors.js'
 import { describeError, StepFailure } from '../errors.js'
-import { keyLabel } from '../format.js'
+import { keyLabel, someOf } from '../format.js'
 import { readMark } from '../marks.js'
 import { distribute } from './distribution.js'
 import { checkKey, lostWord, readAgain, statusNow, type KeyCheck } from './recheck.js'
@@ -74,7 +74,7 @@ export async function replacementLost(
     const holding =
       written === undefined
         ? `Every target holds ${dead}, which no longer works.`
-        : `${written.length} of ${prepared.length} targets hold ${dead}, which no longer works${written.length > 0 ? ` (${written.slice(0, 10).join(', ')})` : ''}; the others still hold ${previous}.`
+        : `${written.length} of ${prepared.length} targets hold ${dead}, which no longer works${written.length > 0 ? ` (${someOf(written, 10)})` : ''}; the others still hold ${previous}.`
     return new StepFailure(`${lost} ${holding} ${repair}`)
   }
   // The new key no longer signs: the re-reads of the write-back sign with the run's own key.

@@ -3,13 +3,13 @@ import { awsErrorCode } from '../aws-errors.js'
 import type { Aws, Credentials } from '../aws.js'
 import type { Cancellation } from '../cancel.js'
 import type { StepFailure } from '../errors.js'
-import type { PreparedTarget, Secrets } from '../github.js'
-import type { AlertRef } from '../leaks.js'
+import type { PreparedTarget, GitHub } from '../github.js'
+import type { AlertRef } from '../leaks/scan.js'
 import { intentTagKey } from '../marks.js'
 import type { AbandonedStatus } from '../plan.js'
-import type { Clock } from '../retry.js'
+import type { Clock } from '../clock.js'
 import type { Settings } from '../settings.js'
-import type { SmokeGate, SmokeOutcome } from '../smoke.js'
+import type { SmokeGate, SmokeOutcome } from '../smoke/workflow.js'
 import type { Snapshot } from '../snapshot.js'
 
 /** How a key was found lost: switched off, gone, or rejected when the run signed with it. */
@@ -27,7 +27,7 @@ export interface Logger {
 
 export interface ApplyContext {
   readonly aws: Aws
-  readonly secrets: Secrets
+  readonly github: GitHub
   readonly prepared: readonly PreparedTarget[]
   readonly settings: Settings
   readonly snapshot: Snapshot

@@ -1,10 +1,11 @@
 import { parse } from 'yaml'
-import { formatDuration } from './duration.js'
-import { describeError, statusOf } from './errors.js'
-import type { WorkflowRun, WorkflowsApi } from './github.js'
-import { backoff, type Clock } from './retry.js'
-import type { SmokeWorkflow } from './settings.js'
-import { apiText } from './untrusted.js'
+import { formatDuration } from '../duration.js'
+import { describeError, statusOf } from '../errors.js'
+import type { WorkflowRun, WorkflowsApi } from '../github.js'
+import { type Clock } from '../clock.js'
+import { backoff } from '../retry.js'
+import type { SmokeWorkflow } from '../settings.js'
+import { apiText } from '../untrusted.js'
 
 /**
  * The smoke gate: a workflow that uses the rotated secrets, dispatched after every target holds

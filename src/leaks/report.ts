@@ -1,8 +1,8 @@
-import type { ApplyResult } from './apply.js'
-import { keyLabel } from './format.js'
-import type { AlertRef, Leak } from './leaks.js'
-import type { Snapshot } from './snapshot.js'
-import { apiText } from './untrusted.js'
+import type { ApplyResult } from '../apply.js'
+import { keyLabel } from '../format.js'
+import type { AlertRef, Leak } from './scan.js'
+import type { Snapshot } from '../snapshot.js'
+import { apiText } from '../untrusted.js'
 
 export interface LeakOutputs {
   readonly 'leaked-access-key-ids': string
@@ -11,7 +11,10 @@ export interface LeakOutputs {
 }
 
 /** The leak outputs: full key ids (outputs only) and alert links; never an alert's value. */
-export function leakOutputs(snapshot: Snapshot, result: ApplyResult | undefined): LeakOutputs {
+export function leakOutputs(
+  snapshot: Snapshot,
+  result: Pick<ApplyResult, 'resolvedAlerts' | 'deactivated' | 'deleted'> | undefined
+): LeakOutputs {
   const leaks = snapshot.leaks ?? []
   return {
     'leaked-access-key-ids': leaks.map(leak => leak.keyId).join(','),
@@ -21,11 +24,18 @@ export function leakOutputs(snapshot: Snapshot, result: ApplyResult | undefined)
 }
 
 /** The summary's lines on leaked keys: which, in which alerts, and what this run did. */
-export function leakLines(snapshot: Snapshot, result: ApplyResult | undefined): string[] {
+export function leakLines(
+  snapshot: Snapshot,
+  result: Pick<ApplyResult, 'resolvedAlerts' | 'deactivated' | 'deleted'> | undefined
+): string[] {
   return (snapshot.leaks ?? []).map(leak => `- ${leakLine(snapshot, leak, result)}`)
 }
 
-function leakLine(snapshot: Snapshot, leak: Leak, result: ApplyResult | undefined): string {
+function leakLine(
+  snapshot: Snapshot,
+  leak: Leak,
+  result: Pick<ApplyResult, 'resolvedAlerts' | 'deactivated' | 'deleted'> | undefined
+): string {
   const label = keyLabel(leak.keyId)
   const before = snapshot.keys.find(key => key.id === leak.keyId)?.status
   const done: string[] = []

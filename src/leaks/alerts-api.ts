@@ -1,6 +1,6 @@
 import { statusOf } from '../errors.js'
 import { maskable } from '../untrusted.js'
-import { type Octokit, splitRepository } from './client.js'
+import { type Octokit, splitRepository } from '../github/client.js'
 
 /**
  * GitHub secret scanning, as the leak check needs it (GitHub's REST API, version 2022-11-28;

@@ -4,10 +4,10 @@ import { isoTime, keyLabel } from '../format.js'
 import { gateHoldMs } from '../hold.js'
 import type { Mark } from '../marks.js'
 import type { Step } from '../plan.js'
-import type { SmokeOutcome } from '../smoke.js'
-import { markOf } from './marks.js'
-import { readAgain } from './recheck.js'
-import type { Run } from './run.js'
+import type { SmokeOutcome } from './workflow.js'
+import { markOf } from '../steps/marks.js'
+import { readAgain } from '../steps/recheck.js'
+import type { Run } from '../steps/run.js'
 
 type SmokeStep = Extract<Step, { kind: 'smoke-test' }>
 

@@ -1,7 +1,8 @@
 import { timingSafeEqual } from 'node:crypto'
-import type { AlertListing, AlertPlace, AlertsApi, ScanningAlert } from './github/alerts.js'
-import { repositoryOf, type Target } from './targets.js'
-import { apiText } from './untrusted.js'
+import type { AlertListing, AlertPlace, AlertsApi, ScanningAlert } from './alerts-api.js'
+import { repositoryOf, type Target } from '../targets.js'
+import { someOf } from '../format.js'
+import { apiText } from '../untrusted.js'
 
 /**
  * What a run does about a leaked key (input leak-response):
@@ -197,8 +198,7 @@ function scanNotices(off: readonly string[], failed: readonly string[]): string[
 }
 
 function listed(places: readonly string[]): string {
-  const shown = places.slice(0, 5).join(', ')
-  return places.length > 5 ? `${shown} and ${places.length - 5} more` : shown
+  return someOf(places, 5)
 }
 
 /**

@@ -1,7 +1,7 @@
 import { keyLabel } from '../format.js'
-import { resolutionComment, type AlertRef } from '../leaks.js'
+import { resolutionComment, type AlertRef } from './scan.js'
 import type { Step } from '../plan.js'
-import type { Run } from './run.js'
+import type { Run } from '../steps/run.js'
 
 /**
  * Resolves a deactivated key's open alerts as revoked. Never fails the run: the key is already
@@ -12,12 +12,12 @@ export async function resolveAlerts(
   run: Run,
   step: Extract<Step, { kind: 'resolve-alerts' }>
 ): Promise<void> {
-  const { secrets, settings, log } = run.context
+  const { github, settings, log } = run.context
   const comment = resolutionComment(keyLabel(step.keyId), settings.run)
   const forbidden: AlertRef[] = []
   const failed: AlertRef[] = []
   for (const alert of step.alerts) {
-    const outcome = await secrets.alerts.resolveRevoked(alert.repository, alert.number, comment)
+    const outcome = await github.alerts.resolveRevoked(alert.repository, alert.number, comment)
     if (outcome === 'resolved') run.result.resolvedAlerts.push(alert)
     if (outcome === 'forbidden') forbidden.push(alert)
     if (outcome === 'failed') failed.push(alert)
