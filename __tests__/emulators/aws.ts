@@ -123,7 +123,11 @@ export interface AwsEmulator {
     userName: string,
     options?: { createdAt?: Date; status?: KeyStatus; lastUsed?: LastUse }
   ): Credentials
-  /** An admin role may act on any user; others may call no IAM action. */
+  /**
+   * A role with no policy: it may call no IAM action until one is attached. `admin` stands for
+   * AWS's AdministratorAccess managed policy attached to it (Allow * on *): the tests' way to
+   * look at any user.
+   */
   createRole(name: string, options?: { admin?: boolean }): void
   assumeRole(roleName: string, sessionName: string): SessionCredentials
   /** The truth, never lagged. */
@@ -144,9 +148,9 @@ export interface AwsEmulator {
   /** Explicit deny of `action` (e.g. 'iam:TagUser') for a user or role name. */
   deny(principalName: string, action: string): void
   /**
-   * Attaches an identity policy to a user or role. A principal with policies is authorized by
-   * them alone (IAM's evaluation: explicit Deny, then Allow); one without keeps the simple rule
-   * (a user acts on itself, an admin role on anyone).
+   * Attaches an identity policy to a user or role: principals are authorized by their policies
+   * alone (IAM's evaluation: explicit Deny, then Allow). One without any policy is implicitly
+   * denied every IAM action, as in AWS; GetCallerIdentity needs no permission.
    */
   attachPolicy(principalName: string, document: PolicyDocument): void
   /**

@@ -61,7 +61,6 @@ export interface Role {
   name: string
   roleId: string
   arn: string
-  admin: boolean
 }
 
 export interface Session {

@@ -3,13 +3,14 @@
  * the order of IAM's policy evaluation logic (IAM User Guide,
  * https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic.html):
  * an explicit Deny in any policy wins, then an Allow in an identity policy is needed, else the
- * request is implicitly denied. The AccessDenied messages are AWS's ("User: ARN is not authorized
+ * request is implicitly denied: a user or role without any identity policy may call no IAM
+ * action (GetCallerIdentity is STS's, never authorized by IAM: ./identities.ts). The AccessDenied messages are AWS's ("User: ARN is not authorized
  * to perform: iam:ACTION on resource: ... because no identity-based policy allows the iam:ACTION
  * action"). Attached AWS managed policies (../quarantine.ts) are listed by
  * ListAttachedUserPolicies (https://docs.aws.amazon.com/IAM/latest/APIReference/API_ListAttachedUserPolicies.html).
  */
 import type { AwsEmulator } from '../aws.js'
-import { checkPolicy, evaluate, type Decision } from '../iam-policy.js'
+import { checkPolicy, evaluate, type Decision, type PolicyDocument } from '../iam-policy.js'
 import {
   existingUser,
   principalArn,
@@ -20,6 +21,12 @@ import {
 } from './account.js'
 import { page, requiredUserName } from './params.js'
 import { AwsError, el, text } from './query.js'
+
+/** AWS's AdministratorAccess managed policy (arn:aws:iam::aws:policy/AdministratorAccess). */
+export const ADMINISTRATOR_ACCESS: PolicyDocument = {
+  Version: '2012-10-17',
+  Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }]
+}
 
 /** What a request acts on when it is not a user: ListUsers' path. */
 export interface ListedResource {
@@ -53,7 +60,7 @@ export function authorize(
     request
   )
   if (quarantined === 'explicit-deny') throw explicitDeny()
-  const decision = identityDecision(account, p, { ...request, targetUser })
+  const decision = identityDecision(account, p, request)
   if (decision === 'explicit-deny') throw explicitDeny()
   if (decision !== 'allow') {
     throw new AwsError(
@@ -65,30 +72,19 @@ export function authorize(
 }
 
 /**
- * The principal's identity policies decide; one without any keeps the simple rule (a user acts
- * on itself, an admin role on anyone).
+ * The principal's identity policies decide. Without any, the request is implicitly denied, as
+ * AWS denies by default: a user with no policy may not even read its own keys.
  */
 function identityDecision(
   account: Account,
   p: Principal,
-  request: {
-    action: string
-    resource: string
-    tagKeys: readonly string[] | undefined
-    targetUser: string
-  }
+  request: { action: string; resource: string; tagKeys: readonly string[] | undefined }
 ): Decision {
-  const attached = account.policies.get(principalName(p))
-  if (attached) {
-    return evaluate(attached, {
-      action: request.action,
-      resource: request.resource,
-      variables: { 'aws:username': p.kind === 'user' ? p.user.name : undefined },
-      tagKeys: request.tagKeys
-    })
-  }
-  if (p.kind === 'user') return p.user.name === request.targetUser ? 'allow' : 'implicit-deny'
-  return p.role.admin ? 'allow' : 'implicit-deny'
+  const attached = account.policies.get(principalName(p)) ?? []
+  return evaluate(attached, {
+    ...request,
+    variables: { 'aws:username': p.kind === 'user' ? p.user.name : undefined }
+  })
 }
 
 export const POLICY_ACTIONS: Record<string, IamHandler> = {

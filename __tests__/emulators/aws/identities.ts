@@ -18,7 +18,7 @@ import {
   type Session,
   type User
 } from './account.js'
-import { authorize } from './authorize.js'
+import { ADMINISTRATOR_ACCESS, authorize } from './authorize.js'
 import { page, target, userNameParam, USER_NAME_PATTERN } from './params.js'
 import { el, isoDate, members, text, validationErrors } from './query.js'
 import { userTagsXml } from './tags.js'
@@ -98,9 +98,9 @@ export function identityControls(account: Account): IdentityControls {
       account.roles.set(name, {
         name,
         roleId: randomId('AROA', 21),
-        arn: `arn:aws:iam::${account.accountId}:role/${name}`,
-        admin: opts.admin ?? false
+        arn: `arn:aws:iam::${account.accountId}:role/${name}`
       })
+      if (opts.admin) account.policies.set(name, [ADMINISTRATOR_ACCESS])
     },
     assumeRole(roleName, sessionName) {
       const role = account.roles.get(roleName)
