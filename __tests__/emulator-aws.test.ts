@@ -537,6 +537,8 @@ describe('access keys', () => {
     expect((await failure(iam(fresh).send(new GetUserCommand({})))).code).toBe(
       'InvalidClientTokenId'
     )
+    // Without a rule the propagation delay decides again; none here.
+    emu.setPropagationDelay(0)
     emu.setAcceptance(undefined)
     expect((await iam(fresh).send(new GetUserCommand({}))).User?.UserName).toBe('deployer')
   })
@@ -975,7 +977,8 @@ describe('read lag (IAM eventual consistency)', () => {
   /** A fresh emulator built with `readLagMs`, holding the deployer user and its one key. */
   async function restartWithLag(readLagMs: number): Promise<void> {
     await emu.close()
-    emu = await startAwsEmulator({ readLagMs })
+    // About read lag, not propagation: a new key works at once.
+    emu = await startAwsEmulator({ readLagMs, propagationDelayMs: 0 })
     emu.createUser('deployer')
     emu.attachPolicy('deployer', ACT_ON_ITSELF)
     deployer = emu.createAccessKey('deployer')

@@ -34,7 +34,11 @@ import {
 import { policyControls, POLICY_ACTIONS } from './aws/authorize.js'
 import { callerIdentity, identityControls, IDENTITY_ACTIONS } from './aws/identities.js'
 import { keyControls, KEY_ACTIONS } from './aws/keys.js'
-import { propagationControls, type AcceptanceRule } from './aws/propagation.js'
+import {
+  DEFAULT_PROPAGATION_DELAY_MS,
+  propagationControls,
+  type AcceptanceRule
+} from './aws/propagation.js'
 import {
   AwsError,
   defaultMessage,
@@ -90,7 +94,11 @@ export interface LoggedRequest {
 
 export interface AwsEmulatorOptions {
   accountId?: string
-  /** How long a key made by CreateAccessKey is rejected before it authenticates. Default 0. */
+  /**
+   * How long a key made by CreateAccessKey is rejected before it authenticates. Default
+   * DEFAULT_PROPAGATION_DELAY_MS (100 ms, ./aws/propagation.ts); 0: at once, for a test that
+   * needs a new key to work immediately.
+   */
   propagationDelayMs?: number
   /** Replaces the propagation-delay rule. */
   acceptance?: AcceptanceRule
@@ -198,7 +206,7 @@ export async function startAwsEmulator(options: AwsEmulatorOptions = {}): Promis
   const state: EmulatorState = {
     account: createAccount({
       ...(options.accountId === undefined ? {} : { accountId: options.accountId }),
-      propagationDelayMs: options.propagationDelayMs ?? 0,
+      propagationDelayMs: options.propagationDelayMs ?? DEFAULT_PROPAGATION_DELAY_MS,
       ...(options.acceptance ? { acceptance: options.acceptance } : {}),
       ...(options.readLagMs === undefined ? {} : { readLagMs: options.readLagMs })
     }),

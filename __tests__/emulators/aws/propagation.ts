@@ -18,6 +18,15 @@ import type { Service } from './query.js'
  */
 export type AcceptanceRule = (key: KeyView, nowMs: number, service: Service) => boolean
 
+/**
+ * How long a new key is refused by default. FACTS.md ("AWS": a new key is not usable at once;
+ * until it has propagated STS and IAM answer InvalidClientTokenId, typically for 5 to 10 seconds)
+ * says no real rotation meets a key that works at once, so neither does a test unless it opts in
+ * (propagationDelayMs: 0). A tenth of a second keeps the suite fast: the action's first probe
+ * comes about 30 ms after CreateAccessKey, is refused, and its next poll (250 ms on) succeeds.
+ */
+export const DEFAULT_PROPAGATION_DELAY_MS = 100
+
 export interface Propagation {
   delayMs: number
   acceptance: AcceptanceRule | undefined
