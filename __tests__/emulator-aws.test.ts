@@ -24,6 +24,7 @@ import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts'
 import { SignatureV4 } from '@smithy/signature-v4'
 import { startAwsEmulator } from './emulators/aws.js'
 import type { AwsEmulator } from './emulators/aws.js'
+import type { PolicyDocument } from './emulators/iam-policy.js'
 
 interface Creds {
   accessKeyId: string
@@ -45,6 +46,8 @@ beforeEach(async () => {
   emu = await startAwsEmulator()
   emu.createUser('deployer')
   emu.createUser('other', { path: '/ci/' })
+  emu.attachPolicy('deployer', ACT_ON_ITSELF)
+  emu.attachPolicy('other', ACT_ON_ITSELF)
   deployer = emu.createAccessKey('deployer')
   other = emu.createAccessKey('other')
   emu.createRole('admin', { admin: true })
@@ -109,6 +112,21 @@ async function failure(p: Promise<unknown>): Promise<Failure> {
     }
   }
   throw new Error('expected the call to fail')
+}
+
+/**
+ * What these tests mean by a user acting on itself: any IAM action on its own user, whatever
+ * its path. AWS denies a user with no policy (a test below), so each user here holds this one.
+ */
+const ACT_ON_ITSELF: PolicyDocument = {
+  Version: '2012-10-17',
+  Statement: [
+    {
+      Effect: 'Allow',
+      Action: 'iam:*',
+      Resource: ['arn:aws:iam::*:user/${aws:username}', 'arn:aws:iam::*:user/*/${aws:username}']
+    }
+  ]
 }
 
 const sleep = (ms: number) => new Promise(resolve => setTimeout(resolve, ms))
@@ -485,6 +503,7 @@ describe('access keys', () => {
   it('treats seeded keys as propagated', async () => {
     emu.setPropagationDelay(60_000)
     emu.createUser('seeded')
+    emu.attachPolicy('seeded', ACT_ON_ITSELF)
     const seeded = emu.createAccessKey('seeded', { createdAt: new Date('2026-01-02T03:04:05Z') })
     expect((await whoAmI(seeded)).Arn).toContain('user/seeded')
     const { AccessKeyMetadata } = await iam(seeded).send(new ListAccessKeysCommand({}))
@@ -518,6 +537,8 @@ describe('access keys', () => {
     expect((await failure(iam(fresh).send(new GetUserCommand({})))).code).toBe(
       'InvalidClientTokenId'
     )
+    // Without a rule the propagation delay decides again; none here.
+    emu.setPropagationDelay(0)
     emu.setAcceptance(undefined)
     expect((await iam(fresh).send(new GetUserCommand({}))).User?.UserName).toBe('deployer')
   })
@@ -646,6 +667,21 @@ describe('access keys', () => {
     ).toBe(
       `User: arn:aws:sts::${ACCOUNT}:assumed-role/reader/ro is not authorized to perform: iam:ListAccessKeys on resource: user other because no identity-based policy allows the iam:ListAccessKeys action`
     )
+  })
+
+  it('denies a user with no identity policy every IAM action, even on itself', async () => {
+    emu.createUser('bare')
+    const bare = emu.createAccessKey('bare')
+    const denied = await failure(iam(bare).send(new ListAccessKeysCommand({})))
+    expect(denied).toEqual({
+      name: 'AccessDenied',
+      code: 'AccessDenied',
+      status: 403,
+      message: `User: arn:aws:iam::${ACCOUNT}:user/bare is not authorized to perform: iam:ListAccessKeys on resource: user bare because no identity-based policy allows the iam:ListAccessKeys action`
+    })
+    expect((await failure(iam(bare).send(new GetUserCommand({})))).code).toBe('AccessDenied')
+    // GetCallerIdentity is never authorized by IAM policies.
+    expect((await whoAmI(bare)).Arn).toBe(`arn:aws:iam::${ACCOUNT}:user/bare`)
   })
 
   it('applies explicit denies, except to GetCallerIdentity', async () => {
@@ -941,8 +977,10 @@ describe('read lag (IAM eventual consistency)', () => {
   /** A fresh emulator built with `readLagMs`, holding the deployer user and its one key. */
   async function restartWithLag(readLagMs: number): Promise<void> {
     await emu.close()
-    emu = await startAwsEmulator({ readLagMs })
+    // About read lag, not propagation: a new key works at once.
+    emu = await startAwsEmulator({ readLagMs, propagationDelayMs: 0 })
     emu.createUser('deployer')
+    emu.attachPolicy('deployer', ACT_ON_ITSELF)
     deployer = emu.createAccessKey('deployer')
   }
 

@@ -30,7 +30,8 @@ export interface WorldOptions extends AwsEmulatorOptions {
   secondaryRateLimit?: SecondaryRateLimit
   /**
    * The deploy user's identity policy: by default the documented policies/self-rotation.json,
-   * so every end-to-end run proves it sufficient. null: the emulator's simple self rule.
+   * so every end-to-end run proves it sufficient. null: none, so the user may call no IAM action
+   * (AWS denies by default): for admin-mode runs, where a role acts on the user.
    */
   userPolicy?: PolicyDocument | null
   /** The deploy user's IAM path (admin policies select users by path). */
