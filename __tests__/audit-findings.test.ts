@@ -186,4 +186,43 @@ describe('audit findings', () => {
     expect(lastRunOf(snapshot)?.runId).toBe('3')
     expect(lastRunOf(userSnapshot([]))).toBeUndefined()
   })
+
+  it('the quarantine as read: none, quarantined, or unknown when it could not be read', () => {
+    expect(assess([key(1, 10)]).quarantine).toBe('unknown')
+    const none = userSnapshot([key(1, 10)], { ...adminCaller, quarantine: { kind: 'none' } })
+    expect(assess([], { snapshot: none }).quarantine).toBe('none')
+  })
+
+  it('an unread user says only why', () => {
+    expect(unreadUser('gone', 'AccessDenied')).toEqual({
+      userName: 'gone',
+      keys: [],
+      findings: [],
+      rotation: 'idle',
+      quarantine: 'unknown',
+      alerts: [],
+      workflow: null,
+      next: 'Could not read this user: AccessDenied',
+      urgency: -1,
+      error: 'AccessDenied'
+    })
+  })
+
+  it('a key marked as being created is pending', () => {
+    expect(assess([key(1, 0, { mark: mark('creating') })]).keys[0]?.role).toBe('pending')
+  })
+
+  it("the last run ignores keys without the action's mark and marks that name no run", () => {
+    const at = (days: number, extra: Partial<Mark>) => ({
+      state: 'active' as const,
+      at: NOW - days * DAY,
+      ...extra
+    })
+    const snapshot = userSnapshot([
+      key(1, 10, { mark: { kind: 'ours', mark: at(10, { runId: '1', repository: 'acme/a' }) } }),
+      key(2, 1, { mark: { kind: 'ours', mark: at(1, { repository: 'acme/b' }) } }),
+      key(3, 1, { mark: { kind: 'none' } })
+    ])
+    expect(lastRunOf(snapshot)?.runId).toBe('1')
+  })
 })

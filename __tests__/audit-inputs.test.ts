@@ -66,4 +66,31 @@ describe('audit inputs', () => {
     )
     expect(() => read({ audit: '/', 'audit-unused-after': 'soon' })).toThrow('not a duration')
   })
+
+  it('separators at either end are not names or findings', () => {
+    expect(read({ audit: '\n a,\n' })?.scope).toEqual({ kind: 'names', names: ['a'] })
+    expect(read({ audit: '/', 'audit-fail-on': ', overdue ,' })?.failOn).toEqual(['overdue'])
+  })
+
+  it('a long wrong value is cut in the error, not echoed whole', () => {
+    const long = 'x'.repeat(200)
+    const message = (inputs: Partial<typeof DEFAULTS>) => {
+      try {
+        read(inputs)
+      } catch (error) {
+        return (error as Error).message
+      }
+      return ''
+    }
+    for (const inputs of [
+      { audit: `/${long}` },
+      { audit: `a/${long}` },
+      { audit: '/', 'audit-fail-on': long },
+      { audit: '/', 'audit-unused-after': long }
+    ]) {
+      const text = message(inputs)
+      expect(text).toMatch(/x{70}/)
+      expect(text).not.toMatch(/x{81}/)
+    }
+  })
 })
