@@ -43,7 +43,11 @@ describe('audit findings', () => {
     expect(assess([key(1, 90)]).findings).toEqual([])
     expect(assess([key(1, 90.001)]).findings).toEqual(['overdue'])
     const two = [key(1, 200, { mark: mark('active') }), key(2, 10)]
-    expect(assess(two).findings).toEqual([])
+    // The planner cannot tell which key the targets hold: every active key is judged.
+    expect(assess(two).findings).toEqual(['overdue'])
+    expect(assess(two, {}, { ...idle, currentKeyId: ID(2) }).findings).toEqual([])
+    // A rotation in flight is not overdue: it is the answer.
+    expect(assess(two, {}, { ...idle, waiting: 'W.', waitingSince: NOW }).findings).toEqual([])
     expect(assess(two, {}, { ...idle, currentKeyId: ID(1) }).findings).toEqual(['overdue'])
     expect(assess([key(1, 200, { status: 'Inactive' })]).findings).toEqual([])
   })
@@ -161,11 +165,11 @@ describe('audit findings', () => {
   })
 
   it('urgency: the first finding ranks; in flight before idle; an unread user first of all', () => {
-    expect(assess([key(1, 10, { mark: { kind: 'none' } })]).urgency).toBe(7)
-    expect(assess([key(1, 100)]).urgency).toBe(3)
+    expect(assess([key(1, 10, { mark: { kind: 'none' } })]).urgency).toBe(8)
+    expect(assess([key(1, 100)]).urgency).toBe(4)
     const waiting = { ...idle, waiting: 'W.', waitingSince: NOW }
-    expect(assess([key(1, 10)], {}, waiting).urgency).toBe(9)
-    expect(assess([key(1, 10)]).urgency).toBe(10)
+    expect(assess([key(1, 10)], {}, waiting).urgency).toBe(10)
+    expect(assess([key(1, 10)]).urgency).toBe(11)
     const unread = unreadUser('x', `AccessDenied on ${ID(9)}`)
     expect([unread.urgency, unread.error]).toEqual([-1, 'AccessDenied on AKIA…0009'])
   })
@@ -224,5 +228,17 @@ describe('audit findings', () => {
       key(3, 1, { mark: { kind: 'none' } })
     ])
     expect(lastRunOf(snapshot)?.runId).toBe('1')
+  })
+
+  it('a rotation the planner refuses is a finding: a person must act before any run can', () => {
+    expect(assess([key(1, 10)], {}, { ...idle, refusal: 'No.' }).findings).toEqual(['refused'])
+  })
+
+  it("a retired key active again: reactivated; a set-aside one active again is a person's", () => {
+    const roles = assess([
+      key(1, 10, { mark: mark('retired') }),
+      key(2, 10, { mark: mark('retired', { orphan: true }) })
+    ]).keys.map(k => k.role)
+    expect(roles).toEqual(['reactivated', 'unmanaged'])
   })
 })

@@ -154,11 +154,15 @@ describe('audit', () => {
     )
     expect(failed.code).toBe(1)
     expect(failed.stdout).toMatch(
-      /::error::Audit: findings that audit-fail-on names: quarantined \(1: h-quarantined\); overdue \(1: d-overdue\)/
+      /::error::Audit: findings that audit-fail-on names: quarantined \(1: h-quarantined\); overdue \(2: g-stuck, d-overdue\)/
     )
 
     const named = await world.run({ audit: 'c-clean\nnobody', 'audit-fail-on': 'overdue' }, asRole)
-    expect(named.code).toBe(0)
+    // A user it could not read cannot be vouched for: with audit-fail-on set, the run fails.
+    expect(named.code).toBe(1)
+    expect(named.stdout).toMatch(
+      /::error::Audit: findings that audit-fail-on names: unreadable \(1: nobody/
+    )
     const report = JSON.parse(named.outputs['audit-report'] ?? '{}') as { users: Row[] }
     // A user that does not exist has no ARN under /deploy/: the shipped policy refuses GetUser,
     // as AWS authorizes before it looks the user up.

@@ -70,7 +70,8 @@ function createAuditAws(region, requestTimeoutMs) {
     const config = { ...clientConfig(requestTimeoutMs), retryMode: 'adaptive', maxAttempts: 10 };
     const iam = new _aws_sdk_client_iam__WEBPACK_IMPORTED_MODULE_2__/* .IAMClient */ .h8v({ ...config, region: (0,_regions_js__WEBPACK_IMPORTED_MODULE_0__/* .iamRegionFor */ .JW)(region) });
     const sts = new _aws_sdk_client_sts__WEBPACK_IMPORTED_MODULE_3__/* .STSClient */ .iM({ ...config, region });
-    return sdkAws({ iam, iamOnce: iam, sts }, region, requestTimeoutMs);
+    // Reads alone: the audit has no way to change anything in AWS.
+    return sdkReads(iam, sts);
 }
 /** The Aws interface over the SDK clients: reads, writes, and the probes of a new key. */
 function sdkAws(clients, region, requestTimeoutMs) {

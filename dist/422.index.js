@@ -248,6 +248,9 @@ function roleOf(key, currentKeyId) {
         case 'reactivated':
             return 'reactivated';
         case 'retired':
+            // Active again by hand: a set-aside key is a person's now, a retired one reactivated.
+            if (key.status === 'Active')
+                return mark.orphan ? 'unmanaged' : 'reactivated';
             return mark.orphan ? 'set aside' : 'retired';
     }
 }
@@ -276,22 +279,23 @@ function findingsOf(input, rotation) {
     const active = snapshot.keys.filter(key => key.status === 'Active');
     const managed = snapshot.keys.some(key => key.mark.kind === 'ours');
     const unmanagedActive = active.filter(key => key.mark.kind !== 'ours');
-    const current = active.find(key => key.id === plan.currentKeyId) ?? newest(active);
+    // The key the targets hold; when the planner cannot tell, every active key outside a rotation.
+    const current = active.find(key => key.id === plan.currentKeyId);
+    const judged = current ? [current] : rotation === 'in flight' ? [] : active;
     const found = {
         quarantined: snapshot.quarantine?.kind === 'quarantined',
         leaked: (snapshot.leaks ?? []).length > 0,
         stuck: rotation === 'stuck',
-        overdue: current !== undefined && now - current.createdAt > input.maxAgeMs,
-        unscheduled: input.workflow !== null && !['active', 'unknown'].includes(input.workflow.state),
+        refused: plan.refusal !== undefined,
+        overdue: judged.some(key => now - key.createdAt > input.maxAgeMs),
+        unscheduled: input.workflow !== null &&
+            !['active', 'unknown', 'unreadable'].includes(input.workflow.state),
         'two-active': active.length === 2 && unmanagedActive.length > 0,
         'person-key': managed && unmanagedActive.length > 0,
         unmanaged: active.length > 0 && !managed,
         unused: active.some(key => isUnused(key, now, input.unusedAfterMs))
     };
     return inputs/* AUDIT_FINDINGS */.F.filter(finding => found[finding]);
-}
-function newest(keys) {
-    return [...keys].sort((a, b) => b.createdAt - a.createdAt)[0];
 }
 /** Unused: old enough to have been used, and not used for the threshold. */
 function isUnused(key, now, unusedAfterMs) {
@@ -355,7 +359,8 @@ async function listInScope(aws, audit) {
         const users = await aws.listUsers(scope.pathPrefix);
         return users.map(user => ({ userName: user.userName, userArn: user.arn }));
     }
-    return Promise.all(scope.names.map(async (userName) => {
+    const limit = (0,p_limit/* default */.A)(USERS_AT_ONCE);
+    return Promise.all(scope.names.map(userName => limit(async () => {
         try {
             return { userName, userArn: await aws.getUserArn(userName) };
         }
@@ -363,7 +368,7 @@ async function listInScope(aws, audit) {
             const gone = (0,aws_errors/* awsErrorCode */.J6)(error) === 'NoSuchEntity';
             return unreadUser(userName, gone ? 'no such IAM user' : (0,errors/* describeError */.Uc)(error));
         }
-    }));
+    })));
 }
 async function readUser(ports, caller, settings, user) {
     try {
@@ -387,8 +392,13 @@ async function leaksOf(ports, settings, snapshots) {
     });
     const targets = [...settings.targets, ...ranIn];
     const own = settings.run.repository.includes('/') ? settings.run.repository : undefined;
+    const places = (0,leaks_scan/* alertPlaces */.jN)(targets, own);
+    // The deploy repositories are not in the marks: each owner's organization list covers them,
+    // where the token may read it (an owner or security manager); else its repositories are read.
+    const ranOwners = ranIn.map(place => place.owner.toLowerCase());
+    const owners = [...new Set([...(places.owners ?? []), ...ranOwners])].filter(owner => !places.orgs.includes(owner));
     const keyIds = snapshots.flatMap(snapshot => snapshot.keys.map(key => key.id));
-    const scan = await (0,leaks_scan/* scanForLeaks */.$x)(ports.github.alerts, (0,leaks_scan/* alertPlaces */.jN)(targets, own), keyIds, new Map());
+    const scan = await (0,leaks_scan/* scanForLeaks */.$x)(ports.github.alerts, { ...places, owners }, keyIds, new Map());
     for (const notice of scan.notices)
         ports.notice(notice);
     return new Map(scan.leaks.map(leak => [leak.keyId, leak]));
@@ -410,6 +420,7 @@ async function workflowsOf(ports, snapshots) {
 async function workflowOf(ports, run) {
     try {
         const workflow = await ports.github.workflows.workflowOfRun(run.repository, run.runId, run.attempt);
+        // 404: the run is no longer kept (GitHub keeps runs 90 days by default), or never was.
         return {
             repository: run.repository,
             path: workflow?.path ?? null,
@@ -417,8 +428,8 @@ async function workflowOf(ports, run) {
         };
     }
     catch {
-        // No Actions read on that repository: the audit says it does not know.
-        return { repository: run.repository, path: null, state: 'unknown' };
+        // Refused (no Actions read there) or failed: said once in a notice.
+        return { repository: run.repository, path: null, state: 'unreadable' };
     }
 }
 function runKey(run) {
@@ -490,9 +501,26 @@ async function auditFleet(settings, audit, github) {
     if (unread.length > 0) {
         core/* warning */.$e(`Audit: could not read ${unread.length} user(s): ${(0,format/* someOf */.yU)(unread, 10, '; ')}`);
     }
+    tellWhatWasUnknown(result.users);
     const failures = failuresOf(result.users, audit.failOn).map(({ finding, users }) => `${finding} (${users.length}: ${(0,format/* someOf */.yU)(users, 10)})`);
+    // A user that could not be read cannot be vouched for: a scheduled audit turns red.
+    if (audit.failOn.length > 0 && unread.length > 0) {
+        failures.push(`unreadable (${unread.length}: ${(0,format/* someOf */.yU)(unread, 10)})`);
+    }
     if (failures.length > 0) {
         core/* setFailed */.C1(`Audit: findings that audit-fail-on names: ${failures.join('; ')}. The step summary says what to do for each user.`);
+    }
+}
+/** Reads that were refused cost the report a column: one notice each, saying what enables it. */
+function tellWhatWasUnknown(users) {
+    const read = users.filter(user => user.error === undefined);
+    const noQuarantine = read.filter(user => user.quarantine === 'unknown').length;
+    if (noQuarantine > 0) {
+        core/* notice */.lm(`Audit: could not check AWS's quarantine of ${noQuarantine} user(s): grant iam:ListAttachedUserPolicies (policies/admin-rotation.json has it).`);
+    }
+    const noWorkflow = read.filter(user => user.workflow?.state === 'unreadable').length;
+    if (noWorkflow > 0) {
+        core/* notice */.lm(`Audit: could not tell whether the workflow of ${noWorkflow} user(s) still runs: give the token "Actions: read" on the repositories of their last runs.`);
     }
 }
 
@@ -567,7 +595,8 @@ function createAuditAws(region, requestTimeoutMs) {
     const config = { ...clientConfig(requestTimeoutMs), retryMode: 'adaptive', maxAttempts: 10 };
     const iam = new _aws_sdk_client_iam__WEBPACK_IMPORTED_MODULE_2__/* .IAMClient */ .h8v({ ...config, region: (0,_regions_js__WEBPACK_IMPORTED_MODULE_0__/* .iamRegionFor */ .JW)(region) });
     const sts = new _aws_sdk_client_sts__WEBPACK_IMPORTED_MODULE_3__/* .STSClient */ .iM({ ...config, region });
-    return sdkAws({ iam, iamOnce: iam, sts }, region, requestTimeoutMs);
+    // Reads alone: the audit has no way to change anything in AWS.
+    return sdkReads(iam, sts);
 }
 /** The Aws interface over the SDK clients: reads, writes, and the probes of a new key. */
 function sdkAws(clients, region, requestTimeoutMs) {

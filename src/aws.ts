@@ -127,11 +127,12 @@ export function createAws(
  * Clients for the audit: hundreds of users' reads in a row meet IAM's throttling, so the SDK's
  * adaptive mode paces the client once AWS answers Throttling, with more attempts than a run's.
  */
-export function createAuditAws(region: string, requestTimeoutMs: number): Aws {
+export function createAuditAws(region: string, requestTimeoutMs: number): Pick<Aws, AwsReads> {
   const config = { ...clientConfig(requestTimeoutMs), retryMode: 'adaptive', maxAttempts: 10 }
   const iam = new IAMClient({ ...config, region: iamRegionFor(region) })
   const sts = new STSClient({ ...config, region })
-  return sdkAws({ iam, iamOnce: iam, sts }, region, requestTimeoutMs)
+  // Reads alone: the audit has no way to change anything in AWS.
+  return sdkReads(iam, sts)
 }
 
 /** The Aws interface over the SDK clients: reads, writes, and the probes of a new key. */

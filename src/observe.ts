@@ -54,6 +54,9 @@ export async function observe(
   return { snapshot, signing }
 }
 
+/** The reads of one user: all observeUser calls. */
+export type UserReads = Pick<Aws, 'listKeys' | 'listTags' | 'lastUse' | 'attachedPolicyNames'>
+
 /** The user observed; in self-rotation, the key the run signs with. */
 export interface ObservedUser {
   readonly userName: string
@@ -63,7 +66,7 @@ export interface ObservedUser {
 
 /** One user's keys, marks and quarantine, and what GitHub says of the runs holding its keys. */
 export async function observeUser(
-  aws: Aws,
+  aws: UserReads,
   caller: Caller,
   user: ObservedUser,
   ownRunId: string,
@@ -127,7 +130,7 @@ function quarantineRecordOf(tags: Record<string, string>): Pick<Snapshot, 'quara
 }
 
 /** AWS's quarantine policy on the user, if any; a refused or failed read is said, not fatal. */
-async function readQuarantine(aws: Aws, userName: string): Promise<QuarantineReading> {
+async function readQuarantine(aws: UserReads, userName: string): Promise<QuarantineReading> {
   try {
     const policyName = (await aws.attachedPolicyNames(userName)).find(isQuarantinePolicy)
     return policyName ? { kind: 'quarantined', policyName } : { kind: 'none' }
@@ -138,7 +141,7 @@ async function readQuarantine(aws: Aws, userName: string): Promise<QuarantineRea
 
 /** The user's keys with their last use and marks, and the tags the marks were read from. */
 async function readKeys(
-  aws: Aws,
+  aws: UserReads,
   userName: string
 ): Promise<{ listed: ListedKey[]; tags: Record<string, string>; keys: KeyState[] }> {
   const [everListed, tags] = await Promise.all([aws.listKeys(userName), aws.listTags(userName)])
@@ -158,7 +161,7 @@ async function readKeys(
  * IAM's eventual consistency left stale, so it counts as deleted. NoSuchEntity is the error AWS's
  * service model gave this action; any other error fails the read, so it is never taken for a loss.
  */
-async function lastUseOrGone(aws: Aws, keyId: string): Promise<LastUse | undefined | 'gone'> {
+async function lastUseOrGone(aws: UserReads, keyId: string): Promise<LastUse | undefined | 'gone'> {
   try {
     return await aws.lastUse(keyId)
   } catch (error) {

@@ -23,6 +23,9 @@ export function seedFleet(world: World, size: number): Map<string, Expected> {
   const add = (name: string, findings: string[], rotation: Expected['rotation'] = 'idle') =>
     expected.set(name, { findings, rotation })
 
+  // The finished runs the marks name: the action's workflow, active.
+  for (const runId of ['3999', '4000'])
+    world.github.setRun('acme/app', runId, '1', 'completed', 'success')
   seed.user('a-empty')
   add('a-empty', [])
   seed.user('b-unmanaged')
@@ -34,11 +37,11 @@ export function seedFleet(world: World, size: number): Map<string, Expected> {
   add('d-overdue', ['overdue'])
   seed.managedUser('e-person', 10)
   seed.key('e-person', { ageDays: 5, usedDaysAgo: 1 })
-  add('e-person', ['two-active', 'person-key'])
+  add('e-person', ['refused', 'two-active', 'person-key'])
   seed.midRotation('f-inflight', '5001', 'in_progress', 3_600_000)
   add('f-inflight', [], 'in flight')
   seed.midRotation('g-stuck', '5002', 'completed', -2 * 3_600_000)
-  add('g-stuck', ['stuck'], 'stuck')
+  add('g-stuck', ['stuck', 'refused', 'overdue'], 'stuck')
   seed.managedUser('h-quarantined', 10)
   world.aws.attachManagedPolicy('h-quarantined', QUARANTINE_POLICIES.v3)
   add('h-quarantined', ['quarantined'])

@@ -26,7 +26,10 @@ export interface AuditedKey {
 export interface AuditedWorkflow {
   readonly repository: string
   readonly path: string | null
-  /** active, disabled_inactivity, disabled_manually, ...; unknown: GitHub would not say. */
+  /**
+   * As GitHub says: active, disabled_inactivity, disabled_manually, ...; unknown: the run is no
+   * longer kept; unreadable: GitHub refused or failed the read.
+   */
   readonly state: string
 }
 
@@ -129,6 +132,8 @@ function roleOf(key: KeyState, currentKeyId: string | undefined): KeyRole {
     case 'reactivated':
       return 'reactivated'
     case 'retired':
+      // Active again by hand: a set-aside key is a person's now, a retired one reactivated.
+      if (key.status === 'Active') return mark.orphan ? 'unmanaged' : 'reactivated'
       return mark.orphan ? 'set aside' : 'retired'
   }
 }
@@ -162,23 +167,24 @@ function findingsOf(input: AssessInput, rotation: RotationState): AuditFinding[]
   const active = snapshot.keys.filter(key => key.status === 'Active')
   const managed = snapshot.keys.some(key => key.mark.kind === 'ours')
   const unmanagedActive = active.filter(key => key.mark.kind !== 'ours')
-  const current = active.find(key => key.id === plan.currentKeyId) ?? newest(active)
+  // The key the targets hold; when the planner cannot tell, every active key outside a rotation.
+  const current = active.find(key => key.id === plan.currentKeyId)
+  const judged = current ? [current] : rotation === 'in flight' ? [] : active
   const found: Record<AuditFinding, boolean> = {
     quarantined: snapshot.quarantine?.kind === 'quarantined',
     leaked: (snapshot.leaks ?? []).length > 0,
     stuck: rotation === 'stuck',
-    overdue: current !== undefined && now - current.createdAt > input.maxAgeMs,
-    unscheduled: input.workflow !== null && !['active', 'unknown'].includes(input.workflow.state),
+    refused: plan.refusal !== undefined,
+    overdue: judged.some(key => now - key.createdAt > input.maxAgeMs),
+    unscheduled:
+      input.workflow !== null &&
+      !['active', 'unknown', 'unreadable'].includes(input.workflow.state),
     'two-active': active.length === 2 && unmanagedActive.length > 0,
     'person-key': managed && unmanagedActive.length > 0,
     unmanaged: active.length > 0 && !managed,
     unused: active.some(key => isUnused(key, now, input.unusedAfterMs))
   }
   return AUDIT_FINDINGS.filter(finding => found[finding])
-}
-
-function newest(keys: readonly KeyState[]): KeyState | undefined {
-  return [...keys].sort((a, b) => b.createdAt - a.createdAt)[0]
 }
 
 /** Unused: old enough to have been used, and not used for the threshold. */

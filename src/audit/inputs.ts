@@ -6,6 +6,7 @@ export const AUDIT_FINDINGS = [
   'quarantined',
   'leaked',
   'stuck',
+  'refused',
   'overdue',
   'unscheduled',
   'two-active',

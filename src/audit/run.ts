@@ -21,8 +21,20 @@ import type { AuditSettings } from './inputs.js'
 /** Users read at once: each is 4-6 IAM reads, so about a dozen requests in flight. */
 const USERS_AT_ONCE = 4
 
+/** What the audit may call in AWS: reads only. */
+export type AuditAws = Pick<
+  Aws,
+  | 'callerIdentity'
+  | 'getUserArn'
+  | 'listUsers'
+  | 'listKeys'
+  | 'listTags'
+  | 'lastUse'
+  | 'attachedPolicyNames'
+>
+
 export interface AuditPorts {
-  readonly aws: Aws
+  readonly aws: AuditAws
   readonly github: Pick<GitHub, 'alerts' | 'runState' | 'workflows'>
   readonly now: () => number
   readonly notice: (message: string) => void
@@ -65,21 +77,24 @@ export async function runAudit(
 }
 
 /** The users a path holds (ListUsers), or the ones named (GetUser: one that is gone is said). */
-async function listInScope(aws: Aws, audit: AuditSettings): Promise<Listed[]> {
+async function listInScope(aws: AuditAws, audit: AuditSettings): Promise<Listed[]> {
   const { scope } = audit
   if (scope.kind === 'path') {
     const users = await aws.listUsers(scope.pathPrefix)
     return users.map(user => ({ userName: user.userName, userArn: user.arn }))
   }
+  const limit = pLimit(USERS_AT_ONCE)
   return Promise.all(
-    scope.names.map(async userName => {
-      try {
-        return { userName, userArn: await aws.getUserArn(userName) }
-      } catch (error) {
-        const gone = awsErrorCode(error) === 'NoSuchEntity'
-        return unreadUser(userName, gone ? 'no such IAM user' : describeError(error))
-      }
-    })
+    scope.names.map(userName =>
+      limit(async () => {
+        try {
+          return { userName, userArn: await aws.getUserArn(userName) }
+        } catch (error) {
+          const gone = awsErrorCode(error) === 'NoSuchEntity'
+          return unreadUser(userName, gone ? 'no such IAM user' : describeError(error))
+        }
+      })
+    )
   )
 }
 
@@ -115,8 +130,15 @@ async function leaksOf(
   })
   const targets: Target[] = [...settings.targets, ...ranIn]
   const own = settings.run.repository.includes('/') ? settings.run.repository : undefined
+  const places = alertPlaces(targets, own)
+  // The deploy repositories are not in the marks: each owner's organization list covers them,
+  // where the token may read it (an owner or security manager); else its repositories are read.
+  const ranOwners = ranIn.map(place => place.owner.toLowerCase())
+  const owners = [...new Set([...(places.owners ?? []), ...ranOwners])].filter(
+    owner => !places.orgs.includes(owner)
+  )
   const keyIds = snapshots.flatMap(snapshot => snapshot.keys.map(key => key.id))
-  const scan = await scanForLeaks(ports.github.alerts, alertPlaces(targets, own), keyIds, new Map())
+  const scan = await scanForLeaks(ports.github.alerts, { ...places, owners }, keyIds, new Map())
   for (const notice of scan.notices) ports.notice(notice)
   return new Map(scan.leaks.map(leak => [leak.keyId, leak]))
 }
@@ -152,14 +174,15 @@ async function workflowOf(
       run.runId,
       run.attempt
     )
+    // 404: the run is no longer kept (GitHub keeps runs 90 days by default), or never was.
     return {
       repository: run.repository,
       path: workflow?.path ?? null,
       state: workflow?.state ?? 'unknown'
     }
   } catch {
-    // No Actions read on that repository: the audit says it does not know.
-    return { repository: run.repository, path: null, state: 'unknown' }
+    // Refused (no Actions read there) or failed: said once in a notice.
+    return { repository: run.repository, path: null, state: 'unreadable' }
   }
 }
 
