@@ -75,7 +75,7 @@ function permissionAdvice(code: string, message: string): string {
     return ` (A policy denies ${permission} explicitly, and an explicit Deny wins over every Allow. If it is AWS's quarantine policy (AWSCompromisedKeyQuarantine…), leave it and rotate from an IAM role; otherwise remove or narrow that Deny.)`
   }
   if (permission === 'iam:ListUsers') {
-    return ' (The audit lists users with iam:ListUsers on the path it names: policies/admin-rotation.json allows it under /deploy/ only, so audit /deploy/ or a path below it, or grant iam:ListUsers on arn:aws:iam::*:user/YOUR/PATH/*.)'
+    return ' (The audit lists users with iam:ListUsers on the path it names: policies/admin-rotation.json allows it under /deploy/ only, so audit /deploy/ or a path below it, or grant iam:ListUsers on arn:aws:iam::*:user/YOUR/PATH/* (or on arn:aws:iam::*:user/* if AWS still refuses: which ARN it checks is not documented).)'
   }
   const grant = `${permission} to the AWS credentials this workflow uses: policies/self-rotation.json and policies/admin-rotation.json list every permission the action needs.`
   const outside = permission === 'iam:GetUser' ? pathAdvice(message) : undefined

@@ -35,8 +35,10 @@ const userXml = (u: User) =>
  * PathPrefix defaults to `/`, is `/` or begins and ends with `/` (ASCII ! to DEL between), at
  * most 512 characters; pages of MaxItems (default 100) with Marker; no tags in the answer.
  * Authorized against the path's ARN, `arn:aws:iam::ACCOUNT:user/PATH/`, so a policy that allows
- * `user/deploy/*` lists `/deploy/` and nothing above it (the IAM User Guide's examples of
- * paths in policies: https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_identifiers.html).
+ * `user/deploy/*` lists `/deploy/` and nothing above it. No AWS document states which ARN
+ * ListUsers is evaluated against: this is the project's assumption, from how IAM names users
+ * by path (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_identifiers.html). The
+ * README and the refusal's advice say what to grant if an account refuses it.
  */
 function listUsers({ account, params, principal }: IamCall): string {
   const prefix = params.PathPrefix ?? '/'
