@@ -92,7 +92,13 @@ interface Loaded {
 
 const METHODS = ['get', 'put', 'post', 'patch', 'delete', 'head', 'options', 'trace']
 const MAX_ERRORS = 8
-const loaded = new Map<Description, Loaded>()
+/**
+ * Loaded descriptions: under jest, shared by the test files of one worker (see
+ * worker-environment.cjs); elsewhere (demo, bench) this module's own.
+ */
+const loaded: Map<Description, Loaded> =
+  (globalThis as { openapiDescriptions?: Map<Description, Loaded> }).openapiDescriptions ??
+  new Map()
 
 const isNode = (value: unknown): value is Node =>
   typeof value === 'object' && value !== null && !Array.isArray(value)
