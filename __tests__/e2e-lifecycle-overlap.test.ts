@@ -26,8 +26,16 @@
  */
 import fc from 'fast-check'
 import type { ChildProcess } from 'node:child_process'
-import type { Interception as AwsInterception, LoggedRequest } from './emulators/aws.js'
-import type { Interception as GitHubInterception, RequestRecord } from './emulators/github.js'
+import type {
+  Interception as AwsInterception,
+  InterceptedCall as AwsCall,
+  LoggedRequest
+} from './emulators/aws.js'
+import type {
+  Interception as GitHubInterception,
+  InterceptedCall as GitHubCall,
+  RequestRecord
+} from './emulators/github.js'
 import { MUTATIONS } from './emulators/fault-matrix.js'
 import { propertyRuns } from './emulators/property.js'
 import { maskedLog, nodeBinaries, type RunResult } from './emulators/runner.js'
@@ -371,6 +379,14 @@ class Checks {
    * acted, and may have left a state only a person can settle (a run then refuses): every target
    * must still work.
    */
+  /** Invariants 1, 2, 4 and 5 at a run's end; `exempt` as for noTornPair. */
+  afterRun(run: RunRecord, readLagMs: number, exempt?: ReadonlyMap<string, string>): void {
+    this.noTornPair(`after ${run.name}`, exempt)
+    this.noDeadKeyAfterSuccess(run)
+    this.messagesTrue(run, readLagMs)
+    this.noSecretPrinted(run.name, run.result)
+  }
+
   converged(when: string, personal: boolean): void {
     this.noTornPair(when)
     const keys = this.world.aws.keys(USER)
@@ -449,313 +465,425 @@ function lastClaim(
   return last
 }
 
-/** One generated history; throws on the first broken invariant. */
-async function playOut(s: Scenario): Promise<void> {
-  const world = await startWorld({
-    repos: REPOS,
-    keyAgeDays: 100,
-    readLagMs: s.readLagMs,
-    propagationDelayMs: s.propagationDelayMs
-  })
-  world.github.addToken(FIRST_TOKEN, {
-    repos: '*',
-    secrets: 'write',
-    kind: 'pat',
-    actions: 'read',
-    permissions: { actions: 'write', contents: 'read', ...SECRET_WRITE_PERMISSIONS }
-  })
-  const ledger = new Ledger(world)
-  const story = [JSON.stringify(s)]
-  const started = Date.now()
+type Resolve<T> = (outcome: T | undefined) => void
+
+/**
+ * The first run, held at the scenario's request: its requests are told apart (its AWS requests
+ * by when they come, its GitHub requests by its token), and once held, every further one waits
+ * until it is released, or fails once it is dead.
+ */
+class HeldFirstRun {
+  /** Whose requests the emulators see: the first run's (held while it is paused), or another's. */
+  window: 'first' | 'other' = 'first'
+  frozen = false
+  dead = false
+  paused = false
+  /** When the first run wrote its hold (`until=`) into a mark. */
+  holdWrittenAt: number | undefined
+  child: ChildProcess | undefined
+  readonly pausedSignal: Promise<'paused'>
+  private signalPause: () => void = () => undefined
+  private awsRequests = 0
+  private secretWrites = 0
+  private readonly heldAws: Array<Resolve<AwsInterception>> = []
+  private readonly heldGitHub: Array<Resolve<GitHubInterception>> = []
+  private readonly removers: Array<() => void>
+
+  constructor(
+    private readonly world: World,
+    private readonly s: Scenario,
+    ledger: Ledger,
+    private readonly tell: (line: string) => void
+  ) {
+    this.pausedSignal = new Promise<'paused'>(
+      resolve => (this.signalPause = () => resolve('paused'))
+    )
+    this.removers = [
+      world.aws.intercept(call => {
+        ledger.see()
+        return this.onAws(call)
+      }),
+      world.github.intercept(call => {
+        ledger.see()
+        return this.onGitHub(call)
+      })
+    ]
+  }
+
+  /** The AWS requests held now: each reaches AWS once released. */
+  get heldAwsCount(): number {
+    return this.heldAws.length
+  }
+
+  private pauseHere(): void {
+    this.paused = true
+    this.frozen = true
+    this.signalPause()
+  }
+
+  private onAws(call: AwsCall): AwsInterception | undefined | Promise<AwsInterception | undefined> {
+    if (this.window !== 'first') return undefined
+    if (this.dead) return { reset: true }
+    if (this.frozen) return new Promise(resolve => this.heldAws.push(resolve))
+    this.awsRequests += 1
+    if (
+      call.action === 'TagUser' &&
+      this.holdWrittenAt === undefined &&
+      / until=/.test(call.params['Tags.member.1.Value'] ?? '')
+    )
+      this.holdWrittenAt = Date.now()
+    if (!this.paused && this.s.pause.at === 'aws' && this.awsRequests === this.s.pause.k) {
+      this.tell(`first run held at its AWS request ${this.awsRequests} (${call.action})`)
+      this.pauseHere()
+      return new Promise(resolve => this.heldAws.push(resolve))
+    }
+    return undefined
+  }
+
+  private onGitHub(
+    call: GitHubCall
+  ): GitHubInterception | undefined | Promise<GitHubInterception | undefined> {
+    if (call.token !== FIRST_TOKEN) return undefined
+    if (this.dead) return { reset: true }
+    if (this.frozen) return new Promise(resolve => this.heldGitHub.push(resolve))
+    if (call.route !== 'put-secret') return undefined
+    this.secretWrites += 1
+    if (!this.paused && this.s.pause.at === 'put' && this.secretWrites === this.s.pause.k) {
+      this.tell(
+        `first run held at its secret write ${this.secretWrites} (${call.repo} ${call.secretName})`
+      )
+      this.pauseHere()
+      return new Promise(resolve => this.heldGitHub.push(resolve))
+    }
+    return undefined
+  }
+
+  /** Every held request goes on (undefined), or fails as a dead process's would (a reset). */
+  letGo(outcome: { reset: true } | undefined): void {
+    for (const resolve of this.heldAws.splice(0)) resolve(outcome)
+    for (const resolve of this.heldGitHub.splice(0)) resolve(outcome)
+  }
+
+  /** A broken invariant may leave the first run held: it goes, with the rest of the world. */
+  close(): void {
+    if (this.child && this.child.exitCode === null && this.child.signalCode === null)
+      this.child.kill('SIGKILL')
+    for (const remove of this.removers) remove()
+    this.letGo({ reset: true })
+  }
+}
+
+/** The request indexes of the second run, to tell its requests from the first run's. */
+interface Span {
+  awsStart: number
+  awsEnd: number
+  githubStart: number
+  githubEnd: number
+}
+
+/** One generated history, step by step; each step checks the invariants it can. */
+class Overlap {
+  readonly ledger: Ledger
+  readonly story: string[]
+  readonly checks: Checks
+  readonly first: HeldFirstRun
+  private readonly started = Date.now()
+  private readonly original: string
+  private firstRun: Promise<RunResult> | undefined
+  outcome: 'paused' | 'ended' = 'ended'
+  /** Targets a write in flight (or a kill in the middle of a pair) left torn, and how. */
+  private readonly inFlight = new Map<string, string>()
+  private readonly killTorn = new Map<string, string>()
+  killed = false
+  private firstKey: string | undefined
+  private personActed = false
+
+  private constructor(
+    readonly world: World,
+    readonly s: Scenario
+  ) {
+    this.ledger = new Ledger(world)
+    this.story = [JSON.stringify(s)]
+    this.checks = new Checks(world, this.ledger, this.story)
+    this.original = world.stored('acme/app').accessKeyId
+    this.first = new HeldFirstRun(world, s, this.ledger, line => this.tell(line))
+  }
+
+  static async start(s: Scenario): Promise<Overlap> {
+    const world = await startWorld({
+      repos: REPOS,
+      keyAgeDays: 100,
+      readLagMs: s.readLagMs,
+      propagationDelayMs: s.propagationDelayMs
+    })
+    world.github.addToken(FIRST_TOKEN, {
+      repos: '*',
+      secrets: 'write',
+      kind: 'pat',
+      actions: 'read',
+      permissions: { actions: 'write', contents: 'read', ...SECRET_WRITE_PERMISSIONS }
+    })
+    return new Overlap(world, s)
+  }
+
   /** What happened, with the seconds since the world started. */
-  const tell = (line: string) =>
-    story.push(`${((Date.now() - started) / 1000).toFixed(1)} s: ${line}`)
-  const checks = new Checks(world, ledger, story)
-  const original = world.stored('acme/app').accessKeyId
-  const debug = (name: string, result: RunResult) => {
-    tell(
+  tell(line: string): void {
+    this.story.push(`${((Date.now() - this.started) / 1000).toFixed(1)} s: ${line}`)
+  }
+
+  private debug(name: string, result: RunResult): void {
+    this.tell(
       `${name}: exit ${result.code ?? result.signal}, "${headline(result)}"${result.summary ? '' : ` ${result.stderr.slice(0, 300)}`}`
     )
     if (process.env.DEBUG_PROPERTY) console.log(name, result.code, result.stdout, result.summary)
   }
 
-  // Whose requests the emulators see: the first run's (held while it is paused), or another's.
-  let window: 'first' | 'other' = 'first'
-  let frozen = false
-  let dead = false
-  let paused = false
-  let firstAws = 0
-  let firstPuts = 0
-  let firstHoldWrittenAt: number | undefined
-  const heldAws: Array<(outcome: AwsInterception | undefined) => void> = []
-  const heldGitHub: Array<(outcome: GitHubInterception | undefined) => void> = []
-  let signalPause: () => void = () => undefined
-  const pausedSignal = new Promise<'paused'>(resolve => (signalPause = () => resolve('paused')))
-  const pauseHere = () => {
-    paused = true
-    frozen = true
-    signalPause()
-  }
-  const removers = [
-    world.aws.intercept(call => {
-      ledger.see()
-      if (window !== 'first') return undefined
-      if (dead) return { reset: true }
-      if (frozen) return new Promise<AwsInterception | undefined>(resolve => heldAws.push(resolve))
-      firstAws += 1
-      if (
-        call.action === 'TagUser' &&
-        firstHoldWrittenAt === undefined &&
-        / until=/.test(call.params['Tags.member.1.Value'] ?? '')
-      )
-        firstHoldWrittenAt = Date.now()
-      if (!paused && s.pause.at === 'aws' && firstAws === s.pause.k) {
-        tell(`first run held at its AWS request ${firstAws} (${call.action})`)
-        pauseHere()
-        return new Promise<AwsInterception | undefined>(resolve => heldAws.push(resolve))
-      }
-      return undefined
-    }),
-    world.github.intercept(call => {
-      ledger.see()
-      if (call.token !== FIRST_TOKEN) return undefined
-      if (dead) return { reset: true }
-      if (frozen)
-        return new Promise<GitHubInterception | undefined>(resolve => heldGitHub.push(resolve))
-      if (call.route !== 'put-secret') return undefined
-      firstPuts += 1
-      if (!paused && s.pause.at === 'put' && firstPuts === s.pause.k) {
-        tell(`first run held at its secret write ${firstPuts} (${call.repo} ${call.secretName})`)
-        pauseHere()
-        return new Promise<GitHubInterception | undefined>(resolve => heldGitHub.push(resolve))
-      }
-      return undefined
-    })
-  ]
-
-  let firstChild: ChildProcess | undefined
-  try {
-    const firstRun = world.run(inputsOf(s.first, { 'github-token': FIRST_TOKEN }), {
-      ...withNode,
-      runId: FIRST,
-      repo: 'acme/app',
-      onSpawn: child => (firstChild = child)
-    })
-    const outcome = await Promise.race([pausedSignal, firstRun.then(() => 'ended' as const)])
-    let firstResult: RunResult | undefined
-    /** Targets a write in flight (or a kill in the middle of a pair) left torn, and how. */
-    const inFlight = new Map<string, string>()
-    const killTorn = new Map<string, string>()
-    let killed = false
-    let firstKey: string | undefined
-    let personActed = false
-    const firstRecord = (result: RunResult, puts: RequestRecord[]): RunRecord => ({
+  private firstRecord(result: RunResult, puts: RequestRecord[]): RunRecord {
+    return {
       name: `the first run (${FIRST})`,
       result,
       puts,
       targetsMovedOn: false,
       keysMovedOn: false
+    }
+  }
+
+  private get firstResult(): Promise<RunResult> {
+    if (!this.firstRun) throw new Error('the first run has not started')
+    return this.firstRun
+  }
+
+  /** Starts the first run; it ends, or reaches its hold, first. */
+  async startFirst(): Promise<void> {
+    this.firstRun = this.world.run(inputsOf(this.s.first, { 'github-token': FIRST_TOKEN }), {
+      ...withNode,
+      runId: FIRST,
+      repo: 'acme/app',
+      onSpawn: child => (this.first.child = child)
     })
+    this.outcome = await Promise.race([
+      this.first.pausedSignal,
+      this.firstRun.then(() => 'ended' as const)
+    ])
+    if (this.outcome === 'ended') await this.firstEnded()
+    else await this.firstHeld()
+  }
 
-    if (outcome === 'ended') {
-      window = 'other'
-      firstResult = await firstRun
-      debug('first run (not held: it ended first)', firstResult)
-      ledger.see()
-      const record = firstRecord(
-        firstResult,
-        world.github.requests.filter(r => r.route === 'put-secret')
-      )
-      checks.noTornPair(`after ${record.name}`)
-      checks.noDeadKeyAfterSuccess(record)
-      checks.messagesTrue(record, s.readLagMs)
-      checks.noSecretPrinted(record.name, firstResult)
-    } else {
-      // Whatever the first run had in flight lands, or reaches the hold, meanwhile.
-      await sleep(s.settleMs)
-      ledger.see()
-      for (const repo of REPOS) if (checks.torn(repo)) inFlight.set(repo, checks.stateOf(repo))
-      firstKey = world.aws.keys(USER).find(k => k.accessKeyId !== original)?.accessKeyId
-      tell(
-        `first run's new key: ${firstKey ?? 'none yet'}; half-written: ${[...inFlight.keys()].join(', ') || 'none'}`
-      )
+  private async firstEnded(): Promise<void> {
+    this.first.window = 'other'
+    const result = await this.firstResult
+    this.debug('first run (not held: it ended first)', result)
+    this.ledger.see()
+    const puts = this.world.github.requests.filter(r => r.route === 'put-secret')
+    this.checks.afterRun(this.firstRecord(result, puts), this.s.readLagMs)
+  }
+
+  private async firstHeld(): Promise<void> {
+    // Whatever the first run had in flight lands, or reaches the hold, meanwhile.
+    await sleep(this.s.settleMs)
+    this.ledger.see()
+    for (const repo of REPOS)
+      if (this.checks.torn(repo)) this.inFlight.set(repo, this.checks.stateOf(repo))
+    this.firstKey = this.world.aws
+      .keys(USER)
+      .find(k => k.accessKeyId !== this.original)?.accessKeyId
+    this.tell(
+      `first run's new key: ${this.firstKey ?? 'none yet'}; half-written: ${[...this.inFlight.keys()].join(', ') || 'none'}`
+    )
+  }
+
+  /** GitHub shows the held first run completed: it is dead. Nothing it held ever lands. */
+  async killFirst(): Promise<void> {
+    this.world.github.setRun('acme/app', FIRST, '1', 'completed')
+    this.first.dead = true
+    this.killed = true
+    this.first.child?.kill('SIGKILL')
+    this.first.letGo({ reset: true })
+    const result = await this.firstResult
+    this.first.window = 'other'
+    await sleep(100)
+    this.ledger.see()
+    for (const repo of REPOS)
+      if (this.checks.torn(repo)) this.killTorn.set(repo, this.checks.stateOf(repo))
+    this.tell(
+      `first run killed (GitHub shows it completed); torn by the kill: ${[...this.killTorn.keys()].join(', ') || 'none'}`
+    )
+    this.checks.noTornPair('after the first run was killed', this.killTorn)
+    this.checks.noSecretPrinted('the killed first run', result)
+  }
+
+  /**
+   * The person acts on the first run's new key while the first run is held: before the second
+   * run, or after it while the first is still alive. (The key a later run wrote everywhere,
+   * switched off, is a lockout of the person's own making that no run can prevent.)
+   */
+  personAct(when: 'before' | 'after'): void {
+    const { person } = this.s
+    if (person?.when !== when || this.outcome !== 'paused' || (this.killed && when === 'after'))
+      return
+    this.ledger.see()
+    const own = this.world.aws.keys(USER).find(k => k.accessKeyId === this.firstKey)
+    if (!own) {
+      this.tell(`person (${when}): the first run has no new key to act on`)
+      return
     }
+    if (person.act === 'delete') this.world.aws.deleteKey(own.accessKeyId)
+    else if (own.status === 'Active') this.world.aws.setKeyStatus(own.accessKeyId, 'Inactive')
+    else return
+    this.personActed = true
+    this.tell(`person (${when} the second run): ${person.act}s ${own.accessKeyId}`)
+  }
 
-    if (s.offsetMs > 0) world.advance(s.offsetMs)
-    tell(`the world moved on ${Math.round(s.offsetMs / 60_000)} min`)
-
-    if (outcome === 'paused' && s.shown === 'completed') {
-      // GitHub shows it completed: it is dead. Nothing it held open ever reaches the emulators.
-      world.github.setRun('acme/app', FIRST, '1', 'completed')
-      dead = true
-      killed = true
-      firstChild?.kill('SIGKILL')
-      for (const resolve of heldAws.splice(0)) resolve({ reset: true })
-      for (const resolve of heldGitHub.splice(0)) resolve({ reset: true })
-      firstResult = await firstRun
-      window = 'other'
-      await sleep(100)
-      ledger.see()
-      for (const repo of REPOS) if (checks.torn(repo)) killTorn.set(repo, checks.stateOf(repo))
-      tell(
-        `first run killed (GitHub shows it completed); torn by the kill: ${[...killTorn.keys()].join(', ') || 'none'}`
-      )
-      checks.noTornPair('after the first run was killed', killTorn)
-      checks.noSecretPrinted('the killed first run', firstResult)
-    }
-
-    // The person acts on the first run's new key while the first run is held: before the second
-    // run, or after it while the first is still alive. (The key a later run wrote everywhere, switched
-    // off, is a lockout of the person's own making that no run can prevent.)
-    const personAct = (when: 'before' | 'after') => {
-      if (s.person?.when !== when || outcome !== 'paused' || (killed && when === 'after')) return
-      ledger.see()
-      const own = world.aws.keys(USER).find(k => k.accessKeyId === firstKey)
-      if (!own) {
-        tell(`person (${when}): the first run has no new key to act on`)
-        return
-      }
-      if (s.person.act === 'delete') world.aws.deleteKey(own.accessKeyId)
-      else if (own.status === 'Active') world.aws.setKeyStatus(own.accessKeyId, 'Inactive')
-      else return
-      personActed = true
-      tell(`person (${when} the second run): ${s.person.act}s ${own.accessKeyId}`)
-    }
-
-    personAct('before')
-
-    // Invariant 3 holds while GitHub shows the first run going and its hold has not passed, once
-    // its mark can be read (IAM's lag; moving the world on shows every change at once).
-    const holdUntil = Object.values(world.aws.tags(USER))
+  /**
+   * Invariant 3 holds while GitHub shows the first run going and its hold has not passed, once
+   * its mark can be read (IAM's lag; moving the world on shows every change at once).
+   */
+  liveHold(): { live: boolean; until: number | undefined } {
+    const { s, first } = this
+    const until = Object.values(this.world.aws.tags(USER))
       .filter(value => value.includes(` run=${FIRST}.1 `))
       .map(value => Date.parse(/ until=(\S+)/.exec(value)?.[1] ?? ''))
-      .filter(until => !Number.isNaN(until))
+      .filter(time => !Number.isNaN(time))
       .reduce<number | undefined>((a, b) => Math.max(a ?? b, b), undefined)
     const visible =
       s.readLagMs === 0 ||
       s.offsetMs > 0 ||
-      (firstHoldWrittenAt !== undefined && Date.now() >= firstHoldWrittenAt + s.readLagMs + 200)
+      (first.holdWrittenAt !== undefined && Date.now() >= first.holdWrittenAt + s.readLagMs + 200)
     const live =
-      outcome === 'paused' &&
-      !killed &&
-      holdUntil !== undefined &&
-      holdUntil > Date.now() + HOLD_MARGIN_MS &&
+      this.outcome === 'paused' &&
+      !this.killed &&
+      until !== undefined &&
+      until > Date.now() + HOLD_MARGIN_MS &&
       visible
-    tell(
-      `hold of the first run: ${holdUntil === undefined ? 'none' : `${Math.round((holdUntil - Date.now()) / 60_000)} min left`}${live ? ' (live)' : ''}`
+    this.tell(
+      `hold of the first run: ${until === undefined ? 'none' : `${Math.round((until - Date.now()) / 60_000)} min left`}${live ? ' (live)' : ''}`
     )
+    return { live, until }
+  }
 
+  /** The second run, in either repository, while the first is held (or after it ended). */
+  async runSecond(): Promise<{ second: RunRecord; span: Span }> {
+    const { world, s, first } = this
     const awsStart = world.aws.requests.length
     const githubStart = world.github.requests.length
-    const firstWindow = window
-    window = 'other'
-    const secondResult = await world.run(inputsOf(s.second), {
+    const firstWindow = first.window
+    first.window = 'other'
+    const result = await world.run(inputsOf(s.second), {
       ...withNode,
       runId: SECOND,
       repo: s.second.repo
     })
-    window = firstWindow
-    const awsEnd = world.aws.requests.length
-    const githubEnd = world.github.requests.length
-    debug(`second run in ${s.second.repo}`, secondResult)
-    ledger.see()
-    const secondGitHub = world.github.requests.slice(githubStart, githubEnd)
+    first.window = firstWindow
+    const span = {
+      awsStart,
+      awsEnd: world.aws.requests.length,
+      githubStart,
+      githubEnd: world.github.requests.length
+    }
+    this.debug(`second run in ${s.second.repo}`, result)
+    this.ledger.see()
     const second: RunRecord = {
       name: `the second run (${SECOND}, ${s.second.repo})`,
-      result: secondResult,
-      puts: secondGitHub.filter(r => r.route === 'put-secret'),
+      result,
+      puts: world.github.requests
+        .slice(span.githubStart, span.githubEnd)
+        .filter(r => r.route === 'put-secret'),
       targetsMovedOn: false,
       keysMovedOn: false
     }
     // The first run's pair in flight is still held: its half is its own, not a torn pair.
-    checks.noTornPair(`after ${second.name}`, outcome === 'paused' && !killed ? inFlight : killTorn)
-    checks.noDeadKeyAfterSuccess(second)
-    checks.messagesTrue(second, s.readLagMs)
-    checks.noSecretPrinted(second.name, secondResult)
-    if (live) {
-      const secondAws = world.aws.requests.slice(awsStart, awsEnd)
-      // A key the person switched off is no longer the holder's to protect; its writes still are.
-      const touched = secondAws.filter(r =>
-        personActed
-          ? [
-              r.params.AccessKeyId,
-              r.params['Tags.member.1.Key'],
-              r.params['TagKeys.member.1']
-            ].includes(firstKey) && MUTATIONS.has(r.action)
-          : MUTATIONS.has(r.action)
+    const exempt = this.outcome === 'paused' && !this.killed ? this.inFlight : this.killTorn
+    this.checks.afterRun(second, s.readLagMs, exempt)
+    return { second, span }
+  }
+
+  /** Invariant 3: the second run touched no key of the live holder, nor wrote its targets. */
+  holderUntouched(second: RunRecord, span: Span, until: number | undefined): void {
+    const { personActed, firstKey } = this
+    const secondAws = this.world.aws.requests.slice(span.awsStart, span.awsEnd)
+    // A key the person switched off is no longer the holder's to protect; its writes still are.
+    const touched = secondAws.filter(r =>
+      personActed
+        ? [
+            r.params.AccessKeyId,
+            r.params['Tags.member.1.Key'],
+            r.params['TagKeys.member.1']
+          ].includes(firstKey) && MUTATIONS.has(r.action)
+        : MUTATIONS.has(r.action)
+    )
+    const wrote = second.puts
+    if (touched.length > 0 || (!personActed && wrote.length > 0))
+      throw new Error(
+        `invariant 3 (no key of a live holder touched), after ${second.name}: the first run holds ${firstKey ?? 'its intent'} until ${new Date(until ?? 0).toISOString()} and GitHub shows it in progress, yet the second run sent ${[
+          ...touched.map(
+            r =>
+              `${r.action} ${r.params.AccessKeyId ?? r.params['Tags.member.1.Key'] ?? r.params['TagKeys.member.1'] ?? ''} (${r.status})`
+          ),
+          ...wrote.map(r => `put-secret ${r.repo} ${r.secretName} (${r.status})`)
+        ].join(', ')}\n  what happened:\n    ${this.story.join('\n    ')}`
       )
-      const wrote = second.puts
-      if (touched.length > 0 || (!personActed && wrote.length > 0))
-        throw new Error(
-          `invariant 3 (no key of a live holder touched), after ${second.name}: the first run holds ${firstKey ?? 'its intent'} until ${new Date(holdUntil ?? 0).toISOString()} and GitHub shows it in progress, yet the second run sent ${[
-            ...touched.map(
-              r =>
-                `${r.action} ${r.params.AccessKeyId ?? r.params['Tags.member.1.Key'] ?? r.params['TagKeys.member.1'] ?? ''} (${r.status})`
-            ),
-            ...wrote.map(r => `put-secret ${r.repo} ${r.secretName} (${r.status})`)
-          ].join(', ')}\n  what happened:\n    ${story.join('\n    ')}`
-        )
-    }
+  }
 
-    personAct('after')
-
-    if (outcome === 'paused' && !killed) {
-      frozen = false
-      const awsAtRelease = world.aws.requests.length + heldAws.length
-      for (const resolve of heldAws.splice(0)) resolve(undefined)
-      for (const resolve of heldGitHub.splice(0)) resolve(undefined)
-      firstResult = await firstRun
-      window = 'other'
-      debug('first run (released)', firstResult)
-      ledger.see()
-      const firstGitHub = [
-        ...world.github.requests.slice(0, githubStart),
-        ...world.github.requests.slice(githubEnd)
-      ]
-      const puts = firstGitHub.filter(r => r.route === 'put-secret')
-      // Its own last write (or its start, if it wrote none) against the second run's writes.
-      const ownWrites = puts.filter(r => ok(r.status))
-      const lastOwnWrite = ownWrites[ownWrites.length - 1]
-      const lastOwn = lastOwnWrite ? world.github.requests.indexOf(lastOwnWrite) : -1
-      const secondWroteAfter = second.puts.some(
-        r => ok(r.status) && world.github.requests.indexOf(r) > lastOwn
-      )
-      const secondMutated = world.aws.requests
-        .slice(awsStart, awsEnd)
-        .some((r: LoggedRequest) => MUTATIONS.has(r.action) && r.status === 200)
-      const record: RunRecord = {
-        ...firstRecord(firstResult, puts),
-        targetsMovedOn: secondWroteAfter,
-        keysMovedOn: secondMutated || personActed,
-        personUnseen: personActed && world.aws.requests.length === awsAtRelease
-      }
-      if (record.personUnseen) tell('the first run sent nothing to AWS after the person acted')
-      checks.noTornPair(`after ${record.name}`)
-      checks.noDeadKeyAfterSuccess(record)
-      checks.messagesTrue(record, s.readLagMs)
-      checks.noSecretPrinted(record.name, firstResult)
+  /** The held first run goes on, and is held to what the second run (and the person) changed. */
+  async releaseFirst(second: RunRecord, span: Span): Promise<void> {
+    const { world, first } = this
+    first.frozen = false
+    const awsAtRelease = world.aws.requests.length + first.heldAwsCount
+    first.letGo(undefined)
+    const result = await this.firstResult
+    first.window = 'other'
+    this.debug('first run (released)', result)
+    this.ledger.see()
+    const firstGitHub = [
+      ...world.github.requests.slice(0, span.githubStart),
+      ...world.github.requests.slice(span.githubEnd)
+    ]
+    const puts = firstGitHub.filter(r => r.route === 'put-secret')
+    // Its own last write (or its start, if it wrote none) against the second run's writes.
+    const ownWrites = puts.filter(r => ok(r.status))
+    const lastOwnWrite = ownWrites[ownWrites.length - 1]
+    const lastOwn = lastOwnWrite ? world.github.requests.indexOf(lastOwnWrite) : -1
+    const secondWroteAfter = second.puts.some(
+      r => ok(r.status) && world.github.requests.indexOf(r) > lastOwn
+    )
+    const secondMutated = world.aws.requests
+      .slice(span.awsStart, span.awsEnd)
+      .some((r: LoggedRequest) => MUTATIONS.has(r.action) && r.status === 200)
+    const record: RunRecord = {
+      ...this.firstRecord(result, puts),
+      targetsMovedOn: secondWroteAfter,
+      keysMovedOn: secondMutated || this.personActed,
+      personUnseen: this.personActed && world.aws.requests.length === awsAtRelease
     }
+    if (record.personUnseen) this.tell('the first run sent nothing to AWS after the person acted')
+    this.checks.afterRun(record, this.s.readLagMs)
+  }
 
-    // Invariant 6: the faults end. A run in a target that still works heals the rest.
-    const workingRepo = () => {
-      ledger.see()
-      const keys = world.aws.keys(USER)
-      return REPOS.find(repo => {
-        const held = world.stored(repo)
-        const key = keys.find(k => k.accessKeyId === held.accessKeyId)
-        return key?.status === 'Active' && key.secretAccessKey === held.secretAccessKey
-      })
-    }
-    // The faults end: one more run, once IAM's reads have caught up, starting from a target that
-    // still works, converges.
-    await sleep(s.readLagMs + 200)
-    const healer = workingRepo()
+  /** Invariant 6: the faults end. A run in a target that still works heals the rest. */
+  private workingRepo(): string | undefined {
+    this.ledger.see()
+    const keys = this.world.aws.keys(USER)
+    return REPOS.find(repo => {
+      const held = this.world.stored(repo)
+      const key = keys.find(k => k.accessKeyId === held.accessKeyId)
+      return key?.status === 'Active' && key.secretAccessKey === held.secretAccessKey
+    })
+  }
+
+  /**
+   * The faults end: one more run, once IAM's reads have caught up, starting from a target that
+   * still works, converges.
+   */
+  async heal(): Promise<void> {
+    const { world, personActed } = this
+    await sleep(this.s.readLagMs + 200)
+    const healer = this.workingRepo()
     if (!healer) {
       if (personActed) {
-        tell('no target holds a working key: the person switched it off; a person repairs it')
+        this.tell('no target holds a working key: the person switched it off; a person repairs it')
         return
       }
-      checks.converged('before the healing run: some target must still work', false)
+      this.checks.converged('before the healing run: some target must still work', false)
       return
     }
     const githubBefore = world.github.requests.length
@@ -767,8 +895,8 @@ async function playOut(s: Scenario): Promise<void> {
         repo: healer
       }
     )
-    debug(`healing run in ${healer}`, result)
-    ledger.see()
+    this.debug(`healing run in ${healer}`, result)
+    this.ledger.see()
     const record: RunRecord = {
       name: `the healing run (7003, ${healer})`,
       result,
@@ -777,25 +905,39 @@ async function playOut(s: Scenario): Promise<void> {
       keysMovedOn: false
     }
     // A target a kill tore stays so until a run writes it: the healing run's job.
-    checks.noTornPair(`after ${record.name}`, killTorn)
-    checks.noDeadKeyAfterSuccess(record)
-    checks.messagesTrue(record, s.readLagMs)
-    checks.noSecretPrinted(record.name, result)
+    this.checks.afterRun(record, this.s.readLagMs, this.killTorn)
     // After a person's act a run may refuse (what they did may have been on purpose).
     if (result.code !== 0 && !personActed)
       throw new Error(
-        `invariant 6 (the runs converge): ${record.name} exited ${result.code}: ${headline(result)}\n${result.stdout}\n  what happened:\n    ${story.join('\n    ')}`
+        `invariant 6 (the runs converge): ${record.name} exited ${result.code}: ${headline(result)}\n${result.stdout}\n  what happened:\n    ${this.story.join('\n    ')}`
       )
-    checks.converged(`after ${record.name}`, personActed)
+    this.checks.converged(`after ${record.name}`, personActed)
+  }
+
+  async close(): Promise<void> {
+    if (process.env.PROPERTY_STORY) console.log(this.story.join('\n'))
+    this.first.close()
+    await this.world.close()
+  }
+}
+
+/** One generated history; throws on the first broken invariant. */
+async function playOut(s: Scenario): Promise<void> {
+  const play = await Overlap.start(s)
+  try {
+    await play.startFirst()
+    if (s.offsetMs > 0) play.world.advance(s.offsetMs)
+    play.tell(`the world moved on ${Math.round(s.offsetMs / 60_000)} min`)
+    if (play.outcome === 'paused' && s.shown === 'completed') await play.killFirst()
+    play.personAct('before')
+    const hold = play.liveHold()
+    const { second, span } = await play.runSecond()
+    if (hold.live) play.holderUntouched(second, span, hold.until)
+    play.personAct('after')
+    if (play.outcome === 'paused' && !play.killed) await play.releaseFirst(second, span)
+    await play.heal()
   } finally {
-    if (process.env.PROPERTY_STORY) console.log(story.join('\n'))
-    // A broken invariant may leave the first run held: it goes, with the rest of the world.
-    if (firstChild && firstChild.exitCode === null && firstChild.signalCode === null)
-      firstChild.kill('SIGKILL')
-    for (const remove of removers) remove()
-    for (const resolve of heldAws.splice(0)) resolve({ reset: true })
-    for (const resolve of heldGitHub.splice(0)) resolve({ reset: true })
-    await world.close()
+    await play.close()
   }
 }
 

@@ -233,50 +233,32 @@ function checkNoSecretPrinted(world: World, result: RunResult): void {
   }
 }
 
-async function runWithFault(
-  world: World,
-  step: Extract<Command, { kind: 'run' }>,
-  runId: number,
-  extraInputs: Record<string, string> = {},
-  person?: Person
-): Promise<{ killed: boolean; code: number | null }> {
-  let child: ChildProcess | undefined
-  let killed = false
+type RunStep = Extract<Command, { kind: 'run' }>
+
+/** Kills the run's process at most once; `killed` tells the interceptors to stand aside after. */
+class KillSwitch {
+  killed = false
+  child: ChildProcess | undefined
+  pull(): void {
+    this.killed = true
+    this.child?.kill('SIGKILL')
+  }
+}
+
+/** The step's fault: a kill at an AWS or GitHub request, or AWS or GitHub refusing one. */
+function interceptFault(world: World, step: RunStep, kill: KillSwitch): Array<() => void> {
   const oldIds = new Set(world.aws.keys(USER).map(k => k.accessKeyId))
-  const kill = () => {
-    killed = true
-    child?.kill('SIGKILL')
-  }
-  const smoke = step.smoke ?? 'off'
-  if (smoke !== 'off') {
-    world.github.setWorkflowOutcome('acme/app', 'smoke.yml', {
-      conclusion: smoke === 'pass' ? 'success' : 'failure',
-      durationMs: 100
-    })
-  }
-  let requests = 0
-  let personCreated = false
-  const firstRequest = world.aws.requests.length
-  const removers = [
-    world.aws.intercept(() => {
-      requests += 1
-      if (person && step.person && requests === step.person.beforeRequest) {
-        const before = person.keys.size
-        person.act(step.person.act)
-        personCreated = person.keys.size > before
-      }
-      return undefined
-    }),
+  return [
     world.aws.intercept(call => {
-      if (killed) return undefined
-      if (step.fault === 'kill-create' && call.action === 'CreateAccessKey') kill()
+      if (kill.killed) return undefined
+      if (step.fault === 'kill-create' && call.action === 'CreateAccessKey') kill.pull()
       if (
         step.fault === 'kill-mark' &&
         call.action === 'TagUser' &&
         /state=pending/.test(call.params['Tags.member.1.Value'] ?? '')
       )
-        kill()
-      if (step.fault === 'kill-deactivate' && call.action === 'UpdateAccessKey') kill()
+        kill.pull()
+      if (step.fault === 'kill-deactivate' && call.action === 'UpdateAccessKey') kill.pull()
       if (
         step.fault === 'verify-never' &&
         call.service === 'sts' &&
@@ -291,11 +273,11 @@ async function runWithFault(
       return undefined
     }),
     world.github.intercept(call => {
-      if (killed) return undefined
+      if (kill.killed) return undefined
       // Killed while it waits for the smoke run: the targets hold the new key, the gate is due.
-      if (step.fault === 'kill-smoke-wait' && call.route === 'get-run') kill()
+      if (step.fault === 'kill-smoke-wait' && call.route === 'get-run') kill.pull()
       if (call.route !== 'put-secret') return undefined
-      if (step.fault === 'kill-write-api' && call.repo === 'acme/api') kill()
+      if (step.fault === 'kill-write-api' && call.repo === 'acme/api') kill.pull()
       if (step.fault === 'write-fails-api' && call.repo === 'acme/api')
         return { status: 422, message: 'Validation Failed' }
       if (step.fault === 'write-fails-own' && call.repo === 'acme/app')
@@ -303,18 +285,65 @@ async function runWithFault(
       return undefined
     })
   ]
-  const result = await world.run(
-    {
-      'max-age': '30d',
-      'delete-after': '7d',
-      'verify-timeout': '5s',
-      force: String(step.force),
-      'deactivate-after': step.deactivateAfter,
-      ...(smoke !== 'off' ? { 'smoke-workflow': 'smoke.yml', 'smoke-timeout': '10s' } : {}),
-      ...extraInputs
-    },
-    { runId: String(runId), ...(runner ? { node: runner.path } : {}), onSpawn: c => (child = c) }
-  )
+}
+
+/** The person acts just before the run's Nth AWS request; `created` if they took a slot. */
+function interceptPerson(
+  world: World,
+  step: RunStep,
+  person?: Person
+): { remove: () => void; created: () => boolean } {
+  let requests = 0
+  let created = false
+  const remove = world.aws.intercept(() => {
+    requests += 1
+    if (person && step.person && requests === step.person.beforeRequest) {
+      const before = person.keys.size
+      person.act(step.person.act)
+      created = person.keys.size > before
+    }
+    return undefined
+  })
+  return { remove, created: () => created }
+}
+
+function runInputs(step: RunStep, extraInputs: Record<string, string>): Record<string, string> {
+  const smoke = step.smoke ?? 'off'
+  return {
+    'max-age': '30d',
+    'delete-after': '7d',
+    'verify-timeout': '5s',
+    force: String(step.force),
+    'deactivate-after': step.deactivateAfter,
+    ...(smoke !== 'off' ? { 'smoke-workflow': 'smoke.yml', 'smoke-timeout': '10s' } : {}),
+    ...extraInputs
+  }
+}
+
+async function runWithFault(
+  world: World,
+  step: RunStep,
+  runId: number,
+  extraInputs: Record<string, string> = {},
+  person?: Person
+): Promise<{ killed: boolean; code: number | null }> {
+  const kill = new KillSwitch()
+  const smoke = step.smoke ?? 'off'
+  if (smoke !== 'off') {
+    world.github.setWorkflowOutcome('acme/app', 'smoke.yml', {
+      conclusion: smoke === 'pass' ? 'success' : 'failure',
+      durationMs: 100
+    })
+  }
+  const firstRequest = world.aws.requests.length
+  // The person's interceptor first: it counts every request, faulted or not.
+  const personAct = interceptPerson(world, step, person)
+  const removers = [personAct.remove, ...interceptFault(world, step, kill)]
+  const result = await world.run(runInputs(step, extraInputs), {
+    runId: String(runId),
+    ...(runner ? { node: runner.path } : {}),
+    onSpawn: c => (kill.child = c)
+  })
   for (const remove of removers) remove()
   if (process.env.DEBUG_PROPERTY)
     console.log(JSON.stringify(step), runId, result.code, result.stdout)
@@ -322,13 +351,127 @@ async function runWithFault(
   // Invariant 3: one run at a time never runs out of slots (LimitExceeded) for its new key,
   // unless a person took the slot during the run.
   if (
-    !personCreated &&
+    !personAct.created() &&
     world.aws.requests
       .slice(firstRequest)
       .some(r => r.action === 'CreateAccessKey' && r.errorCode === 'LimitExceeded')
   )
     throw new Error('invariant 3: CreateAccessKey failed with LimitExceeded')
-  return { killed: killed || result.signal === 'SIGKILL', code: result.code }
+  return { killed: kill.killed || result.signal === 'SIGKILL', code: result.code }
+}
+
+/**
+ * What killed runs left behind: invariant 2 waits while a killed run's leftovers are the next
+ * run's to clean up, and invariant 1 spares acme/api while a kill tore its pair.
+ */
+interface Leftovers {
+  leftovers: boolean
+  relaxed: boolean
+}
+
+/** One command of a history; a run's id is the next of `runIds`. */
+async function playCommand(
+  world: World,
+  person: Person,
+  step: Command,
+  runIds: { last: number },
+  left: Leftovers
+): Promise<void> {
+  if (step.kind === 'run') {
+    const { killed, code } = await runWithFault(world, step, ++runIds.last, {}, person)
+    // A run that refuses or fails changes nothing of a killed run's leftovers.
+    const unchanged = code !== 0 && !killed
+    left.leftovers = killed || (unchanged && left.leftovers)
+    left.relaxed = killed ? step.fault === 'kill-write-api' : unchanged && left.relaxed
+  } else if (step.kind === 'run-reactivate-previous') {
+    // A refusal (nothing retired, or a rotation to finish first) is a fine outcome here;
+    // it changes nothing, so a killed run's leftovers are still the next run's.
+    const { code } = await runWithFault(
+      world,
+      { kind: 'run', force: false, deactivateAfter: '0', fault: 'none' },
+      ++runIds.last,
+      { 'reactivate-previous': 'true' }
+    )
+    if (code === 0) {
+      left.leftovers = false
+      left.relaxed = false
+    }
+  } else if (step.kind === 'person-reactivates-retired-key') {
+    const retired = Object.entries(world.aws.tags(USER)).find(([, mark]) =>
+      /state=retired /.test(mark)
+    )?.[0]
+    const key = world.aws.keys(USER).find(k => k.accessKeyId === retired)
+    if (key?.status === 'Inactive') world.aws.setKeyStatus(key.accessKeyId, 'Active')
+  } else if (step.kind === 'advance') {
+    world.advance(step.days * DAY)
+  } else if (step.kind === 'person-creates-key') {
+    person.act('create')
+  } else if (step.kind === 'person-deletes-their-key') {
+    person.deleteAll()
+  } else {
+    const inactive = world.aws.keys(USER).find(k => k.status === 'Inactive')
+    if (inactive) {
+      world.aws.deleteKey(inactive.accessKeyId)
+      person.keys.delete(inactive.accessKeyId)
+    }
+  }
+}
+
+/**
+ * The faults end and the person's key goes: two runs converge, a third changes nothing. They run
+ * the gate, and it passes: a gate that failed earlier is never skipped. A run first, then two
+ * quiet days, so a reactivated key has served its grace period.
+ */
+async function expectConverges(
+  world: World,
+  person: Person,
+  runIds: { last: number }
+): Promise<void> {
+  const quiet: RunStep = {
+    kind: 'run',
+    force: false,
+    deactivateAfter: '0',
+    fault: 'none',
+    smoke: 'pass'
+  }
+  person.deleteAll()
+  await runWithFault(world, quiet, ++runIds.last)
+  world.advance(2 * DAY)
+  for (let attempt = 0; attempt < 2; attempt++) {
+    await runWithFault(world, quiet, ++runIds.last)
+  }
+  checkTargets(world, REPOS)
+  checkActiveKeysHeld(world, new Set())
+  const mutations = world.aws.requests.filter(
+    r => r.status === 200 && MUTATIONS.has(r.action)
+  ).length
+  const writes = world.github.requests.filter(r => r.route === 'put-secret').length
+  await runWithFault(world, quiet, ++runIds.last)
+  expect(world.aws.requests.filter(r => r.status === 200 && MUTATIONS.has(r.action)).length).toBe(
+    mutations
+  )
+  expect(world.github.requests.filter(r => r.route === 'put-secret').length).toBe(writes)
+  expect(world.aws.keys(USER).filter(k => k.status === 'Active')).toHaveLength(1)
+}
+
+/** One generated history: after every command the invariants hold, and at the end it converges. */
+async function playHistory(commands: Command[]): Promise<void> {
+  const world = await startWorld({ repos: REPOS, keyAgeDays: 20 })
+  world.github.addWorkflow('acme/app', 'smoke.yml')
+  const person = new Person(world)
+  const runIds = { last: 5000 }
+  try {
+    const left: Leftovers = { leftovers: false, relaxed: false }
+    for (const step of commands) {
+      await playCommand(world, person, step, runIds, left)
+      checkTargets(world, left.relaxed ? ['acme/app'] : REPOS)
+      checkPersonKeys(world, person)
+      if (!left.leftovers) checkActiveKeysHeld(world, person.ids())
+    }
+    await expectConverges(world, person, runIds)
+  } finally {
+    await world.close()
+  }
 }
 
 describe(`lifecycle property on ${runner?.name ?? 'node'}`, () => {
@@ -336,95 +479,7 @@ describe(`lifecycle property on ${runner?.name ?? 'node'}`, () => {
     'keeps the invariants through random histories and converges',
     async () => {
       await fc.assert(
-        fc.asyncProperty(fc.array(command, { minLength: 1, maxLength: 6 }), async commands => {
-          const world = await startWorld({ repos: REPOS, keyAgeDays: 20 })
-          world.github.addWorkflow('acme/app', 'smoke.yml')
-          const person = new Person(world)
-          let runId = 5000
-          try {
-            // A killed run's leftovers are the next run's to clean up: until then invariant 2 waits.
-            let leftovers = false
-            let relaxed = false
-            for (const step of commands) {
-              if (step.kind === 'run') {
-                const { killed, code } = await runWithFault(world, step, ++runId, {}, person)
-                // A run that refuses or fails changes nothing of a killed run's leftovers.
-                const unchanged = code !== 0 && !killed
-                leftovers = killed || (unchanged && leftovers)
-                relaxed = killed ? step.fault === 'kill-write-api' : unchanged && relaxed
-              } else if (step.kind === 'run-reactivate-previous') {
-                // A refusal (nothing retired, or a rotation to finish first) is a fine outcome here;
-                // it changes nothing, so a killed run's leftovers are still the next run's.
-                const { code } = await runWithFault(
-                  world,
-                  { kind: 'run', force: false, deactivateAfter: '0', fault: 'none' },
-                  ++runId,
-                  { 'reactivate-previous': 'true' }
-                )
-                if (code === 0) {
-                  leftovers = false
-                  relaxed = false
-                }
-              } else if (step.kind === 'person-reactivates-retired-key') {
-                const retired = Object.entries(world.aws.tags(USER)).find(([, mark]) =>
-                  /state=retired /.test(mark)
-                )?.[0]
-                const key = world.aws.keys(USER).find(k => k.accessKeyId === retired)
-                if (key?.status === 'Inactive') world.aws.setKeyStatus(key.accessKeyId, 'Active')
-              } else if (step.kind === 'advance') {
-                world.advance(step.days * DAY)
-              } else if (step.kind === 'person-creates-key') {
-                person.act('create')
-              } else if (step.kind === 'person-deletes-their-key') {
-                person.deleteAll()
-              } else {
-                const inactive = world.aws.keys(USER).find(k => k.status === 'Inactive')
-                if (inactive) {
-                  world.aws.deleteKey(inactive.accessKeyId)
-                  person.keys.delete(inactive.accessKeyId)
-                }
-              }
-              checkTargets(world, relaxed ? ['acme/app'] : REPOS)
-              checkPersonKeys(world, person)
-              if (!leftovers) checkActiveKeysHeld(world, person.ids())
-            }
-            // The faults end and the person's key goes: two runs converge, a third changes nothing.
-            // They run the gate, and it passes: a gate that failed earlier is never skipped.
-            // A run first, then two quiet days, so a reactivated key has served its grace period.
-            person.deleteAll()
-            await runWithFault(
-              world,
-              { kind: 'run', force: false, deactivateAfter: '0', fault: 'none', smoke: 'pass' },
-              ++runId
-            )
-            world.advance(2 * DAY)
-            for (let attempt = 0; attempt < 2; attempt++) {
-              await runWithFault(
-                world,
-                { kind: 'run', force: false, deactivateAfter: '0', fault: 'none', smoke: 'pass' },
-                ++runId
-              )
-            }
-            checkTargets(world, REPOS)
-            checkActiveKeysHeld(world, new Set())
-            const mutations = world.aws.requests.filter(
-              r => r.status === 200 && MUTATIONS.has(r.action)
-            ).length
-            const writes = world.github.requests.filter(r => r.route === 'put-secret').length
-            await runWithFault(
-              world,
-              { kind: 'run', force: false, deactivateAfter: '0', fault: 'none', smoke: 'pass' },
-              ++runId
-            )
-            expect(
-              world.aws.requests.filter(r => r.status === 200 && MUTATIONS.has(r.action)).length
-            ).toBe(mutations)
-            expect(world.github.requests.filter(r => r.route === 'put-secret').length).toBe(writes)
-            expect(world.aws.keys(USER).filter(k => k.status === 'Active')).toHaveLength(1)
-          } finally {
-            await world.close()
-          }
-        }),
+        fc.asyncProperty(fc.array(command, { minLength: 1, maxLength: 6 }), playHistory),
         propertyRuns(DEFAULT_SEED, 12)
       )
     },

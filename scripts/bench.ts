@@ -4,9 +4,9 @@
  *
  * 1. Start-up: process start to first network request, and peak memory, beside `node -e ''`.
  * 2. Verification: rotation time minus the emulated propagation delay (2, 6, 12 s, and flicker).
- * 3. Fan-out: 300 repository targets under each of GitHub's three documented answers to a
- *    secondary rate limit (retry-after shorter than the window; a reset time; no header), beside
- *    the lower bound that limit allows.
+ * 3. Fan-out: 300 and 1,000 repository targets under each of GitHub's three documented answers
+ *    to a secondary rate limit (retry-after shorter than the window; a reset time; no header)
+ *    and under its concurrency limit, beside the lower bound that limit allows.
  * 4. Calls: the AWS and GitHub requests of one rotation of one target, beside the minimum.
  * 5. Audit: 500 users under /deploy/ in every state (__tests__/emulators/fleet.ts), IAM answering
  *    in 20-60 ms, without throttling and under a throttle (50 requests a second, bursts of 100).
@@ -524,6 +524,184 @@ async function measureAll(): Promise<Measured> {
   }
 }
 
+const secondsText = (ms: number, digits: number): string => `${(ms / 1000).toFixed(digits)} s`
+
+function startupReport(s: Measured['startup']): string {
+  return table(
+    ['measure', 'action', "node -e ''", 'goal'],
+    [
+      [
+        `to first request, median of ${s.runs}`,
+        `${s.firstRequestMs.median} ms`,
+        `${s.bareNodeMs.median} ms (whole run)`,
+        '< 120 ms'
+      ],
+      ['to first request, p90', `${s.firstRequestMs.p90} ms`, `${s.bareNodeMs.p90} ms`, ''],
+      [
+        'peak memory',
+        `${s.peakRssMiB.action.toFixed(1)} MiB`,
+        `${s.peakRssMiB.bareNode.toFixed(1)} MiB`,
+        '< 100 MiB'
+      ],
+      [
+        'bundle: index.js / all chunks',
+        `${(s.bundleBytes.main / 1024 / 1024).toFixed(2)} / ${(s.bundleBytes.total / 1024 / 1024).toFixed(2)} MiB`,
+        '',
+        ''
+      ]
+    ]
+  )
+}
+
+function verificationReport(rows: Measured['verification']): string {
+  return table(
+    [
+      'case',
+      'delay',
+      'total',
+      'overhead',
+      'start / reads / confirm / finish',
+      'STS checks with the new key',
+      'goal'
+    ],
+    rows.map(row => [
+      row.case,
+      `${row.delayMs / 1000} s`,
+      secondsText(row.totalMs, 2),
+      secondsText(row.overheadMs, 2),
+      [row.parts.startMs, row.parts.readsMs, row.parts.confirmMs, row.parts.finishMs]
+        .map(ms => `${(ms / 1000).toFixed(2)}`)
+        .join(' / '),
+      row.checks,
+      '< 1 s'
+    ])
+  )
+}
+
+function fanOutReport(rows: Measured['fanOut']): string {
+  return table(
+    [
+      'limit answer',
+      'targets',
+      'wall',
+      'GitHub time',
+      'lower bound',
+      'ratio',
+      'requests',
+      'points',
+      'throttled',
+      'ignored retry-after',
+      'peak in flight',
+      'failures'
+    ],
+    rows.map(row => [
+      row.model,
+      row.targets,
+      secondsText(row.wallMs, 1),
+      secondsText(row.githubMs, 1),
+      secondsText(row.lowerBoundMs, 1),
+      `${row.ratio.toFixed(2)}x`,
+      row.requests,
+      row.points,
+      row.throttled,
+      row.ignoredRetryAfter,
+      row.peakInFlight,
+      row.failures
+    ])
+  )
+}
+
+function gateReport(rows: Measured['gate']): string {
+  return table(
+    ['smoke run', 'without gate', 'with gate', "gate's own overhead", 'GitHub requests'],
+    rows.map(row => [
+      secondsText(row.smokeRunMs, 1),
+      secondsText(row.withoutGateMs, 2),
+      secondsText(row.withGateMs, 2),
+      secondsText(row.overheadMs, 2),
+      row.githubRequests
+    ])
+  )
+}
+
+function auditReport(rows: Measured['audit']): string {
+  return table(
+    [
+      'IAM throttle',
+      'users',
+      'wall',
+      'IAM requests',
+      'throttled',
+      'GitHub requests',
+      'writes',
+      'rows unlike the seed',
+      'goal'
+    ],
+    rows.map(row => [
+      row.throttle,
+      row.users,
+      secondsText(row.wallMs, 1),
+      row.iamRequests,
+      row.throttled,
+      row.githubRequests,
+      row.writes,
+      row.mismatches,
+      '< 60 s, 0 writes'
+    ])
+  )
+}
+
+function callsReport(calls: Measured['calls']): string[] {
+  return [
+    table(
+      ['measured', 'count'],
+      [
+        ...Object.entries(calls.aws).map(([name, n]) => [name, n]),
+        ...Object.entries(calls.github).map(([name, n]) => [`GitHub ${name}`, n])
+      ]
+    ),
+    '',
+    table(
+      ['minimum the lifecycle needs', 'count', 'why'],
+      MINIMUM_CALLS.map(([name, n, why]) => [name, n, why])
+    ),
+    '',
+    `Totals: ${calls.awsTotal} AWS requests (minimum ${MINIMUM_CALLS.slice(0, 7).reduce((sum, row) => sum + row[1], 0)}), ${calls.githubTotal} GitHub requests (minimum 3).`
+  ]
+}
+
+/** The markdown report of one run. */
+function report(measured: Measured, date: string): string {
+  const s = measured.startup
+  return [
+    `## Benchmark (${date}, ${s.node}${QUICK ? ', quick' : ''})`,
+    '',
+    '### Start-up',
+    '',
+    startupReport(s),
+    '',
+    '### Verification',
+    '',
+    verificationReport(measured.verification),
+    '',
+    `### Fan-out (secondary limit ${RATE_LIMIT.pointsPerWindow} points per ${RATE_LIMIT.windowMs / 1000} s window: GitHub's rate, 6x faster)`,
+    '',
+    fanOutReport(measured.fanOut),
+    '',
+    `### Smoke gate (rotation with ${GATE_DELAY_MS / 1000} s propagation, with and without smoke-workflow)`,
+    '',
+    gateReport(measured.gate),
+    '',
+    `### Audit (${AUDIT_USERS} users under ${FLEET_PATH}, IAM answering in ${IAM_LATENCY_MS.min}-${IAM_LATENCY_MS.max} ms)`,
+    '',
+    auditReport(measured.audit),
+    '',
+    '### Calls for one rotation of one target',
+    '',
+    ...callsReport(measured.calls)
+  ].join('\n')
+}
+
 async function main(): Promise<void> {
   if (!existsSync('dist/index.js')) throw new Error('dist/index.js is missing: run npm run bundle')
   console.error(
@@ -539,154 +717,7 @@ async function main(): Promise<void> {
     ...measured
   }
   writeFileSync('bench/results.json', `${JSON.stringify(results, null, 2)}\n`)
-
-  const s = measured.startup
-  const lines = [
-    `## Benchmark (${results.date}, ${s.node}${QUICK ? ', quick' : ''})`,
-    '',
-    '### Start-up',
-    '',
-    table(
-      ['measure', 'action', "node -e ''", 'goal'],
-      [
-        [
-          `to first request, median of ${s.runs}`,
-          `${s.firstRequestMs.median} ms`,
-          `${s.bareNodeMs.median} ms (whole run)`,
-          '< 120 ms'
-        ],
-        ['to first request, p90', `${s.firstRequestMs.p90} ms`, `${s.bareNodeMs.p90} ms`, ''],
-        [
-          'peak memory',
-          `${s.peakRssMiB.action.toFixed(1)} MiB`,
-          `${s.peakRssMiB.bareNode.toFixed(1)} MiB`,
-          '< 100 MiB'
-        ],
-        [
-          'bundle: index.js / all chunks',
-          `${(s.bundleBytes.main / 1024 / 1024).toFixed(2)} / ${(s.bundleBytes.total / 1024 / 1024).toFixed(2)} MiB`,
-          '',
-          ''
-        ]
-      ]
-    ),
-    '',
-    '### Verification',
-    '',
-    table(
-      [
-        'case',
-        'delay',
-        'total',
-        'overhead',
-        'start / reads / confirm / finish',
-        'STS checks with the new key',
-        'goal'
-      ],
-      measured.verification.map(row => [
-        row.case,
-        `${row.delayMs / 1000} s`,
-        `${(row.totalMs / 1000).toFixed(2)} s`,
-        `${(row.overheadMs / 1000).toFixed(2)} s`,
-        [row.parts.startMs, row.parts.readsMs, row.parts.confirmMs, row.parts.finishMs]
-          .map(ms => `${(ms / 1000).toFixed(2)}`)
-          .join(' / '),
-        row.checks,
-        '< 1 s'
-      ])
-    ),
-    '',
-    `### Fan-out (secondary limit ${RATE_LIMIT.pointsPerWindow} points per ${RATE_LIMIT.windowMs / 1000} s window: GitHub's rate, 6x faster)`,
-    '',
-    table(
-      [
-        'limit answer',
-        'targets',
-        'wall',
-        'GitHub time',
-        'lower bound',
-        'ratio',
-        'requests',
-        'points',
-        'throttled',
-        'ignored retry-after',
-        'peak in flight',
-        'failures'
-      ],
-      measured.fanOut.map(row => [
-        row.model,
-        row.targets,
-        `${(row.wallMs / 1000).toFixed(1)} s`,
-        `${(row.githubMs / 1000).toFixed(1)} s`,
-        `${(row.lowerBoundMs / 1000).toFixed(1)} s`,
-        `${row.ratio.toFixed(2)}x`,
-        row.requests,
-        row.points,
-        row.throttled,
-        row.ignoredRetryAfter,
-        row.peakInFlight,
-        row.failures
-      ])
-    ),
-    '',
-    `### Smoke gate (rotation with ${GATE_DELAY_MS / 1000} s propagation, with and without smoke-workflow)`,
-    '',
-    table(
-      ['smoke run', 'without gate', 'with gate', "gate's own overhead", 'GitHub requests'],
-      measured.gate.map(row => [
-        `${(row.smokeRunMs / 1000).toFixed(1)} s`,
-        `${(row.withoutGateMs / 1000).toFixed(2)} s`,
-        `${(row.withGateMs / 1000).toFixed(2)} s`,
-        `${(row.overheadMs / 1000).toFixed(2)} s`,
-        row.githubRequests
-      ])
-    ),
-    '',
-    `### Audit (${AUDIT_USERS} users under ${FLEET_PATH}, IAM answering in ${IAM_LATENCY_MS.min}-${IAM_LATENCY_MS.max} ms)`,
-    '',
-    table(
-      [
-        'IAM throttle',
-        'users',
-        'wall',
-        'IAM requests',
-        'throttled',
-        'GitHub requests',
-        'writes',
-        'rows unlike the seed',
-        'goal'
-      ],
-      measured.audit.map(row => [
-        row.throttle,
-        row.users,
-        `${(row.wallMs / 1000).toFixed(1)} s`,
-        row.iamRequests,
-        row.throttled,
-        row.githubRequests,
-        row.writes,
-        row.mismatches,
-        '< 60 s, 0 writes'
-      ])
-    ),
-    '',
-    '### Calls for one rotation of one target',
-    '',
-    table(
-      ['measured', 'count'],
-      [
-        ...Object.entries(measured.calls.aws).map(([name, n]) => [name, n]),
-        ...Object.entries(measured.calls.github).map(([name, n]) => [`GitHub ${name}`, n])
-      ]
-    ),
-    '',
-    table(
-      ['minimum the lifecycle needs', 'count', 'why'],
-      MINIMUM_CALLS.map(([name, n, why]) => [name, n, why])
-    ),
-    '',
-    `Totals: ${measured.calls.awsTotal} AWS requests (minimum ${MINIMUM_CALLS.slice(0, 7).reduce((sum, row) => sum + row[1], 0)}), ${measured.calls.githubTotal} GitHub requests (minimum 3).`
-  ]
-  console.log(lines.join('\n'))
+  console.log(report(measured, results.date))
 }
 
 main().catch((error: unknown) => {

@@ -99,20 +99,8 @@ export function readSettings(readInput: ReadInput, env: NodeJS.ProcessEnv): Sett
   const targets = readTargets(input, env)
   const iamUserName = readIamUserName(input)
   const [accessKeyIdSecretName, secretAccessKeySecretName] = readSecretNames(input)
-  const verifyTimeoutMs = durationWithin(
-    input,
-    'verify-timeout',
-    5_000,
-    MAX_VERIFY_TIMEOUT_MS,
-    `must be between 5s and 30m (AWS usually accepts a new key within 5-10 seconds)`
-  )
-  const requestTimeoutMs = durationWithin(
-    input,
-    'request-timeout',
-    1_000,
-    5 * 60_000,
-    'must be between 1s and 5m'
-  )
+  const verifyTimeoutMs = readVerifyTimeout(input)
+  const requestTimeoutMs = readRequestTimeout(input)
   const awsRegion = readAwsRegion(input)
   const expectedAccountId = readExpectedAccountId(input)
   const reactivatePrevious = readReactivatePrevious(input)
@@ -120,20 +108,8 @@ export function readSettings(readInput: ReadInput, env: NodeJS.ProcessEnv): Sett
   const githubApiUrl = readGithubApiUrl(input, env)
   refuseCodespacesOnGhes(targets, githubApiUrl ?? env.GITHUB_API_URL)
   const smokeWorkflow = readSmokeWorkflow(input, env, targets)
-  const smokeTimeoutMs = durationWithin(
-    input,
-    'smoke-timeout',
-    10_000,
-    MAX_SMOKE_TIMEOUT_MS,
-    'must be between 10s and 6h (a GitHub-hosted job stops after 6 hours anyway)'
-  )
-  const rateLimitBudgetMs = durationWithin(
-    input,
-    'rate-limit-budget',
-    0,
-    MAX_RATE_LIMIT_BUDGET_MS,
-    'must be at most 6h (0 fails at the first rate limit)'
-  )
+  const smokeTimeoutMs = readSmokeTimeout(input)
+  const rateLimitBudgetMs = readRateLimitBudget(input)
   const leakResponse = readLeakResponse(input)
 
   const settings: Settings = {
@@ -165,6 +141,41 @@ export function readSettings(readInput: ReadInput, env: NodeJS.ProcessEnv): Sett
     run: runIdentity(env)
   }
   return Object.freeze(settings)
+}
+
+// The bounded durations, each read where readSettings always read it (the first bad input wins).
+function readVerifyTimeout(input: Input): number {
+  return durationWithin(
+    input,
+    'verify-timeout',
+    5_000,
+    MAX_VERIFY_TIMEOUT_MS,
+    `must be between 5s and 30m (AWS usually accepts a new key within 5-10 seconds)`
+  )
+}
+
+function readRequestTimeout(input: Input): number {
+  return durationWithin(input, 'request-timeout', 1_000, 5 * 60_000, 'must be between 1s and 5m')
+}
+
+function readSmokeTimeout(input: Input): number {
+  return durationWithin(
+    input,
+    'smoke-timeout',
+    10_000,
+    MAX_SMOKE_TIMEOUT_MS,
+    'must be between 10s and 6h (a GitHub-hosted job stops after 6 hours anyway)'
+  )
+}
+
+function readRateLimitBudget(input: Input): number {
+  return durationWithin(
+    input,
+    'rate-limit-budget',
+    0,
+    MAX_RATE_LIMIT_BUDGET_MS,
+    'must be at most 6h (0 fails at the first rate limit)'
+  )
 }
 
 function runIdentity(env: NodeJS.ProcessEnv): RunIdentity {

@@ -191,6 +191,108 @@ async function converged(world: World): Promise<void> {
   expect(world.github.requests.filter(r => r.route === 'put-secret').length).toBe(writes)
 }
 
+/**
+ * Arms the fault at the point: the first matching request (every one, for a permanent fault)
+ * gets the fault, or kills the run's process. `fired` counts the matching requests.
+ */
+function armFault(
+  world: World,
+  point: Point,
+  fault: FaultName,
+  oldKeyId: string
+): { fired: () => number; onSpawn: (child: ChildProcess) => void; disarm: () => void } {
+  let child: ChildProcess | undefined
+  let fired = 0
+  const once = fault !== 'permanent'
+  const hit = (): boolean => (once ? fired++ === 0 : (fired++, true))
+  const kill = (): undefined => {
+    child?.kill('SIGKILL')
+    return undefined
+  }
+  const removeAws = world.aws.intercept(async call => {
+    if (!point.aws?.(call, world, oldKeyId) || !hit()) return undefined
+    return fault === 'kill' ? kill() : awsFault(fault)
+  })
+  const removeGitHub = world.github.intercept(async call => {
+    if (!point.github?.(call) || !hit()) return undefined
+    return fault === 'kill' ? kill() : githubFault(fault)
+  })
+  return {
+    fired: () => fired,
+    onSpawn: c => (child = c),
+    disarm: () => {
+      removeAws()
+      removeGitHub()
+    }
+  }
+}
+
+/**
+ * The targets that hold a whole pair right after the faulted run. Killed between a target's two
+ * PUTs, or refused one of them for good, that target holds a mismatched pair until the next run
+ * (GitHub cannot write two secrets at once).
+ */
+function wholeTargets(point: Point, fault: FaultName): string[] {
+  const halfWritten =
+    (fault === 'kill' && point.name === 'secret write') ||
+    ((fault === 'kill' || fault === 'permanent') && point.name === 'one secret of a pair')
+  if (halfWritten) return ['acme/app']
+  return fault === 'kill' && point.name === 'own secret write' ? ['acme/api'] : REPOS
+}
+
+/** What the faulted run itself must have done: rotated, failed saying so, or been killed. */
+function expectOutcome(world: World, fault: FaultName, result: RunResult, oldKeyId: string): void {
+  if (TRANSIENT.includes(fault)) {
+    expect({ code: result.code, error: result.stdout.match(/::error::.*/)?.[0] }).toEqual({
+      code: 0,
+      error: undefined
+    })
+    everyActiveKeyIsHeld(world)
+    expect(world.stored('acme/api').accessKeyId).not.toBe(oldKeyId)
+    expect(world.aws.keys(USER).find(k => k.accessKeyId === oldKeyId)?.status).toBe('Inactive')
+  } else if (fault === 'permanent') {
+    expect(result.code).toBe(1)
+    // The message says what was left and what happens next.
+    expect(result.stdout).toMatch(
+      /::error::.*(unchanged|stays? active|still active|next run|later run|tries again)/i
+    )
+  } else {
+    expect(result.signal).toBe('SIGKILL')
+  }
+}
+
+/** After the runs that converge: a rotation happened, or the killed run's new key was set aside. */
+function expectRotatedOrSetAside(world: World, point: Point, fault: FaultName): void {
+  if (fault === 'kill' && point.name === 'create') {
+    // The key the killed run made is set aside (inactive, an orphan), never deleted early: it
+    // holds the second slot until delete-after, so no rotation has happened yet.
+    expect(Object.values(world.aws.tags(USER)).filter(v => /orphan=yes/.test(v))).toHaveLength(1)
+  } else {
+    expect(world.github.history('acme/app', ID_SECRET).length).toBeGreaterThan(1)
+  }
+}
+
+/** One cell of the matrix: a run with the fault at the point, then the runs that converge. */
+async function faultCase(world: World, point: Point, fault: FaultName): Promise<void> {
+  point.seed?.(world)
+  const oldKeyId = world.stored().accessKeyId
+  const armed = armFault(world, point, fault, oldKeyId)
+  const result = await world.run(
+    { 'request-timeout': '1s', 'verify-timeout': '5s' },
+    { runId: '2002', ...(node ? { node } : {}), onSpawn: armed.onSpawn }
+  )
+  expect(armed.fired()).toBeGreaterThan(0)
+  armed.disarm()
+  noSecretPrinted(world, result)
+  targetsHoldActiveKeys(world, wholeTargets(point, fault))
+  expectOutcome(world, fault, result, oldKeyId)
+  if (fault === 'kill' && point.name === 'own secret write') {
+    await ownPairMended(world)
+  }
+  await converged(world)
+  expectRotatedOrSetAside(world, point, fault)
+}
+
 /** The matrix for the named steps: every fault at each of them. */
 export function faultMatrix(pointNames: readonly string[]): void {
   const points = POINTS.filter(point => pointNames.includes(point.name))
@@ -207,81 +309,7 @@ export function faultMatrix(pointNames: readonly string[]): void {
 
     it.each(cases)('%s / %s', async (_name, fault, point) => {
       world = await startWorld({ repos: REPOS })
-      point.seed?.(world)
-      const oldKeyId = world.stored().accessKeyId
-      let child: ChildProcess | undefined
-      let fired = 0
-      const once = fault !== 'permanent'
-      const hit = (): boolean => (once ? fired++ === 0 : (fired++, true))
-      const removeAws = world.aws.intercept(async call => {
-        if (!point.aws?.(call, world, oldKeyId) || !hit()) return undefined
-        if (fault === 'kill') {
-          child?.kill('SIGKILL')
-          return undefined
-        }
-        return awsFault(fault)
-      })
-      const removeGitHub = world.github.intercept(async call => {
-        if (!point.github?.(call) || !hit()) return undefined
-        if (fault === 'kill') {
-          child?.kill('SIGKILL')
-          return undefined
-        }
-        return githubFault(fault)
-      })
-
-      const result = await world.run(
-        { 'request-timeout': '1s', 'verify-timeout': '5s' },
-        { runId: '2002', ...(node ? { node } : {}), onSpawn: c => (child = c) }
-      )
-      expect(fired).toBeGreaterThan(0)
-      removeAws()
-      removeGitHub()
-      noSecretPrinted(world, result)
-      // Killed between a target's two PUTs, or refused one of them for good: that target holds a
-      // mismatched pair until the next run (GitHub cannot write two secrets at once).
-      const halfWritten =
-        (fault === 'kill' && point.name === 'secret write') ||
-        ((fault === 'kill' || fault === 'permanent') && point.name === 'one secret of a pair')
-      targetsHoldActiveKeys(
-        world,
-        halfWritten
-          ? ['acme/app']
-          : fault === 'kill' && point.name === 'own secret write'
-            ? ['acme/api']
-            : REPOS
-      )
-
-      if (TRANSIENT.includes(fault)) {
-        expect({ code: result.code, error: result.stdout.match(/::error::.*/)?.[0] }).toEqual({
-          code: 0,
-          error: undefined
-        })
-        everyActiveKeyIsHeld(world)
-        expect(world.stored('acme/api').accessKeyId).not.toBe(oldKeyId)
-        expect(world.aws.keys(USER).find(k => k.accessKeyId === oldKeyId)?.status).toBe('Inactive')
-      } else if (fault === 'permanent') {
-        expect(result.code).toBe(1)
-        // The message says what was left and what happens next.
-        expect(result.stdout).toMatch(
-          /::error::.*(unchanged|stays? active|still active|next run|later run|tries again)/i
-        )
-      } else {
-        expect(result.signal).toBe('SIGKILL')
-      }
-      if (fault === 'kill' && point.name === 'own secret write') {
-        await ownPairMended(world)
-      }
-      await converged(world)
-      if (fault === 'kill' && point.name === 'create') {
-        // The key the killed run made is set aside (inactive, an orphan), never deleted early: it
-        // holds the second slot until delete-after, so no rotation has happened yet.
-        expect(Object.values(world.aws.tags(USER)).filter(v => /orphan=yes/.test(v))).toHaveLength(
-          1
-        )
-      } else {
-        expect(world.github.history('acme/app', ID_SECRET).length).toBeGreaterThan(1)
-      }
+      await faultCase(world, point, fault)
     })
   })
 }
@@ -301,7 +329,6 @@ async function ownPairMended(world: World): Promise<void> {
   world.github.setSecret('acme/app', KEY_SECRET, key?.secretAccessKey ?? '')
 }
 
-/** One PUT of a pair refused: the pair is set back, and known to be half-written. */
 /** The run says what acme/api holds: the previous pair, set back; never a mismatched one. */
 function expectSaysPreviousPair(result: { stdout: string; summary: string }): void {
   for (const text of [result.stdout, result.summary]) {
@@ -310,6 +337,7 @@ function expectSaysPreviousPair(result: { stdout: string; summary: string }): vo
   }
 }
 
+/** One PUT of a pair refused: the pair is set back, and known to be half-written. */
 export function halfWrittenPairs(): void {
   describe(`a half-written pair on ${runner?.name ?? 'node'}`, () => {
     let world: World

@@ -57,6 +57,7 @@ export const API_VERSION = '2022-11-28'
 export const GENERIC_STATUSES: ReadonlySet<number> = new Set([
   400, 401, 403, 404, 422, 429, 500, 502, 503, 504
 ])
+const BASIC_ERROR = '/components/schemas/basic-error'
 
 type Node = Record<string, unknown>
 
@@ -461,6 +462,118 @@ function headerValue(headers: Exchange['requestHeaders'], name: string): string 
   return undefined
 }
 
+/** The request's X-GitHub-Api-Version, which GitHub wants on every request. */
+function checkVersion(exchange: Exchange): string[] {
+  const version = headerValue(exchange.requestHeaders, 'x-github-api-version')
+  const request = `${exchange.method} ${exchange.path}`
+  if (version === undefined)
+    return [`${request}: no X-GitHub-Api-Version header (send ${API_VERSION})`]
+  if (version !== API_VERSION)
+    return [`${request}: X-GitHub-Api-Version is "${version}", not ${API_VERSION}`]
+  return []
+}
+
+/** The operation an exchange is one of, as checkRequestBody and checkResponse need it. */
+interface MatchedOperation {
+  doc: Loaded
+  op: Node
+  /** The operation's JSON pointer in the description. */
+  pointer: string
+  /** METHOD /path/{template}, for the messages. */
+  label: string
+}
+
+function checkRequestBody(
+  { doc, op, pointer, label }: MatchedOperation,
+  exchange: Exchange
+): string[] {
+  if (op.requestBody === undefined) {
+    return noBody(exchange.requestBody)
+      ? []
+      : [`${label}: sends a body, but the operation takes none`]
+  }
+  const { node: body, pointer: bodyPointer } = deref(doc, op.requestBody, `${pointer}/requestBody`)
+  const type = jsonMediaType(body.content)
+  if (noBody(exchange.requestBody)) {
+    return body.required === true ? [`${label}: the request body is required`] : []
+  }
+  if (type === undefined) return []
+  const problems: string[] = []
+  const schemaPointer = `${bodyPointer}/content/${escapeToken(type)}/schema`
+  const validate = validatorAt(doc, schemaPointer)
+  if (!validate(exchange.requestBody)) {
+    problems.push(...describeErrors(`${label}: request body`, validate.errors))
+  }
+  problems.push(
+    ...undeclaredKeys(
+      doc,
+      pointerGet(doc.doc, schemaPointer),
+      exchange.requestBody,
+      `${label}: request body`
+    )
+  )
+  return problems
+}
+
+/**
+ * The schema the response body is held to (none when there is nothing to check), and what is
+ * wrong with the status or with the body's presence.
+ */
+function responseSchema(
+  { doc, op, pointer, label }: MatchedOperation,
+  exchange: Exchange
+): { schemaPointer?: string; problems: string[] } {
+  const responses = isNode(op.responses) ? op.responses : {}
+  const status = String(exchange.status)
+  const sent = !noBody(exchange.responseBody)
+  if (!(status in responses)) {
+    if (GENERIC_STATUSES.has(exchange.status))
+      return sent ? { schemaPointer: BASIC_ERROR, problems: [] } : { problems: [] }
+    const listed = Object.keys(responses).join(', ')
+    return {
+      problems: [
+        `${label}: GitHub does not answer this operation with ${status} (it declares ${listed})`
+      ]
+    }
+  }
+  const { node: response, pointer: responsePointer } = deref(
+    doc,
+    responses[status],
+    `${pointer}/responses/${status}`
+  )
+  const type = jsonMediaType(response.content)
+  if (response.content === undefined) {
+    // Some operations declare an error answer by its description alone (secret scanning's
+    // update-alert 400/403/404/422, list-alerts-for-repo 404): GitHub still sends its error
+    // body there, so it is held to basic-error like any other error answer.
+    if (sent && GENERIC_STATUSES.has(exchange.status))
+      return { schemaPointer: BASIC_ERROR, problems: [] }
+    return {
+      problems: sent
+        ? [`${label}: GitHub answers ${status} with no body, the emulator sent one`]
+        : []
+    }
+  }
+  if (type === undefined) return { problems: [] }
+  if (!sent) {
+    return {
+      problems: [`${label}: GitHub answers ${status} with a ${type} body, the emulator sent none`]
+    }
+  }
+  return { schemaPointer: `${responsePointer}/content/${escapeToken(type)}/schema`, problems: [] }
+}
+
+function checkResponse(operation: MatchedOperation, exchange: Exchange): string[] {
+  const { schemaPointer, problems } = responseSchema(operation, exchange)
+  if (schemaPointer === undefined) return problems
+  const validate = validatorAt(operation.doc, schemaPointer)
+  if (validate(exchange.responseBody)) return problems
+  return [
+    ...problems,
+    ...describeErrors(`${operation.label}: ${exchange.status} response body`, validate.errors)
+  ]
+}
+
 /**
  * Everything GitHub's description says is wrong with one request and its response. Empty when
  * the exchange is one GitHub could have had.
@@ -468,18 +581,7 @@ function headerValue(headers: Exchange['requestHeaders'], name: string): string 
 export function validateExchange(description: Description, exchange: Exchange): string[] {
   const doc = load(description)
   const method = exchange.method.toLowerCase()
-  const problems: string[] = []
-
-  const version = headerValue(exchange.requestHeaders, 'x-github-api-version')
-  if (version === undefined) {
-    problems.push(
-      `${exchange.method} ${exchange.path}: no X-GitHub-Api-Version header (send ${API_VERSION})`
-    )
-  } else if (version !== API_VERSION) {
-    problems.push(
-      `${exchange.method} ${exchange.path}: X-GitHub-Api-Version is "${version}", not ${API_VERSION}`
-    )
-  }
+  const problems = checkVersion(exchange)
 
   const matches = matchPath(doc, exchange.path)
   const match = matches.find(candidate => isNode(candidate.route.item[method]))
@@ -493,80 +595,24 @@ export function validateExchange(description: Description, exchange: Exchange): 
     return problems
   }
   const { route, params } = match
-  const op = route.item[method] as Node
-  const opPointer = `/paths/${escapeToken(route.template)}/${method}`
-  const label = `${exchange.method.toUpperCase()} ${route.template}`
-
-  problems.push(...checkParameters(doc, label, route.template, method, op, params, exchange.query))
-
-  // The request body.
-  if (op.requestBody === undefined) {
-    if (!noBody(exchange.requestBody))
-      problems.push(`${label}: sends a body, but the operation takes none`)
-  } else {
-    const { node: body, pointer } = deref(doc, op.requestBody, `${opPointer}/requestBody`)
-    const type = jsonMediaType(body.content)
-    if (noBody(exchange.requestBody)) {
-      if (body.required === true) problems.push(`${label}: the request body is required`)
-    } else if (type !== undefined) {
-      const schemaPointer = `${pointer}/content/${escapeToken(type)}/schema`
-      const validate = validatorAt(doc, schemaPointer)
-      if (!validate(exchange.requestBody)) {
-        problems.push(...describeErrors(`${label}: request body`, validate.errors))
-      }
-      problems.push(
-        ...undeclaredKeys(
-          doc,
-          pointerGet(doc.doc, schemaPointer),
-          exchange.requestBody,
-          `${label}: request body`
-        )
-      )
-    }
+  const operation: MatchedOperation = {
+    doc,
+    op: route.item[method] as Node,
+    pointer: `/paths/${escapeToken(route.template)}/${method}`,
+    label: `${exchange.method.toUpperCase()} ${route.template}`
   }
-
-  // The response.
-  const responses = isNode(op.responses) ? op.responses : {}
-  const status = String(exchange.status)
-  let schemaPointer: string | undefined
-  if (status in responses) {
-    const { node: response, pointer } = deref(
+  return [
+    ...problems,
+    ...checkParameters(
       doc,
-      responses[status],
-      `${opPointer}/responses/${status}`
-    )
-    const type = jsonMediaType(response.content)
-    if (response.content === undefined) {
-      // Some operations declare an error answer by its description alone (secret scanning's
-      // update-alert 400/403/404/422, list-alerts-for-repo 404): GitHub still sends its error
-      // body there, so it is held to basic-error like any other error answer.
-      if (!noBody(exchange.responseBody) && GENERIC_STATUSES.has(exchange.status)) {
-        schemaPointer = '/components/schemas/basic-error'
-      } else if (!noBody(exchange.responseBody)) {
-        problems.push(`${label}: GitHub answers ${status} with no body, the emulator sent one`)
-      }
-    } else if (type !== undefined) {
-      schemaPointer = `${pointer}/content/${escapeToken(type)}/schema`
-      if (noBody(exchange.responseBody)) {
-        problems.push(
-          `${label}: GitHub answers ${status} with a ${type} body, the emulator sent none`
-        )
-        schemaPointer = undefined
-      }
-    }
-  } else if (GENERIC_STATUSES.has(exchange.status)) {
-    if (!noBody(exchange.responseBody)) schemaPointer = '/components/schemas/basic-error'
-  } else {
-    const listed = Object.keys(responses).join(', ')
-    problems.push(
-      `${label}: GitHub does not answer this operation with ${status} (it declares ${listed})`
-    )
-  }
-  if (schemaPointer !== undefined) {
-    const validate = validatorAt(doc, schemaPointer)
-    if (!validate(exchange.responseBody)) {
-      problems.push(...describeErrors(`${label}: ${status} response body`, validate.errors))
-    }
-  }
-  return problems
+      operation.label,
+      route.template,
+      method,
+      operation.op,
+      params,
+      exchange.query
+    ),
+    ...checkRequestBody(operation, exchange),
+    ...checkResponse(operation, exchange)
+  ]
 }
