@@ -7,6 +7,10 @@
  * https://docs.github.com/rest/codespaces). Each scope's public key, its secrets' metadata (never
  * a value), and the PUT of a sealed value (./secret-scope.ts opens it), validated as GitHub
  * validates it: name, base64, key id, size (48 KB), and an organization secret's visibility.
+ * GET of one secret answers its created_at and updated_at, "the date and time at which the secret
+ * was last updated, in ISO 8601 format: YYYY-MM-DDTHH:MM:SSZ" (GitHub's OpenAPI description;
+ * "Get a repository secret": https://docs.github.com/rest/actions/secrets#get-a-repository-secret).
+ * A PUT sets updated_at; shiftSecretTimes moves every secret's times into the past, as time passes.
  */
 import type { GitHubEmulator } from '../github.js'
 import { mustFindRepo, ORG_PATH, REPO_PATH } from './hub.js'
@@ -338,7 +342,20 @@ type SecretControls = Pick<
   | 'scopeSecret'
   | 'setScopeSecret'
   | 'scopeHistory'
+  | 'shiftSecretTimes'
 >
+
+/** Every scope that holds secrets: each repository's, its environments', each organization's. */
+function allScopes(hub: Hub): SecretScope[] {
+  const repos = [...hub.repos.values()].flatMap(repo => [
+    repo.actions,
+    repo.dependabot,
+    repo.codespaces,
+    ...[...repo.environments.values()].map(environment => environment.secrets)
+  ])
+  const orgs = [...hub.orgs.values()].flatMap(org => [org.actions, org.dependabot, org.codespaces])
+  return [...repos, ...orgs]
+}
 
 export function secretControls(hub: Hub): SecretControls {
   const checkedName = (name: string): string => {
@@ -390,6 +407,9 @@ export function secretControls(hub: Hub): SecretControls {
       }
       scopeOf(hub, ref).write(upper, value, new Date(), access)
     },
-    scopeHistory: (ref, name) => scopeOf(hub, ref).history(name.toUpperCase())
+    scopeHistory: (ref, name) => scopeOf(hub, ref).history(name.toUpperCase()),
+    shiftSecretTimes(ms) {
+      for (const scope of allScopes(hub)) scope.shiftTime(ms)
+    }
   }
 }
