@@ -348,6 +348,48 @@ describe('reading secrets', () => {
     ).rejects.toMatchObject(rejection(404, 'Not Found'))
   })
 
+  test('updated_at is the last write, created_at the first; shiftSecretTimes moves both, in every scope', async () => {
+    const DAY_MS = 86_400_000
+    const octokit = client()
+    const read = async () =>
+      (await octokit.rest.actions.getRepoSecret({ ...parts(REPO), secret_name: 'DEPLOY_KEY' })).data
+    const seconds = (ms: number) => Math.floor(ms / 1000) * 1000
+    const before = seconds(Date.now())
+    await writeSecret(octokit, 'DEPLOY_KEY', 'one')
+    // A day passes, then the secret is written again.
+    emulator.shiftSecretTimes(DAY_MS)
+    await writeSecret(octokit, 'DEPLOY_KEY', 'two')
+    const after = Date.now()
+    const written = await read()
+    expect(Date.parse(written.created_at)).toBeGreaterThanOrEqual(before - DAY_MS)
+    expect(Date.parse(written.created_at)).toBeLessThanOrEqual(after - DAY_MS)
+    expect(Date.parse(written.updated_at)).toBeGreaterThanOrEqual(before)
+    expect(Date.parse(written.updated_at)).toBeLessThanOrEqual(after)
+
+    emulator.addEnvironment(REPO, 'prod')
+    emulator.addOrg('octo-org')
+    const environment = { kind: 'environment', repo: REPO, environment: 'prod' } as const
+    const org = { kind: 'org-actions', org: 'octo-org' } as const
+    emulator.setScopeSecret(environment, 'DEPLOY_KEY', 'env')
+    emulator.setScopeSecret(org, 'DEPLOY_KEY', 'org', {
+      visibility: 'private',
+      selectedRepositoryIds: []
+    })
+    const times = () =>
+      [environment, org].map(ref => emulator.scopeSecret(ref, 'DEPLOY_KEY')?.updatedAt.getTime())
+    const [envBefore, orgBefore] = times()
+    const historyBefore = emulator.history(REPO, 'DEPLOY_KEY').map(entry => entry.at)
+    emulator.shiftSecretTimes(DAY_MS)
+    const shifted = await read()
+    expect(Date.parse(shifted.updated_at)).toBe(Date.parse(written.updated_at) - DAY_MS)
+    expect(Date.parse(shifted.created_at)).toBe(Date.parse(written.created_at) - DAY_MS)
+    expect(times()).toEqual([(envBefore ?? 0) - DAY_MS, (orgBefore ?? 0) - DAY_MS])
+    expect(emulator.history(REPO, 'DEPLOY_KEY').map(entry => entry.at)).toEqual(
+      historyBefore.map(at => at - DAY_MS)
+    )
+    expect(emulator.secret(REPO, 'DEPLOY_KEY')?.value).toBe('two')
+  })
+
   test('list is sorted and paginated with link headers that Octokit follows', async () => {
     for (const name of ['E', 'C', 'A', 'D', 'B']) emulator.setSecret(REPO, name, name)
     const octokit = client()

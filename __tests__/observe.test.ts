@@ -1,6 +1,7 @@
 import type { Aws } from '../src/aws.js'
 import { InputError, Refusal } from '../src/errors.js'
-import { observe } from '../src/observe.js'
+import { observe, observeTargetWrites } from '../src/observe.js'
+import type { Target } from '../src/targets.js'
 
 const run = { repository: 'acme/app', runId: '1', attempt: '1' }
 const unknownRun = () => Promise.resolve('unknown' as const)
@@ -176,5 +177,44 @@ describe('observe', () => {
         () => undefined
       )
     ).rejects.toThrow('no')
+  })
+
+  it("reads when each target's secret was last written; a missing secret has no time, a refused read is named", async () => {
+    const targets: Target[] = [
+      { kind: 'repository', owner: 'acme', repo: 'app' },
+      { kind: 'environment', owner: 'acme', repo: 'app', environment: 'prod east' },
+      { kind: 'organization', org: 'acme' },
+      { kind: 'repository', owner: 'acme', repo: 'new' },
+      { kind: 'dependabot', owner: 'acme', repo: 'web' }
+    ]
+    const asked: string[] = []
+    const answers: Record<string, () => Promise<number | undefined>> = {
+      app: () => Promise.resolve(Date.parse('2026-11-22T10:00:00Z')),
+      'prod east': () => Promise.reject(Object.assign(new Error('Forbidden'), { status: 403 })),
+      acme: () => Promise.resolve(Date.parse('2026-11-21T09:00:00Z')),
+      new: () => Promise.resolve(undefined),
+      web: () => Promise.reject(new Error('socket hang up'))
+    }
+    const read = (target: Target, secretName: string) => {
+      asked.push(secretName)
+      const place =
+        'environment' in target ? target.environment : 'org' in target ? target.org : target.repo
+      return (answers[place] ?? (() => Promise.reject(new Error('unexpected'))))()
+    }
+    const { writes, unread } = await observeTargetWrites(read, targets, 'AWS_ACCESS_KEY_ID')
+    expect(asked).toEqual(Array(5).fill('AWS_ACCESS_KEY_ID'))
+    expect(writes).toEqual([
+      {
+        target: 'acme/app',
+        secretName: 'AWS_ACCESS_KEY_ID',
+        updatedAt: Date.parse('2026-11-22T10:00:00Z')
+      },
+      {
+        target: 'org:acme',
+        secretName: 'AWS_ACCESS_KEY_ID',
+        updatedAt: Date.parse('2026-11-21T09:00:00Z')
+      }
+    ])
+    expect(unread).toEqual(['env:acme/app/prod east (403)', 'dependabot:acme/web (no answer)'])
   })
 })

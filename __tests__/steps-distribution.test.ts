@@ -2,9 +2,11 @@ import type { Credentials } from '../src/aws.js'
 import { StepFailure, TargetError, Yield } from '../src/errors.js'
 import type { PreparedTarget } from '../src/github.js'
 import { distribute, finishDistribution, restore } from '../src/steps/distribution.js'
+import { readMark } from '../src/marks.js'
 import {
   awsError,
   failureOf,
+  keyState,
   OLD,
   orgTarget,
   repoTarget,
@@ -213,6 +215,31 @@ describe('restore', () => {
     ])
     expect(w.run.result.current).toBe(OLD)
     expect(w.run.result.written).toEqual(['acme/web', 'acme/app'])
+  })
+
+  it('after writing back, gives the key’s active mark the time of the writes: they are its own', async () => {
+    const seen =
+      'rotate-aws-access-keys v1 state=active at=2026-11-01T10:00:00Z run=7.1 prev=AKIAGONEKEY000000009 repo=acme/app'
+    const marked = {
+      snapshot: {
+        keys: [keyState(OLD.accessKeyId, 'Active', readMark(seen))]
+      }
+    }
+    const w = world({ currentKeyId: undefined, ...marked })
+    w.secrets.onWrite = () => w.clock.advance(1_000)
+    await restore(w.run, step)
+    expect(w.journal.lines().slice(-1)).toEqual([
+      `tag ${USER} ${OLD.accessKeyId} rotate-aws-access-keys v1 state=active at=2026-11-22T10:00:02Z run=4242.2 prev=AKIAGONEKEY000000009 repo=acme/app`
+    ])
+    const failing = world({ currentKeyId: undefined, ...marked })
+    failing.aws.fail('tag', awsError('ServiceFailure', 500, 'down'), {
+      when: args => String(args[2]).includes('state=active')
+    })
+    await restore(failing.run, step)
+    expect(failing.run.result.current).toBe(OLD)
+    expect(failing.log.warnings).toEqual([
+      "Every target holds AKIA…0001 again, but updating its mark failed (ServiceFailure: down): a later run may take this run's writes for another writer's and say so."
+    ])
   })
 
   it('after writing back, marks a lost inactive key retired, and removes a deleted one’s mark', async () => {

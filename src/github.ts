@@ -6,6 +6,7 @@ import type { Target } from './targets.js'
 import { pacedClient, type GitHubStats, type GitHubOptions } from './github/client.js'
 import {
   prepareTarget,
+  readSecretUpdatedAt,
   writeSecrets,
   type PreparedTarget,
   type SecretValue
@@ -33,6 +34,8 @@ export interface GitHub {
   stats(): GitHubStats
   prepare(target: Target): Promise<PreparedTarget>
   write(prepared: PreparedTarget, secrets: readonly SecretValue[]): Promise<void>
+  /** When a secret of the target was last written (GitHub's updated_at); undefined: none. */
+  secretUpdatedAt(target: Target, secretName: string): Promise<number | undefined>
   /** Whether a workflow run attempt is still going, as far as the token may see. */
   runState(repository: string, runId: string, attempt: string): Promise<RunState>
   /** The rate-limit-budget is spent: no new target should be started. */
@@ -58,6 +61,7 @@ export function createGitHub(
     issues: octokitIssues(octokit),
     runState: (repository, runId, attempt) => readRunState(octokit, repository, runId, attempt),
     prepare: target => prepareTarget(octokit, target),
+    secretUpdatedAt: (target, secretName) => readSecretUpdatedAt(octokit, target, secretName),
     write: (prepared, secrets) =>
       writeSecrets(octokit, options.orgSecretVisibility, prepared, secrets)
   }

@@ -4,7 +4,7 @@ import type { Aws, Credentials } from './aws.js'
 import { watchCancellation, type Cancellation } from './cancel.js'
 import { describeError, InputError, Refusal } from './errors.js'
 import type { PreparedTarget, GitHub } from './github.js'
-import { observe } from './observe.js'
+import { observe, observeTargetWrites } from './observe.js'
 import { plan, type Plan } from './plan.js'
 import { ISSUE_LABEL, jobIdentity, tellPerson, type Told } from './notify.js'
 import {
@@ -19,7 +19,7 @@ import { readSettings, type InputName, type Settings } from './settings.js'
 import type { Snapshot } from './snapshot.js'
 import { describeTarget } from './targets.js'
 import type { SmokeGate } from './smoke/workflow.js'
-import { keyLabel } from './format.js'
+import { keyLabel, someOf } from './format.js'
 import { alertPlaces, scanForLeaks } from './leaks/scan.js'
 import { apiText, maskable } from './untrusted.js'
 
@@ -88,7 +88,11 @@ async function runStages(progress: Progress): Promise<void> {
 
   const observed = await observeWithGitHub(settings)
   logSnapshot(observed.snapshot)
-  const snapshot = await checkLeaks(settings, observed)
+  const [leaksChecked, targetWrites] = await Promise.all([
+    checkLeaks(settings, observed),
+    readTargetWrites(settings, observed.github)
+  ])
+  const snapshot = { ...leaksChecked, ...targetWrites }
   progress.observed = { ...observed, snapshot }
 
   const now = systemClock.now()
@@ -188,6 +192,28 @@ async function checkLeaks(settings: Settings, observed: Observed): Promise<Snaps
     )
   }
   return { ...snapshot, leaks: scan.leaks }
+}
+
+/**
+ * When each target's access key id secret was last written, on every run: the planner tells a
+ * person when someone else wrote one. A target that cannot be read is one notice, never a failure.
+ */
+async function readTargetWrites(
+  settings: Settings,
+  github: GitHub
+): Promise<Pick<Snapshot, 'targetWrites'>> {
+  const name = settings.accessKeyIdSecretName
+  const { writes, unread } = await observeTargetWrites(
+    (target, secretName) => github.secretUpdatedAt(target, secretName),
+    settings.targets,
+    name
+  )
+  if (unread.length > 0) {
+    core.notice(
+      `Could not read when ${name} was last written in ${someOf(unread, 5)}, so this run cannot tell whether someone else wrote it there. The rotation goes on; the read needs the same secrets permission as the writes.`
+    )
+  }
+  return { targetWrites: writes }
 }
 
 /** Masks every key id, then says whose keys these are. */

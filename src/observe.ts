@@ -1,6 +1,6 @@
 import { awsErrorCode } from './aws-errors.js'
 import type { Aws, Credentials, ListedKey } from './aws.js'
-import { describeError, InputError, Refusal, ROOT_REFUSAL } from './errors.js'
+import { describeError, InputError, Refusal, ROOT_REFUSAL, statusOf } from './errors.js'
 
 import {
   isIntentTagKey,
@@ -12,6 +12,7 @@ import {
 import { partitionOf } from './regions.js'
 import type { RunState } from './github.js'
 import type { Settings } from './settings.js'
+import { describeTarget, type Target } from './targets.js'
 import {
   isQuarantinePolicy,
   parseCallerArn,
@@ -20,6 +21,7 @@ import {
   type KeyState,
   type LastUse,
   type QuarantineReading,
+  type SecretWrite,
   type Snapshot,
   type StaleMark
 } from './snapshot.js'
@@ -106,6 +108,49 @@ function userToRotate(caller: Caller, iamUserName: string | undefined): string {
     )
   }
   return userName
+}
+
+/** When a secret of a target was last written (GitHub's updated_at); undefined: no such secret. */
+export type SecretTimeReader = (target: Target, secretName: string) => Promise<number | undefined>
+
+/** The targets' write times, and the targets whose time could not be read (with why). */
+export interface TargetWrites {
+  readonly writes: SecretWrite[]
+  readonly unread: string[]
+}
+
+/**
+ * When each target's `secretName` was last written, for the planner to compare with the time
+ * the marks say this user's key reached every target. Never fatal: a refused or failed read
+ * leaves that target out and names it in `unread`; a missing secret has no time to compare.
+ */
+export async function observeTargetWrites(
+  read: SecretTimeReader,
+  targets: readonly Target[],
+  secretName: string
+): Promise<TargetWrites> {
+  // All asked for at once: the GitHub client's own limit decides how many are in flight.
+  const answers = await Promise.all(
+    targets.map(target => readTargetWrite(read, describeTarget(target), target, secretName))
+  )
+  return {
+    writes: answers.flatMap(answer => ('updatedAt' in answer ? [answer] : [])),
+    unread: answers.flatMap(answer => ('unread' in answer ? [answer.unread] : []))
+  }
+}
+
+async function readTargetWrite(
+  read: SecretTimeReader,
+  name: string,
+  target: Target,
+  secretName: string
+): Promise<SecretWrite | { unread: string } | { missing: true }> {
+  try {
+    const updatedAt = await read(target, secretName)
+    return updatedAt === undefined ? { missing: true } : { target: name, secretName, updatedAt }
+  } catch (error) {
+    return { unread: `${name} (${statusOf(error) ?? 'no answer'})` }
+  }
 }
 
 /** The user's ARN; a user that does not exist is an input to fix, not an AWS failure. */

@@ -2,7 +2,7 @@ import { ROOT_REFUSAL } from './errors.js'
 import { age, isoTime, keyLabel, someOf } from './format.js'
 import type { AlertRef, LeakResponse } from './leaks/scan.js'
 import type { Mark } from './marks.js'
-import type { Intent, KeyState, LastUse, Snapshot } from './snapshot.js'
+import type { Intent, KeyState, LastUse, SecretWrite, Snapshot } from './snapshot.js'
 import { MAX_SMOKE_TIMEOUT_MS, type Settings } from './settings.js'
 
 /**
@@ -221,7 +221,7 @@ export function plan(snapshot: Snapshot, settings: PlanSettings, now: number): P
   const intent = settleIntents(snapshot, settings, now)
   if ('waiting' in intent) return intent.waiting
   const draft = startDraft(snapshot, settings, now, intent)
-  return tellLeaks(draft, decideKeys(draft))
+  return warnOtherWriter(draft, tellLeaks(draft, decideKeys(draft)))
 }
 
 /** The rules on the keys themselves, once the intent is settled. */
@@ -1473,4 +1473,60 @@ function tellLeaks(draft: Draft, result: Plan): Plan {
       `${leakedText(draft, keyId)}. leak-response is report, so this run does nothing about it: rotate now (force), deactivate it, then resolve the alerts.`
   )
   return { ...result, warnings: [...(result.warnings ?? []), ...warnings] }
+}
+
+// Another writer: a target's secret written after this user's key reached every target.
+
+/**
+ * How much later than the `active` mark's `at` GitHub's updated_at of this user's own write may
+ * read. The mark is written after the last PUT, by the runner's clock and floored to the second;
+ * updated_at is GitHub's clock. Five minutes is the skew AWS allows a signed request (SigV4), far
+ * beyond a synchronized runner's; another writer within it goes unseen.
+ */
+const OWN_WRITE_MARGIN_MS = 5 * 60_000
+
+/**
+ * A target's secret written, beyond the margin, after the key the targets hold reached every
+ * target (its `active` mark), while no run of this user is writing: someone else wrote it. Only
+ * a warning for a person: the steps stay as they are.
+ */
+function warnOtherWriter(draft: Draft, decided: Plan): Plan {
+  // A refusal or a wait names no key the targets hold: nothing to compare with.
+  const current = draft.active.find(key => key.id === decided.currentKeyId)
+  const mark = current && ourMark(current)
+  if (!current || mark?.state !== 'active' || writingNow(draft)) return decided
+  const later = (draft.snapshot.targetWrites ?? []).filter(
+    write => write.updatedAt > mark.at + OWN_WRITE_MARGIN_MS
+  )
+  if (later.length === 0) return decided
+  const warning = otherWriterWarning(draft.snapshot.userName, current.id, mark.at, later)
+  return { ...decided, warnings: [...(decided.warnings ?? []), warning] }
+}
+
+/** A run of this user may be writing the targets, or left them half-written: its own writes. */
+function writingNow(draft: Draft): boolean {
+  const pending = (mark: Mark | undefined) => mark?.state === 'pending'
+  return (
+    draft.lost !== undefined ||
+    draft.byAge.some(key => pending(ourMark(key))) ||
+    draft.snapshot.staleMarks.some(({ mark }) => pending(mark))
+  )
+}
+
+function otherWriterWarning(
+  user: string,
+  keyId: string,
+  distributedAt: number,
+  later: readonly SecretWrite[]
+): string {
+  const places = someOf(
+    later.map(write => `${write.secretName} in ${write.target} at ${isoTime(write.updatedAt)}`),
+    5
+  )
+  return (
+    `Another writer: GitHub says ${places} ${later.length > 1 ? 'were' : 'was'} updated after this action wrote ${keyLabel(keyId)} of IAM user ${user} to every target at ${isoTime(distributedAt)}, and no run of ${user} has written since. ` +
+    `Another IAM user whose rotation lists the same target, a person or another tool wrote it: the target may hold a key that is not ${user}'s. ` +
+    `Check which IAM user each of these targets should belong to and list it in that user's workflow only (README: "One target, one IAM user"). ` +
+    `If it belongs to ${user}, the next rotation of ${user} writes its key there again and ends this warning (force: true rotates now). The rotation itself goes on as planned.`
+  )
 }

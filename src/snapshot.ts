@@ -23,6 +23,17 @@ export interface Snapshot {
   readonly quarantine?: QuarantineReading
   /** The action's record of the keys the quarantine exposed (a user tag), if any. */
   readonly quarantineRecord?: QuarantineRecord | 'unreadable'
+  /** When each target's access key id secret was last written (absent: not read). */
+  readonly targetWrites?: readonly SecretWrite[]
+}
+
+/** GitHub's word on when a target's secret was last written: its updated_at, never its value. */
+export interface SecretWrite {
+  /** The target as the targets input names it. */
+  readonly target: string
+  readonly secretName: string
+  /** ms since the epoch, by GitHub's clock. */
+  readonly updatedAt: number
 }
 
 /**

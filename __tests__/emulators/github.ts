@@ -99,6 +99,11 @@ export interface GitHubEmulator {
   scopeHistory(scope: ScopeRef, name: string): Array<{ at: number; value: string }>
   /** Every value the secret held, in order. */
   history(repo: string, name: string): Array<{ at: number; value: string }>
+  /**
+   * Time passes: every secret's created_at, updated_at and history move `ms` into the past, as
+   * the AWS emulator's shiftTime moves its keys. Runs, issues and alerts keep their times.
+   */
+  shiftSecretTimes(ms: number): void
   /** New key pair and key_id; writes sealed for the old key are then rejected. */
   rotatePublicKey(repo: string): void
   rateLimitReport(): RateLimitReport

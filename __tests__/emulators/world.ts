@@ -93,7 +93,10 @@ export interface World {
     inputs?: Record<string, string>,
     options?: Partial<RunOptions> & { repo?: string }
   ): Promise<RunResult>
-  /** Time passes: keys, their last use and the action's marks all move `ms` into the past. */
+  /**
+   * Time passes: keys, their last use, the action's marks and the secrets' created_at and
+   * updated_at all move `ms` into the past.
+   */
   advance(ms: number): void
   close(): Promise<void>
 }
@@ -151,7 +154,7 @@ export async function startWorld(options: WorldOptions = {}): Promise<World> {
       if (github.hasRepo(repo)) github.setRun(repo, runId, attempt, 'completed')
       return result
     },
-    advance: ms => ageWorld(aws, ms),
+    advance: ms => ageWorld(aws, github, ms),
     close: () => closeChecked(aws, github, options)
   }
 }
@@ -186,10 +189,10 @@ function addDeployToken(github: GitHubEmulator, options: WorldOptions): void {
 }
 
 /**
- * Time passes: keys, their last use and the action's marks all move `ms` into the past. The
- * marks are aged first: shifting time then makes every change visible to lagging reads.
+ * Time passes: keys, their last use, the action's marks and the secrets' times all move `ms` into
+ * the past. The marks are aged first: shifting time then makes every change visible to lagging reads.
  */
-function ageWorld(aws: AwsEmulator, ms: number): void {
+function ageWorld(aws: AwsEmulator, github: GitHubEmulator, ms: number): void {
   for (const [tagKey, value] of Object.entries(aws.tags(USER))) {
     // A mark's times (when, and until when its run holds the key) age with the keys.
     const aged = value.replace(/ (at|until)=(\S+)/g, (_all, field: string, iso: string) => {
@@ -199,6 +202,8 @@ function ageWorld(aws: AwsEmulator, ms: number): void {
     if (aged !== value) aws.setTag(USER, tagKey, aged)
   }
   aws.shiftTime(ms)
+  // A mark's `at` and a secret's updated_at keep their order, as in real time.
+  github.shiftSecretTimes(ms)
 }
 
 /** Closes both emulators, then fails if GitHub's API description found a problem with an exchange. */

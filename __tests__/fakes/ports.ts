@@ -275,6 +275,9 @@ export class FakeSecrets implements GitHub {
   runState(): Promise<never> {
     throw new Error('the steps never read run states')
   }
+  secretUpdatedAt(): Promise<never> {
+    throw new Error('the steps never read when a secret was written')
+  }
   outOfTime(): boolean {
     return this.writes >= this.budget
   }

@@ -255,23 +255,49 @@ async function orgAccessFor(
   return current.map(found => found ?? partner ?? { visibility: orgSecretVisibility })
 }
 
+/** A secret's metadata (GET {collection}/{secret_name}, never a value); undefined: no such secret. */
+async function readSecretMetadata(
+  octokit: Octokit,
+  scope: Scope,
+  secretName: string
+): Promise<Record<string, unknown> | undefined> {
+  try {
+    const { data } = await octokit.request(`GET ${scope.base}/{secret_name}`, {
+      ...scope.params,
+      secret_name: secretName
+    })
+    return data as Record<string, unknown>
+  } catch (error) {
+    if (statusOf(error) === 404) return undefined
+    throw error
+  }
+}
+
+/**
+ * When a secret of the target was last written: GitHub's updated_at (ms). Undefined when the
+ * secret does not exist; a read GitHub refuses, or an answer without a time, throws.
+ */
+export async function readSecretUpdatedAt(
+  octokit: Octokit,
+  target: Target,
+  secretName: string
+): Promise<number | undefined> {
+  const found = await readSecretMetadata(octokit, scopeOf(target), secretName)
+  if (!found) return undefined
+  const updatedAt = typeof found.updated_at === 'string' ? Date.parse(found.updated_at) : NaN
+  if (Number.isNaN(updatedAt)) throw new Error("GitHub's answer has no readable updated_at")
+  return updatedAt
+}
+
 /** The visibility of an organization secret as it is now, so the write keeps it. */
 async function readOrgAccess(
   octokit: Octokit,
   scope: Scope,
   secretName: string
 ): Promise<OrgAccess | undefined> {
-  let visibility: string
-  try {
-    const { data } = await octokit.request(`GET ${scope.base}/{secret_name}`, {
-      ...scope.params,
-      secret_name: secretName
-    })
-    visibility = (data as { visibility: string }).visibility
-  } catch (error) {
-    if (statusOf(error) === 404) return undefined
-    throw error
-  }
+  const found = await readSecretMetadata(octokit, scope, secretName)
+  if (!found) return undefined
+  const visibility = found.visibility as string
   if (visibility !== 'selected') return { visibility }
   // Every page: a PUT with a partial list would drop the rest of the selection.
   const ids: number[] = []

@@ -250,7 +250,30 @@ export async function restore(run: Run, step: Extract<Step, { kind: 'restore' }>
         : 'Both keys stay active; the next run tries again.')
   )
   run.result.current = run.context.signing
+  await markWrittenAgain(run, step.keyId)
   if (abandonedStatus) await settleAbandoned(run, step.abandonedKeyId, abandonedStatus)
+}
+
+/**
+ * Every target holds the restored key again from now: its `active` mark takes this time, as after
+ * a rotation, so a later run does not take this run's writes for another writer's. A key without
+ * such a mark is left as it is: the check for another writer has nothing to compare it with.
+ */
+async function markWrittenAgain(run: Run, keyId: string): Promise<void> {
+  const seen = run.context.snapshot.keys.find(key => key.id === keyId)?.mark
+  if (seen?.kind !== 'ours' || seen.mark.state !== 'active') return
+  const { previousKeyId, smoke, until } = seen.mark
+  try {
+    await run.aws.tag(
+      run.user,
+      keyId,
+      markOf(run, { state: 'active', previousKeyId, smoke, until })
+    )
+  } catch (error) {
+    run.context.log.warning(
+      `Every target holds ${keyLabel(keyId)} again, but updating its mark failed (${describeError(error)}): a later run may take this run's writes for another writer's and say so.`
+    )
+  }
 }
 
 /** Claims a key with `mark`, then writes the key this run signs with to every target. */

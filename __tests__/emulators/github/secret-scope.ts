@@ -102,6 +102,17 @@ export class SecretScope {
     return [...this.secrets.values()].sort((a, b) => (a.name < b.name ? -1 : 1))
   }
 
+  /** Time passes: every write, and so created_at and updated_at, moves `ms` into the past. */
+  shiftTime(ms: number): void {
+    for (const secret of this.secrets.values()) {
+      secret.createdAt = new Date(secret.createdAt.getTime() - ms)
+      secret.updatedAt = new Date(secret.updatedAt.getTime() - ms)
+    }
+    for (const history of this.histories.values()) {
+      for (const entry of history) entry.at -= ms
+    }
+  }
+
   history(name: string): Array<{ at: number; value: string }> {
     return (this.histories.get(name) ?? []).map(entry => ({ ...entry }))
   }

@@ -7,6 +7,10 @@
  * https://docs.github.com/rest/codespaces). Each scope's public key, its secrets' metadata (never
  * a value), and the PUT of a sealed value (./secret-scope.ts opens it), validated as GitHub
  * validates it: name, base64, key id, size (48 KB), and an organization secret's visibility.
+ * GET of one secret answers its created_at and updated_at, "the date and time at which the secret
+ * was last updated, in ISO 8601 format: YYYY-MM-DDTHH:MM:SSZ" (GitHub's OpenAPI description;
+ * "Get a repository secret": https://docs.github.com/rest/actions/secrets#get-a-repository-secret).
+ * A PUT sets updated_at; shiftSecretTimes moves every secret's times into the past, as time passes.
  */
 import type { GitHubEmulator } from '../github.js'
 import { mustFindRepo, ORG_PATH, REPO_PATH } from './hub.js'
@@ -218,39 +222,49 @@ function putSecret(call: RouteCall, scope: SecretScope): Reply {
   return outcome === 'created' ? { status: 201, body: {} } : { status: 204 }
 }
 
-/** The secrets routes of one scope, under `prefix` (a regex source ending before /secrets). */
-function secretRoutes(
-  prefix: string,
-  on: 'repo' | 'org',
-  scopeKind: ScopeKind,
-  permission: Permission,
+/** Where one kind of secrets lives and what a token needs there. */
+interface SecretPlace {
+  /** A regex source ending before /secrets. */
+  prefix: string
+  on: 'repo' | 'org'
+  scopeKind: ScopeKind
+  permission: Permission
   docs: string
-): Route[] {
-  const base = `^${prefix}/secrets`
-  const route = (
-    name: Route['name'],
-    method: string,
-    path: string,
-    answer: Route['answer']
-  ): Route => ({
+}
+
+/** A route of `place`: `path` follows its /secrets; a PUT needs write, anything else read. */
+function secretRoute(
+  place: SecretPlace,
+  name: Route['name'],
+  method: string,
+  path: string,
+  answer: Route['answer']
+): Route {
+  return {
     name,
     method,
-    pattern: new RegExp(`${base}${path}$`),
-    on,
-    scopeKind,
-    need: method === 'PUT' ? write(permission) : read(permission),
-    docs,
+    pattern: new RegExp(`^${place.prefix}/secrets${path}$`),
+    on: place.on,
+    scopeKind: place.scopeKind,
+    need: method === 'PUT' ? write(place.permission) : read(place.permission),
+    docs: place.docs,
     answer
-  })
-  const publicKey = (_call: RouteCall, scope: SecretScope): Reply => ({
-    status: 200,
-    body: scope.publicKeyJson()
-  })
+  }
+}
+
+function publicKey(_call: RouteCall, scope: SecretScope): Reply {
+  return { status: 200, body: scope.publicKeyJson() }
+}
+
+/** The secrets routes of one place, the public key's before the secret name's that would match it. */
+function secretRoutes(place: SecretPlace): Route[] {
+  const route = (...args: [Route['name'], string, string, Route['answer']]) =>
+    secretRoute(place, ...args)
   return [
     route('get-public-key', 'GET', '/public-key', inScope(publicKey)),
     route('list-secrets', 'GET', '', inScope(listSecrets)),
     // Only organization secrets have a visibility and selected repositories.
-    ...(on === 'org'
+    ...(place.on === 'org'
       ? [
           route(
             'list-secret-repositories',
@@ -265,51 +279,37 @@ function secretRoutes(
   ]
 }
 
-export const SECRET_ROUTES: Route[] = [
-  ...secretRoutes(`${REPO_PATH}/actions`, 'repo', 'actions', 'secrets', DOCS_SECRETS),
-  ...secretRoutes(
-    `${REPO_PATH}/environments/([^/]+)`,
-    'repo',
-    'environment',
-    'environments',
-    DOCS_ENV
-  ),
-  ...secretRoutes(
-    `${REPO_PATH}/dependabot`,
-    'repo',
-    'dependabot',
-    'dependabot_secrets',
-    DOCS_DEPENDABOT
-  ),
-  ...secretRoutes(
-    `${ORG_PATH}/actions`,
-    'org',
-    'org-actions',
-    'organization_secrets',
-    DOCS_SECRETS
-  ),
-  ...secretRoutes(
+/** A place's routes: under `prefix` (a regex source), an organization's when its kind is org-. */
+function secretPlace(
+  prefix: string,
+  scopeKind: ScopeKind,
+  permission: Permission,
+  docs: string
+): SecretPlace {
+  return { prefix, on: scopeKind.startsWith('org-') ? 'org' : 'repo', scopeKind, permission, docs }
+}
+
+const SECRET_PLACES: SecretPlace[] = [
+  secretPlace(`${REPO_PATH}/actions`, 'actions', 'secrets', DOCS_SECRETS),
+  secretPlace(`${REPO_PATH}/environments/([^/]+)`, 'environment', 'environments', DOCS_ENV),
+  secretPlace(`${REPO_PATH}/dependabot`, 'dependabot', 'dependabot_secrets', DOCS_DEPENDABOT),
+  secretPlace(`${ORG_PATH}/actions`, 'org-actions', 'organization_secrets', DOCS_SECRETS),
+  secretPlace(
     `${ORG_PATH}/dependabot`,
-    'org',
     'org-dependabot',
     'organization_dependabot_secrets',
     DOCS_DEPENDABOT
   ),
-  ...secretRoutes(
-    `${REPO_PATH}/codespaces`,
-    'repo',
-    'codespaces',
-    'codespaces_secrets',
-    DOCS_CODESPACES
-  ),
-  ...secretRoutes(
+  secretPlace(`${REPO_PATH}/codespaces`, 'codespaces', 'codespaces_secrets', DOCS_CODESPACES),
+  secretPlace(
     `${ORG_PATH}/codespaces`,
-    'org',
     'org-codespaces',
     'organization_codespaces_secrets',
     DOCS_CODESPACES
   )
 ]
+
+export const SECRET_ROUTES: Route[] = SECRET_PLACES.flatMap(secretRoutes)
 
 /** The scope a test names; a mistake in the test when it does not exist. */
 function scopeOf(hub: Hub, ref: ScopeRef): SecretScope {
@@ -342,7 +342,20 @@ type SecretControls = Pick<
   | 'scopeSecret'
   | 'setScopeSecret'
   | 'scopeHistory'
+  | 'shiftSecretTimes'
 >
+
+/** Every scope that holds secrets: each repository's, its environments', each organization's. */
+function allScopes(hub: Hub): SecretScope[] {
+  const repos = [...hub.repos.values()].flatMap(repo => [
+    repo.actions,
+    repo.dependabot,
+    repo.codespaces,
+    ...[...repo.environments.values()].map(environment => environment.secrets)
+  ])
+  const orgs = [...hub.orgs.values()].flatMap(org => [org.actions, org.dependabot, org.codespaces])
+  return [...repos, ...orgs]
+}
 
 export function secretControls(hub: Hub): SecretControls {
   const checkedName = (name: string): string => {
@@ -394,6 +407,9 @@ export function secretControls(hub: Hub): SecretControls {
       }
       scopeOf(hub, ref).write(upper, value, new Date(), access)
     },
-    scopeHistory: (ref, name) => scopeOf(hub, ref).history(name.toUpperCase())
+    scopeHistory: (ref, name) => scopeOf(hub, ref).history(name.toUpperCase()),
+    shiftSecretTimes(ms) {
+      for (const scope of allScopes(hub)) scope.shiftTime(ms)
+    }
   }
 }
