@@ -549,21 +549,40 @@ async function orgAccessFor(octokit, orgSecretVisibility, scope, secrets) {
     const partner = current.find(found => found !== undefined);
     return current.map(found => found ?? partner ?? { visibility: orgSecretVisibility });
 }
-/** The visibility of an organization secret as it is now, so the write keeps it. */
-async function readOrgAccess(octokit, scope, secretName) {
-    let visibility;
+/** A secret's metadata (GET {collection}/{secret_name}, never a value); undefined: no such secret. */
+async function readSecretMetadata(octokit, scope, secretName) {
     try {
         const { data } = await octokit.request(`GET ${scope.base}/{secret_name}`, {
             ...scope.params,
             secret_name: secretName
         });
-        visibility = data.visibility;
+        return data;
     }
     catch (error) {
         if ((0,errors/* statusOf */.c2)(error) === 404)
             return undefined;
         throw error;
     }
+}
+/**
+ * When a secret of the target was last written: GitHub's updated_at (ms). Undefined when the
+ * secret does not exist; a read GitHub refuses, or an answer without a time, throws.
+ */
+async function readSecretUpdatedAt(octokit, target, secretName) {
+    const found = await readSecretMetadata(octokit, scopeOf(target), secretName);
+    if (!found)
+        return undefined;
+    const updatedAt = typeof found.updated_at === 'string' ? Date.parse(found.updated_at) : NaN;
+    if (Number.isNaN(updatedAt))
+        throw new Error("GitHub's answer has no readable updated_at");
+    return updatedAt;
+}
+/** The visibility of an organization secret as it is now, so the write keeps it. */
+async function readOrgAccess(octokit, scope, secretName) {
+    const found = await readSecretMetadata(octokit, scope, secretName);
+    if (!found)
+        return undefined;
+    const visibility = found.visibility;
     if (visibility !== 'selected')
         return { visibility };
     // Every page: a PUT with a partial list would drop the rest of the selection.
@@ -947,6 +966,7 @@ function createGitHub(options) {
         issues: octokitIssues(octokit),
         runState: (repository, runId, attempt) => readRunState(octokit, repository, runId, attempt),
         prepare: target => prepareTarget(octokit, target),
+        secretUpdatedAt: (target, secretName) => readSecretUpdatedAt(octokit, target, secretName),
         write: (prepared, secrets) => writeSecrets(octokit, options.orgSecretVisibility, prepared, secrets)
     };
 }
