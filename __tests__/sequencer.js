@@ -7,7 +7,7 @@
 import Sequencer from '@jest/test-sequencer'
 
 /** Seconds each file took on 2 cores (2026-12-05, 8 workers); only the order depends on them. */
-const MEASURED_SECONDS = {
+export const MEASURED_SECONDS = {
   'e2e-key-lost.test.ts': 121,
   'e2e-faults-pair.test.ts': 102,
   'e2e-faults-own.test.ts': 99,
