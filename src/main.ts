@@ -40,6 +40,8 @@ interface Progress {
   reported: boolean
   /** Once the inputs are read, a failure can still reach a person (issue-on-failure). */
   settings?: Settings
+  /** The run's one GitHub client, loaded on first use: a failure's issue goes through it too. */
+  github?: () => Promise<GitHub>
   /** Once the user is observed, the issue names it. */
   observed?: Pick<Observed, 'snapshot' | 'github'>
 }
@@ -84,9 +86,10 @@ async function runStages(progress: Progress): Promise<void> {
     return
   }
   progress.settings = settings
+  progress.github = lazyGitHub(settings)
   progress.stage = 'observe'
 
-  const observed = await observeWithGitHub(settings)
+  const observed = await observeWithGitHub(settings, progress.github)
   logSnapshot(observed.snapshot)
   const [leaksChecked, targetWrites] = await Promise.all([
     checkLeaks(settings, observed),
@@ -122,11 +125,13 @@ async function runStages(progress: Progress): Promise<void> {
  * Observes the IAM user and returns it with both clients: the GitHub client loads while the
  * first AWS requests are in flight, not before them.
  */
-async function observeWithGitHub(settings: Settings): Promise<Observed> {
+async function observeWithGitHub(
+  settings: Settings,
+  githubClient: () => Promise<GitHub>
+): Promise<Observed> {
   // The SDKs load only once the inputs are known to be good: bad input fails fast.
   const { createAws } = await import('./aws.js')
   const aws = createAws(settings.awsRegion, settings.requestTimeoutMs)
-  const githubClient = lazyGitHub(settings)
   const observing = observe(
     aws,
     settings,
@@ -259,7 +264,9 @@ function reporter(
     if (process.env.GITHUB_STEP_SUMMARY) await core.summary.addRaw(report.summary).write()
     // A wait says nothing about the rotation's health, unless it has lasted a day (stuck).
     const settled = !result?.yielded && (!decided.waiting || report.needsPerson !== undefined)
-    const told = settled ? await tellSomeone(settings, observed, report) : NOT_TOLD
+    const told = settled
+      ? await tellSomeone(settings, observed, report, async () => observed.github)
+      : NOT_TOLD
     core.setOutput('issue-url', told.url)
     core.setOutput('issue', told.action)
   }
@@ -274,7 +281,8 @@ const NOT_TOLD: Told = { action: 'none', url: '' }
 async function tellSomeone(
   settings: Settings,
   observed: Pick<Observed, 'snapshot' | 'github'> | undefined,
-  report: Pick<Report, 'summary' | 'outcome' | 'needsPerson'>
+  report: Pick<Report, 'summary' | 'outcome' | 'needsPerson'>,
+  loadGitHub: () => Promise<GitHub>
 ): Promise<Told> {
   const repository = settings.issueRepository
   if (!settings.issueOnFailure || settings.dryRun || !repository) return NOT_TOLD
@@ -288,8 +296,8 @@ async function tellSomeone(
     targets: settings.targets.map(describeTarget)
   })
   try {
-    // Before AWS answered, the GitHub client may not be loaded yet.
-    const github = observed?.github ?? (await lazyGitHub(settings)())
+    // Before AWS answered, the run's GitHub client may not be loaded yet.
+    const github = observed?.github ?? (await loadGitHub())
     const snapshot = observed?.snapshot
     const told = await tellPerson(github.issues, {
       repository,
@@ -500,8 +508,8 @@ async function summarizeFailure(progress: Progress, error: unknown, message: str
       core.warning(`Could not write the step summary: ${describeError(problem)}`)
     }
   }
-  if (!progress.settings) return
-  const told = await tellSomeone(progress.settings, progress.observed, report)
+  if (!progress.settings || !progress.github) return
+  const told = await tellSomeone(progress.settings, progress.observed, report, progress.github)
   core.setOutput('issue-url', told.url)
   core.setOutput('issue', told.action)
 }
