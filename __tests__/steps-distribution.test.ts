@@ -242,6 +242,33 @@ describe('restore', () => {
     ])
   })
 
+  it('after writing back, moves only the restored key’s own mark, and none it did not read', async () => {
+    const own =
+      'rotate-aws-access-keys v1 state=active at=2026-11-01T10:00:00Z run=7.1 prev=AKIAGONEKEY000000009 repo=acme/app'
+    const other =
+      'rotate-aws-access-keys v1 state=active at=2026-11-20T10:00:00Z run=8.1 prev=AKIAOTHERKEY00000008 repo=acme/app'
+    const both = world({
+      currentKeyId: undefined,
+      snapshot: {
+        keys: [
+          keyState(HALF.accessKeyId, 'Active', readMark(other)),
+          keyState(OLD.accessKeyId, 'Active', readMark(own))
+        ]
+      }
+    })
+    await restore(both.run, step)
+    const tagsOfOld = (w: typeof both) =>
+      w.journal.lines().filter(line => line.startsWith(`tag ${USER} ${OLD.accessKeyId} `))
+    expect(tagsOfOld(both)).toEqual([
+      expect.stringMatching(`^tag ${USER} ${OLD.accessKeyId} .* prev=AKIAGONEKEY000000009 `)
+    ])
+    // A key the snapshot never listed has no mark to move: the write-back still succeeds.
+    const unlisted = world({ currentKeyId: undefined, snapshot: { keys: [] } })
+    await restore(unlisted.run, step)
+    expect(unlisted.run.result.current).toBe(OLD)
+    expect(tagsOfOld(unlisted)).toEqual([])
+  })
+
   it('after writing back, marks a lost inactive key retired, and removes a deleted one’s mark', async () => {
     const inactive = world({ currentKeyId: undefined })
     inactive.aws.addKey(HALF.accessKeyId, { status: 'Inactive' })
