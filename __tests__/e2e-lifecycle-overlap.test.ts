@@ -259,6 +259,9 @@ class Checks {
     const held = REPOS.map(repo => ({ repo, id: this.world.stored(repo).accessKeyId }))
     const statusOf = (id: string) => keys.find(k => k.accessKeyId === id)?.status ?? 'deleted'
     const { visible } = maskedLog(result.stdout)
+    // Overlapping runs of one user are all its own writers.
+    if (visible.includes('Another writer'))
+      this.fail('4 (messages match the emulators)', when, 'a run warned of another writer')
     if (!run.targetsMovedOn) {
       const claim = lastClaim(visible)
       if (claim) {

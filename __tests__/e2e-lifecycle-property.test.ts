@@ -348,6 +348,9 @@ async function runWithFault(
   if (process.env.DEBUG_PROPERTY)
     console.log(JSON.stringify(step), runId, result.code, result.stdout)
   checkNoSecretPrinted(world, result)
+  // One user, one workflow: only its own runs write the targets, so none is another writer.
+  if (result.stdout.includes('Another writer'))
+    throw new Error(`a run of the only writer warned of another writer:\n${result.stdout}`)
   // Invariant 3: one run at a time never runs out of slots (LimitExceeded) for its new key,
   // unless a person took the slot during the run.
   if (

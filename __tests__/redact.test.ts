@@ -17,7 +17,8 @@ const SPELLINGS = [
   `https://ghes.example/api/v3?access_token=${PASSWORD}`,
   `https://ghes.example/api/v3#token=${PASSWORD}`,
   `https://deploy:${PASSWORD}@ghes.example:99999/api/v3`,
-  `foo:deploy:${PASSWORD}@ghes.example`
+  `foo:deploy:${PASSWORD}@ghes.example`,
+  `https://deploy:2026/${PASSWORD}@ghes.example/api/v3`
 ]
 
 /** The settings error for these inputs and environment. */
@@ -52,7 +53,12 @@ describe('redactUrl', () => {
     expect(redactUrl(`https://ghes.example/api/v3#${PASSWORD}`)).toBe(
       'https://ghes.example/api/v3#***'
     )
-    expect(redactUrl(`foo:deploy:${PASSWORD}@ghes.example`)).toBe('foo:***')
+    expect(redactUrl(`foo:deploy:${PASSWORD}@ghes.example`)).toBe('foo:***@ghes.example')
+    // A password that starts with digits and a slash parses as a port and a path: neither the
+    // user name nor those digits are shown.
+    expect(redactUrl(`https://deploy:8080/${PASSWORD}@ghes.example/api/v3`)).toBe(
+      'https://***@ghes.example/api/v3'
+    )
   })
 
   it('cuts text the parser rejects after its scheme, once it holds an @, :, ? or #', () => {

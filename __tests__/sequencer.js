@@ -34,7 +34,9 @@ export default class MeasuredFirstSequencer extends Sequencer {
     const sorted = super.sort(tests)
     if (sorted.every(test => test.duration !== undefined && test.duration !== null)) return sorted
     const expected = test => test.duration ?? estimateMs(test.path)
-    // Array.prototype.sort is stable: jest's order stays among equal estimates.
-    return [...sorted].sort((a, b) => expected(b) - expected(a))
+    // As jest does: files that failed last time first. Array.prototype.sort is stable, so jest's
+    // order stays among equal estimates.
+    const failed = test => (this.hasFailed(test) ? 1 : 0)
+    return [...sorted].sort((a, b) => failed(b) - failed(a) || expected(b) - expected(a))
   }
 }

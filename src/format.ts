@@ -22,8 +22,13 @@ export function age(ms: number): string {
   return formatDuration(Math.floor(ms / 3_600_000) * 3_600_000)
 }
 
-/** "a, b, c and 4 more": at most `max` items named, the rest counted. */
-export function someOf(items: readonly string[], max: number, separator = ', '): string {
+/** "a, b, c and 4 more": at most `max` items named, the rest counted (`more` says how). */
+export function someOf(
+  items: readonly string[],
+  max: number,
+  separator = ', ',
+  more = (count: number) => ` and ${count} more`
+): string {
   const shown = items.slice(0, max).join(separator)
-  return items.length > max ? `${shown} and ${items.length - max} more` : shown
+  return items.length > max ? `${shown}${more(items.length - max)}` : shown
 }

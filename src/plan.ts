@@ -1488,7 +1488,9 @@ const OWN_WRITE_MARGIN_MS = 5 * 60_000
 /**
  * A target's secret written, beyond the margin, after the key the targets hold reached every
  * target (its `active` mark), while no run of this user is writing: someone else wrote it. Only
- * a warning for a person: the steps stay as they are.
+ * a warning for a person: the steps stay as they are. A write within the margin of now is left
+ * to the next run: another run of this user may have written it after this one listed the keys,
+ * or IAM's reads may not show that run's marks yet.
  */
 function warnOtherWriter(draft: Draft, decided: Plan): Plan {
   // A refusal or a wait names no key the targets hold: nothing to compare with.
@@ -1496,7 +1498,9 @@ function warnOtherWriter(draft: Draft, decided: Plan): Plan {
   const mark = current && ourMark(current)
   if (!current || mark?.state !== 'active' || writingNow(draft)) return decided
   const later = (draft.snapshot.targetWrites ?? []).filter(
-    write => write.updatedAt > mark.at + OWN_WRITE_MARGIN_MS
+    write =>
+      write.updatedAt > mark.at + OWN_WRITE_MARGIN_MS &&
+      write.updatedAt < draft.now - OWN_WRITE_MARGIN_MS
   )
   if (later.length === 0) return decided
   const warning = otherWriterWarning(draft.snapshot.userName, current.id, mark.at, later)
@@ -1527,6 +1531,6 @@ function otherWriterWarning(
     `Another writer: GitHub says ${places} ${later.length > 1 ? 'were' : 'was'} updated after this action wrote ${keyLabel(keyId)} of IAM user ${user} to every target at ${isoTime(distributedAt)}, and no run of ${user} has written since. ` +
     `Another IAM user whose rotation lists the same target, a person or another tool wrote it: the target may hold a key that is not ${user}'s. ` +
     `Check which IAM user each of these targets should belong to and list it in that user's workflow only (README: "One target, one IAM user"). ` +
-    `If it belongs to ${user}, the next rotation of ${user} writes its key there again and ends this warning (force: true rotates now). The rotation itself goes on as planned.`
+    `If it belongs to ${user} (a person who added a target by copying ${user}'s key in sees this too), the next rotation of ${user} writes its key there again and ends this warning. The rotation itself goes on as planned.`
   )
 }

@@ -15,16 +15,18 @@ export function redactUrl(text: string): string {
   } catch {
     return redactUnparsed(text)
   }
-  // A non-special scheme keeps `user:pass@host` in its path (`foo:user:pass@host`).
-  const pathHides = url.pathname.includes('@')
-  if (!url.username && !url.password && !url.search && !url.hash && !pathHides) return text
+  // An @ in the path: `user:pass@host` the parser did not take as such (a non-special scheme,
+  // `foo:user:pass@host`; a password that starts with digits and a slash, read as a port and a
+  // path). Everything before the last @, host and port included, may be the credential.
+  const lastAt = url.pathname.lastIndexOf('@')
+  if (!url.username && !url.password && !url.search && !url.hash && lastAt < 0) return text
   const opaque = url.host === '' && !url.pathname.startsWith('/')
+  const userInfo = url.username || url.password || lastAt >= 0 ? `${HIDDEN}@` : ''
   return [
     url.protocol,
     opaque ? '' : '//',
-    url.username || url.password ? `${HIDDEN}@` : '',
-    url.host,
-    pathHides ? `${opaque ? '' : '/'}${HIDDEN}` : url.pathname,
+    userInfo,
+    lastAt >= 0 ? url.pathname.slice(lastAt + 1) : url.host + url.pathname,
     url.search ? `?${HIDDEN}` : '',
     url.hash ? `#${HIDDEN}` : ''
   ].join('')

@@ -14,7 +14,10 @@ import {
   type Target
 } from './targets.js'
 
-/** Every input, validated once. Nothing reads `INPUT_*` anywhere else. */
+/**
+ * Every input, validated once. Only a run that fails before they are read (main.ts
+ * summarizeFailure) reads one input again, the token, to keep it out of its summary.
+ */
 export interface Settings {
   readonly githubToken: string
   readonly targets: readonly Target[]
@@ -522,6 +525,9 @@ function isSafeApiUrl(text: string): boolean {
     return false
   }
   if (url.username || url.password || url.search || url.hash) return false
+  // `https://user:2024/pass@host` parses as host `user`, port 2024: a credential misread. No
+  // API base holds an @.
+  if (url.pathname.includes('@')) return false
   const local = ['localhost', '127.0.0.1', '[::1]'].includes(url.hostname)
   return url.protocol === 'https:' || (url.protocol === 'http:' && local)
 }

@@ -109,9 +109,9 @@ export interface GitHubEmulator {
   rateLimitReport(): RateLimitReport
   /** Sets GitHub's time to answer, for requests from now on (see GitHubEmulatorOptions). */
   setLatency(latencyMs: { min: number; max: number }): void
-  /** A workflow run attempt, as GET /repos/{o}/{r}/actions/runs/{id}/attempts/{n} shows it. */
   /**
-   * A run attempt of the action's own workflow. `conclusion` counts once completed (default
+   * A run attempt of the action's own workflow, as GET
+   * /repos/{o}/{r}/actions/runs/{id}/attempts/{n} shows it. `conclusion` counts once completed (default
    * failure: the run a test kills; GitHub shows a cancelled one as cancelled).
    */
   setRun(

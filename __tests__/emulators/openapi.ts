@@ -297,7 +297,8 @@ export function findOperation(
       method: method.toUpperCase(),
       operationId: String(op.operationId),
       params,
-      xGitHub: isNode(op['x-github']) ? op['x-github'] : {}
+      // A copy: the description is shared by every test file of the worker.
+      xGitHub: isNode(op['x-github']) ? { ...op['x-github'] } : {}
     }
   }
   return undefined

@@ -151,7 +151,9 @@ export async function startWorld(options: WorldOptions = {}): Promise<World> {
         repository: repo,
         ...runOptions
       })
-      if (github.hasRepo(repo)) github.setRun(repo, runId, attempt, 'completed')
+      // A job whose step fails ends `failure`; the run's conclusion follows its step here.
+      const conclusion = result.code === 0 ? 'success' : 'failure'
+      if (github.hasRepo(repo)) github.setRun(repo, runId, attempt, 'completed', conclusion)
       return result
     },
     advance: ms => ageWorld(aws, github, ms),

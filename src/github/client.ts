@@ -106,8 +106,10 @@ function addTimeouts(octokit: Octokit, options: GitHubOptions): void {
 }
 
 /**
- * Every request waits for the pacer and a free slot of MAX_IN_FLIGHT; a rate-limited answer is
- * waited out (holding no slot) or given up on.
+ * Every request waits for a free slot of MAX_IN_FLIGHT, then for the pacer; a rate-limited
+ * answer is waited out (holding no slot) or given up on. The pacer is asked once the slot is
+ * held: a request queued behind hundreds of others (a read per target, all asked at once) is
+ * then held by a pause that began while it queued, as GitHub asks.
  */
 function addPacing(octokit: Octokit, pacer: Pacer, stats: GitHubStats): void {
   const slots = pLimit(MAX_IN_FLIGHT)
@@ -120,9 +122,12 @@ function addPacing(octokit: Octokit, pacer: Pacer, stats: GitHubStats): void {
     const points = pointsOf(requestOptions.method)
     const pair = requestOptions.request?.[PAIR] as PairMember | undefined
     for (;;) {
-      const sentAt = await pacer.admit(points)
+      let sentAt = 0
       try {
-        const response = await inFlight(async () => send(requestOptions))
+        const response = await inFlight(async () => {
+          sentAt = await pacer.admit(points)
+          return send(requestOptions)
+        })
         pacer.succeeded(points)
         pair?.pair.settle(pair.index, 'written')
         return response

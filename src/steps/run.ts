@@ -3,6 +3,7 @@ import { awsErrorCode } from '../aws-errors.js'
 import type { Aws, Credentials } from '../aws.js'
 import type { Cancellation } from '../cancel.js'
 import type { StepFailure } from '../errors.js'
+import { someOf } from '../format.js'
 import type { PreparedTarget, GitHub } from '../github.js'
 import type { AlertRef } from '../leaks/scan.js'
 import { intentTagKey } from '../marks.js'
@@ -162,10 +163,11 @@ const FAILURES_IN_MESSAGE = 10
 /** "3 of 300 targets failed: a; b; c", naming at most ten. */
 export function briefly(failures: readonly string[], total: number): string {
   // A failure that ends a sentence loses its full stop to the separator.
-  const named = failures
-    .slice(0, FAILURES_IN_MESSAGE)
-    .map(failure => failure.replace(/\.$/, ''))
-    .join('; ')
-  const more = failures.length - FAILURES_IN_MESSAGE
-  return `${failures.length} of ${total} targets failed: ${named}${more > 0 ? `; and ${more} more (the step summary lists them all)` : ''}`
+  const named = someOf(
+    failures.map(failure => failure.replace(/\.$/, '')),
+    FAILURES_IN_MESSAGE,
+    '; ',
+    more => `; and ${more} more (the step summary lists them all)`
+  )
+  return `${failures.length} of ${total} targets failed: ${named}`
 }
