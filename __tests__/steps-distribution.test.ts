@@ -226,12 +226,14 @@ describe('restore', () => {
       }
     }
     const w = world({ currentKeyId: undefined, ...marked })
+    w.aws.tags[OLD.accessKeyId] = seen
     w.secrets.onWrite = () => w.clock.advance(1_000)
     await restore(w.run, step)
     expect(w.journal.lines().slice(-1)).toEqual([
       `tag ${USER} ${OLD.accessKeyId} rotate-aws-access-keys v1 state=active at=2026-11-22T10:00:02Z run=4242.2 prev=AKIAGONEKEY000000009 repo=acme/app`
     ])
     const failing = world({ currentKeyId: undefined, ...marked })
+    failing.aws.tags[OLD.accessKeyId] = seen
     failing.aws.fail('tag', awsError('ServiceFailure', 500, 'down'), {
       when: args => String(args[2]).includes('state=active')
     })
@@ -256,6 +258,7 @@ describe('restore', () => {
         ]
       }
     })
+    both.aws.tags[OLD.accessKeyId] = own
     await restore(both.run, step)
     const tagsOfOld = (w: typeof both) =>
       w.journal.lines().filter(line => line.startsWith(`tag ${USER} ${OLD.accessKeyId} `))
@@ -267,6 +270,21 @@ describe('restore', () => {
     await restore(unlisted.run, step)
     expect(unlisted.run.result.current).toBe(OLD)
     expect(tagsOfOld(unlisted)).toEqual([])
+  })
+
+  it('after writing back, leaves a mark that changed since this run looked: it is no longer the one it saw', async () => {
+    const seen =
+      'rotate-aws-access-keys v1 state=active at=2026-11-01T10:00:00Z run=7.1 prev=AKIAGONEKEY000000009 repo=acme/app'
+    const changed =
+      'rotate-aws-access-keys v1 state=retired at=2026-11-22T09:00:00Z run=9.1 repo=acme/app'
+    const w = world({
+      currentKeyId: undefined,
+      snapshot: { keys: [keyState(OLD.accessKeyId, 'Active', readMark(seen))] }
+    })
+    w.aws.tags[OLD.accessKeyId] = changed
+    await restore(w.run, step)
+    expect(w.run.result.current).toBe(OLD)
+    expect(w.aws.tags[OLD.accessKeyId]).toBe(changed)
   })
 
   it('after writing back, marks a lost inactive key retired, and removes a deleted one’s mark', async () => {

@@ -4,6 +4,7 @@ import { isoTime, keyLabel } from '../format.js'
 import { writeCutoff } from '../hold.js'
 import type { PreparedTarget, SecretValue } from '../github.js'
 import type { AbandonedStatus, Step } from '../plan.js'
+import { readMark } from '../marks.js'
 import { feedsRepository } from '../targets.js'
 import { claim, markOf } from './marks.js'
 import { checkKey, lostWord } from './recheck.js'
@@ -257,13 +258,16 @@ export async function restore(run: Run, step: Extract<Step, { kind: 'restore' }>
 /**
  * Every target holds the restored key again from now: its `active` mark takes this time, as after
  * a rotation, so a later run does not take this run's writes for another writer's. A key without
- * such a mark is left as it is: the check for another writer has nothing to compare it with.
+ * such a mark is left as it is: the check for another writer has nothing to compare it with. The
+ * mark is read again first: one another run or a person changed since this run looked is theirs.
  */
 async function markWrittenAgain(run: Run, keyId: string): Promise<void> {
   const seen = run.context.snapshot.keys.find(key => key.id === keyId)?.mark
   if (seen?.kind !== 'ours' || seen.mark.state !== 'active') return
   const { previousKeyId, smoke, until } = seen.mark
   try {
+    const now = readMark((await run.context.aws.listTags(run.user))[keyId])
+    if (now.kind !== 'ours' || now.mark.state !== 'active' || now.mark.at !== seen.mark.at) return
     await run.aws.tag(
       run.user,
       keyId,

@@ -304,22 +304,7 @@ function dispatchReply(call: RouteCall, repo: Repo, workflow: Workflow): Reply {
   const file = text === undefined ? {} : readWorkflowFile(text)
   if (!file.dispatchInputs) throw invalid(MSG_NO_TRIGGER, route.docs)
   const inputs = dispatchInputs(hub, file.dispatchInputs, dispatch.inputs, route.docs)
-  workflow.runCount += 1
-  // Ids of other repositories' runs fall in between.
-  hub.lastRunId += randomInt(1, 1000)
-  const name = file.name ?? workflowPath(workflow)
-  const run: DispatchedRun = {
-    id: hub.lastRunId,
-    workflow,
-    runNumber: workflow.runCount,
-    branch,
-    headSha: head.headSha,
-    inputs,
-    name,
-    displayTitle: file.runName === undefined ? name : fillRunName(file.runName, inputs),
-    createdAt: Date.now(),
-    outcome: { ...workflow.outcome }
-  }
+  const run = startRun(hub, workflow, file, { branch, headSha: head.headSha }, inputs)
   repo.dispatchedRuns.push(run)
   if (!dispatch.returnRunDetails) return { status: 204 }
   const path = `/repos/${repo.fullName}/actions/runs/${run.id}`
@@ -330,6 +315,31 @@ function dispatchReply(call: RouteCall, repo: Repo, workflow: Workflow): Reply {
       run_url: `${origin}${hub.basePath}${path}`,
       html_url: `${origin}/${repo.fullName}/actions/runs/${run.id}`
     }
+  }
+}
+
+/** A dispatched run of the workflow file at the ref, with the next run number and id. */
+function startRun(
+  hub: Hub,
+  workflow: Workflow,
+  file: ReturnType<typeof readWorkflowFile>,
+  ref: { branch: string; headSha: string },
+  inputs: Record<string, string>
+): DispatchedRun {
+  workflow.runCount += 1
+  // Ids of other repositories' runs fall in between.
+  hub.lastRunId += randomInt(1, 1000)
+  const name = file.name ?? workflowPath(workflow)
+  return {
+    id: hub.lastRunId,
+    workflow,
+    runNumber: workflow.runCount,
+    ...ref,
+    inputs,
+    name,
+    displayTitle: file.runName === undefined ? name : fillRunName(file.runName, inputs),
+    createdAt: Date.now(),
+    outcome: { ...workflow.outcome }
   }
 }
 
