@@ -287,6 +287,35 @@ describe('restore', () => {
     expect(w.aws.tags[OLD.accessKeyId]).toBe(changed)
   })
 
+  it('after writing back, moves no mark gone, retired, marked again, or not active when seen', async () => {
+    const active =
+      'rotate-aws-access-keys v1 state=active at=2026-11-01T10:00:00Z run=7.1 prev=AKIAGONEKEY000000009 repo=acme/app'
+    const reactivated =
+      'rotate-aws-access-keys v1 state=reactivated at=2026-11-01T10:00:00Z run=7.1 repo=acme/app'
+    const retiredThen =
+      'rotate-aws-access-keys v1 state=retired at=2026-11-01T10:00:00Z run=7.1 repo=acme/app'
+    const cases: Array<{ seen: string; now: string | undefined }> = [
+      { seen: active, now: undefined },
+      { seen: active, now: retiredThen },
+      // Another run marked it active again meanwhile: that time is its own.
+      { seen: active, now: active.replace('2026-11-01T10:00:00Z', '2026-11-22T09:59:00Z') },
+      { seen: reactivated, now: reactivated }
+    ]
+    for (const { seen, now } of cases) {
+      const w = world({
+        currentKeyId: undefined,
+        snapshot: { keys: [keyState(OLD.accessKeyId, 'Active', readMark(seen))] }
+      })
+      if (now !== undefined) w.aws.tags[OLD.accessKeyId] = now
+      await restore(w.run, step)
+      expect({ seen, tag: w.aws.tags[OLD.accessKeyId], warnings: w.log.warnings }).toEqual({
+        seen,
+        tag: now,
+        warnings: []
+      })
+    }
+  })
+
   it('after writing back, marks a lost inactive key retired, and removes a deleted one’s mark', async () => {
     const inactive = world({ currentKeyId: undefined })
     inactive.aws.addKey(HALF.accessKeyId, { status: 'Inactive' })
